@@ -1,0 +1,257 @@
+// The server API methods (server-api.md §1.3). Each takes the decoded request
+// fields and returns the result object; failures are ApiErrors. The API is
+// trusted: no permission checks, no channel-name rules beyond the namespace.
+
+import type { ResolvedChannel } from '../config/channels.js';
+import { historyEnabled } from '../client/permissions.js';
+import { validPublicationData } from '../node/data-format.js';
+import type { Node } from '../node/node.js';
+import { ApiErrors, Disconnects, Unsubscribes, ReplyError } from '../protocol/codes.js';
+import { clientInfoJson, publicationJson } from '../protocol/json-frames.js';
+import { globToRegExp } from '../util/glob.js';
+import { ApiError } from './errors.js';
+import { BadBase64, asFields, bool, int, position, rawOrBase64, str, strList, strMap, type Fields } from './fields.js';
+import type { SubscriptionOverride } from '../auth/token-verifier.js';
+
+export type ApiResult = Record<string, unknown>;
+export type ApiMethod = (node: Node, req: Fields) => Promise<ApiResult>;
+
+function resolve(node: Node, channel: string): ResolvedChannel {
+  if (channel === '') throw ApiError.of(ApiErrors.badRequest);
+  const resolved = node.resolver.resolve(channel);
+  if (!resolved) throw ApiError.of(ApiErrors.unknownChannel);
+  return resolved;
+}
+
+function payload(f: Fields, key: string): Buffer | undefined {
+  try {
+    return rawOrBase64(f, key);
+  } catch (err) {
+    if (err instanceof BadBase64) throw ApiError.of(ApiErrors.badRequest);
+    throw err;
+  }
+}
+
+async function publishOne(node: Node, channel: string, data: Buffer | undefined, f: Fields, checkType: boolean): Promise<ApiResult> {
+  const resolved = resolve(node, channel);
+  const o = resolved.options;
+  if (checkType && o.subscription_type !== '' && o.subscription_type !== 'stream') throw ApiError.of(ApiErrors.badRequest);
+  const format = o.publication_data_format || node.config.channel.publication_data_format;
+  if (!validPublicationData(data ?? Buffer.alloc(0), format)) throw ApiError.of(ApiErrors.badRequest);
+  let result;
+  try {
+    result = await node.publish(resolved, data ?? Buffer.alloc(0), {
+      skipHistory: bool(f, 'skip_history'),
+      tags: strMap(f, 'tags'),
+      idempotencyKey: str(f, 'idempotency_key'),
+      delta: bool(f, 'delta'),
+      version: int(f, 'version'),
+      versionEpoch: str(f, 'version_epoch'),
+    });
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    node.log.error({ err, channel }, 'publish failed');
+    throw ApiError.of(ApiErrors.internal);
+  }
+  const out: ApiResult = {};
+  if (result.position.offset > 0) out.offset = result.position.offset;
+  if (result.position.epoch) out.epoch = result.position.epoch;
+  return out;
+}
+
+const publish: ApiMethod = (node, f) => publishOne(node, str(f, 'channel'), payload(f, 'data'), f, true);
+
+const broadcast: ApiMethod = async (node, f) => {
+  const channels = strList(f, 'channels');
+  if (channels.length === 0) throw ApiError.of(ApiErrors.badRequest);
+  const data = payload(f, 'data');
+  const responses = await mapLimited(channels, 1024, async (channel) => {
+    try {
+      return { result: await publishOne(node, channel, data, f, false) };
+    } catch (err) {
+      if (err instanceof ApiError) return { error: err.toJSON() };
+      throw err;
+    }
+  });
+  return { responses };
+};
+
+function override(f: Fields): SubscriptionOverride | undefined {
+  const o = f.override;
+  if (o === undefined || o === null) return undefined;
+  const of = asFields(o, 'override');
+  const out: SubscriptionOverride = {};
+  for (const key of ['presence', 'join_leave', 'force_push_join_leave', 'force_positioning', 'force_recovery'] as const) {
+    const v = of[key];
+    if (v === undefined || v === null) continue;
+    out[key] = bool(asFields(v, `override.${key}`), 'value');
+  }
+  return out;
+}
+
+const subscribe: ApiMethod = async (node, f) => {
+  const resolved = resolve(node, str(f, 'channel'));
+  const user = str(f, 'user');
+  const grant = {
+    chanInfo: payload(f, 'info'),
+    data: payload(f, 'data'),
+    override: override(f),
+    expireAtSec: int(f, 'expire_at'),
+    clientSideRefresh: false,
+  };
+  const since = position(f, 'recover_since');
+  const targets = node.select({ user, client: str(f, 'client'), session: str(f, 'session') });
+  await Promise.all(targets.map((c) => c.serverSubscribe(resolved, grant, since)));
+  return {};
+};
+
+const unsubscribe: ApiMethod = async (node, f) => {
+  const channel = str(f, 'channel');
+  if (channel !== '') resolve(node, channel);
+  for (const c of node.select({ user: str(f, 'user'), client: str(f, 'client'), session: str(f, 'session') })) {
+    if (channel === '') for (const ch of [...c.subs.keys()]) c.serverUnsubscribe(ch, Unsubscribes.server);
+    else c.serverUnsubscribe(channel, Unsubscribes.server);
+  }
+  return {};
+};
+
+const disconnect: ApiMethod = async (node, f) => {
+  const keep = new Set(strList(f, 'whitelist'));
+  let d: { code: number; reason: string } = Disconnects.forceNoReconnect;
+  if (f.disconnect !== undefined && f.disconnect !== null) {
+    const df = asFields(f.disconnect, 'disconnect');
+    const code = int(df, 'code');
+    if (code > 0) d = { code, reason: str(df, 'reason') };
+  }
+  for (const c of node.select({ user: str(f, 'user'), client: str(f, 'client'), session: str(f, 'session') })) {
+    if (!keep.has(c.id)) c.disconnect(d);
+  }
+  return {};
+};
+
+const refresh: ApiMethod = async (node, f) => {
+  const expired = bool(f, 'expired');
+  const expireAt = int(f, 'expire_at');
+  const info = payload(f, 'info');
+  for (const c of node.select({ user: str(f, 'user'), client: str(f, 'client'), session: str(f, 'session') })) {
+    c.serverRefresh({ expired, expireAtSec: expireAt, info });
+  }
+  return {};
+};
+
+function presenceChannel(node: Node, f: Fields): ResolvedChannel {
+  const resolved = resolve(node, str(f, 'channel'));
+  if (!resolved.options.presence) throw ApiError.of(ApiErrors.notAvailable);
+  return resolved;
+}
+
+const presence: ApiMethod = async (node, f) => {
+  const resolved = presenceChannel(node, f);
+  const map = await node.presence(resolved.name);
+  const out: Record<string, unknown> = {};
+  for (const [id, info] of map) out[id] = clientInfoJson(info);
+  return { presence: out };
+};
+
+const presenceStats: ApiMethod = async (node, f) => {
+  const resolved = presenceChannel(node, f);
+  const stats = await node.presenceStats(resolved.name);
+  return { num_clients: stats.numClients, num_users: stats.numUsers };
+};
+
+function historyChannel(node: Node, f: Fields): ResolvedChannel {
+  const resolved = resolve(node, str(f, 'channel'));
+  if (!historyEnabled(resolved.options)) throw ApiError.of(ApiErrors.notAvailable);
+  return resolved;
+}
+
+const history: ApiMethod = async (node, f) => {
+  const resolved = historyChannel(node, f);
+  const since = position(f, 'since');
+  const reverse = bool(f, 'reverse');
+  // The library refuses this as a bad request, which the API reports as internal.
+  if (reverse && since && since.offset === 0) throw ApiError.of(ApiErrors.internal);
+  try {
+    const result = await node.history(resolved, { limit: int(f, 'limit'), since, reverse });
+    return {
+      publications: result.publications.map((p) => publicationJson(p)),
+      offset: result.position.offset,
+      epoch: result.position.epoch,
+    };
+  } catch (err) {
+    if (err instanceof ReplyError && err.error.code === ApiErrors.unrecoverablePosition.code) {
+      throw ApiError.of(ApiErrors.unrecoverablePosition);
+    }
+    throw err;
+  }
+};
+
+const historyRemove: ApiMethod = async (node, f) => {
+  const resolved = historyChannel(node, f);
+  await node.engine.removeHistory(resolved.name);
+  return {};
+};
+
+const channels: ApiMethod = async (node, f) => {
+  const pattern = str(f, 'pattern');
+  const re = pattern ? globToRegExp(pattern) : null;
+  const out: Record<string, { num_clients: number }> = {};
+  for (const [name, count] of node.hub.channelCounts()) {
+    if (count > 0 && (!re || re.test(name))) out[name] = { num_clients: count };
+  }
+  return { channels: out };
+};
+
+const info: ApiMethod = async (node) => {
+  return {
+    nodes: [
+      {
+        uid: node.id,
+        name: node.name,
+        version: node.version,
+        num_clients: node.numClients(),
+        num_users: node.numUsers(),
+        num_channels: node.hub.numChannels(),
+        uptime: Math.floor((Date.now() - node.startedAt) / 1000),
+        num_subs: node.hub.numSubscriptions(),
+      },
+    ],
+  };
+};
+
+const rpc: ApiMethod = async (_node, f) => {
+  if (str(f, 'method') === '') throw ApiError.of(ApiErrors.badRequest);
+  // No server-side RPC extensions exist, as in Centrifugo OSS.
+  throw ApiError.of(ApiErrors.notFound);
+};
+
+/** Every method reachable by name, batch included separately (it needs the dispatcher). */
+export const METHODS: Record<string, ApiMethod> = {
+  publish,
+  broadcast,
+  subscribe,
+  unsubscribe,
+  disconnect,
+  refresh,
+  presence,
+  presence_stats: presenceStats,
+  history,
+  history_remove: historyRemove,
+  channels,
+  info,
+  rpc,
+};
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+export async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,197 @@
+// Command line: `tributary [serve] --config FILE`, checkconfig, genconfig,
+// gentoken, gensubtoken, version. Flags override env (TRIBUTARY_*), which
+// overrides the file, as in Centrifugo.
+
+import { existsSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { signToken } from './auth/sign.js';
+import { generateConfig } from './config/generate.js';
+import { loadConfig } from './config/load.js';
+import type { Config } from './config/types.js';
+import { ConfigError, validateConfig } from './config/validate.js';
+import { createLogger } from './log.js';
+import { Server } from './server.js';
+import { VERSION } from './version.js';
+
+const USAGE = `Usage: tributary [command] [flags]
+
+Commands:
+  serve         run the server (default)
+  checkconfig   load and validate the config file, then exit
+  genconfig     write a new config file with random secrets
+  gentoken      print a connection JWT:   -u USER [-t TTL_SECONDS]
+  gensubtoken   print a subscription JWT: -u USER -s CHANNEL [-t TTL_SECONDS]
+  version       print the version
+
+Flags:
+  -c, --config FILE        config file, JSON or YAML (default config.json)
+  -p, --port PORT          http_server.port
+  -a, --address ADDR       http_server.address
+      --log.level LEVEL    trace|debug|info|warn|error|fatal|none
+      --engine.type TYPE   memory
+      --client.insecure    allow everything to every client (development only)
+      --http_api.insecure  no API key check (development only)
+`;
+
+const FLAG_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  port: { type: 'string', short: 'p' },
+  address: { type: 'string', short: 'a' },
+  'log.level': { type: 'string' },
+  'engine.type': { type: 'string' },
+  'client.insecure': { type: 'boolean' },
+  'http_api.insecure': { type: 'boolean' },
+  'health.enabled': { type: 'boolean' },
+  'prometheus.enabled': { type: 'boolean' },
+  user: { type: 'string', short: 'u' },
+  ttl: { type: 'string', short: 't' },
+  channel: { type: 'string', short: 's' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const COMMANDS = new Set(['serve', 'checkconfig', 'genconfig', 'gentoken', 'gensubtoken', 'version']);
+
+export async function main(argv: string[]): Promise<void> {
+  let command = 'serve';
+  let rest = argv;
+  if (argv[0] && !argv[0].startsWith('-')) {
+    if (!COMMANDS.has(argv[0])) return fail(`unknown command "${argv[0]}"\n\n${USAGE}`);
+    command = argv[0];
+    rest = argv.slice(1);
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: rest, options: FLAG_OPTIONS, allowPositionals: false }).values;
+  } catch (err) {
+    return fail(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const configFile = typeof values.config === 'string' ? values.config : undefined;
+
+  switch (command) {
+    case 'version':
+      process.stdout.write(`tributary ${VERSION}\n`);
+      return;
+    case 'genconfig': {
+      const file = configFile ?? 'config.json';
+      if (existsSync(file)) return fail(`${file} already exists; refusing to overwrite it`);
+      writeFileSync(file, JSON.stringify(generateConfig(), null, 2) + '\n', { mode: 0o600 });
+      process.stdout.write(`wrote ${file}\n`);
+      return;
+    }
+    case 'checkconfig': {
+      const cfg = load(configFile, values);
+      if (!cfg) return;
+      process.stdout.write(`config ${configFile ?? 'config.json'} is valid\n`);
+      return;
+    }
+    case 'gentoken':
+    case 'gensubtoken': {
+      const cfg = load(configFile, values);
+      if (!cfg) return;
+      return genToken(command, cfg, values);
+    }
+    default:
+      return serve(configFile, values);
+  }
+}
+
+function flagOverrides(values: Record<string, string | boolean | undefined>): Record<string, string | number | boolean> {
+  const flags: Record<string, string | number | boolean> = {};
+  if (values.port !== undefined) flags['http_server.port'] = Number(values.port);
+  if (values.address !== undefined) flags['http_server.address'] = String(values.address);
+  for (const key of ['log.level', 'engine.type', 'client.insecure', 'http_api.insecure', 'health.enabled', 'prometheus.enabled']) {
+    const v = values[key];
+    if (v !== undefined) flags[key] = v;
+  }
+  return flags;
+}
+
+/** Loads and validates; prints the problems and sets the exit code on failure. */
+function load(file: string | undefined, values: Record<string, string | boolean | undefined>): Config | null {
+  try {
+    const { config, warnings } = loadConfig({ file, env: process.env, flags: flagOverrides(values) });
+    validateConfig(config);
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    return config;
+  } catch (err) {
+    fail(err instanceof ConfigError ? `invalid configuration:\n${err.message}` : `cannot load configuration: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+async function genToken(command: string, cfg: Config, values: Record<string, string | boolean | undefined>): Promise<void> {
+  const secret = cfg.client.token.hmac_secret_key;
+  if (!secret) return fail('client.token.hmac_secret_key is not set in the configuration');
+  const user = typeof values.user === 'string' ? values.user : '';
+  const ttl = values.ttl !== undefined ? Number(values.ttl) : 7 * 24 * 3600;
+  if (!Number.isFinite(ttl) || ttl < 0) return fail('-t must be a number of seconds');
+  const claims: Record<string, unknown> = { sub: user };
+  if (command === 'gensubtoken') {
+    if (typeof values.channel !== 'string' || values.channel === '') return fail('gensubtoken needs -s CHANNEL');
+    claims.channel = values.channel;
+  }
+  const subSecret = command === 'gensubtoken' && cfg.client.subscription_token.enabled ? cfg.client.subscription_token.hmac_secret_key : secret;
+  const token = await signToken(subSecret || secret, claims, ttl);
+  const who = user === '' ? 'anonymous user' : `user "${user}"`;
+  process.stdout.write(`HMAC SHA-256 JWT for ${who} with expiration TTL ${ttl}s:\n${token}\n`);
+}
+
+async function serve(file: string | undefined, values: Record<string, string | boolean | undefined>): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig({ file, env: process.env, flags: flagOverrides(values) });
+    validateConfig(loaded.config);
+  } catch (err) {
+    return fail(err instanceof ConfigError ? `invalid configuration:\n${err.message}` : `cannot load configuration: ${(err as Error).message}`);
+  }
+  const config = loaded.config;
+  const log = createLogger(config.log.level, config.log.file);
+  for (const w of loaded.warnings) log.warn(w);
+  if (config.client.insecure) log.warn('client.insecure is on: every client may subscribe, publish and read everything');
+  if (config.http_api.insecure) log.warn('http_api.insecure is on: the server API accepts requests without a key');
+  if (!config.http_api.insecure && !config.http_api.key) log.warn('http_api.key is empty: every server API request will get 401');
+
+  const server = new Server(config, { logger: log });
+  try {
+    await server.start();
+  } catch (err) {
+    log.fatal({ err }, 'cannot start');
+    process.exitCode = 1;
+    await server.stop().catch(() => undefined);
+    return;
+  }
+
+  let signalled = false;
+  const onSignal = (signal: string): void => {
+    if (signalled) return;
+    signalled = true;
+    log.info({ signal }, 'shutting down');
+    // A hard deadline: whatever still hangs after shutdown.timeout must not keep the process alive.
+    const deadline = setTimeout(() => {
+      log.error('shutdown timed out');
+      process.exit(1);
+    }, config.shutdown.timeout);
+    deadline.unref();
+    server
+      .stop()
+      .then(() => {
+        log.flush?.();
+        process.exit(0);
+      })
+      .catch((err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+function fail(message: string): void {
+  process.stderr.write(message.endsWith('\n') ? message : message + '\n');
+  process.exitCode = 1;
+}

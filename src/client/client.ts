@@ -1,0 +1,334 @@
+// One client connection's session: the connect handshake, command dispatch in
+// arrival order, ping/pong and expiry on the shared timer wheel, and cleanup
+// that never leaves a subscription or presence entry behind.
+
+import { randomUUID } from 'node:crypto';
+import type { Command } from '../protocol/commands.js';
+import {
+  Disconnects,
+  DisconnectError,
+  Errors,
+  ReplyError,
+  Unsubscribes,
+  type Disconnect,
+  type ProtocolError,
+  type Unsubscribe,
+} from '../protocol/codes.js';
+import { DecodeError, decodeJsonCommands } from '../protocol/json-codec.js';
+import {
+  JSON_PING,
+  encodeErrorReply,
+  encodeRefreshPush,
+  encodeReply,
+  encodeSubscribePush,
+  encodeUnsubscribePush,
+} from '../protocol/json-frames.js';
+import type { ClientInfo, StreamPosition } from '../protocol/types.js';
+import type { ResolvedChannel } from '../config/channels.js';
+import type { Node } from '../node/node.js';
+import type { Transport } from '../transports/transport.js';
+import { Writer, type WriterOwner } from '../hub/writer.js';
+import type { WheelItem } from '../util/timer-wheel.js';
+import { ClientSubscription, type SubscriptionOwner } from './subscription.js';
+import { CommandHandlers } from './handlers.js';
+import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
+import { countSent } from './traffic.js';
+
+export type ClientState = 'connecting' | 'connected' | 'closed';
+
+export interface ConnectionContext {
+  /** Value of client.user_id_http_header on the upgrade request, if configured and present. */
+  userFromHeader?: string;
+}
+
+export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem {
+  readonly id = randomUUID();
+  /** Set for emulation / unidirectional transports; empty on WebSocket. */
+  session = '';
+  user = '';
+  name = '';
+  clientVersion = '';
+  connInfo: Buffer | undefined;
+  state: ClientState = 'connecting';
+  /** Unix ms when the connection's credentials expire; 0 = never. */
+  expireAt = 0;
+  wheelSlot = -1;
+  readonly subs = new Map<string, ClientSubscription>();
+  /** Channels with a subscribe in flight: a second subscribe gets 105. */
+  readonly subscribing = new Set<string>();
+  /** After a connect error the connection accepts nothing more (the SDK closes it). */
+  private unusable = false;
+  private readonly writer: Writer;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly handlers: CommandHandlers;
+  private staleDeadline: number;
+  private nextPingAt = 0;
+  private pongDeadline = 0;
+
+  constructor(
+    readonly node: Node,
+    readonly transport: Transport,
+    readonly context: ConnectionContext = {},
+  ) {
+    this.writer = new Writer(transport, this, node.config.client.queue_max_size);
+    this.handlers = new CommandHandlers(this);
+    this.staleDeadline = Date.now() + node.config.client.stale_close_delay;
+    node.wheel.schedule(this, this.staleDeadline);
+  }
+
+  /** A method, not a field read, so TypeScript does not narrow it across awaits. */
+  isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  clientInfo(chanInfo?: Buffer): ClientInfo {
+    const info: ClientInfo = { user: this.user, client: this.id };
+    if (this.connInfo) info.connInfo = this.connInfo;
+    if (chanInfo) info.chanInfo = chanInfo;
+    return info;
+  }
+
+  // ---- inbound -------------------------------------------------------------
+
+  /** One transport message from the client: decoded now, processed in order. */
+  handleMessage(text: string): void {
+    if (this.state === 'closed') return;
+    let commands: Command[];
+    try {
+      commands = decodeJsonCommands(text);
+    } catch (err) {
+      this.node.log.info({ client: this.id, user: this.user, err: (err as DecodeError).message }, 'bad client message');
+      this.disconnect(Disconnects.badRequest);
+      return;
+    }
+    this.queue = this.queue.then(() => this.processCommands(commands));
+  }
+
+  private async processCommands(commands: Command[]): Promise<void> {
+    for (const cmd of commands) {
+      if (this.state === 'closed' || this.unusable) return;
+      try {
+        await this.dispatch(cmd);
+      } catch (err) {
+        this.handleCommandError(cmd, err);
+      }
+    }
+  }
+
+  private async dispatch(cmd: Command): Promise<void> {
+    if (cmd.kind === 'pong' || (cmd.id === 0 && cmd.kind !== 'send')) {
+      if (cmd.id !== 0 || this.state !== 'connected') throw new DisconnectError(Disconnects.badRequest);
+      this.pongDeadline = 0; // lenient: an unsolicited pong is harmless
+      return;
+    }
+    if (this.state === 'connecting') {
+      if (cmd.kind !== 'connect') throw new DisconnectError(Disconnects.badRequest);
+    } else if (cmd.kind === 'connect') {
+      throw new DisconnectError(Disconnects.badRequest);
+    }
+    const started = process.hrtime.bigint();
+    await this.handlers.handle(cmd);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.node.metrics.commandDuration.observe({ method: cmd.kind, channel_namespace: '' }, seconds);
+  }
+
+  private handleCommandError(cmd: Command, err: unknown): void {
+    if (err instanceof DisconnectError) {
+      this.disconnect(err.disconnect);
+      return;
+    }
+    let error: ProtocolError;
+    if (err instanceof ReplyError) {
+      error = err.error;
+    } else {
+      this.node.log.error({ err, client: this.id, method: cmd.kind }, 'command failed');
+      error = Errors.internal;
+    }
+    this.node.metrics.replyErrors.inc({ method: cmd.kind, code: String(error.code), channel_namespace: '' });
+    if (cmd.kind === 'send') return; // send has no reply
+    this.enqueue(encodeErrorReply(cmd.id, error), 'error');
+    if (cmd.kind === 'connect') this.unusable = true;
+  }
+
+  // ---- outbound ------------------------------------------------------------
+
+  enqueue(message: string, type = 'publication'): void {
+    countSent(type, message.length);
+    this.writer.enqueue(message);
+  }
+
+  reply(id: number, kind: string, result: Record<string, unknown>): void {
+    this.enqueue(encodeReply(id, kind, result), kind);
+  }
+
+  onQueueOverflow(): void {
+    this.disconnect(Disconnects.slow, false);
+  }
+
+  onWriteError(err: unknown): void {
+    this.node.log.debug({ err, client: this.id }, 'write failed');
+    this.disconnect(Disconnects.writeError, false);
+  }
+
+  // ---- connected state ---------------------------------------------------------
+
+  /** Called by the connect handler once credentials and server-side subs are settled. */
+  markConnected(): void {
+    this.state = 'connected';
+    const cfg = this.node.config.client;
+    const now = Date.now();
+    if (cfg.ping_interval > 0) {
+      // The first ping is spread over [interval/2, interval) so a mass reconnect does not ping in lockstep.
+      this.nextPingAt = now + cfg.ping_interval / 2 + Math.random() * (cfg.ping_interval / 2);
+    }
+    this.node.addClient(this);
+    this.node.metrics.connectionsAccepted.inc({
+      transport: this.transport.name,
+      accept_protocol: this.transport.protocol,
+      client_name: this.name,
+      client_version: this.clientVersion,
+    });
+    this.node.metrics.connectionsInflight.inc({ transport: this.transport.name, accept_protocol: this.transport.protocol });
+    this.rearm(now);
+  }
+
+  /** Re-computes the next timer deadline, e.g. after a refresh changed expiry. */
+  rearm(now = Date.now()): void {
+    if (this.state === 'closed') return;
+    let next = Infinity;
+    if (this.state === 'connecting') next = this.staleDeadline;
+    else {
+      const cfg = this.node.config.client;
+      if (this.nextPingAt) next = Math.min(next, this.nextPingAt);
+      if (this.pongDeadline) next = Math.min(next, this.pongDeadline);
+      if (this.expireAt) next = Math.min(next, this.expireAt + cfg.expired_close_delay);
+      for (const sub of this.subs.values()) {
+        if (sub.expireAt) next = Math.min(next, sub.expireAt + cfg.expired_sub_close_delay);
+      }
+    }
+    if (next === Infinity) this.node.wheel.cancel(this);
+    else this.node.wheel.schedule(this, Math.max(next, now));
+  }
+
+  onWheelTick(now: number): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'connecting') {
+      if (now >= this.staleDeadline) return this.disconnect(Disconnects.stale);
+      return this.rearm(now);
+    }
+    const cfg = this.node.config.client;
+    if (this.pongDeadline && now >= this.pongDeadline) return this.disconnect(Disconnects.noPong);
+    if (this.expireAt && now >= this.expireAt + cfg.expired_close_delay) return this.disconnect(Disconnects.expired);
+    if (this.nextPingAt && now >= this.nextPingAt) {
+      this.enqueue(JSON_PING, 'ping');
+      if (cfg.pong_timeout > 0 && !this.pongDeadline) this.pongDeadline = now + cfg.pong_timeout;
+      this.nextPingAt = now + cfg.ping_interval;
+    }
+    for (const sub of [...this.subs.values()]) {
+      if (!sub.expireAt || now < sub.expireAt + cfg.expired_sub_close_delay) continue;
+      if (sub.serverSide) return this.disconnect(Disconnects.subscriptionExpired);
+      this.serverUnsubscribe(sub.channel, Unsubscribes.expired);
+    }
+    this.rearm(now);
+  }
+
+  // ---- subscriptions -------------------------------------------------------
+
+  onInsufficientState(sub: ClientSubscription): void {
+    if (sub.serverSide) this.disconnect(Disconnects.insufficientState);
+    else this.serverUnsubscribe(sub.channel, Unsubscribes.insufficientState);
+  }
+
+  /** Removes a subscription and tells the client with an unsubscribe push. */
+  serverUnsubscribe(channel: string, why: Unsubscribe): void {
+    if (!this.subs.has(channel)) return;
+    this.node.metrics.serverUnsubscribes.inc({ code: String(why.code), channel_namespace: '' });
+    this.enqueue(encodeUnsubscribePush(channel, why.code, why.reason), 'unsubscribe');
+    this.removeSubscription(channel).catch((err) => this.node.log.error({ err, channel }, 'unsubscribe cleanup failed'));
+  }
+
+  /** Forgets a subscription: hub, presence, leave. Safe to call twice. */
+  async removeSubscription(channel: string): Promise<void> {
+    const sub = this.subs.get(channel);
+    if (!sub) return;
+    this.subs.delete(channel);
+    const wasActive = sub.active;
+    sub.deactivate();
+    this.node.metrics.subscriptionsInflight.dec({ client_name: this.name, channel_namespace: sub.namespace });
+    await this.node.removeSubscription(sub);
+    if (sub.flags.presence) await this.node.engine.removePresence(channel, this.id, this.user);
+    if (wasActive && sub.flags.joinLeave) await this.node.publishLeave(channel, sub.info);
+  }
+
+  /** Server API `subscribe`: a server-side subscription added after connect. */
+  async serverSubscribe(resolved: ResolvedChannel, grant: SubscribeGrant, since?: StreamPosition): Promise<void> {
+    if (this.state !== 'connected' || this.subs.has(resolved.name) || this.subscribing.has(resolved.name)) return;
+    if (this.subs.size + this.subscribing.size >= this.node.config.client.channel_limit) {
+      this.disconnect(Disconnects.channelLimit);
+      return;
+    }
+    const request = since ? { channel: resolved.name, recover: true, offset: since.offset, epoch: since.epoch } : { channel: resolved.name };
+    this.subscribing.add(resolved.name);
+    try {
+      const outcome = await subscribeChannel(this, resolved, { grant, request, serverSide: true });
+      if (this.isClosed()) return;
+      this.enqueue(encodeSubscribePush(resolved.name, outcome.result), 'subscribe');
+      outcome.activate();
+    } finally {
+      this.subscribing.delete(resolved.name);
+    }
+  }
+
+  /** Server API `refresh`: server-side change of expiry and info. */
+  serverRefresh(opts: { expired: boolean; expireAtSec: number; info?: Buffer }): void {
+    if (this.state !== 'connected') return;
+    if (opts.expired) {
+      this.disconnect(Disconnects.expired);
+      return;
+    }
+    this.expireAt = opts.expireAtSec > 0 ? opts.expireAtSec * 1000 : 0;
+    if (opts.info) this.connInfo = opts.info;
+    const ttl = this.expireAt > 0 ? Math.max(1, Math.ceil((this.expireAt - Date.now()) / 1000)) : 0;
+    this.enqueue(encodeRefreshPush(this.expireAt > 0, ttl), 'refresh');
+    this.rearm();
+  }
+
+  // ---- closing ---------------------------------------------------------------
+
+  /** Server-initiated close: flush what is queued (unless the client is slow), then close. */
+  disconnect(d: Disconnect, flush = true): void {
+    if (this.state === 'closed') return;
+    if (flush) this.writer.flush();
+    this.writer.close();
+    this.node.metrics.serverDisconnects.inc({ code: String(d.code) });
+    this.node.log.debug({ client: this.id, user: this.user, code: d.code, reason: d.reason }, 'disconnect');
+    this.transport.close(d.code, d.reason);
+    this.cleanup();
+  }
+
+  /** The transport went away on its own (peer closed, network error). */
+  onTransportClosed(): void {
+    if (this.state === 'closed') return;
+    this.writer.close();
+    this.cleanup();
+  }
+
+  async shutdown(): Promise<void> {
+    this.disconnect(Disconnects.shutdown);
+    await this.queue.catch(() => undefined);
+  }
+
+  private cleanup(): void {
+    const wasConnected = this.state === 'connected';
+    this.state = 'closed';
+    this.node.wheel.cancel(this);
+    this.node.removeClient(this);
+    if (wasConnected) {
+      this.node.metrics.connectionsInflight.dec({ transport: this.transport.name, accept_protocol: this.transport.protocol });
+    }
+    const channels = [...this.subs.keys()];
+    for (const ch of channels) {
+      this.removeSubscription(ch).catch((err) => this.node.log.error({ err, channel: ch }, 'cleanup failed'));
+    }
+  }
+}

@@ -1,0 +1,343 @@
+// What each client command does. The session (client.ts) guarantees order and
+// state; these handlers validate, check permissions and talk to the node.
+// A ReplyError becomes an error reply, a DisconnectError closes the connection.
+
+import { TokenError } from '../auth/errors.js';
+import { connectionExpiry } from '../auth/token-verifier.js';
+import { channelTooLong, personalChannel, validClientChannelName, type ResolvedChannel } from '../config/channels.js';
+import type { Command, ConnectRequest, HistoryRequest, SubscribeRequest } from '../protocol/commands.js';
+import { Disconnects, DisconnectError, Errors, ReplyError, Unsubscribes } from '../protocol/codes.js';
+import { clientInfoJson, publicationJson } from '../protocol/json-frames.js';
+import type { ClientSession } from './client.js';
+import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from './permissions.js';
+import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
+import { validPublicationData } from '../node/data-format.js';
+
+/** A subscription the connect command sets up on the server's initiative. */
+interface ServerSideWish {
+  resolved: ResolvedChannel;
+  grant: SubscribeGrant;
+  recover?: SubscribeRequest;
+}
+
+export class CommandHandlers {
+  constructor(private readonly c: ClientSession) {}
+
+  async handle(cmd: Command): Promise<void> {
+    switch (cmd.kind) {
+      case 'connect':
+        return this.connect(cmd.id, cmd.req);
+      case 'subscribe':
+        return this.subscribe(cmd.id, cmd.req);
+      case 'unsubscribe':
+        return this.unsubscribe(cmd.id, cmd.req.channel);
+      case 'publish':
+        return this.publish(cmd.id, cmd.req.channel, cmd.req.data);
+      case 'presence':
+        return this.presence(cmd.id, cmd.req.channel);
+      case 'presence_stats':
+        return this.presenceStats(cmd.id, cmd.req.channel);
+      case 'history':
+        return this.history(cmd.id, cmd.req);
+      case 'rpc':
+        // Like Centrifugo without an RPC proxy: no RPC handler is registered.
+        throw new ReplyError(Errors.notAvailable);
+      case 'send':
+        // Like Centrifugo without a message handler: the connection is closed.
+        throw new DisconnectError(Disconnects.notAvailable);
+      case 'refresh':
+        return this.refresh(cmd.id, cmd.req.token);
+      case 'sub_refresh':
+        return this.subRefresh(cmd.id, cmd.req.channel, cmd.req.token);
+      case 'ping':
+        throw new ReplyError(Errors.notAvailable);
+      case 'pong':
+        return;
+    }
+  }
+
+  // ---- connect -------------------------------------------------------------
+
+  private async connect(id: number, req: ConnectRequest): Promise<void> {
+    const c = this.c;
+    const node = c.node;
+    const cfg = node.config.client;
+    let user: string;
+    let expireAtSec = 0;
+    const wishes = new Map<string, ServerSideWish>();
+    const tokenChannels: Array<{ channel: string; grant: SubscribeGrant }> = [];
+
+    if (req.token) {
+      let claims;
+      try {
+        claims = await node.verifiers.connection.verifyConnectToken(req.token);
+      } catch (err) {
+        if (err instanceof TokenError && err.kind === 'expired') throw new ReplyError(Errors.tokenExpired);
+        node.log.info({ err: (err as Error).message, client: c.id }, 'invalid connection token');
+        throw new DisconnectError(Disconnects.invalidToken);
+      }
+      user = claims.user;
+      expireAtSec = cfg.insecure ? 0 : connectionExpiry(claims);
+      c.connInfo = claims.info;
+      if (user === '' && cfg.disallow_anonymous_connection_tokens) throw new DisconnectError(Disconnects.permissionDenied);
+      const subs = Object.keys(claims.subs).length > 0 ? claims.subs : null;
+      if (subs) {
+        for (const [channel, s] of Object.entries(subs)) {
+          tokenChannels.push({ channel, grant: { chanInfo: s.info, data: s.data, override: s.override } });
+        }
+      } else {
+        for (const channel of claims.channels) tokenChannels.push({ channel, grant: {} });
+      }
+    } else if (cfg.allow_anonymous_connect_without_token || cfg.insecure) {
+      user = '';
+    } else if (c.context.userFromHeader) {
+      user = c.context.userFromHeader;
+    } else {
+      throw new DisconnectError(Disconnects.badRequest);
+    }
+
+    if (expireAtSec > 0 && expireAtSec * 1000 <= Date.now()) throw new ReplyError(Errors.expired);
+    if (cfg.user_connection_limit > 0 && user !== '' && node.userConnectionCount(user) >= cfg.user_connection_limit) {
+      throw new DisconnectError(Disconnects.connectionLimit);
+    }
+
+    c.user = user;
+    c.name = req.name ?? '';
+    c.clientVersion = req.version ?? '';
+    c.expireAt = expireAtSec * 1000;
+
+    // Token channels are trusted, but their namespace must exist.
+    for (const { channel, grant } of tokenChannels) {
+      const resolved = node.resolver.resolve(channel);
+      if (!resolved) throw new ReplyError(Errors.unknownChannel);
+      wishes.set(channel, { resolved, grant, recover: req.subs?.[channel] });
+    }
+    const personal = node.config.client.subscribe_to_user_personal_channel;
+    if (personal.enabled && user !== '') {
+      const channel = personalChannel(user, node.config);
+      const resolved = node.resolver.resolve(channel);
+      if (resolved && !wishes.has(channel)) wishes.set(channel, { resolved, grant: {}, recover: req.subs?.[channel] });
+    }
+    // Channels the client names in `subs` pass the subscribe rules; failures are silently skipped.
+    for (const [channel, sreq] of Object.entries(req.subs ?? {})) {
+      if (wishes.has(channel)) continue;
+      const resolved = node.resolver.resolve(channel);
+      if (!resolved || resolved.isPrivate) continue;
+      if (!canSubscribeWithoutToken(resolved.options, { user, insecure: cfg.insecure }, resolved.userLimitedUsers)) continue;
+      wishes.set(channel, { resolved, grant: {}, recover: sreq });
+    }
+    if (wishes.size > cfg.channel_limit) throw new DisconnectError(Disconnects.channelLimit);
+
+    c.markConnected();
+    const results: Record<string, Record<string, unknown>> = {};
+    const ready: Array<() => void> = [];
+    for (const [channel, wish] of wishes) {
+      const outcome = await subscribeChannel(c, wish.resolved, {
+        grant: wish.grant,
+        request: wish.recover ?? { channel },
+        serverSide: true,
+      });
+      if (c.state === 'closed') return;
+      results[channel] = outcome.result;
+      ready.push(outcome.activate);
+    }
+
+    const result: Record<string, unknown> = { client: c.id, version: node.version };
+    if (c.expireAt > 0) {
+      result.expires = true;
+      result.ttl = Math.max(1, Math.ceil((c.expireAt - Date.now()) / 1000));
+    }
+    if (Object.keys(results).length > 0) result.subs = results;
+    if (cfg.ping_interval > 0) {
+      result.ping = Math.round(cfg.ping_interval / 1000);
+      result.pong = true;
+    }
+    if (cfg.connect_include_server_time) result.time = Date.now();
+    c.reply(id, 'connect', result);
+    for (const activate of ready) activate();
+  }
+
+  // ---- subscribe / unsubscribe ---------------------------------------------------
+
+  private async subscribe(id: number, req: SubscribeRequest): Promise<void> {
+    const c = this.c;
+    const node = c.node;
+    const cfg = node.config;
+    const channel = req.channel ?? '';
+    if (channel === '') throw new DisconnectError(Disconnects.badRequest);
+    if (req.delta !== undefined && req.delta !== '' && req.delta !== 'fossil') throw new DisconnectError(Disconnects.badRequest);
+    if (req.type !== undefined && req.type !== 0) throw new ReplyError(Errors.notAvailable);
+    if (channelTooLong(channel, cfg)) throw new ReplyError(Errors.badRequest);
+    const resolved = node.resolve(channel);
+    if (!validClientChannelName(resolved, cfg)) throw new ReplyError(Errors.badRequest);
+    if (c.subs.has(channel) || c.subscribing.has(channel)) throw new ReplyError(Errors.alreadySubscribed);
+    if (c.subs.size + c.subscribing.size >= cfg.client.channel_limit) throw new ReplyError(Errors.limitExceeded);
+
+    const grant: SubscribeGrant = {};
+    if (req.token) {
+      let claims;
+      try {
+        claims = await node.verifiers.subscription.verifySubscribeToken(req.token);
+      } catch (err) {
+        if (err instanceof TokenError && err.kind === 'expired') throw new ReplyError(Errors.tokenExpired);
+        node.log.info({ err: (err as Error).message, client: c.id, channel }, 'invalid subscription token');
+        throw new ReplyError(Errors.permissionDenied);
+      }
+      if (claims.channel !== channel || claims.user !== c.user || (claims.client && claims.client !== c.id)) {
+        throw new DisconnectError(Disconnects.invalidToken);
+      }
+      if (claims.expireAt !== undefined ? claims.expireAt > 0 : claims.exp !== undefined) {
+        grant.expireAtSec = claims.expireAt !== undefined ? claims.expireAt : claims.exp;
+      }
+      grant.chanInfo = claims.info;
+      grant.data = claims.data;
+      grant.override = claims.override;
+      grant.clientSideRefresh = true;
+    } else {
+      if (resolved.isPrivate) throw new ReplyError(Errors.permissionDenied);
+      const actor = { user: c.user, insecure: cfg.client.insecure };
+      if (!canSubscribeWithoutToken(resolved.options, actor, resolved.userLimitedUsers)) {
+        throw new ReplyError(Errors.permissionDenied);
+      }
+    }
+    if (grant.expireAtSec && grant.expireAtSec * 1000 <= Date.now()) throw new ReplyError(Errors.expired);
+
+    c.subscribing.add(channel);
+    try {
+      const outcome = await subscribeChannel(c, resolved, { grant, request: req, serverSide: false });
+      if (c.state === 'closed') return;
+      c.reply(id, 'subscribe', outcome.result);
+      outcome.activate();
+    } finally {
+      c.subscribing.delete(channel);
+    }
+  }
+
+  private async unsubscribe(id: number, channel: string | undefined): Promise<void> {
+    if (!channel) throw new DisconnectError(Disconnects.badRequest);
+    await this.c.removeSubscription(channel);
+    this.c.reply(id, 'unsubscribe', {});
+  }
+
+  // ---- publish / presence / history ---------------------------------------------
+
+  private async publish(id: number, channel: string | undefined, data: Buffer | undefined): Promise<void> {
+    const c = this.c;
+    if (!channel || !data || data.length === 0) throw new DisconnectError(Disconnects.badRequest);
+    const resolved = c.node.resolve(channel);
+    const sub = c.subs.get(channel);
+    if (!canPublish(resolved.options, { user: c.user, insecure: c.node.config.client.insecure }, sub !== undefined)) {
+      throw new ReplyError(Errors.permissionDenied);
+    }
+    if (!validPublicationData(data, resolved.options.publication_data_format || c.node.config.channel.publication_data_format)) {
+      throw new ReplyError(Errors.badRequest);
+    }
+    await c.node.publish(resolved, data, { info: c.clientInfo(sub?.info.chanInfo) });
+    c.reply(id, 'publish', {});
+  }
+
+  private checkPresenceAccess(channel: string | undefined): string {
+    const c = this.c;
+    if (!channel) throw new DisconnectError(Disconnects.badRequest);
+    const resolved = c.node.resolve(channel);
+    if (!resolved.options.presence) throw new ReplyError(Errors.notAvailable);
+    if (!canReadPresence(resolved.options, { user: c.user, insecure: c.node.config.client.insecure }, c.subs.has(channel))) {
+      throw new ReplyError(Errors.permissionDenied);
+    }
+    return resolved.name;
+  }
+
+  private async presence(id: number, channel: string | undefined): Promise<void> {
+    const name = this.checkPresenceAccess(channel);
+    const presence = await this.c.node.presence(name);
+    const out: Record<string, unknown> = {};
+    for (const [clientId, info] of presence) out[clientId] = clientInfoJson(info);
+    this.c.reply(id, 'presence', { presence: out });
+  }
+
+  private async presenceStats(id: number, channel: string | undefined): Promise<void> {
+    const name = this.checkPresenceAccess(channel);
+    const stats = await this.c.node.presenceStats(name);
+    this.c.reply(id, 'presence_stats', { num_clients: stats.numClients, num_users: stats.numUsers });
+  }
+
+  private async history(id: number, req: HistoryRequest): Promise<void> {
+    const c = this.c;
+    if (!req.channel) throw new DisconnectError(Disconnects.badRequest);
+    const resolved = c.node.resolve(req.channel);
+    if (!historyEnabled(resolved.options)) throw new ReplyError(Errors.notAvailable);
+    if (!canReadHistory(resolved.options, { user: c.user, insecure: c.node.config.client.insecure }, c.subs.has(req.channel))) {
+      throw new ReplyError(Errors.permissionDenied);
+    }
+    if (req.reverse && req.since && !req.since.offset) throw new ReplyError(Errors.badRequest);
+    const cap = c.node.config.client.history_max_publication_limit;
+    let limit = req.limit ?? 0;
+    if (cap > 0 && (limit < 0 || limit > cap)) limit = cap;
+    const since = req.since ? { offset: req.since.offset ?? 0, epoch: req.since.epoch ?? '' } : undefined;
+    const result = await c.node.history(resolved, { limit, since, reverse: req.reverse });
+    c.reply(id, 'history', {
+      publications: result.publications.map((p) => publicationJson(p)),
+      epoch: result.position.epoch,
+      offset: result.position.offset,
+    });
+  }
+
+  // ---- refresh -------------------------------------------------------------
+
+  private async refresh(id: number, token: string | undefined): Promise<void> {
+    const c = this.c;
+    if (!token) throw new DisconnectError(Disconnects.badRequest);
+    let claims;
+    try {
+      claims = await c.node.verifiers.connection.verifyConnectToken(token);
+    } catch (err) {
+      if (err instanceof TokenError && err.kind === 'expired') throw new DisconnectError(Disconnects.expired);
+      c.node.log.info({ err: (err as Error).message, client: c.id }, 'invalid refresh token');
+      throw new DisconnectError(Disconnects.invalidToken);
+    }
+    if (claims.user !== c.user) throw new DisconnectError(Disconnects.invalidToken);
+    const expireAtSec = c.node.config.client.insecure ? 0 : connectionExpiry(claims);
+    if (expireAtSec > 0 && expireAtSec * 1000 <= Date.now()) throw new DisconnectError(Disconnects.expired);
+    c.expireAt = expireAtSec * 1000;
+    if (claims.info) c.connInfo = claims.info;
+    c.rearm();
+    const result: Record<string, unknown> = {};
+    if (c.expireAt > 0) {
+      result.expires = true;
+      result.ttl = Math.max(1, Math.ceil((c.expireAt - Date.now()) / 1000));
+    }
+    c.reply(id, 'refresh', result);
+  }
+
+  private async subRefresh(id: number, channel: string | undefined, token: string | undefined): Promise<void> {
+    const c = this.c;
+    if (!channel) throw new DisconnectError(Disconnects.badRequest);
+    const sub = c.subs.get(channel);
+    if (!sub) throw new ReplyError(Errors.permissionDenied);
+    if (!token) throw new ReplyError(Errors.badRequest);
+    let claims;
+    try {
+      claims = await c.node.verifiers.subscription.verifySubscribeToken(token);
+    } catch (err) {
+      if (err instanceof TokenError && err.kind === 'expired') {
+        // The SDK then resubscribes, gets 109 with its stale token and fetches a new one.
+        c.serverUnsubscribe(channel, Unsubscribes.expired);
+        return;
+      }
+      throw new DisconnectError(Disconnects.invalidToken);
+    }
+    if (claims.channel !== channel || claims.user !== c.user || (claims.client && claims.client !== c.id)) {
+      throw new DisconnectError(Disconnects.invalidToken);
+    }
+    const expireAtSec = claims.expireAt !== undefined ? claims.expireAt : (claims.exp ?? 0);
+    sub.expireAt = expireAtSec * 1000;
+    c.rearm();
+    const result: Record<string, unknown> = {};
+    if (sub.expireAt > 0) {
+      result.expires = true;
+      result.ttl = Math.max(1, Math.ceil((sub.expireAt - Date.now()) / 1000));
+    }
+    c.reply(id, 'sub_refresh', result);
+  }
+}
+

@@ -1,0 +1,156 @@
+// Setting up one subscription (client-side or server-side): decide the flags,
+// join the hub in buffering mode, read the stream position or recover, add
+// presence, and hand back the subscribe result plus an `activate` step the
+// caller runs right after writing the reply, so no live publication can
+// overtake the reply.
+
+import type { SubscriptionOverride } from '../auth/token-verifier.js';
+import type { ResolvedChannel } from '../config/channels.js';
+import { effectiveHistoryMetaTtl } from '../config/channels.js';
+import type { SubscribeRequest } from '../protocol/commands.js';
+import { Errors, ReplyError } from '../protocol/codes.js';
+import { publicationJson } from '../protocol/json-frames.js';
+import type { ClientSession } from './client.js';
+import { canReadHistory, canReadPresence, historyEnabled } from './permissions.js';
+import { recoverCache, recoverStream } from './recovery.js';
+import { ClientSubscription, type SubscriptionFlags } from './subscription.js';
+
+/** What a token, an API subscribe call or the connect claims grant beyond the namespace options. */
+export interface SubscribeGrant {
+  chanInfo?: Buffer;
+  data?: Buffer;
+  override?: SubscriptionOverride;
+  /** Unix seconds; 0/undefined = never. */
+  expireAtSec?: number;
+  /** True when the client refreshes the subscription itself (subscription tokens). */
+  clientSideRefresh?: boolean;
+}
+
+export interface SubscribeOutcome {
+  result: Record<string, unknown>;
+  activate: () => void;
+}
+
+const SUBSCRIPTION_FLAG_REJECT_UNRECOVERED = 2;
+
+export function subscriptionFlags(
+  resolved: ResolvedChannel,
+  req: SubscribeRequest,
+  override: SubscriptionOverride | undefined,
+  actor: { user: string; insecure: boolean },
+  subscribed: boolean,
+): SubscriptionFlags {
+  const o = resolved.options;
+  const history = historyEnabled(o);
+  const historyAccess = canReadHistory(o, actor, true) || subscribed;
+  const presence = override?.presence ?? o.presence;
+  const joinLeave = override?.join_leave ?? o.join_leave;
+  const forcePush = override?.force_push_join_leave ?? o.force_push_join_leave;
+  const pushJoinLeave = forcePush || (req.join_leave === true && canReadPresence(o, actor, true));
+  let recoverable = (override?.force_recovery ?? o.force_recovery) || (req.recoverable === true && (o.allow_recovery || historyAccess));
+  let positioned =
+    recoverable || (override?.force_positioning ?? o.force_positioning) || (req.positioned === true && (o.allow_positioning || historyAccess));
+  // Positions only exist where there is a history stream.
+  if (!history) {
+    recoverable = false;
+    positioned = false;
+  }
+  return { presence, joinLeave, pushJoinLeave, positioned, recoverable };
+}
+
+export async function subscribeChannel(
+  c: ClientSession,
+  resolved: ResolvedChannel,
+  opts: { grant: SubscribeGrant; request: SubscribeRequest; serverSide: boolean },
+): Promise<SubscribeOutcome> {
+  const node = c.node;
+  const { grant, request: req } = opts;
+  const channel = resolved.name;
+  const actor = { user: c.user, insecure: node.config.client.insecure };
+  // Server-side subscriptions are trusted, so they get subscriber-level access.
+  const flags = subscriptionFlags(resolved, req, grant.override, actor, true);
+  const info = c.clientInfo(grant.chanInfo);
+  const sub = new ClientSubscription(channel, resolved.namespace, resolved.options, flags, info, opts.serverSide, c);
+  if (grant.expireAtSec && grant.clientSideRefresh !== false) sub.expireAt = grant.expireAtSec * 1000;
+
+  c.subs.set(channel, sub);
+  node.metrics.subscriptionsInflight.inc({ client_name: c.name, channel_namespace: resolved.namespace });
+  try {
+    await node.addSubscription(sub);
+    const result: Record<string, unknown> = {};
+    let lastOffset = 0;
+    let epoch = '';
+    if (flags.positioned) {
+      result.positioned = true;
+      if (flags.recoverable) result.recoverable = true;
+      if (flags.recoverable && req.recover) {
+        const since = { offset: req.offset ?? 0, epoch: req.epoch ?? '' };
+        const metaTtl = effectiveHistoryMetaTtl(resolved.options, node.config);
+        let outcome;
+        let top;
+        if (resolved.options.force_recovery_mode === 'cache') {
+          const h = await node.engine.history(channel, { limit: 1, reverse: true }, { historyMetaTtlMs: metaTtl });
+          top = h.position;
+          outcome = recoverCache(since, h.publications[0], top);
+        } else {
+          const limit = node.config.client.recovery_max_publication_limit || -1;
+          const h = await node.engine.history(channel, { since, limit }, { historyMetaTtlMs: metaTtl });
+          top = h.position;
+          outcome = recoverStream(since, h.publications, top);
+        }
+        node.metrics.recover.inc({
+          recovered: String(outcome.recovered),
+          channel_namespace: resolved.namespace,
+          has_recovered_publications: String(outcome.publications.length > 0),
+        });
+        if (!outcome.recovered && ((req.flag ?? 0) & SUBSCRIPTION_FLAG_REJECT_UNRECOVERED) !== 0) {
+          throw new ReplyError(Errors.unrecoverablePosition);
+        }
+        result.was_recovering = true;
+        result.epoch = top.epoch;
+        epoch = top.epoch;
+        if (outcome.recovered) {
+          result.recovered = true;
+          result.offset = since.offset;
+          if (outcome.publications.length > 0) result.publications = outcome.publications.map((p) => publicationJson(p));
+          const last = outcome.publications[outcome.publications.length - 1];
+          lastOffset = last ? last.offset : top.offset;
+        } else {
+          result.offset = top.offset;
+          lastOffset = top.offset;
+        }
+      } else {
+        const top = await node.streamTop(channel, resolved.options);
+        result.epoch = top.epoch;
+        result.offset = top.offset;
+        epoch = top.epoch;
+        lastOffset = top.offset;
+      }
+    }
+    if (sub.expireAt > 0) {
+      result.expires = true;
+      result.ttl = Math.max(1, Math.ceil((sub.expireAt - Date.now()) / 1000));
+    }
+    if (grant.data && grant.data.length > 0) result.data = grant.data;
+    if (flags.presence) await node.engine.addPresence(channel, c.id, info);
+    if (c.state === 'closed') {
+      await c.removeSubscription(channel);
+      return { result, activate: () => undefined };
+    }
+    node.metrics.subscriptionsAccepted.inc({ client_name: c.name, channel_namespace: resolved.namespace });
+    return {
+      result,
+      activate: () => {
+        if (c.subs.get(channel) !== sub) return;
+        sub.activate(lastOffset, epoch);
+        if (sub.expireAt > 0) c.rearm();
+        if (flags.joinLeave) {
+          node.publishJoin(channel, info).catch((err) => node.log.error({ err, channel }, 'join publish failed'));
+        }
+      },
+    };
+  } catch (err) {
+    await c.removeSubscription(channel).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,99 @@
+// The seam between a node and where publications, history and presence live.
+// The memory engine implements it for one process; the Redis engine will
+// implement the same contract for many. Both run test/engine-suite.ts.
+
+import type { ClientInfo, Publication, Raw, StreamPosition } from '../protocol/types.js';
+
+export interface PublishOptions {
+  /** Keep at most this many publications; 0 disables history. */
+  historySize: number;
+  /** History entries live this long after the last publish; 0 disables history. */
+  historyTtlMs: number;
+  /** The stream's epoch and top offset live this long after the last publish or read. */
+  historyMetaTtlMs: number;
+  info?: ClientInfo;
+  tags?: Record<string, string>;
+  /** Deduplicate a repeated publish with the same key within idempotentResultTtlMs. */
+  idempotencyKey?: string;
+  idempotentResultTtlMs?: number;
+  /** Suppress the publish when version <= the stored version (same version epoch). */
+  version?: number;
+  versionEpoch?: string;
+  delta?: boolean;
+}
+
+export interface PublishResult {
+  /** offset 0 and epoch '' when the channel keeps no history. */
+  position: StreamPosition;
+  /** True when idempotency or versioning dropped the publish: nothing was delivered. */
+  suppressed: boolean;
+}
+
+export interface HistoryFilter {
+  /** Publications after (or before, when reverse) this offset; epoch checked by the caller. */
+  since?: StreamPosition;
+  /** 0: none, only the position; -1: all; N: at most N. */
+  limit: number;
+  reverse?: boolean;
+}
+
+export interface HistoryOptions {
+  historyMetaTtlMs: number;
+}
+
+export interface HistoryResult {
+  publications: Publication[];
+  position: StreamPosition;
+}
+
+export interface PresenceStats {
+  numClients: number;
+  numUsers: number;
+}
+
+/** What an engine hands back to its node: everything that must reach local subscribers. */
+export interface EngineEventHandler {
+  onPublication(channel: string, pub: Publication, position: StreamPosition, delta: boolean, prev?: Publication): void;
+  onJoin(channel: string, info: ClientInfo): void;
+  onLeave(channel: string, info: ClientInfo): void;
+  /** Cross-node control messages (disconnect by user, surveys...). Memory engines never call it. */
+  onControl(data: Raw): void;
+}
+
+export interface EngineHealth {
+  healthy: boolean;
+  detail?: string;
+}
+
+export interface Engine {
+  readonly name: string;
+  start(handler: EngineEventHandler): Promise<void>;
+  close(): Promise<void>;
+  health(): EngineHealth;
+
+  publish(channel: string, data: Raw, opts: PublishOptions): Promise<PublishResult>;
+  publishJoin(channel: string, info: ClientInfo): Promise<void>;
+  publishLeave(channel: string, info: ClientInfo): Promise<void>;
+  /** Send a control message to every node (nodeId undefined) or to one. */
+  publishControl(data: Raw, nodeId?: string): Promise<void>;
+
+  /** Node-level interest in a channel: called on the first local subscriber and after the last leaves. */
+  subscribe(channels: string[]): Promise<void>;
+  unsubscribe(channels: string[]): Promise<void>;
+
+  history(channel: string, filter: HistoryFilter, opts: HistoryOptions): Promise<HistoryResult>;
+  removeHistory(channel: string): Promise<void>;
+
+  addPresence(channel: string, clientId: string, info: ClientInfo): Promise<void>;
+  removePresence(channel: string, clientId: string, user: string): Promise<void>;
+  presence(channel: string): Promise<Map<string, ClientInfo>>;
+  presenceStats(channel: string): Promise<PresenceStats>;
+}
+
+/** Thrown by engines for failures a caller may retry (backend unreachable, timeout). */
+export class EngineUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineUnavailableError';
+  }
+}

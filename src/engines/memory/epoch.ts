@@ -1,0 +1,26 @@
+// Stream epochs name one generation of a channel's history. Clients compare
+// them to detect that the stream they were positioned in is gone, so a new
+// epoch must practically never repeat an old one: 52^8 ≈ 5e13 values from a
+// CSPRNG. Same alphabet and length as Centrifugo, so epochs look alike on the wire.
+
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const EPOCH_LENGTH = 8;
+// Largest multiple of 52 that fits in a byte: bytes at or above it are
+// rejected so every letter is equally likely (no modulo bias).
+const ACCEPT_BELOW = 256 - (256 % ALPHABET.length);
+
+/** A random 8-letter [a-zA-Z] epoch. Never empty, never "_". */
+export function generateEpoch(): string {
+  let epoch = '';
+  while (epoch.length < EPOCH_LENGTH) {
+    // 16 bytes nearly always yield 8 accepted ones (acceptance ≈ 81%).
+    const bytes = randomBytes(16);
+    for (let i = 0; i < bytes.length && epoch.length < EPOCH_LENGTH; i++) {
+      const b = bytes[i]!;
+      if (b < ACCEPT_BELOW) epoch += ALPHABET[b % ALPHABET.length];
+    }
+  }
+  return epoch;
+}

@@ -1,0 +1,191 @@
+// Engine for a single process: history, idempotency and presence live in
+// this node's memory and every publish is handed straight back to the node.
+// Semantics follow Centrifugo's memory broker/presence manager (spec
+// server-api.md §4.1). Everything here is synchronous, so calling publish()
+// in some order delivers in that same order; no await may be added before
+// delivery without breaking per-channel ordering.
+
+import type { ClientInfo, Publication, Raw, StreamPosition } from '../../protocol/types.js';
+import type {
+  Engine,
+  EngineEventHandler,
+  EngineHealth,
+  HistoryFilter,
+  HistoryOptions,
+  HistoryResult,
+  PresenceStats,
+  PublishOptions,
+  PublishResult,
+} from '../engine.js';
+import { HistoryHub } from './history-hub.js';
+import { IdempotencyCache } from './idempotency-cache.js';
+import { PresenceStore } from './presence-store.js';
+
+/** How often expired history, stream meta and idempotency results are reclaimed. */
+const SWEEP_INTERVAL_MS = 1000;
+
+/** Counters for leak tests and debugging. */
+export interface MemoryEngineStats {
+  historyStreams: number;
+  /** Streams waiting in the expiry queue (<= historyStreams). */
+  scheduledStreams: number;
+  idempotencyKeys: number;
+  presenceChannels: number;
+  presenceClients: number;
+  /** Whether the sweep timer runs, and whether it would keep the process alive. */
+  sweepTimer: 'stopped' | 'unref' | 'ref';
+}
+
+const NOOP_HANDLER: EngineEventHandler = {
+  onPublication() {},
+  onJoin() {},
+  onLeave() {},
+  onControl() {},
+};
+
+export class MemoryEngine implements Engine {
+  readonly name = 'memory';
+
+  private handler: EngineEventHandler = NOOP_HANDLER;
+  private readonly historyHub = new HistoryHub();
+  private readonly idempotency = new IdempotencyCache();
+  private readonly presenceStore = new PresenceStore();
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  async start(handler: EngineEventHandler): Promise<void> {
+    this.handler = handler;
+    if (this.sweepTimer === undefined) {
+      this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+      // Expiry housekeeping alone must not keep the process alive.
+      this.sweepTimer.unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.sweepTimer !== undefined) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+    }
+    this.historyHub.clear();
+    this.idempotency.clear();
+    this.presenceStore.clear();
+    this.handler = NOOP_HANDLER;
+  }
+
+  health(): EngineHealth {
+    return { healthy: true };
+  }
+
+  /**
+   * The engine takes ownership of `data`, `opts.info` and `opts.tags`: they
+   * are stored as given (no copy), so callers must not mutate them afterwards.
+   */
+  async publish(channel: string, data: Raw, opts: PublishOptions): Promise<PublishResult> {
+    const now = Date.now();
+
+    let idempotencyKey: string | undefined;
+    if (opts.idempotencyKey) {
+      idempotencyKey = channel + '_' + opts.idempotencyKey;
+      const cached = this.idempotency.get(idempotencyKey, now);
+      if (cached !== undefined) return { position: cached, suppressed: true };
+    }
+
+    const pub: Publication = { data, offset: 0, time: now };
+    if (opts.info !== undefined) pub.info = opts.info;
+    if (opts.tags !== undefined) pub.tags = opts.tags;
+    const delta = opts.delta === true;
+
+    let position: StreamPosition;
+    let prev: Publication | undefined;
+    if (opts.historySize > 0 && opts.historyTtlMs > 0) {
+      const stream = this.historyHub.getOrCreate(channel, now);
+      const version = opts.version ?? 0;
+      const versionEpoch = opts.versionEpoch ?? '';
+      if (version > 0 && stream.isStaleVersion(version, versionEpoch)) {
+        return { position: stream.position(), suppressed: true };
+      }
+      // Memory semantics (spec §10.5): overwritten on every add, even version-less ones.
+      stream.version = version;
+      stream.versionEpoch = versionEpoch;
+      // Like Centrifugo, the delta base is only looked up when a delta is wanted.
+      if (delta) prev = stream.last();
+      this.historyHub.append(stream, pub, opts.historySize, opts.historyTtlMs, opts.historyMetaTtlMs, now);
+      position = { offset: pub.offset, epoch: stream.epoch };
+    } else {
+      position = { offset: 0, epoch: '' };
+    }
+
+    if (idempotencyKey !== undefined) {
+      this.idempotency.set(idempotencyKey, position, opts.idempotentResultTtlMs, now);
+    }
+    // Synchronous hand-off: delivery order == publish call order per channel.
+    // If the handler throws, the publication is already stored and the promise
+    // rejects, as Centrifugo's memory broker returns the handler's error.
+    this.handler.onPublication(channel, pub, position, delta, prev);
+    return { position, suppressed: false };
+  }
+
+  async publishJoin(channel: string, info: ClientInfo): Promise<void> {
+    this.handler.onJoin(channel, info);
+  }
+
+  async publishLeave(channel: string, info: ClientInfo): Promise<void> {
+    this.handler.onLeave(channel, info);
+  }
+
+  /** Single node: there is nobody else to tell. */
+  async publishControl(_data: Raw, _nodeId?: string): Promise<void> {}
+
+  /** Single node: every publication is delivered locally whether or not anyone subscribed. */
+  async subscribe(_channels: string[]): Promise<void> {}
+
+  async unsubscribe(_channels: string[]): Promise<void> {}
+
+  /**
+   * Returned publications are the stored objects (not copies): treat them as read-only.
+   * The `since` epoch and `reverse` with offset 0 are the caller's to check.
+   */
+  async history(channel: string, filter: HistoryFilter, opts: HistoryOptions): Promise<HistoryResult> {
+    return this.historyHub.read(channel, filter, opts.historyMetaTtlMs, Date.now());
+  }
+
+  async removeHistory(channel: string): Promise<void> {
+    this.historyHub.removeItems(channel, Date.now());
+  }
+
+  async addPresence(channel: string, clientId: string, info: ClientInfo): Promise<void> {
+    this.presenceStore.add(channel, clientId, info);
+  }
+
+  async removePresence(channel: string, clientId: string, _user: string): Promise<void> {
+    this.presenceStore.remove(channel, clientId);
+  }
+
+  async presence(channel: string): Promise<Map<string, ClientInfo>> {
+    return this.presenceStore.get(channel);
+  }
+
+  async presenceStats(channel: string): Promise<PresenceStats> {
+    return this.presenceStore.stats(channel);
+  }
+
+  /**
+   * Reclaims everything expired at `now`. The timer calls it every second;
+   * tests may call it with a future `now` instead of waiting.
+   */
+  sweep(now: number = Date.now()): void {
+    this.historyHub.sweep(now);
+    this.idempotency.sweep(now);
+  }
+
+  stats(): MemoryEngineStats {
+    return {
+      historyStreams: this.historyHub.streamCount,
+      scheduledStreams: this.historyHub.scheduledCount,
+      idempotencyKeys: this.idempotency.size,
+      presenceChannels: this.presenceStore.channelCount,
+      presenceClients: this.presenceStore.clientCount,
+      sweepTimer: this.sweepTimer === undefined ? 'stopped' : this.sweepTimer.hasRef() ? 'ref' : 'unref',
+    };
+  }
+}

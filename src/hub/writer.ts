@@ -1,0 +1,93 @@
+// Per-connection outgoing queue. Messages queued during one event-loop turn
+// leave in one socket write (JSON: joined by '\n' into one WebSocket message),
+// because a socket write costs about as much as ten small frames. The queue is
+// bounded in bytes, counting what the socket itself still holds, so a client
+// that stops reading cannot grow the server's memory.
+
+import type { Transport } from '../transports/transport.js';
+
+export interface WriterOwner {
+  /** Called once when the queue limit is exceeded; the owner disconnects (3008). */
+  onQueueOverflow(): void;
+  /** Called when the transport throws on write; the owner disconnects (3009). */
+  onWriteError(err: unknown): void;
+}
+
+/** Batches the flush of every dirty writer into one setImmediate per turn. */
+class FlushScheduler {
+  private dirty: Writer[] = [];
+  private scheduled = false;
+
+  mark(w: Writer): void {
+    this.dirty.push(w);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.run);
+    }
+  }
+
+  private readonly run = (): void => {
+    const list = this.dirty;
+    this.dirty = [];
+    this.scheduled = false;
+    for (const w of list) w.flush();
+  };
+}
+
+const scheduler = new FlushScheduler();
+
+export class Writer {
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private marked = false;
+  private closed = false;
+  messagesSent = 0;
+  bytesSent = 0;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly owner: WriterOwner,
+    private readonly maxQueueBytes: number,
+  ) {}
+
+  enqueue(message: string): void {
+    if (this.closed) return;
+    this.pending.push(message);
+    this.pendingBytes += message.length;
+    if (this.maxQueueBytes > 0 && this.pendingBytes + this.transport.bufferedAmount() > this.maxQueueBytes) {
+      this.closed = true;
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.owner.onQueueOverflow();
+      return;
+    }
+    if (!this.marked) {
+      this.marked = true;
+      scheduler.mark(this);
+    }
+  }
+
+  /** Writes everything queued now. Also used right before a close. */
+  flush(): void {
+    this.marked = false;
+    if (this.pending.length === 0 || this.closed) return;
+    const message = this.pending.length === 1 ? this.pending[0]! : this.pending.join('\n');
+    this.messagesSent += this.pending.length;
+    this.bytesSent += message.length;
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      this.transport.write(message);
+    } catch (err) {
+      this.closed = true;
+      this.owner.onWriteError(err);
+    }
+  }
+
+  /** Stops accepting messages; what is pending is dropped unless flushed first. */
+  close(): void {
+    this.closed = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}

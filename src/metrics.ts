@@ -1,0 +1,132 @@
+// Prometheus metrics. Names follow Centrifugo's (`centrifugo_<subsystem>_<name>`)
+// so existing dashboards and alerts keep working when Tributary replaces it.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly connectionsAccepted = new Counter({
+    name: 'centrifugo_client_connections_accepted',
+    help: 'Connections accepted (connect command succeeded).',
+    labelNames: ['transport', 'accept_protocol', 'client_name', 'client_version'],
+    registers: [this.registry],
+  });
+  readonly connectionsInflight = new Gauge({
+    name: 'centrifugo_client_connections_inflight',
+    help: 'Connections currently open (connected).',
+    labelNames: ['transport', 'accept_protocol'],
+    registers: [this.registry],
+  });
+  readonly subscriptionsAccepted = new Counter({
+    name: 'centrifugo_client_subscriptions_accepted',
+    help: 'Subscriptions accepted.',
+    labelNames: ['client_name', 'channel_namespace'],
+    registers: [this.registry],
+  });
+  readonly subscriptionsInflight = new Gauge({
+    name: 'centrifugo_client_subscriptions_inflight',
+    help: 'Subscriptions currently active.',
+    labelNames: ['client_name', 'channel_namespace'],
+    registers: [this.registry],
+  });
+  readonly commandDuration = new Histogram({
+    name: 'centrifugo_client_command_duration_seconds',
+    help: 'Client command processing time.',
+    labelNames: ['method', 'channel_namespace'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly replyErrors = new Counter({
+    name: 'centrifugo_client_num_reply_errors',
+    help: 'Error replies sent to clients.',
+    labelNames: ['method', 'code', 'channel_namespace'],
+    registers: [this.registry],
+  });
+  readonly serverUnsubscribes = new Counter({
+    name: 'centrifugo_client_num_server_unsubscribes',
+    help: 'Server-initiated unsubscribes.',
+    labelNames: ['code', 'channel_namespace'],
+    registers: [this.registry],
+  });
+  readonly serverDisconnects = new Counter({
+    name: 'centrifugo_client_num_server_disconnects',
+    help: 'Server-initiated disconnects by code.',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+  readonly recover = new Counter({
+    name: 'centrifugo_client_recover',
+    help: 'Recovery attempts.',
+    labelNames: ['recovered', 'channel_namespace', 'has_recovered_publications'],
+    registers: [this.registry],
+  });
+  readonly messagesSent = new Counter({
+    name: 'centrifugo_transport_messages_sent',
+    help: 'Protocol messages sent to clients.',
+    labelNames: ['transport', 'frame_type'],
+    registers: [this.registry],
+  });
+  readonly messagesSentSize = new Counter({
+    name: 'centrifugo_transport_messages_sent_size',
+    help: 'Bytes of protocol messages sent to clients.',
+    labelNames: ['transport', 'frame_type'],
+    registers: [this.registry],
+  });
+  readonly messagesReceived = new Counter({
+    name: 'centrifugo_transport_messages_received',
+    help: 'Protocol messages received from clients.',
+    labelNames: ['transport', 'frame_type'],
+    registers: [this.registry],
+  });
+  readonly messagesReceivedSize = new Counter({
+    name: 'centrifugo_transport_messages_received_size',
+    help: 'Bytes received from clients.',
+    labelNames: ['transport', 'frame_type'],
+    registers: [this.registry],
+  });
+  readonly nodeMessagesSent = new Counter({
+    name: 'centrifugo_node_messages_sent_count',
+    help: 'Messages the node handed to the engine, by type.',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly nodeMessagesReceived = new Counter({
+    name: 'centrifugo_node_messages_received_count',
+    help: 'Messages the node received from the engine, by type.',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly publishSuppressed = new Counter({
+    name: 'centrifugo_broker_publish_suppressed_count',
+    help: 'Publishes dropped by idempotency key or version.',
+    registers: [this.registry],
+  });
+  readonly numClients = new Gauge({ name: 'centrifugo_node_num_clients', help: 'Connected clients.', registers: [this.registry] });
+  readonly numUsers = new Gauge({ name: 'centrifugo_node_num_users', help: 'Distinct connected users.', registers: [this.registry] });
+  readonly numChannels = new Gauge({ name: 'centrifugo_node_num_channels', help: 'Channels with local subscribers.', registers: [this.registry] });
+  readonly numSubscriptions = new Gauge({ name: 'centrifugo_node_num_subscriptions', help: 'Local subscriptions.', registers: [this.registry] });
+  readonly build = new Gauge({ name: 'centrifugo_node_build', help: 'Build information.', labelNames: ['version'], registers: [this.registry] });
+  readonly apiCommandDuration = new Histogram({
+    name: 'centrifugo_api_command_duration_seconds',
+    help: 'Server API command duration.',
+    labelNames: ['protocol', 'method'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly apiCommandErrors = new Counter({
+    name: 'centrifugo_api_command_errors_total',
+    help: 'Server API command errors by code.',
+    labelNames: ['protocol', 'method', 'error'],
+    registers: [this.registry],
+  });
+  readonly connectionLimit = new Counter({
+    name: 'centrifugo_node_client_connection_limit',
+    help: 'Connections refused by client.connection_limit.',
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
+  }
+}

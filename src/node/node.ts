@@ -1,0 +1,263 @@
+// The node ties one process together: it owns the engine, the hub of local
+// subscribers and the index of connected clients, and it is the single
+// publish path every door (client publish, HTTP API, consumers) goes through.
+
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { createVerifiers } from '../auth/verifiers.js';
+import type { TokenVerifier } from '../auth/token-verifier.js';
+import { ChannelResolver, effectiveHistoryMetaTtl, type ResolvedChannel } from '../config/channels.js';
+import type { ChannelOptions, Config } from '../config/types.js';
+import type { Engine, EngineEventHandler, HistoryResult, PresenceStats, PublishResult } from '../engines/engine.js';
+import { Hub } from '../hub/hub.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { Errors, ReplyError } from '../protocol/codes.js';
+import type { ClientInfo, Publication, Raw, StreamPosition } from '../protocol/types.js';
+import { TimerWheel } from '../util/timer-wheel.js';
+import { VERSION } from '../version.js';
+import type { ClientSession } from '../client/client.js';
+import type { ClientSubscription } from '../client/subscription.js';
+
+export interface PublishRequest {
+  info?: ClientInfo;
+  tags?: Record<string, string>;
+  skipHistory?: boolean;
+  idempotencyKey?: string;
+  delta?: boolean;
+  version?: number;
+  versionEpoch?: string;
+}
+
+export interface HistoryQuery {
+  limit: number;
+  since?: StreamPosition;
+  reverse?: boolean;
+}
+
+/** Which connections a by-user server operation targets. */
+export interface ConnectionSelector {
+  user: string;
+  client?: string;
+  session?: string;
+}
+
+const IDEMPOTENT_RESULT_TTL_MS = 300_000;
+
+export class Node implements EngineEventHandler {
+  readonly id = randomUUID();
+  readonly name: string;
+  readonly version = VERSION;
+  readonly startedAt = Date.now();
+  readonly hub = new Hub();
+  readonly wheel = new TimerWheel();
+  readonly resolver: ChannelResolver;
+  readonly verifiers: { connection: TokenVerifier; subscription: TokenVerifier };
+  /** Every open session, connected or still in its connect handshake. */
+  private readonly sessions = new Set<ClientSession>();
+  /** Connected sessions by id. */
+  private readonly clients = new Map<string, ClientSession>();
+  private readonly users = new Map<string, Set<ClientSession>>();
+  private gaugeTimer: NodeJS.Timeout | null = null;
+  shuttingDown = false;
+
+  constructor(
+    readonly config: Config,
+    readonly engine: Engine,
+    readonly log: Logger,
+    readonly metrics: Metrics,
+  ) {
+    this.name = config.node.name || `${os.hostname()}_${config.http_server.port}`;
+    this.resolver = new ChannelResolver(config);
+    this.verifiers = createVerifiers(config.client);
+    metrics.build.set({ version: VERSION }, 1);
+  }
+
+  async start(): Promise<void> {
+    await this.engine.start(this);
+    this.gaugeTimer = setInterval(() => this.refreshGauges(), 10_000);
+    this.gaugeTimer.unref();
+  }
+
+  refreshGauges(): void {
+    this.metrics.numClients.set(this.clients.size);
+    this.metrics.numUsers.set(this.users.size);
+    this.metrics.numChannels.set(this.hub.numChannels());
+    this.metrics.numSubscriptions.set(this.hub.numSubscriptions());
+  }
+
+  // ---- clients -------------------------------------------------------------
+
+  trackConnection(client: ClientSession): void {
+    this.sessions.add(client);
+  }
+
+  untrackConnection(client: ClientSession): void {
+    this.sessions.delete(client);
+  }
+
+  numConnectionsTotal(): number {
+    return this.sessions.size;
+  }
+
+  addClient(client: ClientSession): void {
+    this.clients.set(client.id, client);
+    let set = this.users.get(client.user);
+    if (!set) {
+      set = new Set();
+      this.users.set(client.user, set);
+    }
+    set.add(client);
+  }
+
+  removeClient(client: ClientSession): void {
+    if (this.clients.get(client.id) !== client) return;
+    this.clients.delete(client.id);
+    const set = this.users.get(client.user);
+    if (set) {
+      set.delete(client);
+      if (set.size === 0) this.users.delete(client.user);
+    }
+  }
+
+  numClients(): number {
+    return this.clients.size;
+  }
+
+  numUsers(): number {
+    return this.users.size;
+  }
+
+  userConnectionCount(user: string): number {
+    return this.users.get(user)?.size ?? 0;
+  }
+
+  /** Local connections matching a by-user API call. */
+  select(sel: ConnectionSelector): ClientSession[] {
+    const set = this.users.get(sel.user);
+    if (!set) return [];
+    const out: ClientSession[] = [];
+    for (const c of set) {
+      if (sel.client && c.id !== sel.client) continue;
+      if (sel.session && c.session !== sel.session) continue;
+      out.push(c);
+    }
+    return out;
+  }
+
+  allClients(): IterableIterator<ClientSession> {
+    return this.clients.values();
+  }
+
+  // ---- subscriptions -------------------------------------------------------
+
+  async addSubscription(sub: ClientSubscription): Promise<void> {
+    if (this.hub.add(sub)) await this.engine.subscribe([sub.channel]);
+  }
+
+  async removeSubscription(sub: ClientSubscription): Promise<void> {
+    if (this.hub.remove(sub)) await this.engine.unsubscribe([sub.channel]);
+  }
+
+  // ---- publish path ----------------------------------------------------------
+
+  resolve(channel: string): ResolvedChannel {
+    const resolved = this.resolver.resolve(channel);
+    if (!resolved) throw new ReplyError(Errors.unknownChannel);
+    return resolved;
+  }
+
+  async publish(resolved: ResolvedChannel, data: Raw, req: PublishRequest = {}): Promise<PublishResult> {
+    const opts = resolved.options;
+    const keepHistory = !req.skipHistory;
+    const result = await this.engine.publish(resolved.name, data, {
+      historySize: keepHistory ? opts.history_size : 0,
+      historyTtlMs: keepHistory ? opts.history_ttl : 0,
+      historyMetaTtlMs: effectiveHistoryMetaTtl(opts, this.config),
+      info: req.info,
+      tags: req.tags,
+      idempotencyKey: req.idempotencyKey || undefined,
+      idempotentResultTtlMs: IDEMPOTENT_RESULT_TTL_MS,
+      version: req.version,
+      versionEpoch: req.versionEpoch,
+      delta: req.delta || opts.delta_publish,
+    });
+    if (result.suppressed) this.metrics.publishSuppressed.inc();
+    else this.metrics.nodeMessagesSent.inc({ type: 'publication' });
+    return result;
+  }
+
+  async history(resolved: ResolvedChannel, query: HistoryQuery): Promise<HistoryResult> {
+    const since = query.since;
+    const result = await this.engine.history(
+      resolved.name,
+      { limit: query.limit, since: since && { offset: since.offset, epoch: since.epoch }, reverse: query.reverse },
+      { historyMetaTtlMs: effectiveHistoryMetaTtl(resolved.options, this.config) },
+    );
+    if (since && since.epoch !== '' && since.epoch !== result.position.epoch) {
+      throw new ReplyError(Errors.unrecoverablePosition);
+    }
+    return result;
+  }
+
+  /** Reads only the stream top, creating the stream's epoch if it has none yet. */
+  async streamTop(channel: string, opts: ChannelOptions): Promise<StreamPosition> {
+    const r = await this.engine.history(channel, { limit: 0 }, { historyMetaTtlMs: effectiveHistoryMetaTtl(opts, this.config) });
+    return r.position;
+  }
+
+  presence(channel: string): Promise<Map<string, ClientInfo>> {
+    return this.engine.presence(channel);
+  }
+
+  presenceStats(channel: string): Promise<PresenceStats> {
+    return this.engine.presenceStats(channel);
+  }
+
+  async publishJoin(channel: string, info: ClientInfo): Promise<void> {
+    this.metrics.nodeMessagesSent.inc({ type: 'join' });
+    await this.engine.publishJoin(channel, info);
+  }
+
+  async publishLeave(channel: string, info: ClientInfo): Promise<void> {
+    this.metrics.nodeMessagesSent.inc({ type: 'leave' });
+    await this.engine.publishLeave(channel, info);
+  }
+
+  // ---- engine events ---------------------------------------------------------
+
+  onPublication(channel: string, pub: Publication, position: StreamPosition): void {
+    this.metrics.nodeMessagesReceived.inc({ type: 'publication' });
+    this.hub.broadcastPublication(channel, pub, position);
+  }
+
+  onJoin(channel: string, info: ClientInfo): void {
+    this.metrics.nodeMessagesReceived.inc({ type: 'join' });
+    this.hub.broadcastJoin(channel, info);
+  }
+
+  onLeave(channel: string, info: ClientInfo): void {
+    this.metrics.nodeMessagesReceived.inc({ type: 'leave' });
+    this.hub.broadcastLeave(channel, info);
+  }
+
+  onControl(): void {
+    // Single-node engines never send control messages; the Redis engine will.
+  }
+
+  // ---- lifecycle -------------------------------------------------------------
+
+  /** Disconnects every client with 3001 and closes the engine. */
+  async shutdown(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    const clients = [...this.sessions];
+    // Bounded batches keep a mass disconnect from monopolising the event loop.
+    for (let i = 0; i < clients.length; i += 128) {
+      await Promise.all(clients.slice(i, i + 128).map((c) => c.shutdown()));
+    }
+    if (this.gaugeTimer) clearInterval(this.gaugeTimer);
+    this.wheel.stop();
+    await this.engine.close();
+  }
+}

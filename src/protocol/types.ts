@@ -1,0 +1,27 @@
+// Domain values shared by the engine, the hub and the protocol codecs.
+// Payloads ("raw" fields in the protocol) are kept as the exact bytes the
+// publisher sent: JSON connections get them spliced verbatim, never re-serialised.
+
+export type Raw = Buffer;
+
+export interface ClientInfo {
+  user: string;
+  client: string;
+  connInfo?: Raw;
+  chanInfo?: Raw;
+}
+
+export interface StreamPosition {
+  offset: number;
+  epoch: string;
+}
+
+export interface Publication {
+  data: Raw;
+  info?: ClientInfo;
+  /** 0 when the channel keeps no history. */
+  offset: number;
+  tags?: Record<string, string>;
+  /** Unix ms when the publication entered the node; used for lag metrics only. */
+  time?: number;
+}

@@ -1,0 +1,160 @@
+// Starts and stops a Tributary node with its HTTP endpoints: WebSocket
+// connections, the server API, /health and /metrics, on the external port and,
+// when configured, a separate internal port for the API and operations.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiHttpHandler } from './api/http-handler.js';
+import { drainSent } from './client/traffic.js';
+import type { Config } from './config/types.js';
+import type { Engine } from './engines/engine.js';
+import { MemoryEngine } from './engines/memory/memory-engine.js';
+import { handleHealth } from './health.js';
+import { createLogger, type Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { Node } from './node/node.js';
+import { WebsocketEndpoint } from './transports/websocket.js';
+import { send } from './util/http.js';
+
+export interface ServerOptions {
+  logger?: Logger;
+  metrics?: Metrics;
+  engine?: Engine;
+}
+
+export class Server {
+  readonly node: Node;
+  readonly log: Logger;
+  private readonly external: http.Server;
+  private readonly internal: http.Server | null;
+  private readonly api: ApiHttpHandler;
+  private readonly ws: WebsocketEndpoint;
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    readonly config: Config,
+    opts: ServerOptions = {},
+  ) {
+    this.log = opts.logger ?? createLogger(config.log.level, config.log.file);
+    const metrics = opts.metrics ?? new Metrics();
+    const engine = opts.engine ?? createEngine(config);
+    this.node = new Node(config, engine, this.log, metrics);
+    this.api = new ApiHttpHandler(this.node, config.http_api);
+    this.ws = new WebsocketEndpoint(this.node);
+    this.hookTrafficMetrics(metrics);
+
+    const separateInternal = config.http_server.internal_port > 0 && config.http_server.internal_port !== config.http_server.port;
+    this.external = http.createServer((req, res) => this.route(req, res, !separateInternal));
+    this.external.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (!config.websocket.disabled && url.pathname === this.ws.path) this.ws.handleUpgrade(req, socket, head);
+      else {
+        socket.write('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        socket.destroy();
+      }
+    });
+    this.internal = separateInternal ? http.createServer((req, res) => this.route(req, res, true, true)) : null;
+    for (const s of [this.external, this.internal]) {
+      if (!s) continue;
+      s.headersTimeout = 10_000;
+      s.requestTimeout = 30_000;
+    }
+  }
+
+  /** Addresses actually bound (port 0 in config picks a free port). */
+  get port(): number {
+    return (this.external.address() as AddressInfo).port;
+  }
+
+  get internalPort(): number {
+    return this.internal ? (this.internal.address() as AddressInfo).port : this.port;
+  }
+
+  async start(): Promise<void> {
+    await this.node.start();
+    const hs = this.config.http_server;
+    await listen(this.external, hs.port, hs.address);
+    if (this.internal) await listen(this.internal, hs.internal_port, hs.internal_address || hs.address);
+    this.log.info(
+      { port: this.port, internal_port: this.internalPort, engine: this.node.engine.name, version: this.node.version, node: this.node.name },
+      'tributary started',
+    );
+  }
+
+  /** Graceful stop: refuse new work, disconnect clients with 3001, close the engine and listeners. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.external.close();
+      this.internal?.close();
+      await this.node.shutdown();
+      this.ws.close();
+      this.external.closeAllConnections();
+      this.internal?.closeAllConnections();
+      this.log.info('tributary stopped');
+    })();
+    return this.stopping;
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse, withInternal: boolean, internalOnly = false): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const cfg = this.config;
+    const path = url.pathname;
+    const apiHere = !cfg.http_api.disabled && (withInternal || cfg.http_api.external);
+    if (apiHere && this.api.matches(path)) {
+      this.api.handle(req, res, url).catch((err) => {
+        this.log.error({ err }, 'api handler crashed');
+        send(res, 500);
+      });
+      return;
+    }
+    if (withInternal && cfg.health.enabled && path === trimPrefix(cfg.health.handler_prefix)) return handleHealth(this.node, res);
+    if (withInternal && cfg.prometheus.enabled && path === trimPrefix(cfg.prometheus.handler_prefix)) {
+      this.node.refreshGauges();
+      this.node.metrics.registry
+        .metrics()
+        .then((text) => send(res, 200, text, this.node.metrics.registry.contentType))
+        .catch((err) => {
+          this.log.error({ err }, 'metrics failed');
+          send(res, 500);
+        });
+      return;
+    }
+    if (!internalOnly && path === this.ws.path) return send(res, 400, 'Bad Request', 'text/plain; charset=utf-8');
+    send(res, 404, '404 page not found\n', 'text/plain; charset=utf-8');
+  }
+
+  /** Folds the hot-path message counters into Prometheus at scrape time. */
+  private hookTrafficMetrics(metrics: Metrics): void {
+    const registry = metrics.registry;
+    const original = registry.metrics.bind(registry);
+    registry.metrics = async () => {
+      for (const [type, c] of drainSent()) {
+        if (c.messages === 0) continue;
+        metrics.messagesSent.inc({ transport: 'websocket', frame_type: type }, c.messages);
+        metrics.messagesSentSize.inc({ transport: 'websocket', frame_type: type }, c.bytes);
+      }
+      return original();
+    };
+  }
+}
+
+function trimPrefix(p: string): string {
+  return p.replace(/\/+$/, '') || '/';
+}
+
+function listen(server: http.Server, port: number, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address || undefined, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+export function createEngine(config: Config): Engine {
+  if (config.engine.type !== 'memory') {
+    throw new Error(`engine.type "${config.engine.type}" is not supported yet; use "memory"`);
+  }
+  return new MemoryEngine();
+}

@@ -1,0 +1,22 @@
+// client.allowed_origins: empty → only requests without an Origin header
+// (non-browser clients); "*" → everyone; otherwise glob patterns matched
+// against the lowercased origin.
+
+import { globToRegExp } from '../util/glob.js';
+
+export class OriginCheck {
+  private readonly any: boolean;
+  private readonly patterns: RegExp[];
+
+  constructor(allowed: string[]) {
+    this.any = allowed.includes('*');
+    this.patterns = allowed.filter((a) => a !== '*').map((a) => globToRegExp(a.toLowerCase()));
+  }
+
+  allowed(origin: string | undefined): boolean {
+    if (origin === undefined || origin === '') return true;
+    if (this.any) return true;
+    const o = origin.toLowerCase();
+    return this.patterns.some((p) => p.test(o));
+  }
+}

@@ -1,0 +1,101 @@
+// Bidirectional WebSocket transport at /connection/websocket (JSON protocol).
+// `ws` enforces websocket.message_size_limit itself and closes with 1009.
+
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { ClientSession } from '../client/client.js';
+import type { Node } from '../node/node.js';
+import type { Transport } from './transport.js';
+import { OriginCheck } from './origin.js';
+
+/** How long to wait for the peer's closing handshake before dropping the socket. */
+const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
+
+class WebsocketTransport implements Transport {
+  readonly name = 'websocket';
+  readonly protocol = 'json' as const;
+
+  constructor(private readonly ws: WebSocket) {}
+
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  write(message: string): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(message);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.close(code, reason);
+    const ws = this.ws;
+    setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS).unref();
+  }
+}
+
+export class WebsocketEndpoint {
+  private readonly wss: WebSocketServer;
+  private readonly origins: OriginCheck;
+
+  constructor(private readonly node: Node) {
+    const cfg = node.config;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: cfg.websocket.message_size_limit,
+      perMessageDeflate: false,
+      // Only the Protobuf SDK asks for a subprotocol; we do not speak it yet, so we echo none.
+      handleProtocols: () => false,
+    });
+    this.origins = new OriginCheck(cfg.client.allowed_origins);
+  }
+
+  get path(): string {
+    return this.node.config.websocket.handler_prefix.replace(/\/+$/, '') || '/';
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const cfg = this.node.config;
+    if (!this.origins.allowed(req.headers.origin)) {
+      this.node.log.info({ origin: req.headers.origin }, 'request origin is not allowed');
+      return rejectUpgrade(socket, 403, 'Forbidden');
+    }
+    if (this.node.shuttingDown) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (cfg.client.connection_limit > 0 && this.node.numConnectionsTotal() >= cfg.client.connection_limit) {
+      this.node.metrics.connectionLimit.inc();
+      return rejectUpgrade(socket, 503, 'Service Unavailable');
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const node = this.node;
+    const headerName = node.config.client.user_id_http_header.toLowerCase();
+    const headerUser = headerName ? req.headers[headerName] : undefined;
+    const client = new ClientSession(node, new WebsocketTransport(ws), {
+      userFromHeader: typeof headerUser === 'string' && headerUser !== '' ? headerUser : undefined,
+    });
+    node.trackConnection(client);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      node.metrics.messagesReceived.inc({ transport: 'websocket', frame_type: isBinary ? 'binary' : 'text' });
+      node.metrics.messagesReceivedSize.inc({ transport: 'websocket', frame_type: isBinary ? 'binary' : 'text' }, data.length);
+      client.handleMessage(data.toString('utf8'));
+    });
+    ws.on('close', () => {
+      node.untrackConnection(client);
+      client.onTransportClosed();
+    });
+    ws.on('error', (err) => {
+      node.log.debug({ err: err.message, client: client.id }, 'websocket error');
+    });
+  }
+
+  close(): void {
+    this.wss.close();
+  }
+}
+
+function rejectUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}

@@ -1,0 +1,83 @@
+// One coarse timer for every connection instead of a timer per connection:
+// an idle connection must cost a few hundred bytes, and Node timers cost far
+// more than a Set entry. Each item has at most one pending wake-up; the owner
+// re-arms it with the next deadline it cares about (ping, pong, expiry...).
+
+export interface WheelItem {
+  /** Bucket key the item sits in, or -1. Owned by the wheel. */
+  wheelSlot: number;
+  onWheelTick(now: number): void;
+}
+
+export class TimerWheel {
+  private readonly buckets = new Map<number, Set<WheelItem>>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastSlot: number;
+
+  constructor(private readonly resolutionMs = 200) {
+    this.lastSlot = Math.floor(Date.now() / resolutionMs);
+  }
+
+  /** Wake `item` at (or just after) `atMs`. Replaces any earlier wake-up. */
+  schedule(item: WheelItem, atMs: number): void {
+    this.cancel(item);
+    // After an idle stop, catch up so the tick loop never replays empty history.
+    if (!this.timer) this.lastSlot = Math.floor(Date.now() / this.resolutionMs);
+    const slot = Math.max(Math.ceil(atMs / this.resolutionMs), this.lastSlot + 1);
+    let bucket = this.buckets.get(slot);
+    if (!bucket) {
+      bucket = new Set();
+      this.buckets.set(slot, bucket);
+    }
+    bucket.add(item);
+    item.wheelSlot = slot;
+    this.ensureRunning();
+  }
+
+  cancel(item: WheelItem): void {
+    if (item.wheelSlot < 0) return;
+    const bucket = this.buckets.get(item.wheelSlot);
+    if (bucket) {
+      bucket.delete(item);
+      if (bucket.size === 0) this.buckets.delete(item.wheelSlot);
+    }
+    item.wheelSlot = -1;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const b of this.buckets.values()) n += b.size;
+    return n;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.buckets.clear();
+  }
+
+  private ensureRunning(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), this.resolutionMs);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    const current = Math.floor(now / this.resolutionMs);
+    for (let slot = this.lastSlot + 1; slot <= current; slot++) {
+      const bucket = this.buckets.get(slot);
+      if (!bucket) continue;
+      this.buckets.delete(slot);
+      for (const item of bucket) {
+        item.wheelSlot = -1;
+        item.onWheelTick(now);
+      }
+    }
+    this.lastSlot = current;
+    if (this.buckets.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+}

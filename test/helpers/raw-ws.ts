@@ -1,0 +1,89 @@
+// A raw WebSocket client for what the SDK never sends: garbage, odd frames,
+// commands out of order. Collects every message and the close code.
+
+import { WebSocket } from 'ws';
+
+export class RawClient {
+  readonly messages: any[] = [];
+  closeCode: number | null = null;
+  closeReason = '';
+  private waiters: Array<() => void> = [];
+  private readonly ws: WebSocket;
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on('message', (data: Buffer) => {
+      for (const line of data.toString('utf8').split('\n')) {
+        if (line.trim() !== '') this.messages.push(JSON.parse(line));
+      }
+      this.wake();
+    });
+    ws.on('close', (code: number, reason: Buffer) => {
+      this.closeCode = code;
+      this.closeReason = reason.toString();
+      this.wake();
+    });
+  }
+
+  static open(url: string, opts: { origin?: string; headers?: Record<string, string> } = {}): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { origin: opts.origin, headers: opts.headers });
+      const client = new RawClient(ws);
+      ws.once('open', () => resolve(client));
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    });
+  }
+
+  send(data: string | Buffer | object): void {
+    this.ws.send(typeof data === 'string' || Buffer.isBuffer(data) ? data : JSON.stringify(data));
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Waits until `pred` holds over what was received, or fails after `ms`. */
+  async until(pred: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!pred()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages)} close=${this.closeCode}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  reply(id: number): any {
+    return this.messages.find((m) => m.id === id);
+  }
+
+  async waitReply(id: number, ms = 3000): Promise<any> {
+    await this.until(() => this.reply(id) !== undefined, ms, `reply ${id}`);
+    return this.reply(id);
+  }
+
+  async waitClose(ms = 3000): Promise<number> {
+    await this.until(() => this.closeCode !== null, ms, 'close');
+    return this.closeCode!;
+  }
+
+  pushes(kind: string): any[] {
+    return this.messages.filter((m) => m.push && m.push[kind]).map((m) => m.push);
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+}

@@ -1,0 +1,40 @@
+// The official `centrifuge` SDK in Node, over `ws`, with small await helpers.
+
+import { Centrifuge, type Subscription } from 'centrifuge';
+import { WebSocket } from 'ws';
+
+export { Centrifuge };
+export type { Subscription };
+
+export function sdkClient(url: string, opts: Record<string, unknown> = {}): Centrifuge {
+  return new Centrifuge(url, { websocket: WebSocket, minReconnectDelay: 50, maxReconnectDelay: 200, ...opts });
+}
+
+/** Resolves with the event's context the next time `emitter` emits `event`. */
+// The SDK's emitters are typed per event; tests read contexts loosely, hence `any`.
+type AnyEmitter = { on(event: any, fn: any): unknown; once(event: any, fn: any): unknown };
+
+export function once(emitter: AnyEmitter, event: string, ms = 4000): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out waiting for "${event}"`)), ms);
+    emitter.once(event, (ctx: any) => {
+      clearTimeout(t);
+      resolve(ctx);
+    });
+  });
+}
+
+/** Collects every context `emitter` emits for `event`. */
+export function collect(emitter: AnyEmitter, event: string): any[] {
+  const out: any[] = [];
+  emitter.on(event, (ctx: any) => out.push(ctx));
+  return out;
+}
+
+export async function waitFor(pred: () => boolean, ms = 4000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

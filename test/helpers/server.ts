@@ -1,0 +1,77 @@
+// Starts a real Tributary server on a random port for integration tests.
+
+import { defaultChannelOptions, defaultConfig } from '../../src/config/defaults.js';
+import type { Config } from '../../src/config/types.js';
+import { validateConfig } from '../../src/config/validate.js';
+import { Metrics } from '../../src/metrics.js';
+import { silentLogger } from '../../src/log.js';
+import { Server } from '../../src/server.js';
+import { signToken } from '../../src/auth/sign.js';
+
+export const SECRET = 'test-secret-not-for-production';
+export const API_KEY = 'test-api-key';
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<infer U> ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function merge(target: Record<string, unknown>, src: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(src)) {
+    const t = target[k];
+    if (v && typeof v === 'object' && !Array.isArray(v) && t && typeof t === 'object' && !Array.isArray(t)) {
+      merge(t as Record<string, unknown>, v as Record<string, unknown>);
+    } else target[k] = v;
+  }
+}
+
+export function testConfig(overrides: DeepPartial<Config> = {}): Config {
+  const cfg = defaultConfig();
+  cfg.http_server.port = 0;
+  cfg.http_server.address = '127.0.0.1';
+  cfg.log.level = 'none';
+  cfg.client.token.hmac_secret_key = SECRET;
+  cfg.http_api.key = API_KEY;
+  merge(cfg as unknown as Record<string, unknown>, overrides as Record<string, unknown>);
+  // Namespaces are whole option sets, as the loader builds them from a file.
+  cfg.channel.namespaces = cfg.channel.namespaces.map((ns) => ({ ...defaultChannelOptions(), ...ns }));
+  validateConfig(cfg);
+  return cfg;
+}
+
+export interface TestServer {
+  server: Server;
+  wsUrl: string;
+  httpUrl: string;
+  api(method: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(overrides: DeepPartial<Config> = {}): Promise<TestServer> {
+  const config = testConfig(overrides);
+  const server = new Server(config, { logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }) });
+  await server.start();
+  const httpUrl = `http://127.0.0.1:${server.port}`;
+  return {
+    server,
+    httpUrl,
+    wsUrl: `ws://127.0.0.1:${server.port}/connection/websocket`,
+    async api(method, body, headers = {}) {
+      const res = await fetch(`${httpUrl}/api/${method}`, {
+        method: 'POST',
+        headers: { 'X-API-Key': API_KEY, 'Content-Type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let json: unknown = undefined;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
+      return { status: res.status, json, text };
+    },
+    stop: () => server.stop(),
+  };
+}
+
+export function token(user: string, claims: Record<string, unknown> = {}, ttl = 3600): Promise<string> {
+  return signToken(SECRET, { sub: user, ...claims }, ttl);
+}

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { generateConfig } from '../../../src/config/generate.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { validateConfig } from '../../../src/config/validate.js';
+import { tempFile } from './helpers.js';
+
+describe('generateConfig', () => {
+  it('produces fresh secrets', () => {
+    const a = generateConfig();
+    const b = generateConfig();
+    assert.match(a.client.token.hmac_secret_key, /^[0-9a-f]{64}$/);
+    assert.match(a.http_api.key, /^[0-9a-f]{64}$/);
+    assert.notEqual(a.client.token.hmac_secret_key, b.client.token.hmac_secret_key);
+    assert.notEqual(a.http_api.key, b.http_api.key);
+    assert.notEqual(a.client.token.hmac_secret_key, a.http_api.key);
+  });
+
+  it('has no admin block and empty allowed_origins', () => {
+    const g = generateConfig() as unknown as Record<string, unknown>;
+    assert.equal('admin' in g, false);
+    assert.deepEqual(generateConfig().client.allowed_origins, []);
+    assert.deepEqual(generateConfig().channel.without_namespace, { presence: false, join_leave: false, history_size: 0, history_ttl: '0s' });
+  });
+
+  it('loads back without warnings and validates', () => {
+    const generated = generateConfig();
+    const { config, warnings } = loadConfig({ file: tempFile('config.json', generated), env: {} });
+    assert.deepEqual(warnings, []);
+    validateConfig(config);
+    assert.equal(config.client.token.hmac_secret_key, generated.client.token.hmac_secret_key);
+    assert.equal(config.http_api.key, generated.http_api.key);
+  });
+});
