@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
+import { Writer } from '../../../src/hub/writer.js';
+import type { Transport } from '../../../src/transports/transport.js';
+
+function fakeTransport(buffered = 0) {
+  const writes: string[] = [];
+  const t: Transport = {
+    name: 'fake',
+    protocol: 'json',
+    bufferedAmount: () => buffered,
+    write: (m) => writes.push(m),
+    close: () => undefined,
+  };
+  return { t, writes };
+}
+
+describe('the per-connection writer', () => {
+  it('coalesces messages queued in one turn into one newline-joined write', async () => {
+    const { t, writes } = fakeTransport();
+    const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => assert.fail() }, 1024);
+    w.enqueue('{"a":1}');
+    w.enqueue('{"b":2}');
+    w.enqueue('{"c":3}');
+    assert.deepEqual(writes, []);
+    await tick();
+    assert.deepEqual(writes, ['{"a":1}\n{"b":2}\n{"c":3}']);
+    w.enqueue('{}');
+    await tick();
+    assert.deepEqual(writes.at(-1), '{}');
+  });
+  it('overflows once when queued plus socket-buffered bytes pass the limit', async () => {
+    const { t, writes } = fakeTransport(90);
+    let overflows = 0;
+    const w = new Writer(t, { onQueueOverflow: () => overflows++, onWriteError: () => assert.fail() }, 100);
+    w.enqueue('x'.repeat(5));
+    w.enqueue('x'.repeat(10));
+    w.enqueue('more');
+    await tick();
+    assert.equal(overflows, 1);
+    assert.deepEqual(writes, []);
+  });
+  it('reports a throwing transport as a write error', async () => {
+    const t: Transport = { name: 'f', protocol: 'json', bufferedAmount: () => 0, write: () => { throw new Error('EPIPE'); }, close: () => undefined };
+    let errors = 0;
+    const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, 0);
+    w.enqueue('a');
+    await tick();
+    assert.equal(errors, 1);
+    w.enqueue('b');
+    await tick();
+    assert.equal(errors, 1);
+  });
+});
