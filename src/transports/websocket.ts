@@ -8,6 +8,7 @@ import { ClientSession } from '../client/client.js';
 import type { Node } from '../node/node.js';
 import type { Transport } from './transport.js';
 import { OriginCheck } from './origin.js';
+import { TokenBucket } from '../util/rate-limiter.js';
 
 /** How long to wait for the peer's closing handshake before dropping the socket. */
 const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
@@ -37,6 +38,7 @@ class WebsocketTransport implements Transport {
 export class WebsocketEndpoint {
   private readonly wss: WebSocketServer;
   private readonly origins: OriginCheck;
+  private readonly rate: TokenBucket | null;
 
   constructor(private readonly node: Node) {
     const cfg = node.config;
@@ -48,6 +50,7 @@ export class WebsocketEndpoint {
       handleProtocols: () => false,
     });
     this.origins = new OriginCheck(cfg.client.allowed_origins);
+    this.rate = cfg.client.connection_rate_limit > 0 ? new TokenBucket(cfg.client.connection_rate_limit) : null;
   }
 
   get path(): string {
@@ -61,7 +64,8 @@ export class WebsocketEndpoint {
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
     if (this.node.shuttingDown) return rejectUpgrade(socket, 503, 'Service Unavailable');
-    if (cfg.client.connection_limit > 0 && this.node.numConnectionsTotal() >= cfg.client.connection_limit) {
+    const overLimit = cfg.client.connection_limit > 0 && this.node.numConnectionsTotal() >= cfg.client.connection_limit;
+    if (overLimit || (this.rate !== null && !this.rate.take())) {
       this.node.metrics.connectionLimit.inc();
       return rejectUpgrade(socket, 503, 'Service Unavailable');
     }
