@@ -70,7 +70,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     readonly transport: Transport,
     readonly context: ConnectionContext = {},
   ) {
-    this.writer = new Writer(transport, this, node.config.client.queue_max_size);
+    this.writer = new Writer(transport, this, node.config.client.queue_max_size, node.config.websocket.write_timeout);
     this.handlers = new CommandHandlers(this);
     this.staleDeadline = Date.now() + node.config.client.stale_close_delay;
     node.wheel.schedule(this, this.staleDeadline);

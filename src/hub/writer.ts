@@ -48,6 +48,8 @@ export class Writer {
     private readonly transport: Transport,
     private readonly owner: WriterOwner,
     private readonly maxQueueBytes: number,
+    /** A socket that has not taken a write for this long is dead (3009); 0 disables. */
+    private readonly writeTimeoutMs = 0,
   ) {}
 
   enqueue(message: string): void {
@@ -71,6 +73,14 @@ export class Writer {
   flush(): void {
     this.marked = false;
     if (this.pending.length === 0 || this.closed) return;
+    const stalled = this.transport.stalledSince();
+    if (this.writeTimeoutMs > 0 && stalled > 0 && Date.now() - stalled > this.writeTimeoutMs) {
+      this.closed = true;
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.owner.onWriteError(new Error('write timeout'));
+      return;
+    }
     const message = this.pending.length === 1 ? this.pending[0]! : this.pending.join('\n');
     this.messagesSent += this.pending.length;
     this.bytesSent += message.length;

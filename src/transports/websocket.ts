@@ -17,15 +17,31 @@ class WebsocketTransport implements Transport {
   readonly name = 'websocket';
   readonly protocol = 'json' as const;
 
+  private waitingSince = 0;
+  private inFlight = 0;
+
   constructor(private readonly ws: WebSocket) {}
 
   bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }
 
-  write(message: string): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(message);
+  stalledSince(): number {
+    return this.waitingSince;
   }
+
+  write(message: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.inFlight === 0) this.waitingSince = Date.now();
+    this.inFlight++;
+    this.ws.send(message, this.onWritten);
+  }
+
+  /** ws calls back once the kernel took the frame: the socket is moving. */
+  private readonly onWritten = (): void => {
+    this.inFlight--;
+    this.waitingSince = this.inFlight === 0 ? 0 : Date.now();
+  };
 
   close(code: number, reason: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;

@@ -79,6 +79,11 @@ export class RawClient {
     return this.messages.filter((m) => m.push && m.push[kind]).map((m) => m.push);
   }
 
+  /** Stops reading from the socket, like a client whose app froze. */
+  pauseReading(): void {
+    (this.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  }
+
   close(): void {
     this.ws.close();
   }

@@ -10,6 +10,7 @@ function fakeTransport(buffered = 0) {
     name: 'fake',
     protocol: 'json',
     bufferedAmount: () => buffered,
+    stalledSince: () => 0,
     write: (m) => writes.push(m),
     close: () => undefined,
   };
@@ -42,7 +43,7 @@ describe('the per-connection writer', () => {
     assert.deepEqual(writes, []);
   });
   it('reports a throwing transport as a write error', async () => {
-    const t: Transport = { name: 'f', protocol: 'json', bufferedAmount: () => 0, write: () => { throw new Error('EPIPE'); }, close: () => undefined };
+    const t: Transport = { name: 'f', protocol: 'json', bufferedAmount: () => 0, stalledSince: () => 0, write: () => { throw new Error('EPIPE'); }, close: () => undefined };
     let errors = 0;
     const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, 0);
     w.enqueue('a');
@@ -51,5 +52,22 @@ describe('the per-connection writer', () => {
     w.enqueue('b');
     await tick();
     assert.equal(errors, 1);
+  });
+  it('gives up on a socket that has not taken a write for longer than the write timeout', async () => {
+    const writes: string[] = [];
+    const t: Transport = {
+      name: 'f',
+      protocol: 'json',
+      bufferedAmount: () => 0,
+      stalledSince: () => Date.now() - 2000,
+      write: (m) => writes.push(m),
+      close: () => undefined,
+    };
+    let errors = 0;
+    const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, 0, 1000);
+    w.enqueue('a');
+    await tick();
+    assert.equal(errors, 1);
+    assert.deepEqual(writes, []);
   });
 });
