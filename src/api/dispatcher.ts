@@ -6,8 +6,10 @@ import type { Node } from '../node/node.js';
 import { ApiErrors } from '../protocol/codes.js';
 import { parseJsonWithRaw, type JsonPath } from '../protocol/raw-json.js';
 import { ApiDecodeError, ApiError } from './errors.js';
-import { asFields } from './fields.js';
+import { BATCH_KEYS, asFields, decodeRequest, type Fields } from './fields.js';
 import { METHODS, mapLimited, type ApiResult } from './methods.js';
+
+export { BATCH_KEYS };
 
 export interface ApiReply {
   result?: ApiResult;
@@ -17,32 +19,36 @@ export interface ApiReply {
 /** Payload fields that carry raw JSON, kept byte-for-byte. */
 const RAW_KEYS = new Set(['data', 'info', 'params']);
 
-/** Batch command keys in the order Centrifugo picks the first that is set. */
-export const BATCH_KEYS = [
-  'publish',
-  'broadcast',
-  'subscribe',
-  'unsubscribe',
-  'disconnect',
-  'history',
-  'history_remove',
-  'presence',
-  'presence_stats',
-  'info',
-  'rpc',
-  'refresh',
-  'channels',
-] as const;
+/** Keys match case-insensitively, as Go's decoder matches struct fields. */
+const isRawKey = (k: string | number | undefined): boolean => typeof k === 'string' && RAW_KEYS.has(k.toLowerCase());
 
 function rawPredicate(method: string): (path: JsonPath) => boolean {
   if (method === 'batch') {
-    return (p) => p.length === 4 && p[0] === 'commands' && RAW_KEYS.has(p[3] as string);
+    return (p) => p.length === 4 && typeof p[0] === 'string' && p[0].toLowerCase() === 'commands' && isRawKey(p[3]);
   }
-  return (p) => p.length === 1 && RAW_KEYS.has(p[0] as string);
+  return (p) => p.length === 1 && isRawKey(p[0]);
 }
 
 export function isApiMethod(method: string): boolean {
   return method === 'batch' || Object.hasOwn(METHODS, method);
+}
+
+/**
+ * Methods whose replies embed payloads stored earlier (publication data,
+ * connection and channel info), which may have arrived as base64 bytes that
+ * are not JSON. Only their replies need checking before they are sent.
+ */
+export function carriesStoredPayloads(method: string): boolean {
+  return method === 'history' || method === 'presence' || method === 'batch';
+}
+
+export function isValidJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class Dispatcher {
@@ -57,17 +63,27 @@ export class Dispatcher {
     try {
       req = parseJsonWithRaw(payload, rawPredicate(method));
     } catch {
+      this.node.metrics.apiCommandErrors.inc({ protocol, method, error: 'unmarshal' });
       throw new ApiDecodeError('malformed JSON');
     }
     return this.dispatch(method, req, protocol);
   }
 
-  /** Dispatches an already-decoded request. Throws ApiDecodeError on wrong field types. */
+  /**
+   * Dispatches an already-parsed request. The whole request is type-checked
+   * before anything runs; a wrong type throws ApiDecodeError (HTTP 400).
+   */
   async dispatch(method: string, req: unknown, protocol = 'http'): Promise<ApiReply> {
     const metrics = this.node.metrics;
+    let fields: Fields;
+    try {
+      fields = decodeRequest(method, req);
+    } catch (err) {
+      metrics.apiCommandErrors.inc({ protocol, method, error: 'unmarshal' });
+      throw err;
+    }
     const started = process.hrtime.bigint();
     try {
-      const fields = asFields(req);
       const result = method === 'batch' ? await this.batch(fields, protocol) : await this.call(method, fields);
       return { result };
     } catch (err) {
@@ -88,34 +104,42 @@ export class Dispatcher {
     return ApiError.of(ApiErrors.internal);
   }
 
-  private call(method: string, fields: Record<string, unknown>): Promise<ApiResult> {
+  private call(method: string, fields: Fields): Promise<ApiResult> {
     const fn = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
     if (!fn) throw ApiError.of(ApiErrors.notFound);
     return fn(this.node, fields);
   }
 
-  private async batch(fields: Record<string, unknown>, _protocol: string): Promise<ApiResult> {
-    const commands = fields.commands ?? [];
-    if (!Array.isArray(commands)) throw new ApiDecodeError('commands must be a list');
+  /** `fields` is already decoded: every command is a checked object or null. */
+  private async batch(fields: Fields, protocol: string): Promise<ApiResult> {
+    const commands = (fields.commands ?? []) as unknown[];
     const parallel = fields.parallel === true;
+    const metrics = this.node.metrics;
     const runOne = async (cmd: unknown): Promise<Record<string, unknown>> => {
-      if (cmd === null) return { error: ApiErrors.badRequest };
+      if (cmd === null || cmd === undefined) return { error: ApiErrors.badRequest };
       const cf = asFields(cmd, 'command');
       const key = BATCH_KEYS.find((k) => cf[k] !== undefined && cf[k] !== null);
-      if (!key) return { error: ApiErrors.notFound };
+      if (!key) {
+        metrics.apiCommandErrors.inc({ protocol, method: 'unknown', error: String(ApiErrors.notFound.code) });
+        return { error: ApiErrors.notFound };
+      }
+      const started = process.hrtime.bigint();
       try {
         return { [key]: await this.call(key, asFields(cf[key], key)) };
       } catch (err) {
-        if (err instanceof ApiDecodeError) return { error: ApiErrors.badRequest };
-        const apiErr = err instanceof ApiError ? err : this.internal(err, key);
+        const apiErr =
+          err instanceof ApiError ? err : err instanceof ApiDecodeError ? ApiError.of(ApiErrors.badRequest) : this.internal(err, key);
+        metrics.apiCommandErrors.inc({ protocol, method: key, error: String(apiErr.code) });
         return { error: apiErr.toJSON() };
+      } finally {
+        metrics.apiCommandDuration.observe({ protocol, method: key }, Number(process.hrtime.bigint() - started) / 1e9);
       }
     };
     const replies = parallel
-      ? await mapLimited(commands as unknown[], 1024, runOne)
+      ? await mapLimited(commands, 1024, runOne)
       : await (async () => {
           const out: Record<string, unknown>[] = [];
-          for (const cmd of commands as unknown[]) out.push(await runOne(cmd));
+          for (const cmd of commands) out.push(await runOne(cmd));
           return out;
         })();
     return { replies };

@@ -203,16 +203,18 @@ const channels: ApiMethod = async (node, f) => {
 };
 
 const info: ApiMethod = async (node) => {
+  // Key order and omitempty as Go's NodeResult: uptime is omitted while 0.
+  const uptime = Math.floor((Date.now() - node.startedAt) / 1000);
   return {
     nodes: [
       {
         uid: node.id,
         name: node.name,
-        version: node.version,
+        version: `${node.version} OSS`,
         num_clients: node.numClients(),
         num_users: node.numUsers(),
         num_channels: node.hub.numChannels(),
-        uptime: Math.floor((Date.now() - node.startedAt) / 1000),
+        uptime: uptime > 0 ? uptime : undefined,
         num_subs: node.hub.numSubscriptions(),
       },
     ],

@@ -263,6 +263,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   /** Server API `subscribe`: a server-side subscription added after connect. */
   async serverSubscribe(resolved: ResolvedChannel, grant: SubscribeGrant, since?: StreamPosition): Promise<void> {
     if (this.state !== 'connected' || this.subs.has(resolved.name) || this.subscribing.has(resolved.name)) return;
+    if (grant.expireAtSec && grant.expireAtSec * 1000 <= Date.now()) return; // already expired: nothing to grant
     if (this.subs.size + this.subscribing.size >= this.node.config.client.channel_limit) {
       this.disconnect(Disconnects.channelLimit);
       return;

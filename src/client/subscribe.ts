@@ -71,7 +71,8 @@ export async function subscribeChannel(
   const flags = subscriptionFlags(resolved, req, grant.override, actor, true);
   const info = c.clientInfo(grant.chanInfo);
   const sub = new ClientSubscription(channel, resolved.namespace, resolved.options, flags, info, opts.serverSide, c);
-  if (grant.expireAtSec && grant.clientSideRefresh !== false) sub.expireAt = grant.expireAtSec * 1000;
+  // The expiry always applies; only a client that refreshes by itself is told about it.
+  if (grant.expireAtSec) sub.expireAt = grant.expireAtSec * 1000;
 
   c.subs.set(channel, sub);
   node.metrics.subscriptionsInflight.inc({ client_name: c.name, channel_namespace: resolved.namespace });
@@ -127,7 +128,7 @@ export async function subscribeChannel(
         lastOffset = top.offset;
       }
     }
-    if (sub.expireAt > 0) {
+    if (sub.expireAt > 0 && grant.clientSideRefresh) {
       result.expires = true;
       result.ttl = Math.max(1, Math.ceil((sub.expireAt - Date.now()) / 1000));
     }
