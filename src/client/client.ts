@@ -15,6 +15,7 @@ import {
   type Unsubscribe,
 } from '../protocol/codes.js';
 import { DecodeError, decodeJsonCommands } from '../protocol/json-codec.js';
+import { isJsonSafePayload } from '../protocol/raw-json.js';
 import {
   JSON_PING,
   encodeErrorReply,
@@ -35,6 +36,8 @@ import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { countSent } from './traffic.js';
 
 export type ClientState = 'connecting' | 'connected' | 'closed';
+
+const PAYLOAD_REPLIES = new Set(['connect', 'subscribe', 'history', 'presence']);
 
 export interface ConnectionContext {
   /** Value of client.user_id_http_header on the upgrade request, if configured and present. */
@@ -158,7 +161,18 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   }
 
   reply(id: number, kind: string, result: Record<string, unknown>): void {
-    this.enqueue(encodeReply(id, kind, result), kind);
+    const message = encodeReply(id, kind, result);
+    // Replies that carry stored payloads (history, recovered publications, presence
+    // info) must still be valid JSON for a JSON connection; if not, 3506 as Centrifugo.
+    if (PAYLOAD_REPLIES.has(kind) && !isJsonSafePayload(Buffer.from(message))) {
+      this.onInappropriateProtocol();
+      return;
+    }
+    this.enqueue(message, kind);
+  }
+
+  onInappropriateProtocol(): void {
+    this.disconnect(Disconnects.inappropriateProtocol);
   }
 
   onQueueOverflow(): void {

@@ -38,11 +38,12 @@ export function subscriptionFlags(
   req: SubscribeRequest,
   override: SubscriptionOverride | undefined,
   actor: { user: string; insecure: boolean },
-  subscribed: boolean,
+  /** Server-side subscriptions are trusted with history access. */
+  trusted: boolean,
 ): SubscriptionFlags {
   const o = resolved.options;
   const history = historyEnabled(o);
-  const historyAccess = canReadHistory(o, actor, true) || subscribed;
+  const historyAccess = canReadHistory(o, actor, true) || trusted;
   const presence = override?.presence ?? o.presence;
   const joinLeave = override?.join_leave ?? o.join_leave;
   const forcePush = override?.force_push_join_leave ?? o.force_push_join_leave;
@@ -67,8 +68,7 @@ export async function subscribeChannel(
   const { grant, request: req } = opts;
   const channel = resolved.name;
   const actor = { user: c.user, insecure: node.config.client.insecure };
-  // Server-side subscriptions are trusted, so they get subscriber-level access.
-  const flags = subscriptionFlags(resolved, req, grant.override, actor, true);
+  const flags = subscriptionFlags(resolved, req, grant.override, actor, opts.serverSide);
   const info = c.clientInfo(grant.chanInfo);
   const sub = new ClientSubscription(channel, resolved.namespace, resolved.options, flags, info, opts.serverSide, c);
   // The expiry always applies; only a client that refreshes by itself is told about it.

@@ -11,6 +11,8 @@ export interface SubscriptionOwner {
   enqueue(message: string): void;
   /** A positioned subscriber saw a gap or an epoch change. */
   onInsufficientState(sub: ClientSubscription): void;
+  /** A payload that is not valid JSON was about to reach a JSON connection. */
+  onInappropriateProtocol?(): void;
 }
 
 export interface SubscriptionFlags {
@@ -53,7 +55,7 @@ export class ClientSubscription implements ChannelSubscriber {
   receiveJoinLeave(frame: SharedFrame): void {
     if (!this.flags.pushJoinLeave) return;
     if (this.buffer) this.buffer.push({ frame });
-    else this.owner.enqueue(frame.get());
+    else this.send(frame);
   }
 
   /** Starts live delivery at the given position, replaying what arrived meanwhile. */
@@ -65,7 +67,7 @@ export class ClientSubscription implements ChannelSubscriber {
     this.active = true;
     for (const item of buffered) {
       if ('pub' in item) this.deliver(item.pub, item.epoch, item.frame);
-      else this.owner.enqueue(item.frame.get());
+      else this.send(item.frame);
     }
   }
 
@@ -78,7 +80,7 @@ export class ClientSubscription implements ChannelSubscriber {
   private deliver(pub: Publication, epoch: string, frame: SharedFrame): void {
     if (!this.active) return;
     if (!this.flags.positioned || pub.offset === 0) {
-      this.owner.enqueue(frame.get());
+      this.send(frame);
       return;
     }
     if (this.epoch !== '' && epoch !== this.epoch) {
@@ -92,6 +94,14 @@ export class ClientSubscription implements ChannelSubscriber {
     }
     this.lastOffset = pub.offset;
     this.epoch = epoch;
+    this.send(frame);
+  }
+
+  private send(frame: SharedFrame): void {
+    if (!frame.jsonSafe()) {
+      this.owner.onInappropriateProtocol?.();
+      return;
+    }
     this.owner.enqueue(frame.get());
   }
 }

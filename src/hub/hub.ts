@@ -3,14 +3,26 @@
 // subscriber decides, from its own position, whether to take it.
 
 import { encodeJoinPush, encodeLeavePush, encodePublicationPush } from '../protocol/json-frames.js';
+import { isJsonSafePayload } from '../protocol/raw-json.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/types.js';
 
-/** A message built on first use and shared by every subscriber of a broadcast. */
+/**
+ * A message built on first use and shared by every subscriber of a broadcast.
+ * It also knows, computed once, whether its raw payloads are valid JSON: a
+ * binary payload (API b64data) must never reach a JSON connection (3506).
+ */
 export class SharedFrame {
   private value: string | undefined;
-  constructor(private readonly build: () => string) {}
+  private safe: boolean | undefined;
+  constructor(
+    private readonly build: () => string,
+    private readonly payloads: ReadonlyArray<Buffer | undefined> = [],
+  ) {}
   get(): string {
     return (this.value ??= this.build());
+  }
+  jsonSafe(): boolean {
+    return (this.safe ??= this.payloads.every((p) => p === undefined || isJsonSafePayload(p)));
   }
 }
 
@@ -71,21 +83,25 @@ export class Hub {
   broadcastPublication(channel: string, pub: Publication, position: StreamPosition): void {
     const set = this.channels.get(channel);
     if (!set) return;
-    const frame = new SharedFrame(() => encodePublicationPush(channel, pub, position.epoch));
+    const frame = new SharedFrame(() => encodePublicationPush(channel, pub, position.epoch), [
+      pub.data,
+      pub.info?.connInfo,
+      pub.info?.chanInfo,
+    ]);
     for (const sub of set) sub.receivePublication(pub, position.epoch, frame);
   }
 
   broadcastJoin(channel: string, info: ClientInfo): void {
     const set = this.channels.get(channel);
     if (!set) return;
-    const frame = new SharedFrame(() => encodeJoinPush(channel, info));
+    const frame = new SharedFrame(() => encodeJoinPush(channel, info), [info.connInfo, info.chanInfo]);
     for (const sub of set) sub.receiveJoinLeave(frame);
   }
 
   broadcastLeave(channel: string, info: ClientInfo): void {
     const set = this.channels.get(channel);
     if (!set) return;
-    const frame = new SharedFrame(() => encodeLeavePush(channel, info));
+    const frame = new SharedFrame(() => encodeLeavePush(channel, info), [info.connInfo, info.chanInfo]);
     for (const sub of set) sub.receiveJoinLeave(frame);
   }
 }

@@ -55,49 +55,101 @@ function decodeOne(line: string): Command {
 function normalize(kind: CommandKind, req: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(req)) {
-    if (v === null || v === undefined) continue;
+    // No protocol field is called __proto__; assigning it would swap out's prototype.
+    if (v === null || v === undefined || k === '__proto__') continue;
     out[k] = v instanceof RawJson ? v.toBuffer() : v;
   }
   checkTypes(kind, out);
   if (kind === 'connect' && out.subs !== undefined) {
-    const subs = out.subs as Record<string, unknown>;
-    for (const [ch, sub] of Object.entries(subs)) {
+    // Keys are channel names, any string (even "__proto__"): define, never assign.
+    const subs: Record<string, unknown> = {};
+    for (const [ch, sub] of Object.entries(out.subs as Record<string, unknown>)) {
+      if (sub === null) continue; // a null map value is as good as absent
       if (!isObject(sub)) throw new DecodeError('connect.subs entry is not an object');
-      const s = normalize('subscribe', { ...sub, channel: ch });
-      subs[ch] = s;
+      const s = normalize('subscribe', sub);
+      s.channel = ch;
+      Object.defineProperty(subs, ch, { value: s, enumerable: true, writable: true, configurable: true });
     }
+    out.subs = subs;
   }
   return out;
 }
 
-const STRING_FIELDS = ['channel', 'token', 'epoch', 'name', 'version', 'method', 'delta'];
-const BOOL_FIELDS = ['recover', 'positioned', 'recoverable', 'join_leave', 'reverse'];
-const INT_FIELDS = ['offset', 'limit', 'flag', 'type'];
+type FieldType = 'string' | 'bool' | 'uint64' | 'int32' | 'int64' | 'object' | 'string-map' | 'position';
+
+/**
+ * The fields of each request that Tributary reads, with their protobuf types.
+ * A wrong JSON type for one of them is a bad request (Go's decoder refuses it).
+ * Fields not listed (experimental or ignored ones such as `tf`, `dict`, map-
+ * subscription fields) are not looked at, so any value passes, as the spec
+ * asks for unknown fields. Raw `data` fields are any JSON value.
+ */
+const SCHEMA: Record<CommandKind, Readonly<Record<string, FieldType>>> = {
+  connect: { token: 'string', subs: 'object', name: 'string', version: 'string', headers: 'string-map' },
+  subscribe: {
+    channel: 'string',
+    token: 'string',
+    recover: 'bool',
+    epoch: 'string',
+    offset: 'uint64',
+    positioned: 'bool',
+    recoverable: 'bool',
+    join_leave: 'bool',
+    delta: 'string',
+    flag: 'int64',
+    type: 'int32',
+  },
+  unsubscribe: { channel: 'string' },
+  publish: { channel: 'string' },
+  presence: { channel: 'string' },
+  presence_stats: { channel: 'string' },
+  history: { channel: 'string', limit: 'int32', since: 'position', reverse: 'bool' },
+  ping: {},
+  send: {},
+  rpc: { method: 'string' },
+  refresh: { token: 'string' },
+  sub_refresh: { channel: 'string', token: 'string' },
+};
+
+const INT_RANGE: Record<string, readonly [number, number]> = {
+  uint64: [0, Number.MAX_SAFE_INTEGER], // offsets must stay below 2^53 anyway
+  int32: [-0x80000000, 0x7fffffff],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+function isIntIn(v: unknown, type: string): boolean {
+  const [min, max] = INT_RANGE[type]!;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+}
+
+function hasType(v: unknown, type: FieldType): boolean {
+  switch (type) {
+    case 'string':
+      return typeof v === 'string';
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'uint64':
+    case 'int32':
+    case 'int64':
+      return isIntIn(v, type);
+    case 'object':
+      return isObject(v);
+    case 'string-map':
+      return isObject(v) && Object.values(v).every((x) => typeof x === 'string');
+    case 'position':
+      return (
+        isObject(v) &&
+        (v.offset === undefined || v.offset === null || isIntIn(v.offset, 'uint64')) &&
+        (v.epoch === undefined || v.epoch === null || typeof v.epoch === 'string')
+      );
+  }
+}
 
 function checkTypes(kind: CommandKind, req: Record<string, unknown>): void {
-  for (const f of STRING_FIELDS) {
-    if (req[f] !== undefined && typeof req[f] !== 'string') throw new DecodeError(`${kind}.${f} must be a string`);
-  }
-  for (const f of BOOL_FIELDS) {
-    if (req[f] !== undefined && typeof req[f] !== 'boolean') throw new DecodeError(`${kind}.${f} must be a boolean`);
-  }
-  for (const f of INT_FIELDS) {
+  const schema = SCHEMA[kind];
+  for (const f in schema) {
     const v = req[f];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v))) {
-      throw new DecodeError(`${kind}.${f} must be an integer`);
-    }
-  }
-  if (req.subs !== undefined && !isObject(req.subs)) throw new DecodeError(`${kind}.subs must be an object`);
-  if (req.headers !== undefined && !isObject(req.headers)) throw new DecodeError(`${kind}.headers must be an object`);
-  if (req.since !== undefined) {
-    const since = req.since;
-    if (!isObject(since)) throw new DecodeError(`${kind}.since must be an object`);
-    if (since.offset !== undefined && (typeof since.offset !== 'number' || !Number.isSafeInteger(since.offset))) {
-      throw new DecodeError(`${kind}.since.offset must be an integer`);
-    }
-    if (since.epoch !== undefined && typeof since.epoch !== 'string') {
-      throw new DecodeError(`${kind}.since.epoch must be a string`);
-    }
+    if (v !== undefined && !hasType(v, schema[f]!)) throw new DecodeError(`${kind}.${f} must be of type ${schema[f]}`);
   }
 }
 

@@ -63,7 +63,7 @@ export function encodeSubscribePush(channel: string, result: Record<string, unkn
 }
 
 export function encodeMessagePush(data: Buffer): string {
-  return '{"push":{"message":{"data":' + data.toString('utf8') + '}}}';
+  return '{"push":{"message":' + stringifyWithRaw({ data }) + '}}';
 }
 
 export function encodeDisconnectPush(code: number, reason: string): string {

@@ -16,153 +16,230 @@ export type RawPredicate = (path: JsonPath) => boolean;
 /**
  * Parses `text` like JSON.parse (and throws exactly when it throws), except that
  * values at paths where `isRaw(path)` is true are returned as RawJson slices.
+ * The root has path `[]`. Nothing below a raw value is asked about.
  * A raw slice has its `\n` bytes removed: outside strings they are whitespace,
  * inside valid JSON strings they cannot occur, and the JSON line framing of the
  * client protocol forbids them.
+ *
+ * JSON.parse builds the value (so duplicate keys, `__proto__` keys and number
+ * parsing behave exactly as in JSON.parse); a non-recursive scan of the same
+ * text finds where the raw values sit, so any nesting depth JSON.parse accepts
+ * is accepted here too.
  */
 export function parseJsonWithRaw(text: string, isRaw: RawPredicate): unknown {
   const value: unknown = JSON.parse(text); // validation: from here on the text is valid JSON
+  if (isRaw([])) return new RawJson(stripNewlines(text.trim()));
   if (typeof value !== 'object' || value === null) return value;
-  const reader = new TrustedReader(text, isRaw);
-  return reader.read([]);
+  const found = scanRawSlices(text, isRaw);
+  for (const { path, slice } of found) place(value, path, new RawJson(stripNewlines(slice)));
+  return value;
 }
 
-const WS = new Set([0x20, 0x0a, 0x0d, 0x09]);
+function stripNewlines(s: string): string {
+  return s.includes('\n') ? s.replaceAll('\n', '') : s;
+}
 
-/** A reader over text already known to be valid JSON, so it checks nothing. */
-class TrustedReader {
-  private pos = 0;
-  constructor(
-    private readonly text: string,
-    private readonly isRaw: RawPredicate,
-  ) {}
-
-  read(path: (string | number)[]): unknown {
-    this.skipWs();
-    const c = this.text.charCodeAt(this.pos);
-    if (c === 0x7b /* { */) return this.readObject(path);
-    if (c === 0x5b /* [ */) return this.readArray(path);
-    const start = this.pos;
-    this.skipValue();
-    return JSON.parse(this.text.slice(start, this.pos));
+/**
+ * Puts `raw` at `path` inside the parsed value. Slices are applied in text
+ * order; a slice from an earlier duplicate key is applied only where the value
+ * JSON.parse kept has a member at the same path, and then the kept occurrence
+ * (which comes later in the text) overwrites it. So the result is exactly
+ * JSON.parse's, with raw slices at raw paths.
+ */
+function place(root: unknown, path: JsonPath, raw: RawJson): void {
+  let node = root;
+  for (let i = 0; i < path.length - 1; i++) {
+    if (typeof node !== 'object' || node === null) return;
+    const key = path[i]!;
+    if (!Object.hasOwn(node, key)) return;
+    node = (node as Record<string | number, unknown>)[key];
   }
+  if (typeof node !== 'object' || node === null || node instanceof RawJson) return;
+  const last = path[path.length - 1]!;
+  if (!Object.hasOwn(node, last)) return;
+  // An own data property (JSON.parse creates them, `__proto__` included) is set in place.
+  (node as Record<string | number, unknown>)[last] = raw;
+}
 
-  private readObject(path: (string | number)[]): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    this.pos++; // {
-    this.skipWs();
-    if (this.text.charCodeAt(this.pos) === 0x7d) {
-      this.pos++;
-      return out;
-    }
-    for (;;) {
-      this.skipWs();
-      const keyStart = this.pos;
-      this.skipString();
-      const key = JSON.parse(this.text.slice(keyStart, this.pos)) as string;
-      this.skipWs();
-      this.pos++; // :
-      path.push(key);
-      const value = this.readMaybeRaw(path);
-      path.pop();
-      if (key === '__proto__') {
-        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-      } else {
-        out[key] = value;
+const OBJ = 0;
+const ARR = 1;
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * Walks text already known to be valid JSON (with an object or array at the
+ * root) and returns the slices of values at raw paths. Iterative: the depth of
+ * the document costs heap, not stack.
+ */
+function scanRawSlices(text: string, isRaw: RawPredicate): Array<{ path: JsonPath; slice: string }> {
+  const out: Array<{ path: JsonPath; slice: string }> = [];
+  const path: (string | number)[] = [];
+  const kinds: number[] = [];
+  let pos = 0;
+
+  const ws = (): void => {
+    while (isWs(text.charCodeAt(pos))) pos++;
+  };
+  const readKey = (): void => {
+    // at the opening quote of a member name; leaves pos after the ':'
+    const start = pos;
+    pos = skipString(text, pos);
+    const body = text.slice(start + 1, pos - 1);
+    path.push(body.includes('\\') ? (JSON.parse(text.slice(start, pos)) as string) : body);
+    ws();
+    pos++; // :
+  };
+
+  for (;;) {
+    // At the start of a value; `path` names it.
+    ws();
+    const c = text.charCodeAt(pos);
+    if (path.length > 0 && isRaw(path)) {
+      const start = pos;
+      pos = skipValue(text, pos);
+      out.push({ path: path.slice(), slice: text.slice(start, pos) });
+    } else if (c === 0x7b /* { */) {
+      pos++;
+      ws();
+      if (text.charCodeAt(pos) === 0x7d /* } */) pos++;
+      else {
+        kinds.push(OBJ);
+        readKey();
+        continue;
       }
-      this.skipWs();
-      const c = this.text.charCodeAt(this.pos++);
-      if (c === 0x7d) return out;
+    } else if (c === 0x5b /* [ */) {
+      pos++;
+      ws();
+      if (text.charCodeAt(pos) === 0x5d /* ] */) pos++;
+      else {
+        kinds.push(ARR);
+        path.push(0);
+        continue;
+      }
+    } else {
+      pos = skipValue(text, pos);
     }
-  }
-
-  private readArray(path: (string | number)[]): unknown[] {
-    const out: unknown[] = [];
-    this.pos++; // [
-    this.skipWs();
-    if (this.text.charCodeAt(this.pos) === 0x5d) {
-      this.pos++;
-      return out;
-    }
-    for (let i = 0; ; i++) {
-      path.push(i);
-      out.push(this.readMaybeRaw(path));
-      path.pop();
-      this.skipWs();
-      const c = this.text.charCodeAt(this.pos++);
-      if (c === 0x5d) return out;
-    }
-  }
-
-  private readMaybeRaw(path: (string | number)[]): unknown {
-    if (!this.isRaw(path)) return this.read(path);
-    this.skipWs();
-    const start = this.pos;
-    this.skipValue();
-    const slice = this.text.slice(start, this.pos);
-    return new RawJson(slice.includes('\n') ? slice.replaceAll('\n', '') : slice);
-  }
-
-  private skipWs(): void {
-    while (WS.has(this.text.charCodeAt(this.pos))) this.pos++;
-  }
-
-  private skipString(): void {
-    this.pos++; // opening quote
+    // After a value: close finished containers, or move to the next member.
     for (;;) {
-      const c = this.text.charCodeAt(this.pos++);
-      if (c === 0x5c /* \ */) this.pos++;
-      else if (c === 0x22 /* " */) return;
+      if (kinds.length === 0) return out;
+      ws();
+      const d = text.charCodeAt(pos++);
+      if (d === 0x2c /* , */) {
+        if (kinds[kinds.length - 1] === OBJ) {
+          path.pop();
+          ws();
+          readKey();
+        } else {
+          path[path.length - 1] = (path[path.length - 1] as number) + 1;
+        }
+        break;
+      }
+      // } or ]
+      kinds.pop();
+      path.pop();
     }
   }
+}
 
-  private skipValue(): void {
-    const c = this.text.charCodeAt(this.pos);
-    if (c === 0x22) return this.skipString();
-    if (c === 0x7b || c === 0x5b) {
-      let depth = 0;
-      for (;;) {
-        const d = this.text.charCodeAt(this.pos);
-        if (d === 0x22) {
-          this.skipString();
-          continue;
-        }
-        this.pos++;
-        if (d === 0x7b || d === 0x5b) depth++;
-        else if (d === 0x7d || d === 0x5d) {
-          depth--;
-          if (depth === 0) return;
-        }
+/** From an opening quote, returns the position after the closing quote. */
+function skipString(text: string, pos: number): number {
+  pos++; // opening quote
+  for (;;) {
+    const c = text.charCodeAt(pos++);
+    if (c === 0x5c /* \ */) pos++;
+    else if (c === 0x22 /* " */) return pos;
+  }
+}
+
+/** Skips one complete value (of valid JSON) starting at `pos`. Iterative. */
+function skipValue(text: string, pos: number): number {
+  const c = text.charCodeAt(pos);
+  if (c === 0x22) return skipString(text, pos);
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    for (;;) {
+      const d = text.charCodeAt(pos);
+      if (d === 0x22) {
+        pos = skipString(text, pos);
+        continue;
+      }
+      pos++;
+      if (d === 0x7b || d === 0x5b) depth++;
+      else if (d === 0x7d || d === 0x5d) {
+        depth--;
+        if (depth === 0) return pos;
       }
     }
-    // number, true, false, null
-    for (;;) {
-      const d = this.text.charCodeAt(this.pos);
-      if (Number.isNaN(d) || d === 0x2c || d === 0x7d || d === 0x5d || WS.has(d)) return;
-      this.pos++;
-    }
+  }
+  // number, true, false, null
+  for (;;) {
+    const d = text.charCodeAt(pos);
+    if (Number.isNaN(d) || d === 0x2c || d === 0x7d || d === 0x5d || isWs(d)) return pos;
+    pos++;
   }
 }
 
 /**
  * JSON.stringify that splices RawJson values verbatim and Buffers holding raw
- * JSON (the engine's payload type) as their UTF-8 text. Undefined members are
- * omitted, like JSON.stringify.
+ * JSON (the engine's payload type) as their UTF-8 text.
+ *
+ * - Raw text is emitted without `\n` bytes (as Go's protocol Raw marshaller
+ *   does), so the output never breaks the newline framing of JSON frames.
+ * - An empty raw value is not JSON: as an object member it is omitted (Go's
+ *   `omitempty`), elsewhere it becomes `null`.
+ * - Otherwise it follows JSON.stringify: `toJSON` is honoured, undefined,
+ *   functions and symbols are omitted from objects and become `null` in arrays.
  */
 export function stringifyWithRaw(value: unknown): string {
-  if (value instanceof RawJson) return value.text;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  return encodeValue(value) ?? 'null';
+}
+
+/** The JSON text of `value`, or undefined when it has none (omitted in objects). */
+function encodeValue(value: unknown): string | undefined {
+  if (value instanceof RawJson) return value.text === '' ? undefined : stripNewlines(value.text);
+  if (Buffer.isBuffer(value)) return value.length === 0 ? undefined : stripNewlines(value.toString('utf8'));
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return encodeValue(toJSON.call(value));
   if (Array.isArray(value)) {
-    return '[' + value.map((v) => (v === undefined ? 'null' : stringifyWithRaw(v))).join(',') + ']';
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + (encodeValue(value[i]) ?? 'null');
+    return out + ']';
   }
-  if (value instanceof Map) return stringifyWithRaw(Object.fromEntries(value));
+  if (value instanceof Map) return encodeValue(Object.fromEntries(value));
   let out = '{';
   let first = true;
   for (const [k, v] of Object.entries(value)) {
-    if (v === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(k) + ':' + stringifyWithRaw(v);
+    const text = encodeValue(v);
+    if (text === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(k) + ':' + text;
     first = false;
   }
   return out + '}';
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * True when `data` can be spliced into a frame for a JSON connection: valid
+ * UTF-8 holding one JSON value (or empty, which stringifyWithRaw omits).
+ * Payloads from Protobuf clients or `b64data` may be arbitrary bytes; a JSON
+ * connection must never get them (client-protocol.md §2.2: disconnect 3506).
+ */
+export function isJsonSafePayload(data: Buffer): boolean {
+  if (data.length === 0) return true;
+  let text: string;
+  try {
+    text = strictUtf8.decode(data);
+  } catch {
+    return false;
+  }
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -2,6 +2,7 @@
 // `[abc]`/`[!abc]` classes and `{a,b}` alternatives. Used for the `channels`
 // API pattern and for allowed origins.
 
+/** Compiles a glob into an anchored RegExp. Never throws: what is not glob syntax is literal. */
 export function globToRegExp(pattern: string): RegExp {
   let re = '^';
   let inAlt = 0;
@@ -20,9 +21,16 @@ export function globToRegExp(pattern: string): RegExp {
           re += '\\[';
           break;
         }
-        let body = pattern.slice(i + 1, end);
+        let body = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
+        // gobwas/glob negates with `!` only; a leading `^` is a literal there.
         if (body.startsWith('!')) body = '^' + body.slice(1);
-        re += '[' + body.replace(/\\/g, '\\\\') + ']';
+        else if (body.startsWith('^')) body = '\\' + body;
+        if (!validClass(body)) {
+          // e.g. a reversed range `[z-a]`: no class, the `[` is a literal.
+          re += '\\[';
+          break;
+        }
+        re += '[' + body + ']';
         i = end;
         break;
       }
@@ -48,6 +56,15 @@ export function globToRegExp(pattern: string): RegExp {
   }
   while (inAlt-- > 0) re += ')';
   return new RegExp(re + '$', 's');
+}
+
+function validClass(body: string): boolean {
+  try {
+    new RegExp('[' + body + ']');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function escapeRe(ch: string): string {

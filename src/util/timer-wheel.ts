@@ -18,9 +18,13 @@ export class TimerWheel {
     this.lastSlot = Math.floor(Date.now() / resolutionMs);
   }
 
-  /** Wake `item` at (or just after) `atMs`. Replaces any earlier wake-up. */
+  /**
+   * Wake `item` at (or just after) `atMs`, never before. Replaces any earlier
+   * wake-up. A non-finite time (Infinity: "never") only cancels.
+   */
   schedule(item: WheelItem, atMs: number): void {
     this.cancel(item);
+    if (!Number.isFinite(atMs)) return;
     // After an idle stop, catch up so the tick loop never replays empty history.
     if (!this.timer) this.lastSlot = Math.floor(Date.now() / this.resolutionMs);
     const slot = Math.max(Math.ceil(atMs / this.resolutionMs), this.lastSlot + 1);
@@ -50,9 +54,15 @@ export class TimerWheel {
     return n;
   }
 
+  /** True while the wheel's interval timer runs (it stops by itself once nothing is scheduled). */
+  get running(): boolean {
+    return this.timer !== null;
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const bucket of this.buckets.values()) for (const item of bucket) item.wheelSlot = -1;
     this.buckets.clear();
   }
 
@@ -66,10 +76,16 @@ export class TimerWheel {
     const now = Date.now();
     const current = Math.floor(now / this.resolutionMs);
     for (let slot = this.lastSlot + 1; slot <= current; slot++) {
+      // Advance first: an item re-armed from its callback must land in a later
+      // slot, never in this one (whose bucket is already detached) or an
+      // earlier one, where it would sit forever and keep the timer alive.
+      this.lastSlot = slot;
       const bucket = this.buckets.get(slot);
       if (!bucket) continue;
       this.buckets.delete(slot);
       for (const item of bucket) {
+        // Cancelled or re-armed by an earlier callback of this same bucket.
+        if (item.wheelSlot !== slot) continue;
         item.wheelSlot = -1;
         item.onWheelTick(now);
       }

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { globToRegExp } from '../../../src/util/glob.js';
+
+const matches = (pattern: string, s: string) => globToRegExp(pattern).test(s);
+
+describe('globToRegExp', () => {
+  it('matches literally and anchored', () => {
+    assert.ok(matches('http://example.com', 'http://example.com'));
+    assert.ok(!matches('http://example.com', 'http://example.com.evil.net'));
+    assert.ok(!matches('example.com', 'xexample.com'));
+    assert.ok(!matches('a.c', 'abc'), '. is literal');
+    assert.ok(matches('a+b(c)|d$^', 'a+b(c)|d$^'), 'regex metacharacters are literal');
+  });
+
+  it('* matches any run, including empty and separators', () => {
+    assert.ok(matches('*', ''));
+    assert.ok(matches('https://*.example.com', 'https://a.b.example.com'));
+    assert.ok(!matches('https://*.example.com', 'https://example.com'));
+    assert.ok(matches('news*', 'news'));
+    assert.ok(matches('chat:*', 'chat:room:1'));
+  });
+
+  it('? matches exactly one character', () => {
+    assert.ok(matches('a?c', 'abc'));
+    assert.ok(!matches('a?c', 'ac'));
+    assert.ok(!matches('a?c', 'abbc'));
+  });
+
+  it('character classes, ranges and ! negation', () => {
+    assert.ok(matches('http://localhost:[0-9][0-9][0-9][0-9]', 'http://localhost:3000'));
+    assert.ok(!matches('http://localhost:[0-9][0-9][0-9][0-9]', 'http://localhost:30a0'));
+    assert.ok(matches('[abc]x', 'bx'));
+    assert.ok(!matches('[!abc]x', 'bx'));
+    assert.ok(matches('[!abc]x', 'dx'));
+    assert.ok(matches('[^a]x', '^x'), 'a leading ^ is a literal, as in gobwas/glob');
+    assert.ok(matches('[^a]x', 'ax'));
+    assert.ok(!matches('[^a]x', 'bx'));
+  });
+
+  it('{a,b} alternatives, nested and with wildcards', () => {
+    const re = globToRegExp('https://{app,admin}.example.{com,org}');
+    assert.ok(re.test('https://app.example.com'));
+    assert.ok(re.test('https://admin.example.org'));
+    assert.ok(!re.test('https://web.example.com'));
+    assert.ok(matches('{a,{b,c}}d', 'cd'));
+    assert.ok(matches('{x*,y}', 'xzz'));
+    assert.ok(matches('a,b', 'a,b'), 'a comma outside braces is literal');
+    assert.ok(matches('a}', 'a}'), 'a stray } is literal');
+  });
+
+  it('backslash escapes a special character', () => {
+    assert.ok(matches('a\\*', 'a*'));
+    assert.ok(!matches('a\\*', 'ab'));
+    assert.ok(matches('\\{a\\}', '{a}'));
+    assert.ok(matches('a\\?', 'a?'));
+  });
+
+  it('unterminated or invalid classes are literal', () => {
+    assert.ok(matches('a[b', 'a[b'));
+    assert.ok(matches('[z-a]', '[z-a]'));
+  });
+
+  it('never throws on arbitrary patterns', () => {
+    let seed = 11;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const parts = ['*', '?', '[', ']', '!', '^', '{', '}', ',', '\\', '-', 'a', 'z', '.', '(', ')', '|', '$', '/'];
+    for (let i = 0; i < 3000; i++) {
+      let p = '';
+      const n = Math.floor(rand() * 12);
+      for (let j = 0; j < n; j++) p += parts[Math.floor(rand() * parts.length)];
+      const re = globToRegExp(p);
+      re.test('http://a.z/');
+    }
+  });
+});
