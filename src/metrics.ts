@@ -126,6 +126,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly commandChildren = new Map<string, { observe(v: number): void }>();
+
+  /** The duration histogram's child for one client command, looked up once. */
+  commandDurationFor(method: string): { observe(v: number): void } {
+    let child = this.commandChildren.get(method);
+    if (!child) {
+      child = this.commandDuration.labels({ method, channel_namespace: '' });
+      this.commandChildren.set(method, child);
+    }
+    return child;
+  }
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
   }

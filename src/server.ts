@@ -46,8 +46,8 @@ export class Server {
     const separateInternal = config.http_server.internal_port > 0 && config.http_server.internal_port !== config.http_server.port;
     this.external = http.createServer((req, res) => this.route(req, res, !separateInternal));
     this.external.on('upgrade', (req, socket, head) => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (!config.websocket.disabled && url.pathname === this.ws.path) this.ws.handleUpgrade(req, socket, head);
+      const url = parseRequestUrl(req.url);
+      if (url && !config.websocket.disabled && url.pathname === this.ws.path) this.ws.handleUpgrade(req, socket, head);
       else {
         socket.write('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         socket.destroy();
@@ -96,7 +96,8 @@ export class Server {
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse, withInternal: boolean, internalOnly = false): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseRequestUrl(req.url);
+    if (!url) return send(res, 400, 'Bad Request\n', 'text/plain; charset=utf-8');
     const cfg = this.config;
     const path = url.pathname;
     const apiHere = !cfg.http_api.disabled && (withInternal || cfg.http_api.external);
@@ -135,6 +136,15 @@ export class Server {
       }
       return original();
     };
+  }
+}
+
+/** The request target as a URL, or null for a target WHATWG URL refuses (e.g. `//a:b`). */
+function parseRequestUrl(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return null;
   }
 }
 

@@ -34,10 +34,25 @@ import { ClientSubscription, type SubscriptionOwner } from './subscription.js';
 import { CommandHandlers } from './handlers.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { countSent } from './traffic.js';
+import { metricClientName } from './metric-labels.js';
 
 export type ClientState = 'connecting' | 'connected' | 'closed';
 
 const PAYLOAD_REPLIES = new Set(['connect', 'subscribe', 'history', 'presence']);
+
+/** Inbound frames waiting for processing before the socket stops being read, and when it resumes. */
+const MAX_PENDING_FRAMES = 32;
+const RESUME_PENDING_FRAMES = 8;
+
+
+/** A subscribe push carries the position and data only, as Centrifugo's does. */
+function subscribePushFields(result: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ['recoverable', 'positioned', 'epoch', 'offset', 'data']) {
+    if (result[key] !== undefined) out[key] = result[key];
+  }
+  return out;
+}
 
 export interface ConnectionContext {
   /** Value of client.user_id_http_header on the upgrade request, if configured and present. */
@@ -59,10 +74,17 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   readonly subs = new Map<string, ClientSubscription>();
   /** Channels with a subscribe in flight: a second subscribe gets 105. */
   readonly subscribing = new Set<string>();
+  /** Channels granted by the connection token (`channels`/`subs`); a refresh must not change them. */
+  tokenChannels: ReadonlySet<string> | null = null;
   /** After a connect error the connection accepts nothing more (the SDK closes it). */
   private unusable = false;
+  /** Set while disconnect() runs, so a write error during its final flush cannot re-enter it. */
+  private closing = false;
   private readonly writer: Writer;
   private queue: Promise<void> = Promise.resolve();
+  /** Frames received but not processed yet; reading pauses above a bound. */
+  private inboundFrames = 0;
+  private readingPaused = false;
   private readonly handlers: CommandHandlers;
   private staleDeadline: number;
   private nextPingAt = 0;
@@ -104,7 +126,26 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
       this.disconnect(Disconnects.badRequest);
       return;
     }
-    this.queue = this.queue.then(() => this.processCommands(commands));
+    this.inboundFrames++;
+    // Idle: start at once. Busy: chain behind what is in flight, keeping arrival order.
+    this.queue = this.inboundFrames === 1 ? this.runFrame(commands) : this.queue.then(() => this.runFrame(commands));
+    if (this.inboundFrames > MAX_PENDING_FRAMES && !this.readingPaused) {
+      // Backpressure: a client sending faster than its commands complete stops being read.
+      this.readingPaused = true;
+      this.transport.pauseReading();
+    }
+  }
+
+  private async runFrame(commands: Command[]): Promise<void> {
+    try {
+      await this.processCommands(commands);
+    } finally {
+      this.inboundFrames--;
+      if (this.readingPaused && this.inboundFrames <= RESUME_PENDING_FRAMES) {
+        this.readingPaused = false;
+        this.transport.resumeReading();
+      }
+    }
   }
 
   private async processCommands(commands: Command[]): Promise<void> {
@@ -132,7 +173,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     const started = process.hrtime.bigint();
     await this.handlers.handle(cmd);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.node.metrics.commandDuration.observe({ method: cmd.kind, channel_namespace: '' }, seconds);
+    this.node.metrics.commandDurationFor(cmd.kind).observe(seconds);
   }
 
   private handleCommandError(cmd: Command, err: unknown): void {
@@ -150,7 +191,27 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     this.node.metrics.replyErrors.inc({ method: cmd.kind, code: String(error.code), channel_namespace: '' });
     if (cmd.kind === 'send') return; // send has no reply
     this.enqueue(encodeErrorReply(cmd.id, error), 'error');
-    if (cmd.kind === 'connect') this.unusable = true;
+    if (cmd.kind === 'connect') {
+      // Like Go: a failed connect leaves nothing behind and the connection reads
+      // nothing more; the SDK closes it, the stale timer does if it does not.
+      this.unusable = true;
+      this.rollbackConnect();
+    }
+  }
+
+  /** Undoes a connect that failed after the session was registered. */
+  private rollbackConnect(): void {
+    if (this.state !== 'connected') return;
+    this.state = 'connecting';
+    this.node.removeClient(this);
+    this.node.metrics.connectionsInflight.dec({ transport: this.transport.name, accept_protocol: this.transport.protocol });
+    for (const ch of [...this.subs.keys()]) {
+      this.removeSubscription(ch).catch((err) => this.node.log.error({ err, channel: ch }, 'connect rollback failed'));
+    }
+    this.subscribing.clear();
+    this.nextPingAt = 0;
+    this.pongDeadline = 0;
+    this.rearm();
   }
 
   // ---- outbound ------------------------------------------------------------
@@ -186,8 +247,12 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
 
   // ---- connected state ---------------------------------------------------------
 
-  /** Called by the connect handler once credentials and server-side subs are settled. */
-  markConnected(): void {
+  /**
+   * Called by the connect handler once credentials are settled. Returns false
+   * when the connection went away meanwhile (nothing is registered then).
+   */
+  markConnected(): boolean {
+    if (this.state !== 'connecting') return false;
     this.state = 'connected';
     const cfg = this.node.config.client;
     const now = Date.now();
@@ -199,11 +264,13 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     this.node.metrics.connectionsAccepted.inc({
       transport: this.transport.name,
       accept_protocol: this.transport.protocol,
-      client_name: this.name,
-      client_version: this.clientVersion,
+      // Client-chosen strings must not become label values: only known SDK names are kept.
+      client_name: metricClientName(this.name),
+      client_version: '',
     });
     this.node.metrics.connectionsInflight.inc({ transport: this.transport.name, accept_protocol: this.transport.protocol });
     this.rearm(now);
+    return true;
   }
 
   /** Re-computes the next timer deadline, e.g. after a refresh changed expiry. */
@@ -221,7 +288,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
       }
     }
     if (next === Infinity) this.node.wheel.cancel(this);
-    else this.node.wheel.schedule(this, Math.max(next, now));
+    else this.node.wheel.scheduleBy(this, Math.max(next, now));
   }
 
   onWheelTick(now: number): void {
@@ -268,7 +335,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     this.subs.delete(channel);
     const wasActive = sub.active;
     sub.deactivate();
-    this.node.metrics.subscriptionsInflight.dec({ client_name: this.name, channel_namespace: sub.namespace });
+    this.node.metrics.subscriptionsInflight.dec({ client_name: metricClientName(this.name), channel_namespace: sub.namespace });
     await this.node.removeSubscription(sub);
     if (sub.flags.presence) await this.node.engine.removePresence(channel, this.id, this.user);
     if (wasActive && sub.flags.joinLeave) await this.node.publishLeave(channel, sub.info);
@@ -287,7 +354,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     try {
       const outcome = await subscribeChannel(this, resolved, { grant, request, serverSide: true });
       if (this.isClosed()) return;
-      this.enqueue(encodeSubscribePush(resolved.name, outcome.result), 'subscribe');
+      this.enqueue(encodeSubscribePush(resolved.name, subscribePushFields(outcome.result)), 'subscribe');
       outcome.activate();
     } finally {
       this.subscribing.delete(resolved.name);
@@ -312,13 +379,17 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
 
   /** Server-initiated close: flush what is queued (unless the client is slow), then close. */
   disconnect(d: Disconnect, flush = true): void {
-    if (this.state === 'closed') return;
-    if (flush) this.writer.flush();
-    this.writer.close();
-    this.node.metrics.serverDisconnects.inc({ code: String(d.code) });
-    this.node.log.debug({ client: this.id, user: this.user, code: d.code, reason: d.reason }, 'disconnect');
-    this.transport.close(d.code, d.reason);
-    this.cleanup();
+    if (this.state === 'closed' || this.closing) return;
+    this.closing = true;
+    try {
+      if (flush) this.writer.flush();
+      this.writer.close();
+      this.node.metrics.serverDisconnects.inc({ code: String(d.code) });
+      this.node.log.debug({ client: this.id, user: this.user, code: d.code, reason: d.reason }, 'disconnect');
+      this.transport.close(d.code, d.reason);
+    } finally {
+      this.cleanup();
+    }
   }
 
   /** The transport went away on its own (peer closed, network error). */

@@ -64,6 +64,7 @@ export class CommandHandlers {
     const cfg = node.config.client;
     let user: string;
     let expireAtSec = 0;
+    let fromHeader = false;
     const wishes = new Map<string, ServerSideWish>();
     const tokenChannels: Array<{ channel: string; grant: SubscribeGrant }> = [];
 
@@ -76,8 +77,9 @@ export class CommandHandlers {
         node.log.info({ err: (err as Error).message, client: c.id }, 'invalid connection token');
         throw new DisconnectError(Disconnects.invalidToken);
       }
+      if (c.isClosed()) return;
       user = claims.user;
-      expireAtSec = cfg.insecure ? 0 : connectionExpiry(claims);
+      expireAtSec = cfg.insecure ? 0 : Math.max(0, connectionExpiry(claims));
       c.connInfo = claims.info;
       if (user === '' && cfg.disallow_anonymous_connection_tokens) throw new DisconnectError(Disconnects.permissionDenied);
       const subs = Object.keys(claims.subs).length > 0 ? claims.subs : null;
@@ -88,10 +90,12 @@ export class CommandHandlers {
       } else {
         for (const channel of claims.channels) tokenChannels.push({ channel, grant: {} });
       }
+      c.tokenChannels = new Set(tokenChannels.map((t) => t.channel));
     } else if (cfg.allow_anonymous_connect_without_token || cfg.insecure) {
       user = '';
     } else if (c.context.userFromHeader) {
       user = c.context.userFromHeader;
+      fromHeader = true;
     } else {
       throw new DisconnectError(Disconnects.badRequest);
     }
@@ -118,17 +122,21 @@ export class CommandHandlers {
       const resolved = node.resolver.resolve(channel);
       if (resolved && !wishes.has(channel)) wishes.set(channel, { resolved, grant: {}, recover: req.subs?.[channel] });
     }
-    // Channels the client names in `subs` pass the subscribe rules; failures are silently skipped.
-    for (const [channel, sreq] of Object.entries(req.subs ?? {})) {
-      if (wishes.has(channel)) continue;
+    // Channels the client names in `subs` pass the subscribe rules; failures are
+    // silently skipped. (Centrifugo does this for token and anonymous users only.)
+    for (const [channel, sreq] of Object.entries(fromHeader ? {} : (req.subs ?? {}))) {
+      if (wishes.has(channel) || channelTooLong(channel, node.config)) continue;
       const resolved = node.resolver.resolve(channel);
-      if (!resolved || resolved.isPrivate) continue;
+      if (!resolved || resolved.isPrivate || !validClientChannelName(resolved, node.config)) continue;
       if (!canSubscribeWithoutToken(resolved.options, { user, insecure: cfg.insecure }, resolved.userLimitedUsers)) continue;
       wishes.set(channel, { resolved, grant: {}, recover: sreq });
     }
     if (wishes.size > cfg.channel_limit) throw new DisconnectError(Disconnects.channelLimit);
 
-    c.markConnected();
+    // Reserve the channels before registering, so an API subscribe racing this
+    // connect cannot take one of them in between.
+    for (const channel of wishes.keys()) c.subscribing.add(channel);
+    if (!c.markConnected()) return;
     const results: Record<string, Record<string, unknown>> = {};
     const ready: Array<() => void> = [];
     for (const [channel, wish] of wishes) {
@@ -137,7 +145,7 @@ export class CommandHandlers {
         request: wish.recover ?? { channel },
         serverSide: true,
       });
-      if (c.state === 'closed') return;
+      if (c.isClosed()) return;
       results[channel] = outcome.result;
       ready.push(outcome.activate);
     }
@@ -173,6 +181,24 @@ export class CommandHandlers {
     if (c.subs.has(channel) || c.subscribing.has(channel)) throw new ReplyError(Errors.alreadySubscribed);
     if (c.subs.size + c.subscribing.size >= cfg.client.channel_limit) throw new ReplyError(Errors.limitExceeded);
 
+    // Reserved from here on, across the token check's await, so nothing else can subscribe it meanwhile.
+    c.subscribing.add(channel);
+    try {
+      const grant = await this.subscribeGrant(channel, resolved, req);
+      const outcome = await subscribeChannel(c, resolved, { grant, request: req, serverSide: false });
+      if (c.isClosed()) return;
+      c.reply(id, 'subscribe', outcome.result);
+      outcome.activate();
+    } finally {
+      c.subscribing.delete(channel);
+    }
+  }
+
+  /** What the client may have on this channel: from its subscription token or the namespace rules. */
+  private async subscribeGrant(channel: string, resolved: ResolvedChannel, req: SubscribeRequest): Promise<SubscribeGrant> {
+    const c = this.c;
+    const node = c.node;
+    const cfg = node.config;
     const grant: SubscribeGrant = {};
     if (req.token) {
       let claims;
@@ -186,9 +212,8 @@ export class CommandHandlers {
       if (claims.channel !== channel || claims.user !== c.user || (claims.client && claims.client !== c.id)) {
         throw new DisconnectError(Disconnects.invalidToken);
       }
-      if (claims.expireAt !== undefined ? claims.expireAt > 0 : claims.exp !== undefined) {
-        grant.expireAtSec = claims.expireAt !== undefined ? claims.expireAt : claims.exp;
-      }
+      const expireAtSec = claims.expireAt !== undefined ? claims.expireAt : (claims.exp ?? 0);
+      if (expireAtSec > 0) grant.expireAtSec = expireAtSec;
       grant.chanInfo = claims.info;
       grant.data = claims.data;
       grant.override = claims.override;
@@ -201,16 +226,7 @@ export class CommandHandlers {
       }
     }
     if (grant.expireAtSec && grant.expireAtSec * 1000 <= Date.now()) throw new ReplyError(Errors.expired);
-
-    c.subscribing.add(channel);
-    try {
-      const outcome = await subscribeChannel(c, resolved, { grant, request: req, serverSide: false });
-      if (c.state === 'closed') return;
-      c.reply(id, 'subscribe', outcome.result);
-      outcome.activate();
-    } finally {
-      c.subscribing.delete(channel);
-    }
+    return grant;
   }
 
   private async unsubscribe(id: number, channel: string | undefined): Promise<void> {
@@ -224,7 +240,7 @@ export class CommandHandlers {
   private async publish(id: number, channel: string | undefined, data: Buffer | undefined): Promise<void> {
     const c = this.c;
     if (!channel || !data || data.length === 0) throw new DisconnectError(Disconnects.badRequest);
-    const resolved = c.node.resolve(channel);
+    const resolved = this.resolveForClient(channel);
     const sub = c.subs.get(channel);
     if (!canPublish(resolved.options, { user: c.user, insecure: c.node.config.client.insecure }, sub !== undefined)) {
       throw new ReplyError(Errors.permissionDenied);
@@ -236,10 +252,19 @@ export class CommandHandlers {
     c.reply(id, 'publish', {});
   }
 
+  /** Namespace lookup plus the name rules clients are held to (107 when broken). */
+  private resolveForClient(channel: string): ResolvedChannel {
+    const cfg = this.c.node.config;
+    if (channelTooLong(channel, cfg)) throw new ReplyError(Errors.badRequest);
+    const resolved = this.c.node.resolve(channel);
+    if (!validClientChannelName(resolved, cfg)) throw new ReplyError(Errors.badRequest);
+    return resolved;
+  }
+
   private checkPresenceAccess(channel: string | undefined): string {
     const c = this.c;
     if (!channel) throw new DisconnectError(Disconnects.badRequest);
-    const resolved = c.node.resolve(channel);
+    const resolved = this.resolveForClient(channel);
     if (!resolved.options.presence) throw new ReplyError(Errors.notAvailable);
     if (!canReadPresence(resolved.options, { user: c.user, insecure: c.node.config.client.insecure }, c.subs.has(channel))) {
       throw new ReplyError(Errors.permissionDenied);
@@ -264,7 +289,7 @@ export class CommandHandlers {
   private async history(id: number, req: HistoryRequest): Promise<void> {
     const c = this.c;
     if (!req.channel) throw new DisconnectError(Disconnects.badRequest);
-    const resolved = c.node.resolve(req.channel);
+    const resolved = this.resolveForClient(req.channel);
     if (!historyEnabled(resolved.options)) throw new ReplyError(Errors.notAvailable);
     if (!canReadHistory(resolved.options, { user: c.user, insecure: c.node.config.client.insecure }, c.subs.has(req.channel))) {
       throw new ReplyError(Errors.permissionDenied);
@@ -295,9 +320,18 @@ export class CommandHandlers {
       c.node.log.info({ err: (err as Error).message, client: c.id }, 'invalid refresh token');
       throw new DisconnectError(Disconnects.invalidToken);
     }
+    if (c.isClosed()) return;
     if (claims.user !== c.user) throw new DisconnectError(Disconnects.invalidToken);
-    const expireAtSec = c.node.config.client.insecure ? 0 : connectionExpiry(claims);
-    if (expireAtSec > 0 && expireAtSec * 1000 <= Date.now()) throw new DisconnectError(Disconnects.expired);
+    // Server-side subscriptions follow the token: a refresh that changes them asks
+    // the client to reconnect and pick up the new set (as Centrifugo does).
+    if (c.tokenChannels) {
+      const next = Object.keys(claims.subs).length > 0 ? Object.keys(claims.subs) : claims.channels;
+      if (next.length !== c.tokenChannels.size || next.some((ch) => !c.tokenChannels!.has(ch))) {
+        throw new DisconnectError(Disconnects.insufficientState);
+      }
+    }
+    const expireAtSec = c.node.config.client.insecure ? 0 : Math.max(0, connectionExpiry(claims));
+    if (expireAtSec > 0 && expireAtSec * 1000 <= Date.now()) throw new ReplyError(Errors.expired);
     c.expireAt = expireAtSec * 1000;
     if (claims.info) c.connInfo = claims.info;
     c.rearm();
@@ -314,6 +348,8 @@ export class CommandHandlers {
     if (!channel) throw new DisconnectError(Disconnects.badRequest);
     const sub = c.subs.get(channel);
     if (!sub) throw new ReplyError(Errors.permissionDenied);
+    // Server-side subscriptions are refreshed by the server, never by the client.
+    if (sub.serverSide) throw new DisconnectError(Disconnects.badRequest);
     if (!token) throw new ReplyError(Errors.badRequest);
     let claims;
     try {
@@ -321,15 +357,19 @@ export class CommandHandlers {
     } catch (err) {
       if (err instanceof TokenError && err.kind === 'expired') {
         // The SDK then resubscribes, gets 109 with its stale token and fetches a new one.
+        // The empty reply only completes the call; the SDK ignores it once unsubscribed.
         c.serverUnsubscribe(channel, Unsubscribes.expired);
+        c.reply(id, 'sub_refresh', {});
         return;
       }
       throw new DisconnectError(Disconnects.invalidToken);
     }
+    if (c.isClosed() || c.subs.get(channel) !== sub) return;
     if (claims.channel !== channel || claims.user !== c.user || (claims.client && claims.client !== c.id)) {
       throw new DisconnectError(Disconnects.invalidToken);
     }
-    const expireAtSec = claims.expireAt !== undefined ? claims.expireAt : (claims.exp ?? 0);
+    const expireAtSec = Math.max(0, claims.expireAt !== undefined ? claims.expireAt : (claims.exp ?? 0));
+    if (expireAtSec > 0 && expireAtSec * 1000 <= Date.now()) throw new ReplyError(Errors.expired);
     sub.expireAt = expireAtSec * 1000;
     c.rearm();
     const result: Record<string, unknown> = {};

@@ -26,7 +26,8 @@ export function recoverStream(since: StreamPosition, pubs: Publication[], top: S
 
 /** Cache mode: only the latest publication matters. */
 export function recoverCache(since: StreamPosition, latest: Publication | undefined, top: StreamPosition): RecoveryOutcome {
-  const atTop = since.offset === top.offset && since.epoch === top.epoch;
+  // A client that never saw an offset (0) has nothing yet, whatever the top is.
+  const atTop = since.offset > 0 && since.offset === top.offset && since.epoch === top.epoch;
   if (!latest) return { recovered: atTop, publications: [] };
   return { recovered: true, publications: atTop ? [] : [latest] };
 }

@@ -14,6 +14,7 @@ import type { ClientSession } from './client.js';
 import { canReadHistory, canReadPresence, historyEnabled } from './permissions.js';
 import { recoverCache, recoverStream } from './recovery.js';
 import { ClientSubscription, type SubscriptionFlags } from './subscription.js';
+import { metricClientName } from './metric-labels.js';
 
 /** What a token, an API subscribe call or the connect claims grant beyond the namespace options. */
 export interface SubscribeGrant {
@@ -38,26 +39,34 @@ export function subscriptionFlags(
   req: SubscribeRequest,
   override: SubscriptionOverride | undefined,
   actor: { user: string; insecure: boolean },
-  /** Server-side subscriptions are trusted with history access. */
-  trusted: boolean,
+  /** Server-side subscriptions get the namespace's forced options only; the request adds nothing. */
+  serverSide: boolean,
 ): SubscriptionFlags {
   const o = resolved.options;
-  const history = historyEnabled(o);
-  const historyAccess = canReadHistory(o, actor, true) || trusted;
   const presence = override?.presence ?? o.presence;
   const joinLeave = override?.join_leave ?? o.join_leave;
   const forcePush = override?.force_push_join_leave ?? o.force_push_join_leave;
-  const pushJoinLeave = forcePush || (req.join_leave === true && canReadPresence(o, actor, true));
-  let recoverable = (override?.force_recovery ?? o.force_recovery) || (req.recoverable === true && (o.allow_recovery || historyAccess));
-  let positioned =
-    recoverable || (override?.force_positioning ?? o.force_positioning) || (req.positioned === true && (o.allow_positioning || historyAccess));
+  const forceRecovery = override?.force_recovery ?? o.force_recovery;
+  const forcePositioning = override?.force_positioning ?? o.force_positioning;
+  let pushJoinLeave = forcePush;
+  let recoverable = forceRecovery;
+  let positioned = forceRecovery || forcePositioning;
+  if (!serverSide) {
+    const historyAccess = canReadHistory(o, actor, true);
+    pushJoinLeave ||= req.join_leave === true && joinLeave && canReadPresence(o, actor, true);
+    recoverable ||= req.recoverable === true && (o.allow_recovery || historyAccess);
+    positioned ||= recoverable || (req.positioned === true && (o.allow_positioning || historyAccess));
+  }
   // Positions only exist where there is a history stream.
-  if (!history) {
+  if (!historyEnabled(o)) {
     recoverable = false;
     positioned = false;
   }
   return { presence, joinLeave, pushJoinLeave, positioned, recoverable };
 }
+
+/** Thrown when the subscription was taken away (unsubscribe, disconnect) while being set up. */
+const CANCELLED = new ReplyError(Errors.internal);
 
 export async function subscribeChannel(
   c: ClientSession,
@@ -67,20 +76,27 @@ export async function subscribeChannel(
   const node = c.node;
   const { grant, request: req } = opts;
   const channel = resolved.name;
+  if (c.subs.has(channel)) throw new ReplyError(Errors.alreadySubscribed);
   const actor = { user: c.user, insecure: node.config.client.insecure };
   const flags = subscriptionFlags(resolved, req, grant.override, actor, opts.serverSide);
   const info = c.clientInfo(grant.chanInfo);
   const sub = new ClientSubscription(channel, resolved.namespace, resolved.options, flags, info, opts.serverSide, c);
   // The expiry always applies; only a client that refreshes by itself is told about it.
-  if (grant.expireAtSec) sub.expireAt = grant.expireAtSec * 1000;
+  if (grant.expireAtSec && grant.expireAtSec > 0) sub.expireAt = grant.expireAtSec * 1000;
 
   c.subs.set(channel, sub);
-  node.metrics.subscriptionsInflight.inc({ client_name: c.name, channel_namespace: resolved.namespace });
+  c.subscribing.delete(channel); // now counted in subs
+  const clientName = metricClientName(c.name);
+  node.metrics.subscriptionsInflight.inc({ client_name: clientName, channel_namespace: resolved.namespace });
+  const stillOurs = (): boolean => !c.isClosed() && c.subs.get(channel) === sub;
+  let presenceAdded = false;
   try {
     await node.addSubscription(sub);
+    if (!stillOurs()) throw CANCELLED;
     const result: Record<string, unknown> = {};
     let lastOffset = 0;
     let epoch = '';
+    if (req.recover) result.was_recovering = true;
     if (flags.positioned) {
       result.positioned = true;
       if (flags.recoverable) result.recoverable = true;
@@ -99,6 +115,7 @@ export async function subscribeChannel(
           top = h.position;
           outcome = recoverStream(since, h.publications, top);
         }
+        if (!stillOurs()) throw CANCELLED;
         node.metrics.recover.inc({
           recovered: String(outcome.recovered),
           channel_namespace: resolved.namespace,
@@ -107,7 +124,6 @@ export async function subscribeChannel(
         if (!outcome.recovered && ((req.flag ?? 0) & SUBSCRIPTION_FLAG_REJECT_UNRECOVERED) !== 0) {
           throw new ReplyError(Errors.unrecoverablePosition);
         }
-        result.was_recovering = true;
         result.epoch = top.epoch;
         epoch = top.epoch;
         if (outcome.recovered) {
@@ -122,6 +138,7 @@ export async function subscribeChannel(
         }
       } else {
         const top = await node.streamTop(channel, resolved.options);
+        if (!stillOurs()) throw CANCELLED;
         result.epoch = top.epoch;
         result.offset = top.offset;
         epoch = top.epoch;
@@ -133,16 +150,16 @@ export async function subscribeChannel(
       result.ttl = Math.max(1, Math.ceil((sub.expireAt - Date.now()) / 1000));
     }
     if (grant.data && grant.data.length > 0) result.data = grant.data;
-    if (flags.presence) await node.engine.addPresence(channel, c.id, info);
-    if (c.state === 'closed') {
-      await c.removeSubscription(channel);
-      return { result, activate: () => undefined };
+    if (flags.presence) {
+      await node.engine.addPresence(channel, c.id, info);
+      presenceAdded = true;
+      if (!stillOurs()) throw CANCELLED;
     }
-    node.metrics.subscriptionsAccepted.inc({ client_name: c.name, channel_namespace: resolved.namespace });
+    node.metrics.subscriptionsAccepted.inc({ client_name: clientName, channel_namespace: resolved.namespace });
     return {
       result,
       activate: () => {
-        if (c.subs.get(channel) !== sub) return;
+        if (!stillOurs()) return;
         sub.activate(lastOffset, epoch);
         if (sub.expireAt > 0) c.rearm();
         if (flags.joinLeave) {
@@ -151,7 +168,12 @@ export async function subscribeChannel(
       },
     };
   } catch (err) {
-    await c.removeSubscription(channel).catch(() => undefined);
+    if (c.subs.get(channel) === sub) {
+      await c.removeSubscription(channel).catch(() => undefined);
+    } else if (presenceAdded) {
+      // Whoever removed the subscription did so before our presence entry existed.
+      await node.engine.removePresence(channel, c.id, c.user).catch(() => undefined);
+    }
     throw err;
   }
 }

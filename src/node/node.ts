@@ -50,7 +50,7 @@ export class Node implements EngineEventHandler {
   readonly version = VERSION;
   readonly startedAt = Date.now();
   readonly hub = new Hub();
-  readonly wheel = new TimerWheel();
+  readonly wheel: TimerWheel;
   readonly resolver: ChannelResolver;
   readonly verifiers: { connection: TokenVerifier; subscription: TokenVerifier };
   /** Every open session, connected or still in its connect handshake. */
@@ -59,6 +59,9 @@ export class Node implements EngineEventHandler {
   private readonly clients = new Map<string, ClientSession>();
   private readonly users = new Map<string, Set<ClientSession>>();
   private gaugeTimer: NodeJS.Timeout | null = null;
+  // Bound once: a labelled lookup per publication is measurable on the hot path.
+  private readonly publicationsSent: { inc(): void };
+  private readonly publicationsReceived: { inc(): void };
   shuttingDown = false;
 
   constructor(
@@ -68,9 +71,12 @@ export class Node implements EngineEventHandler {
     readonly metrics: Metrics,
   ) {
     this.name = config.node.name || `${os.hostname()}_${config.http_server.port}`;
+    this.wheel = new TimerWheel(200, (err) => log.error({ err }, 'connection timer failed'));
     this.resolver = new ChannelResolver(config);
     this.verifiers = createVerifiers(config.client);
     metrics.build.set({ version: VERSION }, 1);
+    this.publicationsSent = metrics.nodeMessagesSent.labels({ type: 'publication' });
+    this.publicationsReceived = metrics.nodeMessagesReceived.labels({ type: 'publication' });
   }
 
   async start(): Promise<void> {
@@ -183,7 +189,7 @@ export class Node implements EngineEventHandler {
       delta: req.delta || opts.delta_publish,
     });
     if (result.suppressed) this.metrics.publishSuppressed.inc();
-    else this.metrics.nodeMessagesSent.inc({ type: 'publication' });
+    else this.publicationsSent.inc();
     return result;
   }
 
@@ -227,7 +233,7 @@ export class Node implements EngineEventHandler {
   // ---- engine events ---------------------------------------------------------
 
   onPublication(channel: string, pub: Publication, position: StreamPosition): void {
-    this.metrics.nodeMessagesReceived.inc({ type: 'publication' });
+    this.publicationsReceived.inc();
     this.hub.broadcastPublication(channel, pub, position);
   }
 

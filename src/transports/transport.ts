@@ -10,6 +10,9 @@ export interface Transport {
   stalledSince(): number;
   /** Writes one transport message (several protocol messages already joined). */
   write(message: string): void;
+  /** Stops and restarts reading from the peer (inbound backpressure). */
+  pauseReading(): void;
+  resumeReading(): void;
   /** Ends the connection, telling the peer why when the transport can. */
   close(code: number, reason: string): void;
 }

@@ -43,9 +43,18 @@ class WebsocketTransport implements Transport {
     this.waitingSince = this.inFlight === 0 ? 0 : Date.now();
   };
 
+  pauseReading(): void {
+    this.ws.pause();
+  }
+
+  resumeReading(): void {
+    this.ws.resume();
+  }
+
   close(code: number, reason: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.close(code, reason);
+    const { code: safeCode, reason: safeReason } = closeFrameArgs(code, reason);
+    this.ws.close(safeCode, safeReason);
     const ws = this.ws;
     setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS).unref();
   }
@@ -55,6 +64,8 @@ export class WebsocketEndpoint {
   private readonly wss: WebSocketServer;
   private readonly origins: OriginCheck;
   private readonly rate: TokenBucket | null;
+  /** Received-message counters bound once per frame type, not looked up per message. */
+  private readonly received;
 
   constructor(private readonly node: Node) {
     const cfg = node.config;
@@ -67,6 +78,11 @@ export class WebsocketEndpoint {
     });
     this.origins = new OriginCheck(cfg.client.allowed_origins);
     this.rate = cfg.client.connection_rate_limit > 0 ? new TokenBucket(cfg.client.connection_rate_limit) : null;
+    const bind = (frame_type: string) => ({
+      count: node.metrics.messagesReceived.labels({ transport: 'websocket', frame_type }),
+      size: node.metrics.messagesReceivedSize.labels({ transport: 'websocket', frame_type }),
+    });
+    this.received = { text: bind('text'), binary: bind('binary') };
   }
 
   get path(): string {
@@ -96,9 +112,11 @@ export class WebsocketEndpoint {
       userFromHeader: typeof headerUser === 'string' && headerUser !== '' ? headerUser : undefined,
     });
     node.trackConnection(client);
+    const received = this.received;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      node.metrics.messagesReceived.inc({ transport: 'websocket', frame_type: isBinary ? 'binary' : 'text' });
-      node.metrics.messagesReceivedSize.inc({ transport: 'websocket', frame_type: isBinary ? 'binary' : 'text' }, data.length);
+      const counters = isBinary ? received.binary : received.text;
+      counters.count.inc();
+      counters.size.inc(data.length);
       client.handleMessage(data.toString('utf8'));
     });
     ws.on('close', () => {
@@ -113,6 +131,22 @@ export class WebsocketEndpoint {
   close(): void {
     this.wss.close();
   }
+}
+
+/**
+ * A close frame carries at most 123 bytes of reason and only codes a peer may
+ * receive; an API caller can ask for anything, so clamp rather than throw.
+ */
+export function closeFrameArgs(code: number, reason: string): { code: number; reason: string } {
+  const validCode = Number.isInteger(code) && ((code >= 3000 && code <= 4999) || code === 1000 || code === 1001 || code === 1011);
+  let r = reason;
+  if (Buffer.byteLength(r) > 123) {
+    const bytes = Buffer.from(r).subarray(0, 123);
+    // Cut at a character boundary: drop a partial UTF-8 sequence at the end.
+    r = new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\uFFFD$/, '');
+    while (Buffer.byteLength(r) > 123) r = r.slice(0, -1);
+  }
+  return validCode ? { code, reason: r } : { code: 3503, reason: 'force disconnect' };
 }
 
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {

@@ -14,7 +14,10 @@ export class TimerWheel {
   private timer: NodeJS.Timeout | null = null;
   private lastSlot: number;
 
-  constructor(private readonly resolutionMs = 200) {
+  constructor(
+    private readonly resolutionMs = 200,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {
     this.lastSlot = Math.floor(Date.now() / resolutionMs);
   }
 
@@ -36,6 +39,20 @@ export class TimerWheel {
     bucket.add(item);
     item.wheelSlot = slot;
     this.ensureRunning();
+  }
+
+  /**
+   * Wake `item` no later than `atMs`: an earlier pending wake-up is kept.
+   * Owners that re-arm often (every command) use this so a deadline that is
+   * already due can never be pushed back slot by slot; an early wake-up is
+   * harmless because the owner recomputes and re-arms.
+   */
+  scheduleBy(item: WheelItem, atMs: number): void {
+    if (item.wheelSlot > this.lastSlot && Number.isFinite(atMs)) {
+      const slot = Math.max(Math.ceil(atMs / this.resolutionMs), this.lastSlot + 1);
+      if (item.wheelSlot <= slot) return;
+    }
+    this.schedule(item, atMs);
   }
 
   cancel(item: WheelItem): void {
@@ -87,7 +104,12 @@ export class TimerWheel {
         // Cancelled or re-armed by an earlier callback of this same bucket.
         if (item.wheelSlot !== slot) continue;
         item.wheelSlot = -1;
-        item.onWheelTick(now);
+        try {
+          item.onWheelTick(now);
+        } catch (err) {
+          // One broken owner must not take the process, or the rest of the bucket, down.
+          this.onError(err);
+        }
       }
     }
     this.lastSlot = current;

@@ -45,7 +45,9 @@ describe('cache recovery', () => {
     assert.deepEqual(recoverCache({ offset: 9, epoch: 'e' }, pub(9), { offset: 9, epoch: 'e' }), { recovered: true, publications: [] });
   });
   it('without any publication recovers only a client already at top', () => {
-    assert.equal(recoverCache({ offset: 0, epoch: 'e' }, undefined, { offset: 0, epoch: 'e' }).recovered, true);
+    assert.equal(recoverCache({ offset: 5, epoch: 'e' }, undefined, { offset: 5, epoch: 'e' }).recovered, true);
+    // A client that never had a position (offset 0) is not "at top" of an empty stream.
+    assert.equal(recoverCache({ offset: 0, epoch: 'e' }, undefined, { offset: 0, epoch: 'e' }).recovered, false);
     assert.equal(recoverCache({ offset: 3, epoch: 'x' }, undefined, { offset: 0, epoch: 'e' }).recovered, false);
   });
 });

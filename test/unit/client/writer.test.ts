@@ -13,6 +13,8 @@ function fakeTransport(buffered = 0) {
     stalledSince: () => 0,
     write: (m) => writes.push(m),
     close: () => undefined,
+    pauseReading: () => undefined,
+    resumeReading: () => undefined,
   };
   return { t, writes };
 }
@@ -43,7 +45,7 @@ describe('the per-connection writer', () => {
     assert.deepEqual(writes, []);
   });
   it('reports a throwing transport as a write error', async () => {
-    const t: Transport = { name: 'f', protocol: 'json', bufferedAmount: () => 0, stalledSince: () => 0, write: () => { throw new Error('EPIPE'); }, close: () => undefined };
+    const t: Transport = { name: 'f', protocol: 'json', bufferedAmount: () => 0, stalledSince: () => 0, write: () => { throw new Error('EPIPE'); }, close: () => undefined, pauseReading: () => undefined, resumeReading: () => undefined };
     let errors = 0;
     const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, 0);
     w.enqueue('a');
@@ -62,6 +64,8 @@ describe('the per-connection writer', () => {
       stalledSince: () => Date.now() - 2000,
       write: (m) => writes.push(m),
       close: () => undefined,
+      pauseReading: () => undefined,
+      resumeReading: () => undefined,
     };
     let errors = 0;
     const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, 0, 1000);
