@@ -14,16 +14,9 @@ import {
   type ProtocolError,
   type Unsubscribe,
 } from '../protocol/codes.js';
-import { DecodeError, decodeJsonCommands } from '../protocol/json-codec.js';
+import type { Frame, ProtocolCodec, ReplyKind } from '../protocol/codec.js';
+import { codecFor } from '../protocol/codecs.js';
 import { isJsonSafePayload } from '../protocol/raw-json.js';
-import {
-  JSON_PING,
-  encodeErrorReply,
-  encodeRefreshPush,
-  encodeReply,
-  encodeSubscribePush,
-  encodeUnsubscribePush,
-} from '../protocol/json-frames.js';
 import type { ClientInfo, StreamPosition } from '../protocol/types.js';
 import type { ResolvedChannel } from '../config/channels.js';
 import type { Node } from '../node/node.js';
@@ -81,6 +74,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   /** Set while disconnect() runs, so a write error during its final flush cannot re-enter it. */
   private closing = false;
   private readonly writer: Writer;
+  readonly codec: ProtocolCodec;
   private queue: Promise<void> = Promise.resolve();
   /** Frames received but not processed yet; reading pauses above a bound. */
   private inboundFrames = 0;
@@ -95,7 +89,8 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     readonly transport: Transport,
     readonly context: ConnectionContext = {},
   ) {
-    this.writer = new Writer(transport, this, node.config.client.queue_max_size, node.config.websocket.write_timeout);
+    this.codec = codecFor(transport.protocol);
+    this.writer = new Writer(transport, this, this.codec.join, node.config.client.queue_max_size, node.config.websocket.write_timeout);
     this.handlers = new CommandHandlers(this);
     this.staleDeadline = Date.now() + node.config.client.stale_close_delay;
     node.wheel.schedule(this, this.staleDeadline);
@@ -116,13 +111,13 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   // ---- inbound -------------------------------------------------------------
 
   /** One transport message from the client: decoded now, processed in order. */
-  handleMessage(text: string): void {
+  handleMessage(message: Buffer | string): void {
     if (this.state === 'closed') return;
     let commands: Command[];
     try {
-      commands = decodeJsonCommands(text);
+      commands = this.codec.decodeCommands(message);
     } catch (err) {
-      this.node.log.info({ client: this.id, user: this.user, err: (err as DecodeError).message }, 'bad client message');
+      this.node.log.info({ client: this.id, user: this.user, err: (err as Error).message }, 'bad client message');
       this.disconnect(Disconnects.badRequest);
       return;
     }
@@ -190,7 +185,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     }
     this.node.metrics.replyErrors.inc({ method: cmd.kind, code: String(error.code), channel_namespace: '' });
     if (cmd.kind === 'send') return; // send has no reply
-    this.enqueue(encodeErrorReply(cmd.id, error), 'error');
+    this.enqueue(this.codec.encodeError(cmd.id, error), 'error');
     if (cmd.kind === 'connect') {
       // Like Go: a failed connect leaves nothing behind and the connection reads
       // nothing more; the SDK closes it, the stale timer does if it does not.
@@ -216,16 +211,16 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
 
   // ---- outbound ------------------------------------------------------------
 
-  enqueue(message: string, type = 'publication'): void {
+  enqueue(message: Frame, type = 'publication'): void {
     countSent(type, message.length);
     this.writer.enqueue(message);
   }
 
-  reply(id: number, kind: string, result: Record<string, unknown>): void {
-    const message = encodeReply(id, kind, result);
+  reply(id: number, kind: ReplyKind, result: Record<string, unknown>): void {
+    const message = this.codec.encodeReply(id, kind, result);
     // Replies that carry stored payloads (history, recovered publications, presence
     // info) must still be valid JSON for a JSON connection; if not, 3506 as Centrifugo.
-    if (PAYLOAD_REPLIES.has(kind) && !isJsonSafePayload(Buffer.from(message))) {
+    if (typeof message === 'string' && PAYLOAD_REPLIES.has(kind) && !isJsonSafePayload(Buffer.from(message))) {
       this.onInappropriateProtocol();
       return;
     }
@@ -301,7 +296,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     if (this.pongDeadline && now >= this.pongDeadline) return this.disconnect(Disconnects.noPong);
     if (this.expireAt && now >= this.expireAt + cfg.expired_close_delay) return this.disconnect(Disconnects.expired);
     if (this.nextPingAt && now >= this.nextPingAt) {
-      this.enqueue(JSON_PING, 'ping');
+      this.enqueue(this.codec.ping(), 'ping');
       if (cfg.pong_timeout > 0 && !this.pongDeadline) this.pongDeadline = now + cfg.pong_timeout;
       this.nextPingAt = now + cfg.ping_interval;
     }
@@ -324,7 +319,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   serverUnsubscribe(channel: string, why: Unsubscribe): void {
     if (!this.subs.has(channel)) return;
     this.node.metrics.serverUnsubscribes.inc({ code: String(why.code), channel_namespace: '' });
-    this.enqueue(encodeUnsubscribePush(channel, why.code, why.reason), 'unsubscribe');
+    this.enqueue(this.codec.encodePush(channel, 'unsubscribe', { code: why.code, reason: why.reason }), 'unsubscribe');
     this.removeSubscription(channel).catch((err) => this.node.log.error({ err, channel }, 'unsubscribe cleanup failed'));
   }
 
@@ -354,7 +349,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     try {
       const outcome = await subscribeChannel(this, resolved, { grant, request, serverSide: true });
       if (this.isClosed()) return;
-      this.enqueue(encodeSubscribePush(resolved.name, subscribePushFields(outcome.result)), 'subscribe');
+      this.enqueue(this.codec.encodePush(resolved.name, 'subscribe', subscribePushFields(outcome.result)), 'subscribe');
       outcome.activate();
     } finally {
       this.subscribing.delete(resolved.name);
@@ -371,7 +366,12 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     this.expireAt = opts.expireAtSec > 0 ? opts.expireAtSec * 1000 : 0;
     if (opts.info) this.connInfo = opts.info;
     const ttl = this.expireAt > 0 ? Math.max(1, Math.ceil((this.expireAt - Date.now()) / 1000)) : 0;
-    this.enqueue(encodeRefreshPush(this.expireAt > 0, ttl), 'refresh');
+    const refresh: Record<string, unknown> = {};
+    if (this.expireAt > 0) {
+      refresh.expires = true;
+      refresh.ttl = ttl;
+    }
+    this.enqueue(this.codec.encodePush('', 'refresh', refresh), 'refresh');
     this.rearm();
   }
 

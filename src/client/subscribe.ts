@@ -9,7 +9,8 @@ import type { ResolvedChannel } from '../config/channels.js';
 import { effectiveHistoryMetaTtl } from '../config/channels.js';
 import type { SubscribeRequest } from '../protocol/commands.js';
 import { Errors, ReplyError } from '../protocol/codes.js';
-import { publicationJson } from '../protocol/json-frames.js';
+import { JsonStringData } from '../protocol/codec.js';
+import { publicationValue } from '../protocol/values.js';
 import type { ClientSession } from './client.js';
 import { canReadHistory, canReadPresence, historyEnabled } from './permissions.js';
 import { recoverCache, recoverStream } from './recovery.js';
@@ -62,7 +63,9 @@ export function subscriptionFlags(
     recoverable = false;
     positioned = false;
   }
-  return { presence, joinLeave, pushJoinLeave, positioned, recoverable };
+  // Fossil delta needs a base the client certainly holds, which only positioning guarantees.
+  const delta = req.delta === 'fossil' && o.allowed_delta_types.includes('fossil') && positioned;
+  return { presence, joinLeave, pushJoinLeave, positioned, recoverable, delta };
 }
 
 /** Thrown when the subscription was taken away (unsubscribe, disconnect) while being set up. */
@@ -96,6 +99,8 @@ export async function subscribeChannel(
     const result: Record<string, unknown> = {};
     let lastOffset = 0;
     let epoch = '';
+    let deltaReady = false;
+    if (flags.delta) result.delta = true;
     if (req.recover) result.was_recovering = true;
     if (flags.positioned) {
       result.positioned = true;
@@ -129,7 +134,14 @@ export async function subscribeChannel(
         if (outcome.recovered) {
           result.recovered = true;
           result.offset = since.offset;
-          if (outcome.publications.length > 0) result.publications = outcome.publications.map((p) => publicationJson(p));
+          if (outcome.publications.length > 0) {
+            // Recovered publications go out full; delta subscribers get them in the JSON-string form,
+            // and the last one becomes the client's delta base.
+            result.publications = outcome.publications.map((p) =>
+              publicationValue(p, undefined, flags.delta ? new JsonStringData(p.data) : undefined),
+            );
+            deltaReady = flags.delta === true;
+          }
           const last = outcome.publications[outcome.publications.length - 1];
           lastOffset = last ? last.offset : top.offset;
         } else {
@@ -160,7 +172,7 @@ export async function subscribeChannel(
       result,
       activate: () => {
         if (!stillOurs()) return;
-        sub.activate(lastOffset, epoch);
+        sub.activate(lastOffset, epoch, deltaReady);
         if (sub.expireAt > 0) c.rearm();
         if (flags.joinLeave) {
           node.publishJoin(channel, info).catch((err) => node.log.error({ err, channel }, 'join publish failed'));

@@ -4,15 +4,18 @@
 // always the first thing the client hears about the channel.
 
 import type { ChannelOptions } from '../config/types.js';
-import type { ChannelSubscriber, SharedFrame } from '../hub/hub.js';
-import type { ClientInfo, Publication } from '../protocol/types.js';
+import type { PublicationFrames, SharedFrame } from '../hub/frames.js';
+import type { ChannelSubscriber } from '../hub/hub.js';
+import type { Frame, ProtocolCodec } from '../protocol/codec.js';
+import type { ClientInfo } from '../protocol/types.js';
 
 export interface SubscriptionOwner {
-  enqueue(message: string): void;
+  readonly codec: ProtocolCodec;
+  enqueue(frame: Frame): void;
   /** A positioned subscriber saw a gap or an epoch change. */
   onInsufficientState(sub: ClientSubscription): void;
   /** A payload that is not valid JSON was about to reach a JSON connection. */
-  onInappropriateProtocol?(): void;
+  onInappropriateProtocol(): void;
 }
 
 export interface SubscriptionFlags {
@@ -21,9 +24,11 @@ export interface SubscriptionFlags {
   pushJoinLeave: boolean;
   positioned: boolean;
   recoverable: boolean;
+  /** The client negotiated fossil delta (only granted on positioned channels). */
+  delta?: boolean;
 }
 
-type Buffered = { pub: Publication; epoch: string; frame: SharedFrame } | { frame: SharedFrame };
+type Buffered = PublicationFrames | SharedFrame;
 
 export class ClientSubscription implements ChannelSubscriber {
   /** Offset of the last publication delivered (positioned channels). */
@@ -31,6 +36,11 @@ export class ClientSubscription implements ChannelSubscriber {
   epoch = '';
   /** Unix ms; 0 = never expires. */
   expireAt = 0;
+  /**
+   * True once the client certainly holds the previous publication's data as
+   * its delta base: after it was sent one, never right after (re)subscribing.
+   */
+  deltaReady = false;
   private buffer: Buffered[] | null = [];
   active = false;
 
@@ -44,30 +54,34 @@ export class ClientSubscription implements ChannelSubscriber {
     private readonly owner: SubscriptionOwner,
   ) {}
 
-  receivePublication(pub: Publication, epoch: string, frame: SharedFrame): void {
+  receivePublication(frames: PublicationFrames): void {
     if (this.buffer) {
-      this.buffer.push({ pub, epoch, frame });
+      this.buffer.push(frames);
       return;
     }
-    this.deliver(pub, epoch, frame);
+    this.deliver(frames);
   }
 
   receiveJoinLeave(frame: SharedFrame): void {
     if (!this.flags.pushJoinLeave) return;
-    if (this.buffer) this.buffer.push({ frame });
+    if (this.buffer) this.buffer.push(frame);
     else this.send(frame);
   }
 
-  /** Starts live delivery at the given position, replaying what arrived meanwhile. */
-  activate(lastOffset: number, epoch: string): void {
+  /**
+   * Starts live delivery at the given position, replaying what arrived meanwhile.
+   * `deltaReady` says whether the subscribe reply already gave the client a base.
+   */
+  activate(lastOffset: number, epoch: string, deltaReady = false): void {
     this.lastOffset = lastOffset;
     this.epoch = epoch;
+    this.deltaReady = deltaReady;
     const buffered = this.buffer ?? [];
     this.buffer = null;
     this.active = true;
     for (const item of buffered) {
-      if ('pub' in item) this.deliver(item.pub, item.epoch, item.frame);
-      else this.send(item.frame);
+      if ('pub' in item) this.deliver(item);
+      else this.send(item);
     }
   }
 
@@ -77,13 +91,14 @@ export class ClientSubscription implements ChannelSubscriber {
     this.active = false;
   }
 
-  private deliver(pub: Publication, epoch: string, frame: SharedFrame): void {
+  private deliver(frames: PublicationFrames): void {
     if (!this.active) return;
+    const pub = frames.pub;
     if (!this.flags.positioned || pub.offset === 0) {
-      this.send(frame);
+      this.send(this.flags.delta ? frames.deltaFull() : frames.plain);
       return;
     }
-    if (this.epoch !== '' && epoch !== this.epoch) {
+    if (this.epoch !== '' && frames.epoch !== this.epoch) {
       this.owner.onInsufficientState(this);
       return;
     }
@@ -93,15 +108,29 @@ export class ClientSubscription implements ChannelSubscriber {
       return;
     }
     this.lastOffset = pub.offset;
-    this.epoch = epoch;
-    this.send(frame);
+    this.epoch = frames.epoch;
+    if (!this.flags.delta) {
+      this.send(frames.plain);
+      return;
+    }
+    // A patch only against a base the client certainly holds: the publication
+    // right before this one, which this subscription delivered itself.
+    let frame: Frame | null = null;
+    if (this.deltaReady && frames.baseOffset === pub.offset - 1) frame = frames.deltaPatch()?.for(this.owner.codec) ?? null;
+    if (frame === null) {
+      this.send(frames.deltaFull());
+    } else {
+      this.owner.enqueue(frame);
+    }
+    this.deltaReady = true;
   }
 
   private send(frame: SharedFrame): void {
-    if (!frame.jsonSafe()) {
-      this.owner.onInappropriateProtocol?.();
+    const encoded = frame.for(this.owner.codec);
+    if (encoded === null) {
+      this.owner.onInappropriateProtocol();
       return;
     }
-    this.owner.enqueue(frame.get());
+    this.owner.enqueue(encoded);
   }
 }

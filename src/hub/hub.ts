@@ -1,34 +1,13 @@
 // Local channel → subscribers index and fan-out. A publication is encoded at
-// most once per channel (lazily, only if some subscriber takes it); each
-// subscriber decides, from its own position, whether to take it.
+// most once per channel per protocol (lazily, only if some subscriber takes
+// it); each subscriber decides, from its own position, whether to take it.
 
-import { encodeJoinPush, encodeLeavePush, encodePublicationPush } from '../protocol/json-frames.js';
-import { isJsonSafePayload } from '../protocol/raw-json.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/types.js';
-
-/**
- * A message built on first use and shared by every subscriber of a broadcast.
- * It also knows, computed once, whether its raw payloads are valid JSON: a
- * binary payload (API b64data) must never reach a JSON connection (3506).
- */
-export class SharedFrame {
-  private value: string | undefined;
-  private safe: boolean | undefined;
-  constructor(
-    private readonly build: () => string,
-    private readonly payloads: ReadonlyArray<Buffer | undefined> = [],
-  ) {}
-  get(): string {
-    return (this.value ??= this.build());
-  }
-  jsonSafe(): boolean {
-    return (this.safe ??= this.payloads.every((p) => p === undefined || isJsonSafePayload(p)));
-  }
-}
+import { PublicationFrames, joinLeaveFrame, type SharedFrame } from './frames.js';
 
 export interface ChannelSubscriber {
   readonly channel: string;
-  receivePublication(pub: Publication, epoch: string, frame: SharedFrame): void;
+  receivePublication(frames: PublicationFrames): void;
   receiveJoinLeave(frame: SharedFrame): void;
 }
 
@@ -80,28 +59,25 @@ export class Hub {
     for (const [name, set] of this.channels) yield [name, set.size];
   }
 
-  broadcastPublication(channel: string, pub: Publication, position: StreamPosition): void {
+  /** `prev` is given when the publication was published with delta (the patch base). */
+  broadcastPublication(channel: string, pub: Publication, position: StreamPosition, prev?: Publication): void {
     const set = this.channels.get(channel);
     if (!set) return;
-    const frame = new SharedFrame(() => encodePublicationPush(channel, pub, position.epoch), [
-      pub.data,
-      pub.info?.connInfo,
-      pub.info?.chanInfo,
-    ]);
-    for (const sub of set) sub.receivePublication(pub, position.epoch, frame);
+    const frames = new PublicationFrames(channel, pub, position.epoch, prev);
+    for (const sub of set) sub.receivePublication(frames);
   }
 
   broadcastJoin(channel: string, info: ClientInfo): void {
     const set = this.channels.get(channel);
     if (!set) return;
-    const frame = new SharedFrame(() => encodeJoinPush(channel, info), [info.connInfo, info.chanInfo]);
+    const frame = joinLeaveFrame(channel, 'join', info);
     for (const sub of set) sub.receiveJoinLeave(frame);
   }
 
   broadcastLeave(channel: string, info: ClientInfo): void {
     const set = this.channels.get(channel);
     if (!set) return;
-    const frame = new SharedFrame(() => encodeLeavePush(channel, info), [info.connInfo, info.chanInfo]);
+    const frame = joinLeaveFrame(channel, 'leave', info);
     for (const sub of set) sub.receiveJoinLeave(frame);
   }
 }

@@ -4,6 +4,7 @@
 // bounded in bytes, counting what the socket itself still holds, so a client
 // that stops reading cannot grow the server's memory.
 
+import type { Frame } from '../protocol/codec.js';
 import type { Transport } from '../transports/transport.js';
 
 export interface WriterOwner {
@@ -37,7 +38,7 @@ class FlushScheduler {
 const scheduler = new FlushScheduler();
 
 export class Writer {
-  private pending: string[] = [];
+  private pending: Frame[] = [];
   private pendingBytes = 0;
   private marked = false;
   private closed = false;
@@ -47,12 +48,14 @@ export class Writer {
   constructor(
     private readonly transport: Transport,
     private readonly owner: WriterOwner,
+    /** The codec's join: '\n' for JSON, concatenation for Protobuf. */
+    private readonly join: (frames: Frame[]) => Frame,
     private readonly maxQueueBytes: number,
     /** A socket that has not taken a write for this long is dead (3009); 0 disables. */
     private readonly writeTimeoutMs = 0,
   ) {}
 
-  enqueue(message: string): void {
+  enqueue(message: Frame): void {
     if (this.closed) return;
     this.pending.push(message);
     this.pendingBytes += message.length;
@@ -81,7 +84,7 @@ export class Writer {
       this.owner.onWriteError(new Error('write timeout'));
       return;
     }
-    const message = this.pending.length === 1 ? this.pending[0]! : this.pending.join('\n');
+    const message = this.pending.length === 1 ? this.pending[0]! : this.join(this.pending);
     this.messagesSent += this.pending.length;
     this.bytesSent += message.length;
     this.pending = [];

@@ -232,9 +232,9 @@ export class Node implements EngineEventHandler {
 
   // ---- engine events ---------------------------------------------------------
 
-  onPublication(channel: string, pub: Publication, position: StreamPosition): void {
+  onPublication(channel: string, pub: Publication, position: StreamPosition, delta: boolean, prev?: Publication): void {
     this.publicationsReceived.inc();
-    this.hub.broadcastPublication(channel, pub, position);
+    this.hub.broadcastPublication(channel, pub, position, delta ? prev : undefined);
   }
 
   onJoin(channel: string, info: ClientInfo): void {

@@ -5,25 +5,16 @@
 import type { ProtocolError } from './codes.js';
 import { stringifyWithRaw } from './raw-json.js';
 import type { ClientInfo, Publication } from './types.js';
+import { clientInfoValue, publicationValue } from './values.js';
 
 /** The app-level ping: an empty reply. */
 export const JSON_PING = '{}';
 
-export function clientInfoJson(info: ClientInfo): Record<string, unknown> {
-  const out: Record<string, unknown> = { user: info.user, client: info.client };
-  if (info.connInfo && info.connInfo.length > 0) out.conn_info = info.connInfo;
-  if (info.chanInfo && info.chanInfo.length > 0) out.chan_info = info.chanInfo;
-  return out;
-}
+/** Kept under the JSON names for callers and tests that predate the shared values module. */
+export const clientInfoJson = clientInfoValue;
 
-/** The Publication object as clients and the server API see it. */
 export function publicationJson(pub: Publication, epoch?: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { data: pub.data };
-  if (pub.info) out.info = clientInfoJson(pub.info);
-  if (pub.offset > 0) out.offset = pub.offset;
-  if (pub.tags && Object.keys(pub.tags).length > 0) out.tags = pub.tags;
-  if (epoch) out.epoch = epoch;
-  return out;
+  return publicationValue(pub, epoch);
 }
 
 export function encodeReply(id: number, kind: string, result: Record<string, unknown>): string {
@@ -35,7 +26,13 @@ export function encodeErrorReply(id: number, error: ProtocolError): string {
 }
 
 function push(channel: string, kind: string, body: string): string {
+  if (channel === '') return '{"push":{"' + kind + '":' + body + '}}';
   return '{"push":{"channel":' + JSON.stringify(channel) + ',"' + kind + '":' + body + '}}';
+}
+
+/** Any push from a protocol value (see codec.ts for the value conventions). */
+export function encodePush(channel: string, kind: string, body: Record<string, unknown>): string {
+  return push(channel, kind, stringifyWithRaw(body));
 }
 
 /**

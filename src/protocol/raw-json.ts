@@ -2,6 +2,8 @@
 // JSON value that must travel byte-for-byte, never re-serialised. Node 20 has no
 // JSON.rawJSON / source-text access, so we keep the slices ourselves.
 
+import { JsonStringData } from './codec.js';
+
 /** A JSON value kept as the exact text it arrived as (newlines stripped, see below). */
 export class RawJson {
   constructor(readonly text: string) {}
@@ -198,6 +200,7 @@ export function stringifyWithRaw(value: unknown): string {
 
 /** The JSON text of `value`, or undefined when it has none (omitted in objects). */
 function encodeValue(value: unknown): string | undefined {
+  if (value instanceof JsonStringData) return JSON.stringify(value.bytes.toString('utf8'));
   if (value instanceof RawJson) return value.text === '' ? undefined : stripNewlines(value.text);
   if (Buffer.isBuffer(value)) return value.length === 0 ? undefined : stripNewlines(value.toString('utf8'));
   if (value === null || typeof value !== 'object') return JSON.stringify(value);

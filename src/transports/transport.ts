@@ -9,7 +9,7 @@ export interface Transport {
   /** Unix ms since when written data has been waiting on the socket; 0 when nothing waits. */
   stalledSince(): number;
   /** Writes one transport message (several protocol messages already joined). */
-  write(message: string): void;
+  write(message: string | Buffer): void;
   /** Stops and restarts reading from the peer (inbound backpressure). */
   pauseReading(): void;
   resumeReading(): void;

@@ -30,7 +30,7 @@ class WebsocketTransport implements Transport {
     return this.waitingSince;
   }
 
-  write(message: string): void {
+  write(message: string | Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     if (this.inFlight === 0) this.waitingSince = Date.now();
     this.inFlight++;

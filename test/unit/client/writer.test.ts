@@ -3,9 +3,12 @@ import { describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { Writer } from '../../../src/hub/writer.js';
 import type { Transport } from '../../../src/transports/transport.js';
+import type { Frame } from '../../../src/protocol/codec.js';
+
+const joinLines = (frames: Frame[]): Frame => frames.join('\n');
 
 function fakeTransport(buffered = 0) {
-  const writes: string[] = [];
+  const writes: Frame[] = [];
   const t: Transport = {
     name: 'fake',
     protocol: 'json',
@@ -22,7 +25,7 @@ function fakeTransport(buffered = 0) {
 describe('the per-connection writer', () => {
   it('coalesces messages queued in one turn into one newline-joined write', async () => {
     const { t, writes } = fakeTransport();
-    const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => assert.fail() }, 1024);
+    const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => assert.fail() }, joinLines, 1024);
     w.enqueue('{"a":1}');
     w.enqueue('{"b":2}');
     w.enqueue('{"c":3}');
@@ -36,7 +39,7 @@ describe('the per-connection writer', () => {
   it('overflows once when queued plus socket-buffered bytes pass the limit', async () => {
     const { t, writes } = fakeTransport(90);
     let overflows = 0;
-    const w = new Writer(t, { onQueueOverflow: () => overflows++, onWriteError: () => assert.fail() }, 100);
+    const w = new Writer(t, { onQueueOverflow: () => overflows++, onWriteError: () => assert.fail() }, joinLines, 100);
     w.enqueue('x'.repeat(5));
     w.enqueue('x'.repeat(10));
     w.enqueue('more');
@@ -47,7 +50,7 @@ describe('the per-connection writer', () => {
   it('reports a throwing transport as a write error', async () => {
     const t: Transport = { name: 'f', protocol: 'json', bufferedAmount: () => 0, stalledSince: () => 0, write: () => { throw new Error('EPIPE'); }, close: () => undefined, pauseReading: () => undefined, resumeReading: () => undefined };
     let errors = 0;
-    const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, 0);
+    const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, joinLines, 0);
     w.enqueue('a');
     await tick();
     assert.equal(errors, 1);
@@ -56,7 +59,7 @@ describe('the per-connection writer', () => {
     assert.equal(errors, 1);
   });
   it('gives up on a socket that has not taken a write for longer than the write timeout', async () => {
-    const writes: string[] = [];
+    const writes: Frame[] = [];
     const t: Transport = {
       name: 'f',
       protocol: 'json',
@@ -68,7 +71,7 @@ describe('the per-connection writer', () => {
       resumeReading: () => undefined,
     };
     let errors = 0;
-    const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, 0, 1000);
+    const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, joinLines, 0, 1000);
     w.enqueue('a');
     await tick();
     assert.equal(errors, 1);

@@ -1,0 +1,15 @@
+// The codecs a transport can ask for by name.
+
+import type { ProtocolCodec, ProtocolName } from './codec.js';
+import { jsonCodec } from './json-protocol.js';
+
+const codecs: Record<ProtocolName, ProtocolCodec | undefined> = {
+  json: jsonCodec,
+  protobuf: undefined,
+};
+
+export function codecFor(name: ProtocolName): ProtocolCodec {
+  const codec = codecs[name];
+  if (!codec) throw new Error(`protocol ${name} is not available`);
+  return codec;
+}
