@@ -97,6 +97,7 @@ export function defaultConfig(): Config {
       without_namespace: defaultChannelOptions(),
       namespaces: [],
       history_meta_ttl: 720 * HOUR,
+      idempotent_result_ttl: 5 * 60 * 1000,
       publication_data_format: '',
       max_length: 255,
       private_prefix: '$',

@@ -39,6 +39,7 @@ const DURATIONS = new Set([
   'client.stale_close_delay',
   'client.presence_update_interval',
   'channel.history_meta_ttl',
+  'channel.idempotent_result_ttl',
   'websocket.write_timeout',
   'shutdown.timeout',
 ]);

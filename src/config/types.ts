@@ -103,6 +103,11 @@ export interface ChannelConfig {
   namespaces: NamespaceConfig[];
   /** ms */
   history_meta_ttl: number;
+  /**
+   * ms; how long a publish's idempotency_key suppresses repeats (Tributary's
+   * own key: Centrifugo fixes this window at 5 minutes).
+   */
+  idempotent_result_ttl: number;
   publication_data_format: string;
   max_length: number;
   private_prefix: string;

@@ -185,6 +185,7 @@ export function validateConfig(config: Config): void {
 
   nonNegativeDuration(report, 'channel.history_meta_ttl', config.channel.history_meta_ttl);
   wholeSeconds(report, 'channel.history_meta_ttl', config.channel.history_meta_ttl);
+  nonNegativeDuration(report, 'channel.idempotent_result_ttl', config.channel.idempotent_result_ttl);
   oneOf(report, 'channel.publication_data_format', config.channel.publication_data_format, DATA_FORMATS);
   validateOptions(report, 'channel.without_namespace', config.channel.without_namespace, config.channel.history_meta_ttl);
   validateNamespaces(report, config);

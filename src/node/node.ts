@@ -42,8 +42,6 @@ export interface ConnectionSelector {
   session?: string;
 }
 
-const IDEMPOTENT_RESULT_TTL_MS = 300_000;
-
 export class Node implements EngineEventHandler {
   readonly id = randomUUID();
   readonly name: string;
@@ -183,7 +181,7 @@ export class Node implements EngineEventHandler {
       info: req.info,
       tags: req.tags,
       idempotencyKey: req.idempotencyKey || undefined,
-      idempotentResultTtlMs: IDEMPOTENT_RESULT_TTL_MS,
+      idempotentResultTtlMs: this.config.channel.idempotent_result_ttl,
       version: req.version,
       versionEpoch: req.versionEpoch,
       delta: req.delta || opts.delta_publish,
