@@ -2,10 +2,11 @@
 
 import type { ProtocolCodec, ProtocolName } from './codec.js';
 import { jsonCodec } from './json-protocol.js';
+import { protobufCodec } from './protobuf/codec.js';
 
 const codecs: Record<ProtocolName, ProtocolCodec | undefined> = {
   json: jsonCodec,
-  protobuf: undefined,
+  protobuf: protobufCodec,
 };
 
 export function codecFor(name: ProtocolName): ProtocolCodec {

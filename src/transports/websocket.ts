@@ -7,6 +7,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { ClientSession } from '../client/client.js';
 import type { Node } from '../node/node.js';
 import type { Transport } from './transport.js';
+import type { ProtocolName } from '../protocol/codec.js';
+import { PROTOBUF_SUBPROTOCOL } from '../protocol/protobuf/codec.js';
 import { OriginCheck } from './origin.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 
@@ -15,12 +17,14 @@ const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
 
 class WebsocketTransport implements Transport {
   readonly name = 'websocket';
-  readonly protocol = 'json' as const;
 
   private waitingSince = 0;
   private inFlight = 0;
 
-  constructor(private readonly ws: WebSocket) {}
+  constructor(
+    private readonly ws: WebSocket,
+    readonly protocol: ProtocolName,
+  ) {}
 
   bufferedAmount(): number {
     return this.ws.bufferedAmount;
@@ -73,8 +77,10 @@ export class WebsocketEndpoint {
       noServer: true,
       maxPayload: cfg.websocket.message_size_limit,
       perMessageDeflate: false,
-      // Only the Protobuf SDK asks for a subprotocol; we do not speak it yet, so we echo none.
-      handleProtocols: () => false,
+      // The Protobuf SDK asks for `centrifuge-protobuf`; browsers abort the
+      // handshake unless it is echoed. JSON clients ask for nothing (or `centrifuge-json`).
+      handleProtocols: (offered: Set<string>) =>
+        offered.has(PROTOBUF_SUBPROTOCOL) ? PROTOBUF_SUBPROTOCOL : offered.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : false,
     });
     this.origins = new OriginCheck(cfg.client.allowed_origins);
     this.rate = cfg.client.connection_rate_limit > 0 ? new TokenBucket(cfg.client.connection_rate_limit) : null;
@@ -108,7 +114,7 @@ export class WebsocketEndpoint {
     const node = this.node;
     const headerName = node.config.client.user_id_http_header.toLowerCase();
     const headerUser = headerName ? req.headers[headerName] : undefined;
-    const client = new ClientSession(node, new WebsocketTransport(ws), {
+    const client = new ClientSession(node, new WebsocketTransport(ws, protocolOf(ws, req)), {
       userFromHeader: typeof headerUser === 'string' && headerUser !== '' ? headerUser : undefined,
     });
     node.trackConnection(client);
@@ -117,7 +123,7 @@ export class WebsocketEndpoint {
       const counters = isBinary ? received.binary : received.text;
       counters.count.inc();
       counters.size.inc(data.length);
-      client.handleMessage(data.toString('utf8'));
+      client.handleMessage(data);
     });
     ws.on('close', () => {
       node.untrackConnection(client);
@@ -131,6 +137,15 @@ export class WebsocketEndpoint {
   close(): void {
     this.wss.close();
   }
+}
+
+const JSON_SUBPROTOCOL = 'centrifuge-json';
+
+/** The subprotocol decides; `?format=protobuf` / `?cf_protocol=protobuf` are the legacy way to ask. */
+function protocolOf(ws: WebSocket, req: IncomingMessage): ProtocolName {
+  if (ws.protocol === PROTOBUF_SUBPROTOCOL) return 'protobuf';
+  const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+  return query.get('format') === 'protobuf' || query.get('cf_protocol') === 'protobuf' ? 'protobuf' : 'json';
 }
 
 /**

@@ -1,13 +1,25 @@
 // The official `centrifuge` SDK in Node, over `ws`, with small await helpers.
 
 import { Centrifuge, type Subscription } from 'centrifuge';
+import { Centrifuge as ProtobufCentrifuge } from 'centrifuge/build/protobuf';
 import { WebSocket } from 'ws';
 
 export { Centrifuge };
 export type { Subscription };
 
-export function sdkClient(url: string, opts: Record<string, unknown> = {}): Centrifuge {
-  return new Centrifuge(url, { websocket: WebSocket, minReconnectDelay: 50, maxReconnectDelay: 200, ...opts });
+export type SdkProtocol = 'json' | 'protobuf';
+
+/** The official SDK: its JSON build, or its Protobuf build (`centrifuge/build/protobuf`). */
+export function sdkClient(url: string, opts: Record<string, unknown> = {}, protocol: SdkProtocol = 'json'): Centrifuge {
+  const options = { websocket: WebSocket, minReconnectDelay: 50, maxReconnectDelay: 200, ...opts };
+  if (protocol === 'protobuf') return new ProtobufCentrifuge(url, options) as unknown as Centrifuge;
+  return new Centrifuge(url, options);
+}
+
+/** Publication data as the app sees it: parsed JSON, or bytes decoded as JSON for the Protobuf build. */
+export function dataOf(data: unknown): any {
+  if (data instanceof Uint8Array) return JSON.parse(Buffer.from(data).toString('utf8'));
+  return data;
 }
 
 /** Resolves with the event's context the next time `emitter` emits `event`. */
