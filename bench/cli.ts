@@ -1,0 +1,335 @@
+// Load tools for Tributary (or any Centrifugo-protocol server):
+//
+//   npm run bench -- <scenario|preset> [flags]
+//
+// See bench/README.md and `npm run bench -- --help`.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { ClientKind } from './ipc.js';
+import { fdLimit } from './procstat.js';
+import { ratios, stepsTable, table, verdicts, verdictText, type Check } from './report.js';
+import { runScenario, type Result, type RunOptions, type Scenario } from './run.js';
+import { BENCH_NAMESPACE, externalTarget, killAll, startBaseline, startTributary, tail, type Target, type TargetName } from './servers.js';
+
+const USAGE = `usage: npm run bench -- <scenario|preset> [flags]
+
+scenarios
+  fanout      N subscribers over C channels, publications at rate R of S bytes
+  idle        N idle connections with one subscription each: server RSS per connection
+  saturate    raise the publish rate step by step until delivery, latency or loss breaks
+
+presets (the targets of issue 3; flags given explicitly still win)
+  room-10k     fanout: 10,000 subscribers in 1 channel, 10 pub/s of 100 B
+  channels-1k  fanout: 1,000 channels x 10 subscribers, 10,000 pub/s in total
+  saturate-1k  saturate: 1,000 channels x 10 subscribers, from 2,000 pub/s, 5 s steps
+  idle-20k     idle: 20,000 connections (clamped to what the fd limit allows)
+
+what to run against
+  --target T           tributary | baseline | both (default both: same load, one after the other, with ratios)
+  --ws-url URL         an external server instead (with --api-url, --api-key, --token-secret)
+  --api-url URL        default: derived from --ws-url (http://host:port/api)
+  --api-key KEY
+  --token-secret S     HS256 secret for connection tokens (claim sub)
+  --server-pid PID     external server's pid, for RSS and CPU figures
+  --server-build B     tsx (default: src/ through tsx) | dist (bin/tributary.js; npm run build first)
+  --server-config F    JSON merged into the generated Tributary config
+  --server-node-args=A node flags for the started servers, space-separated; use the = form,
+                       e.g. --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
+  --server-log-level L Tributary log level (default info); warnings and errors are reported
+
+load
+  --conns N            connections, one subscription each (fanout 1000, idle 2000, saturate 2000)
+  --channels C         channels; connection i subscribes to channel i % C (fanout 1, idle = conns, saturate 200)
+  --channel-prefix P   channel names P0, P1… (default "${BENCH_NAMESPACE}:c")
+  --rate R             publications per second in total (fanout 10; saturate: the first step, 1000)
+  --size S             bytes of each publication's data (default 100)
+  --duration D         seconds of publishing (fanout 15) or of holding (idle 10)
+  --warmup W           seconds at the start of a fanout run left out of latency and deliveries/s (default 2)
+  --drain D            seconds to wait for late deliveries after publishing stops (default 10)
+  --settle S           idle: seconds between the last connection and the first measurement (default 5)
+  --step-factor F      saturate: rate multiplier per step (default 1.25)
+  --step-duration D    saturate: measured seconds per step (default 3)
+  --max-steps N        saturate: (default 30)
+  --max-p99 MS         saturate: a step with a higher p99 counts as saturated (default 100)
+  --refine N           saturate: steps between the last good and the first bad rate (default 2)
+  --delta              (not implemented yet: fossil delta byte savings, added with the delta work)
+
+generator
+  --workers N          subscriber processes (default 1; raised when the fd limit requires)
+  --client K           raw (default: minimal client over node:net) | ws (the ws package, as a cross-check)
+  --ramp-batch N       connections opened at a time (default 500)
+  --connect-timeout S  per connection (default 10)
+  --lanes N            publisher HTTP keep-alive connections (default 4)
+  --batch-max N        publications per API request at most (default 200; one → /api/publish, more → /api/batch)
+  --local-addresses N  spread client sockets over 127.0.0.1…127.0.0.N (more ephemeral ports; default 1)
+
+output
+  --json FILE          also write the results as JSON
+  --quiet              no progress on stderr
+  --keep-tmp           keep the generated config and server log
+`;
+
+interface Preset {
+  scenario: Scenario;
+  values: Record<string, string>;
+  checks: Check[];
+}
+
+const PRESETS: Record<string, Preset> = {
+  'room-10k': {
+    scenario: 'fanout',
+    values: { conns: '10000', channels: '1', rate: '10', size: '100', duration: '20' },
+    checks: [
+      { label: '10k subscribers in one channel, 10 pub/s: p99 <= 100 ms', metric: 'p99', op: '<=', value: 100, ratio: 1.25 },
+      { label: 'no publication lost', metric: 'lost', op: '<=', value: 0 },
+      { label: 'no publication duplicated', metric: 'dup', op: '<=', value: 0 },
+    ],
+  },
+  'channels-1k': {
+    scenario: 'fanout',
+    values: { conns: '10000', channels: '1000', rate: '10000', size: '100', duration: '20' },
+    checks: [
+      { label: '1000 channels x 10, 10k pub/s: >= 100,000 deliveries/s', metric: 'deliveriesPerSec', op: '>=', value: 100000, ratio: 0.8 },
+      { label: '1000 channels x 10, 10k pub/s: p99 <= 50 ms', metric: 'p99', op: '<=', value: 50, ratio: 1.25 },
+      { label: 'no publication lost', metric: 'lost', op: '<=', value: 0 },
+      { label: 'no publication duplicated', metric: 'dup', op: '<=', value: 0 },
+    ],
+  },
+  'saturate-1k': {
+    scenario: 'saturate',
+    values: { conns: '10000', channels: '1000', rate: '2000', size: '100', 'step-duration': '5' },
+    checks: [{ label: 'deliveries/s at saturation >= 0.8x the bare-ws baseline', metric: 'deliveriesPerSec', op: '>=', value: 0, ratio: 0.8, ratioOnly: true }],
+  },
+  'idle-20k': {
+    scenario: 'idle',
+    values: { conns: '20000', duration: '30' },
+    checks: [
+      { label: 'idle connection with one subscription: <= 10 KB of server RSS each', metric: 'rssPerConnKB', op: '<=', value: 10 },
+      { label: 'no idle connection dropped (pings answered)', metric: 'disconnects', op: '<=', value: 0 },
+    ],
+  },
+};
+
+const SCENARIO_DEFAULTS: Record<Scenario, Record<string, string>> = {
+  fanout: { conns: '1000', channels: '1', rate: '10', duration: '15' },
+  idle: { conns: '2000', duration: '10' },
+  saturate: { conns: '2000', channels: '200', rate: '1000', duration: '0' },
+};
+
+const OPTIONS = {
+  target: { type: 'string' },
+  'ws-url': { type: 'string' },
+  'api-url': { type: 'string' },
+  'api-key': { type: 'string' },
+  'token-secret': { type: 'string' },
+  'server-pid': { type: 'string' },
+  'server-build': { type: 'string' },
+  'server-config': { type: 'string' },
+  'server-node-args': { type: 'string' },
+  'server-log-level': { type: 'string' },
+  conns: { type: 'string' },
+  channels: { type: 'string' },
+  'channel-prefix': { type: 'string' },
+  rate: { type: 'string' },
+  size: { type: 'string' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  drain: { type: 'string' },
+  settle: { type: 'string' },
+  'step-factor': { type: 'string' },
+  'step-duration': { type: 'string' },
+  'max-steps': { type: 'string' },
+  'max-p99': { type: 'string' },
+  refine: { type: 'string' },
+  delta: { type: 'boolean' },
+  workers: { type: 'string' },
+  client: { type: 'string' },
+  'ramp-batch': { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  lanes: { type: 'string' },
+  'batch-max': { type: 'string' },
+  'local-addresses': { type: 'string' },
+  json: { type: 'string' },
+  quiet: { type: 'boolean' },
+  'keep-tmp': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+class UsageError extends Error {}
+
+function num(values: Record<string, unknown>, key: string, fallback: number, min = 0): number {
+  const raw = values[key];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${key}: expected a number >= ${min}, got ${String(raw)}`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const flags = parsed.values as Record<string, string | boolean | undefined>;
+  if (flags.help || parsed.positionals.length === 0) {
+    process.stdout.write(USAGE);
+    return parsed.positionals.length === 0 && !flags.help ? 2 : 0;
+  }
+  if (parsed.positionals.length > 1) throw new UsageError(`one scenario or preset, got: ${parsed.positionals.join(' ')}`);
+  const name = parsed.positionals[0]!;
+  const preset = PRESETS[name];
+  const scenario = (preset?.scenario ?? name) as Scenario;
+  if (!(scenario in SCENARIO_DEFAULTS)) throw new UsageError(`unknown scenario or preset "${name}"`);
+  if (flags.delta) {
+    // TODO(delta): an evolving ~5 KB JSON document published with delta: true to
+    // subscribers that ask for fossil delta; report bytes on the wire with and
+    // without delta (the workers already count received bytes).
+    throw new UsageError('--delta is not implemented yet: it comes with the fossil delta work');
+  }
+
+  const values: Record<string, unknown> = { ...SCENARIO_DEFAULTS[scenario], ...(preset?.values ?? {}), ...flags };
+  const conns = num(values, 'conns', 1000, 1);
+  const channels = num(values, 'channels', scenario === 'idle' ? conns : 1, 1);
+  const client = String(values.client ?? 'raw') as ClientKind;
+  if (client !== 'raw' && client !== 'ws') throw new UsageError('--client: raw or ws');
+  const nLocal = num(values, 'local-addresses', 1, 1);
+  let workers = num(values, 'workers', 1, 1);
+  const ownLimit = fdLimit(process.pid);
+  if (Number.isFinite(ownLimit)) {
+    const need = Math.ceil(conns / Math.max(100, ownLimit - 200));
+    if (need > workers) {
+      process.stderr.write(`note: ${conns} connections need ${need} subscriber processes with the open-file limit of ${ownLimit}\n`);
+      workers = need;
+    }
+  }
+  const opts: RunOptions = {
+    scenario,
+    conns,
+    channels,
+    channelPrefix: String(values['channel-prefix'] ?? `${BENCH_NAMESPACE}:c`),
+    rate: num(values, 'rate', 10, 0.001),
+    size: num(values, 'size', 100, 0),
+    duration: num(values, 'duration', 15, 0),
+    warmup: num(values, 'warmup', 2, 0),
+    drain: num(values, 'drain', 10, 0),
+    settle: num(values, 'settle', 5, 0),
+    workers,
+    client,
+    rampBatch: num(values, 'ramp-batch', 500, 1),
+    connectTimeout: num(values, 'connect-timeout', 10, 1),
+    lanes: num(values, 'lanes', 4, 1),
+    batchMax: num(values, 'batch-max', 200, 1),
+    localAddresses: nLocal > 1 ? Array.from({ length: nLocal }, (_, i) => `127.0.0.${i + 1}`) : [],
+    stepFactor: num(values, 'step-factor', 1.25, 1.01),
+    stepDuration: num(values, 'step-duration', 3, 1),
+    maxSteps: num(values, 'max-steps', 30, 1),
+    maxP99: num(values, 'max-p99', 100, 0),
+    refine: num(values, 'refine', 2, 0),
+    quiet: Boolean(values.quiet),
+  };
+  if (opts.scenario === 'fanout' && opts.warmup >= opts.duration) throw new UsageError('--warmup must be shorter than --duration');
+
+  const external = typeof values['ws-url'] === 'string';
+  let targets: Array<TargetName | 'external'>;
+  if (external) {
+    targets = ['external'];
+    if (values.target !== undefined && values.target !== 'tributary') throw new UsageError('--target cannot be combined with --ws-url');
+    for (const k of ['api-key', 'token-secret']) if (typeof values[k] !== 'string') throw new UsageError(`--ws-url needs --${k}`);
+  } else {
+    const t = String(values.target ?? 'both');
+    if (t === 'both') targets = ['tributary', 'baseline'];
+    else if (t === 'tributary' || t === 'baseline') targets = [t];
+    else throw new UsageError('--target: tributary, baseline or both');
+  }
+  const build = String(values['server-build'] ?? 'tsx');
+  if (build !== 'tsx' && build !== 'dist') throw new UsageError('--server-build: tsx or dist');
+  const extraConfig = typeof values['server-config'] === 'string' ? (JSON.parse(readFileSync(values['server-config'], 'utf8')) as Record<string, unknown>) : undefined;
+  const startOpts = {
+    build: build as 'tsx' | 'dist',
+    extraConfig,
+    logLevel: String(values['server-log-level'] ?? 'info'),
+    nodeArgs: typeof values['server-node-args'] === 'string' ? values['server-node-args'].split(/\s+/).filter(Boolean) : [],
+    keepTmp: Boolean(values['keep-tmp']),
+  };
+
+  const results: Result[] = [];
+  for (const which of targets) {
+    let target: Target;
+    if (which === 'external') {
+      const wsUrl = String(values['ws-url']);
+      const u = new URL(wsUrl);
+      const apiUrl = typeof values['api-url'] === 'string' ? values['api-url'] : `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}/api`;
+      const pid = values['server-pid'] !== undefined ? num(values, 'server-pid', 0, 1) : undefined;
+      target = externalTarget(wsUrl, apiUrl, String(values['api-key']), String(values['token-secret']), pid);
+    } else {
+      process.stderr.write(`starting ${which}…\n`);
+      target = which === 'tributary' ? await startTributary(startOpts) : await startBaseline(startOpts);
+      if (startOpts.keepTmp && target.logFile) process.stderr.write(`${which} log: ${target.logFile}\n`);
+    }
+    try {
+      results.push(await runScenario(opts, target));
+    } catch (err) {
+      if (target.logFile) process.stderr.write(`server log tail:\n${tail(target.logFile)}\n`);
+      throw err;
+    } finally {
+      await target.stop();
+    }
+    if (targets.length > 1) await new Promise((r) => setTimeout(r, 1000));
+  }
+
+  const out: string[] = ['', table(results)];
+  for (const r of results) if (r.steps) out.push('', stepsTable(r));
+  for (const r of results) {
+    const extra: string[] = [];
+    if (r.connectFailures > 0) extra.push(`connect failures: ${r.connectFailures} ${JSON.stringify(r.connectErrors)}`);
+    if (r.disconnects > 0) extra.push(`disconnects after subscribing: ${r.disconnects}, close codes ${JSON.stringify(r.closeCodes)}`);
+    if (r.publishErrors > 0) extra.push(`publish errors: ${r.publishErrors}, e.g. ${r.publishErrorSamples[0] ?? ''}`);
+    if (r.otherPushes > 0) extra.push(`unexpected messages: ${r.otherPushes}, e.g. ${r.otherSamples[0] ?? ''}`);
+    if (r.serverLogProblems > 0) extra.push(`server log: ${r.serverLogProblems} warning/error lines, e.g. ${r.serverLogSamples[0] ?? ''}`);
+    if (!r.serverAlive) extra.push('server process died');
+    for (const n of r.notes) extra.push(n);
+    if (extra.length > 0) out.push('', `${r.scenario}/${r.target}:`, ...extra.map((e) => '  ' + e));
+  }
+  const checks = preset?.checks ?? [];
+  const verdictList = verdicts(checks, results);
+  if (verdictList.length > 0) out.push('', verdictText(verdictList));
+  process.stdout.write(out.join('\n') + '\n');
+
+  if (typeof values.json === 'string') {
+    const doc = {
+      tool: 'tributary-bench',
+      date: new Date().toISOString(),
+      command: ['npm', 'run', 'bench', '--', ...argv].join(' '),
+      preset: preset ? name : null,
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryMB: Math.round(os.totalmem() / 1048576), node: process.version, platform: `${os.platform()} ${os.release()}` },
+      options: opts,
+      results,
+      ratios: ratios(results),
+      verdicts: verdictList,
+    };
+    writeFileSync(values.json, JSON.stringify(doc, null, 2) + '\n');
+    process.stderr.write(`wrote ${values.json}\n`);
+  }
+  return verdictList.some((v) => v.pass === false) ? 1 : 0;
+}
+
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    process.stderr.write(`\n${sig}: stopping\n`);
+    killAll();
+    process.exit(130);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    killAll();
+    process.exit(1);
+  },
+);

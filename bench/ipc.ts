@@ -1,0 +1,107 @@
+// Messages between the bench's main process and its subscriber processes.
+
+import type { HistogramData } from './histogram.js';
+
+export type ClientKind = 'raw' | 'ws';
+
+export interface InitMsg {
+  type: 'init';
+  worker: number;
+  wsUrl: string;
+  tokenSecret: string;
+  /** Connection indexes [from, to) belong to this worker; connection i subscribes to channel i % channels.length. */
+  from: number;
+  to: number;
+  channels: string[];
+  rampBatch: number;
+  localAddresses: string[];
+  client: ClientKind;
+  userPrefix: string;
+  connectTimeoutMs: number;
+}
+
+/** Asks for counters now; optionally sets the latency recording threshold and takes (and resets) the histogram. */
+export interface MarkMsg {
+  type: 'mark';
+  id: number;
+  /** Record latencies only for publications stamped at or after this time (µs, see clock.ts). */
+  recordFrom?: number;
+  takeHistogram?: boolean;
+}
+
+export interface FinishMsg {
+  type: 'finish';
+  /** Highest sequence number published per channel index. */
+  published: number[];
+}
+
+export interface CloseMsg {
+  type: 'close';
+}
+
+export type ToWorker = InitMsg | MarkMsg | FinishMsg | CloseMsg;
+
+export interface Counters {
+  /** Publications received (duplicates included). */
+  received: number;
+  /** Bytes received on the sockets, handshakes and pings included. */
+  bytes: number;
+  pings: number;
+  /** Connections closed after they were subscribed. */
+  disconnects: number;
+  /** Process CPU time used so far, µs (user + system). */
+  cpuUs: number;
+  at: number;
+}
+
+export interface ProgressMsg {
+  type: 'progress';
+  worker: number;
+  opened: number;
+  subscribed: number;
+  failed: number;
+}
+
+export interface ReadyMsg {
+  type: 'ready';
+  worker: number;
+  opened: number;
+  subscribed: number;
+  failed: number;
+  /** Error message → count, for connections that did not get subscribed. */
+  errors: Record<string, number>;
+  /** Subscribed connections per channel index. */
+  subsPerChannel: number[];
+}
+
+export interface MarkReplyMsg extends Counters {
+  type: 'mark';
+  worker: number;
+  id: number;
+  histogram?: HistogramData;
+}
+
+export interface FinishedMsg extends Counters {
+  type: 'finished';
+  worker: number;
+  /** Publications that never arrived, summed over subscribed connections. */
+  lost: number;
+  /** Publications that arrived more than once (or out of order). */
+  dup: number;
+  /** Publications expected by the subscribed connections. */
+  expected: number;
+  histogram: HistogramData;
+  /** Close code → count, for connections lost after subscribing. */
+  closeCodes: Record<string, number>;
+  /** Pushes that were not publications (join/leave/disconnect…), and server error replies. */
+  otherPushes: number;
+  samples: string[];
+}
+
+export interface WorkerErrorMsg {
+  type: 'error';
+  worker: number;
+  message: string;
+}
+
+export type FromWorker = ProgressMsg | ReadyMsg | MarkReplyMsg | FinishedMsg | WorkerErrorMsg;

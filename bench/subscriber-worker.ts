@@ -1,0 +1,363 @@
+// A subscriber process: holds many WebSocket connections, each with one
+// subscription, and counts what arrives. Started by cli.ts with fork(); talks
+// to it over IPC (see ipc.ts).
+//
+// Per message it never parses JSON: the publisher puts the data object first
+// as {"s":SEQ,"t":MICROS,...}, so the bytes after `{"s":` are read directly
+// from the received buffer. Sequence numbers are per channel and each
+// connection holds one channel, so a connection expects 1, 2, 3… — anything
+// at or below the last one seen is a duplicate, a jump is a gap.
+
+import { URL } from 'node:url';
+import { SignJWT } from 'jose';
+import { WebSocket } from 'ws';
+import { nowUs } from './clock.js';
+import { Histogram } from './histogram.js';
+import type { FinishMsg, FromWorker, InitMsg, MarkMsg, ToWorker } from './ipc.js';
+import { maskedFrame, RawWs, type RawWsHandler } from './raw-ws.js';
+
+const C_LBRACE = 0x7b;
+const C_RBRACE = 0x7d;
+const C_QUOTE = 0x22;
+const C_NL = 0x0a;
+const C_COMMA = 0x2c;
+const C_0 = 0x30;
+const C_9 = 0x39;
+const PONG_FRAME = maskedFrame(0x1, Buffer.from('{}'));
+
+interface Conn {
+  send(text: string): void;
+  pong(): void;
+  close(): void;
+}
+
+let init: InitMsg;
+let conns: Array<Conn | undefined> = [];
+let channelOf: Int32Array;
+let lastSeq: Float64Array;
+let uniq: Float64Array;
+let subscribed: Uint8Array;
+const hist = new Histogram();
+let recordFrom = Number.POSITIVE_INFINITY;
+let received = 0;
+let dup = 0;
+let bytes = 0;
+let pings = 0;
+let disconnects = 0;
+let otherPushes = 0;
+let chunkNow = 0;
+const closeCodes: Record<string, number> = {};
+const errors: Record<string, number> = {};
+const samples: string[] = [];
+const counts = { opened: 0, subscribed: 0, failed: 0 };
+/** Set once the main process starts tearing down: closes from then on are not disconnects. */
+let closing = false;
+let pendingInBatch = 0;
+let batchDone: (() => void) | null = null;
+
+function send(msg: FromWorker): void {
+  process.send?.(msg);
+}
+
+function note(map: Record<string, number>, key: string): void {
+  map[key] = (map[key] ?? 0) + 1;
+}
+
+function sample(text: string): void {
+  if (samples.length < 5) samples.push(text.length > 300 ? text.slice(0, 300) + '…' : text);
+}
+
+/** One protocol message: buf[ls, le). */
+function onLine(ci: number, buf: Buffer, ls: number, le: number): void {
+  const len = le - ls;
+  if (len === 2 && buf[ls] === C_LBRACE && buf[ls + 1] === C_RBRACE) {
+    pings++;
+    conns[ci]?.pong();
+    return;
+  }
+  // {"push": — byte 2 is 'p'; {"id": — byte 2 is 'i'.
+  if (len > 8 && buf[ls + 2] === 0x70) {
+    // Find {"s": inside the line.
+    let i = ls + 8;
+    const stop = le - 5;
+    for (; i < stop; i++) {
+      if (buf[i] === C_LBRACE && buf[i + 1] === C_QUOTE && buf[i + 2] === 0x73 && buf[i + 3] === C_QUOTE && buf[i + 4] === 0x3a) break;
+    }
+    if (i >= stop) {
+      otherPushes++;
+      sample(buf.toString('utf8', ls, le));
+      return;
+    }
+    i += 5;
+    let seq = 0;
+    for (let c = buf[i]!; c >= C_0 && c <= C_9; c = buf[++i]!) seq = seq * 10 + (c - C_0);
+    // ,"t":
+    let t = 0;
+    if (buf[i] === C_COMMA && buf[i + 2] === 0x74) {
+      i += 5;
+      for (let c = buf[i]!; c >= C_0 && c <= C_9; c = buf[++i]!) t = t * 10 + (c - C_0);
+    }
+    received++;
+    if (seq > lastSeq[ci]!) {
+      lastSeq[ci] = seq;
+      uniq[ci]!++;
+    } else {
+      dup++;
+    }
+    if (t >= recordFrom) hist.record(chunkNow - t);
+    return;
+  }
+  onReply(ci, buf.toString('utf8', ls, le));
+}
+
+function onReply(ci: number, text: string): void {
+  let msg: { id?: number; error?: { code: number; message: string }; subscribe?: unknown; connect?: unknown };
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    sample(text);
+    return;
+  }
+  if (msg.error) {
+    otherPushes++;
+    sample(text);
+    if (!subscribed[ci]) {
+      failConn(ci, `server error ${msg.error.code} ${msg.error.message} (command id ${msg.id})`);
+      conns[ci]?.close();
+    }
+    return;
+  }
+  if (msg.id === 2 && msg.subscribe !== undefined && !subscribed[ci]) {
+    subscribed[ci] = 1;
+    counts.subscribed++;
+    batchStep();
+  }
+}
+
+function onMessage(ci: number, buf: Buffer, start: number, end: number): void {
+  let ls = start;
+  while (ls < end) {
+    let le = ls;
+    while (le < end && buf[le] !== C_NL) le++;
+    if (le > ls) onLine(ci, buf, ls, le);
+    ls = le + 1;
+  }
+}
+
+let failedSet: Uint8Array;
+function failConn(ci: number, reason: string): void {
+  if (failedSet[ci] || subscribed[ci]) return;
+  failedSet[ci] = 1;
+  counts.failed++;
+  note(errors, reason);
+  batchStep();
+}
+
+function onClosed(ci: number, code: number, err: Error | undefined): void {
+  conns[ci] = undefined;
+  if (subscribed[ci]) {
+    if (!closing) {
+      disconnects++;
+      note(closeCodes, String(code));
+    }
+    return;
+  }
+  const e = err as NodeJS.ErrnoException | undefined;
+  let reason = e ? (e.code ?? e.message) : `closed with code ${code} before subscribing`;
+  if (e?.code === 'EMFILE') reason = 'EMFILE: too many open files in the bench process (raise `ulimit -n` or use more --workers)';
+  if (e?.code === 'EADDRNOTAVAIL') reason = 'EADDRNOTAVAIL: out of local ports (spread over more --local-addresses)';
+  failConn(ci, reason);
+}
+
+function batchStep(): void {
+  pendingInBatch--;
+  if (pendingInBatch === 0 && batchDone) {
+    const f = batchDone;
+    batchDone = null;
+    f();
+  }
+}
+
+let tokenKey: Uint8Array;
+async function token(ci: number): Promise<string> {
+  return new SignJWT({ sub: `${init.userPrefix}${ci}` })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setExpirationTime(Math.floor(Date.now() / 1000) + 24 * 3600)
+    .sign(tokenKey);
+}
+
+function commands(ci: number, tok: string): string {
+  const ch = init.channels[channelOf[ci]!]!;
+  return JSON.stringify({ id: 1, connect: { token: tok, name: 'tributary-bench' } }) + '\n' + JSON.stringify({ id: 2, subscribe: { channel: ch } });
+}
+
+const rawHandler: RawWsHandler = {
+  onOpen(c) {
+    counts.opened++;
+    void token(c.index).then((tok) => c.send(commands(c.index, tok)));
+  },
+  onMessage(c, buf, start, end) {
+    onMessage(c.index, buf, start, end);
+  },
+  onClose(c, code, err) {
+    onClosed(c.index, code, err);
+  },
+  onBytes(_c, n) {
+    bytes += n;
+    chunkNow = nowUs();
+  },
+};
+
+function openRaw(ci: number, url: URL, localAddress: string | undefined): Conn {
+  const ws = new RawWs(
+    { host: url.hostname, port: Number(url.port || 80), path: url.pathname + url.search, localAddress, timeoutMs: init.connectTimeoutMs },
+    rawHandler,
+  );
+  ws.index = ci;
+  return {
+    send: (text) => ws.send(text),
+    pong: () => ws.sendRaw(PONG_FRAME),
+    close: () => ws.close(),
+  };
+}
+
+function openWs(ci: number, url: URL, localAddress: string | undefined): Conn {
+  const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, localAddress, handshakeTimeout: init.connectTimeoutMs });
+  let code = 1006;
+  let error: Error | undefined;
+  ws.on('open', () => {
+    counts.opened++;
+    void token(ci).then((tok) => ws.send(commands(ci, tok)));
+  });
+  ws.on('message', (data: Buffer) => {
+    bytes += data.length;
+    chunkNow = nowUs();
+    onMessage(ci, data, 0, data.length);
+  });
+  ws.on('error', (err) => {
+    error = err;
+  });
+  ws.on('close', (c: number) => {
+    code = c;
+    onClosed(ci, code, error);
+  });
+  return {
+    send: (text) => ws.send(text),
+    pong: () => ws.send('{}'),
+    close: () => ws.close(),
+  };
+}
+
+async function ramp(): Promise<void> {
+  const url = new URL(init.wsUrl);
+  const n = init.to - init.from;
+  conns = new Array(n);
+  channelOf = new Int32Array(n);
+  lastSeq = new Float64Array(n);
+  uniq = new Float64Array(n);
+  subscribed = new Uint8Array(n);
+  failedSet = new Uint8Array(n);
+  for (let ci = 0; ci < n; ci++) channelOf[ci] = (init.from + ci) % init.channels.length;
+  const open = init.client === 'ws' ? openWs : openRaw;
+  let lastProgress = 0;
+  for (let b = 0; b < n; b += init.rampBatch) {
+    const end = Math.min(n, b + init.rampBatch);
+    await new Promise<void>((resolve) => {
+      pendingInBatch = end - b;
+      // Connections that neither succeed nor fail in time count as failed, so the ramp always ends.
+      const watchdog = setTimeout(() => {
+        for (let ci = b; ci < end; ci++) {
+          if (subscribed[ci] || failedSet[ci]) continue;
+          failConn(ci, 'no connect/subscribe reply in time');
+          conns[ci]?.close();
+        }
+      }, init.connectTimeoutMs + 5000);
+      batchDone = () => {
+        clearTimeout(watchdog);
+        resolve();
+      };
+      for (let ci = b; ci < end; ci++) {
+        const global = init.from + ci;
+        const local = init.localAddresses.length > 0 ? init.localAddresses[global % init.localAddresses.length] : undefined;
+        try {
+          conns[ci] = open(ci, url, local);
+        } catch (err) {
+          failConn(ci, (err as Error).message);
+        }
+      }
+    });
+    if (Date.now() - lastProgress > 500 || end === n) {
+      lastProgress = Date.now();
+      send({ type: 'progress', worker: init.worker, ...counts });
+    }
+  }
+  const subsPerChannel = new Array<number>(init.channels.length).fill(0);
+  for (let ci = 0; ci < n; ci++) if (subscribed[ci]) subsPerChannel[channelOf[ci]!]!++;
+  send({ type: 'ready', worker: init.worker, ...counts, errors, subsPerChannel });
+}
+
+function cpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+function counters() {
+  return { received, bytes, pings, disconnects, cpuUs: cpuUs(), at: nowUs() };
+}
+
+function mark(msg: MarkMsg): void {
+  if (msg.recordFrom !== undefined) recordFrom = msg.recordFrom;
+  const reply = { type: 'mark' as const, worker: init.worker, id: msg.id, ...counters() };
+  if (msg.takeHistogram) {
+    const h = hist.snapshot();
+    hist.reset();
+    send({ ...reply, histogram: h });
+  } else send(reply);
+}
+
+function finish(msg: FinishMsg): void {
+  let lost = 0;
+  let expected = 0;
+  for (let ci = 0; ci < conns.length; ci++) {
+    if (!subscribed[ci]) continue;
+    const want = msg.published[channelOf[ci]!] ?? 0;
+    expected += want;
+    if (uniq[ci]! < want) lost += want - uniq[ci]!;
+  }
+  closing = true;
+  send({
+    type: 'finished',
+    worker: init.worker,
+    ...counters(),
+    lost,
+    dup,
+    expected,
+    histogram: hist.snapshot(),
+    closeCodes,
+    otherPushes,
+    samples,
+  });
+}
+
+process.on('message', (raw: unknown) => {
+  const msg = raw as ToWorker;
+  switch (msg.type) {
+    case 'init':
+      init = msg;
+      tokenKey = new TextEncoder().encode(msg.tokenSecret);
+      ramp().catch((err: Error) => send({ type: 'error', worker: msg.worker, message: err.stack ?? err.message }));
+      return;
+    case 'mark':
+      return mark(msg);
+    case 'finish':
+      return finish(msg);
+    case 'close': {
+      closing = true;
+      for (const c of conns) c?.close();
+      setTimeout(() => process.exit(0), 300).unref();
+      return;
+    }
+  }
+});
+
+process.on('disconnect', () => process.exit(0));
