@@ -26,7 +26,7 @@ import type { WheelItem } from '../util/timer-wheel.js';
 import { ClientSubscription, type SubscriptionOwner } from './subscription.js';
 import { CommandHandlers } from './handlers.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
-import { countSent } from './traffic.js';
+import { PUBLICATIONS, trafficCounter, type TrafficCounter } from './traffic.js';
 import { metricClientName } from './metric-labels.js';
 
 export type ClientState = 'connecting' | 'connected' | 'closed';
@@ -37,6 +37,10 @@ const PAYLOAD_REPLIES = new Set(['connect', 'subscribe', 'history', 'presence'])
 const MAX_PENDING_FRAMES = 32;
 const RESUME_PENDING_FRAMES = 8;
 
+
+function asBuffer(frame: Frame): Buffer {
+  return typeof frame === 'string' ? Buffer.from(frame) : frame;
+}
 
 /** A subscribe push carries the position and data only, as Centrifugo's does. */
 function subscribePushFields(result: Record<string, unknown>): Record<string, unknown> {
@@ -185,7 +189,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     }
     this.node.metrics.replyErrors.inc({ method: cmd.kind, code: String(error.code), channel_namespace: '' });
     if (cmd.kind === 'send') return; // send has no reply
-    this.enqueue(this.codec.encodeError(cmd.id, error), 'error');
+    this.enqueue(this.codec.encodeError(cmd.id, error), trafficCounter('error'));
     if (cmd.kind === 'connect') {
       // Like Go: a failed connect leaves nothing behind and the connection reads
       // nothing more; the SDK closes it, the stale timer does if it does not.
@@ -211,8 +215,9 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
 
   // ---- outbound ------------------------------------------------------------
 
-  enqueue(message: Frame, type = 'publication'): void {
-    countSent(type, message.length);
+  enqueue(message: Frame, counter: TrafficCounter = PUBLICATIONS): void {
+    counter.messages++;
+    counter.bytes += message.length;
     this.writer.enqueue(message);
   }
 
@@ -220,11 +225,11 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     const message = this.codec.encodeReply(id, kind, result);
     // Replies that carry stored payloads (history, recovered publications, presence
     // info) must still be valid JSON for a JSON connection; if not, 3506 as Centrifugo.
-    if (typeof message === 'string' && PAYLOAD_REPLIES.has(kind) && !isJsonSafePayload(Buffer.from(message))) {
+    if (this.codec.name === 'json' && PAYLOAD_REPLIES.has(kind) && !isJsonSafePayload(asBuffer(message))) {
       this.onInappropriateProtocol();
       return;
     }
-    this.enqueue(message, kind);
+    this.enqueue(message, trafficCounter(kind));
   }
 
   onInappropriateProtocol(): void {
@@ -296,7 +301,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     if (this.pongDeadline && now >= this.pongDeadline) return this.disconnect(Disconnects.noPong);
     if (this.expireAt && now >= this.expireAt + cfg.expired_close_delay) return this.disconnect(Disconnects.expired);
     if (this.nextPingAt && now >= this.nextPingAt) {
-      this.enqueue(this.codec.ping(), 'ping');
+      this.enqueue(this.codec.ping(), trafficCounter('ping'));
       if (cfg.pong_timeout > 0 && !this.pongDeadline) this.pongDeadline = now + cfg.pong_timeout;
       this.nextPingAt = now + cfg.ping_interval;
     }
@@ -319,7 +324,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   serverUnsubscribe(channel: string, why: Unsubscribe): void {
     if (!this.subs.has(channel)) return;
     this.node.metrics.serverUnsubscribes.inc({ code: String(why.code), channel_namespace: '' });
-    this.enqueue(this.codec.encodePush(channel, 'unsubscribe', { code: why.code, reason: why.reason }), 'unsubscribe');
+    this.enqueue(this.codec.encodePush(channel, 'unsubscribe', { code: why.code, reason: why.reason }), trafficCounter('unsubscribe'));
     this.removeSubscription(channel).catch((err) => this.node.log.error({ err, channel }, 'unsubscribe cleanup failed'));
   }
 
@@ -349,7 +354,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     try {
       const outcome = await subscribeChannel(this, resolved, { grant, request, serverSide: true });
       if (this.isClosed()) return;
-      this.enqueue(this.codec.encodePush(resolved.name, 'subscribe', subscribePushFields(outcome.result)), 'subscribe');
+      this.enqueue(this.codec.encodePush(resolved.name, 'subscribe', subscribePushFields(outcome.result)), trafficCounter('subscribe'));
       outcome.activate();
     } finally {
       this.subscribing.delete(resolved.name);
@@ -371,7 +376,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
       refresh.expires = true;
       refresh.ttl = ttl;
     }
-    this.enqueue(this.codec.encodePush('', 'refresh', refresh), 'refresh');
+    this.enqueue(this.codec.encodePush('', 'refresh', refresh), trafficCounter('refresh'));
     this.rearm();
   }
 

@@ -2,22 +2,29 @@
 // folded into Prometheus counters only when /metrics is scraped: a labelled
 // prom-client inc() per delivered message would cost more than the delivery.
 
-const counts = new Map<string, { messages: number; bytes: number }>();
-
-export function countSent(type: string, bytes: number): void {
-  let c = counts.get(type);
-  if (!c) {
-    c = { messages: 0, bytes: 0 };
-    counts.set(type, c);
-  }
-  c.messages++;
-  c.bytes += bytes;
+export interface TrafficCounter {
+  messages: number;
+  bytes: number;
 }
 
+const counters = new Map<string, TrafficCounter>();
+
+/** The counter for one message type; look it up once and keep it. */
+export function trafficCounter(type: string): TrafficCounter {
+  let c = counters.get(type);
+  if (!c) {
+    c = { messages: 0, bytes: 0 };
+    counters.set(type, c);
+  }
+  return c;
+}
+
+export const PUBLICATIONS = trafficCounter('publication');
+
 /** Returns what was counted since the last drain and resets the counts. */
-export function drainSent(): Array<[string, { messages: number; bytes: number }]> {
-  const out = [...counts.entries()].map(([k, v]) => [k, { ...v }] as [string, { messages: number; bytes: number }]);
-  for (const v of counts.values()) {
+export function drainSent(): Array<[string, TrafficCounter]> {
+  const out = [...counters.entries()].map(([k, v]) => [k, { ...v }] as [string, TrafficCounter]);
+  for (const v of counters.values()) {
     v.messages = 0;
     v.bytes = 0;
   }

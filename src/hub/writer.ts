@@ -38,12 +38,13 @@ class FlushScheduler {
 const scheduler = new FlushScheduler();
 
 export class Writer {
-  private pending: Frame[] = [];
+  // The common case is one frame per turn (a fan-out delivery): keep it out of
+  // an array so a flush allocates nothing of ours.
+  private first: Frame | null = null;
+  private more: Frame[] | null = null;
   private pendingBytes = 0;
   private marked = false;
   private closed = false;
-  messagesSent = 0;
-  bytesSent = 0;
 
   constructor(
     private readonly transport: Transport,
@@ -57,12 +58,13 @@ export class Writer {
 
   enqueue(message: Frame): void {
     if (this.closed) return;
-    this.pending.push(message);
+    if (this.first === null) this.first = message;
+    else if (this.more === null) this.more = [message];
+    else this.more.push(message);
     this.pendingBytes += message.length;
     if (this.maxQueueBytes > 0 && this.pendingBytes + this.transport.bufferedAmount() > this.maxQueueBytes) {
       this.closed = true;
-      this.pending = [];
-      this.pendingBytes = 0;
+      this.drop();
       this.owner.onQueueOverflow();
       return;
     }
@@ -75,20 +77,16 @@ export class Writer {
   /** Writes everything queued now. Also used right before a close. */
   flush(): void {
     this.marked = false;
-    if (this.pending.length === 0 || this.closed) return;
+    if (this.first === null || this.closed) return;
     const stalled = this.transport.stalledSince();
     if (this.writeTimeoutMs > 0 && stalled > 0 && Date.now() - stalled > this.writeTimeoutMs) {
       this.closed = true;
-      this.pending = [];
-      this.pendingBytes = 0;
+      this.drop();
       this.owner.onWriteError(new Error('write timeout'));
       return;
     }
-    const message = this.pending.length === 1 ? this.pending[0]! : this.join(this.pending);
-    this.messagesSent += this.pending.length;
-    this.bytesSent += message.length;
-    this.pending = [];
-    this.pendingBytes = 0;
+    const message = this.more === null ? this.first : this.join([this.first, ...this.more]);
+    this.drop();
     try {
       this.transport.write(message);
     } catch (err) {
@@ -100,7 +98,12 @@ export class Writer {
   /** Stops accepting messages; what is pending is dropped unless flushed first. */
   close(): void {
     this.closed = true;
-    this.pending = [];
+    this.drop();
+  }
+
+  private drop(): void {
+    this.first = null;
+    this.more = null;
     this.pendingBytes = 0;
   }
 }

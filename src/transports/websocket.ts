@@ -12,6 +12,9 @@ import { PROTOBUF_SUBPROTOCOL } from '../protocol/protobuf/codec.js';
 import { OriginCheck } from './origin.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 
+const TEXT = { binary: false };
+const BINARY = { binary: true };
+
 /** How long to wait for the peer's closing handshake before dropping the socket. */
 const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
 
@@ -19,12 +22,15 @@ class WebsocketTransport implements Transport {
   readonly name = 'websocket';
 
   private waitingSince = 0;
-  private inFlight = 0;
+  private readonly sendOptions: { binary: boolean };
 
   constructor(
     private readonly ws: WebSocket,
     readonly protocol: ProtocolName,
-  ) {}
+  ) {
+    // JSON frames are Buffers too, but must go out as text frames.
+    this.sendOptions = protocol === 'protobuf' ? BINARY : TEXT;
+  }
 
   bufferedAmount(): number {
     return this.ws.bufferedAmount;
@@ -36,16 +42,13 @@ class WebsocketTransport implements Transport {
 
   write(message: string | Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    if (this.inFlight === 0) this.waitingSince = Date.now();
-    this.inFlight++;
-    this.ws.send(message, this.onWritten);
+    // Sampled at each write rather than with a per-send callback (which costs
+    // on every delivery): bytes still waiting from earlier writes mean the
+    // socket has not been draining since at least the first time we saw them.
+    if (this.ws.bufferedAmount === 0) this.waitingSince = 0;
+    else if (this.waitingSince === 0) this.waitingSince = Date.now();
+    this.ws.send(message, this.sendOptions);
   }
-
-  /** ws calls back once the kernel took the frame: the socket is moving. */
-  private readonly onWritten = (): void => {
-    this.inFlight--;
-    this.waitingSince = this.inFlight === 0 ? 0 : Date.now();
-  };
 
   pauseReading(): void {
     this.ws.pause();

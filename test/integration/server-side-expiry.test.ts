@@ -12,7 +12,7 @@ describe('server-side subscription expiry', () => {
       const raw = await RawClient.open(ts.wsUrl);
       raw.send({ id: 1, connect: { token: await token('alice') } });
       await raw.waitReply(1);
-      const r = await ts.api('subscribe', { channel: 'ops:alerts', user: 'alice', expire_at: Math.floor(Date.now() / 1000) + 1, data: { hello: 1 } });
+      const r = await ts.api('subscribe', { channel: 'ops:alerts', user: 'alice', expire_at: Math.floor(Date.now() / 1000) + 2, data: { hello: 1 } });
       assert.deepEqual(r.json, { result: {} });
       await raw.until(() => raw.pushes('subscribe').length === 1, 3000, 'subscribe push');
       assert.deepEqual(raw.pushes('subscribe')[0], { channel: 'ops:alerts', subscribe: { data: { hello: 1 } } });
