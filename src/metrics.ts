@@ -127,6 +127,18 @@ export class Metrics {
   });
 
   private readonly commandChildren = new Map<string, { observe(v: number): void }>();
+  private readonly apiChildren = new Map<string, { observe(v: number): void }>();
+
+  /** The API duration histogram's child for (protocol, method), looked up once: batches call it per command. */
+  apiDurationFor(protocol: string, method: string): { observe(v: number): void } {
+    const key = protocol + ' ' + method;
+    let child = this.apiChildren.get(key);
+    if (!child) {
+      child = this.apiCommandDuration.labels({ protocol, method });
+      this.apiChildren.set(key, child);
+    }
+    return child;
+  }
 
   /** The duration histogram's child for one client command, looked up once. */
   commandDurationFor(method: string): { observe(v: number): void } {

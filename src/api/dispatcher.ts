@@ -73,8 +73,15 @@ export class Dispatcher {
    * Dispatches an already-parsed request. The whole request is type-checked
    * before anything runs; a wrong type throws ApiDecodeError (HTTP 400).
    */
-  async dispatch(method: string, req: unknown, protocol = 'http'): Promise<ApiReply> {
+  async dispatch(requested: string, req: unknown, protocol = 'http'): Promise<ApiReply> {
     const metrics = this.node.metrics;
+    // Callers such as consumers pass method names from their input: never let
+    // an unknown one become a metric label value.
+    const method = isApiMethod(requested) ? requested : 'unknown';
+    if (method === 'unknown') {
+      metrics.apiCommandErrors.inc({ protocol, method, error: String(ApiErrors.notFound.code) });
+      return { error: ApiError.of(ApiErrors.notFound).toJSON() };
+    }
     let fields: Fields;
     try {
       fields = decodeRequest(method, req);
@@ -95,7 +102,7 @@ export class Dispatcher {
       metrics.apiCommandErrors.inc({ protocol, method, error: String(apiErr.code) });
       return { error: apiErr.toJSON() };
     } finally {
-      metrics.apiCommandDuration.observe({ protocol, method }, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.apiDurationFor(protocol, method).observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
 
@@ -132,7 +139,7 @@ export class Dispatcher {
         metrics.apiCommandErrors.inc({ protocol, method: key, error: String(apiErr.code) });
         return { error: apiErr.toJSON() };
       } finally {
-        metrics.apiCommandDuration.observe({ protocol, method: key }, Number(process.hrtime.bigint() - started) / 1e9);
+        metrics.apiDurationFor(protocol, key).observe(Number(process.hrtime.bigint() - started) / 1e9);
       }
     };
     const replies = parallel

@@ -45,6 +45,8 @@ export class Writer {
   private pendingBytes = 0;
   private marked = false;
   private closed = false;
+  /** Unix ms since when the socket has held unsent bytes at every flush; 0 when it drains. */
+  private stalledSince = 0;
 
   constructor(
     private readonly transport: Transport,
@@ -62,12 +64,8 @@ export class Writer {
     else if (this.more === null) this.more = [message];
     else this.more.push(message);
     this.pendingBytes += message.length;
-    if (this.maxQueueBytes > 0 && this.pendingBytes + this.transport.bufferedAmount() > this.maxQueueBytes) {
-      this.closed = true;
-      this.drop();
-      this.owner.onQueueOverflow();
-      return;
-    }
+    // What the socket still holds is added at flush time; here only our own queue counts.
+    if (this.maxQueueBytes > 0 && this.pendingBytes > this.maxQueueBytes) return this.overflow();
     if (!this.marked) {
       this.marked = true;
       scheduler.mark(this);
@@ -78,8 +76,14 @@ export class Writer {
   flush(): void {
     this.marked = false;
     if (this.first === null || this.closed) return;
-    const stalled = this.transport.stalledSince();
-    if (this.writeTimeoutMs > 0 && stalled > 0 && Date.now() - stalled > this.writeTimeoutMs) {
+    const buffered = this.transport.bufferedAmount();
+    if (this.maxQueueBytes > 0 && this.pendingBytes + buffered > this.maxQueueBytes) return this.overflow();
+    // Bytes still waiting from earlier writes mean the socket has not drained
+    // since at least the first flush that saw them (sampled here rather than
+    // with a per-send completion callback, which costs on every delivery).
+    if (buffered === 0) this.stalledSince = 0;
+    else if (this.stalledSince === 0) this.stalledSince = Date.now();
+    else if (this.writeTimeoutMs > 0 && Date.now() - this.stalledSince > this.writeTimeoutMs) {
       this.closed = true;
       this.drop();
       this.owner.onWriteError(new Error('write timeout'));
@@ -99,6 +103,12 @@ export class Writer {
   close(): void {
     this.closed = true;
     this.drop();
+  }
+
+  private overflow(): void {
+    this.closed = true;
+    this.drop();
+    this.owner.onQueueOverflow();
   }
 
   private drop(): void {

@@ -6,8 +6,6 @@ export interface Transport {
   readonly protocol: 'json' | 'protobuf';
   /** Bytes handed to the socket but not yet written to the kernel. */
   bufferedAmount(): number;
-  /** Unix ms since when written data has been waiting on the socket; 0 when nothing waits. */
-  stalledSince(): number;
   /** Writes one transport message (several protocol messages already joined). */
   write(message: string | Buffer): void;
   /** Stops and restarts reading from the peer (inbound backpressure). */

@@ -21,7 +21,6 @@ const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
 class WebsocketTransport implements Transport {
   readonly name = 'websocket';
 
-  private waitingSince = 0;
   private readonly sendOptions: { binary: boolean };
 
   constructor(
@@ -36,17 +35,8 @@ class WebsocketTransport implements Transport {
     return this.ws.bufferedAmount;
   }
 
-  stalledSince(): number {
-    return this.waitingSince;
-  }
-
   write(message: string | Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    // Sampled at each write rather than with a per-send callback (which costs
-    // on every delivery): bytes still waiting from earlier writes mean the
-    // socket has not been draining since at least the first time we saw them.
-    if (this.ws.bufferedAmount === 0) this.waitingSince = 0;
-    else if (this.waitingSince === 0) this.waitingSince = Date.now();
     this.ws.send(message, this.sendOptions);
   }
 

@@ -13,7 +13,6 @@ function fakeTransport(buffered = 0) {
     name: 'fake',
     protocol: 'json',
     bufferedAmount: () => buffered,
-    stalledSince: () => 0,
     write: (m) => writes.push(m),
     close: () => undefined,
     pauseReading: () => undefined,
@@ -48,7 +47,7 @@ describe('the per-connection writer', () => {
     assert.deepEqual(writes, []);
   });
   it('reports a throwing transport as a write error', async () => {
-    const t: Transport = { name: 'f', protocol: 'json', bufferedAmount: () => 0, stalledSince: () => 0, write: () => { throw new Error('EPIPE'); }, close: () => undefined, pauseReading: () => undefined, resumeReading: () => undefined };
+    const t: Transport = { name: 'f', protocol: 'json', bufferedAmount: () => 0, write: () => { throw new Error('EPIPE'); }, close: () => undefined, pauseReading: () => undefined, resumeReading: () => undefined };
     let errors = 0;
     const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, joinLines, 0);
     w.enqueue('a');
@@ -58,23 +57,26 @@ describe('the per-connection writer', () => {
     await tick();
     assert.equal(errors, 1);
   });
-  it('gives up on a socket that has not taken a write for longer than the write timeout', async () => {
+  it('gives up on a socket that has not drained for longer than the write timeout', async () => {
     const writes: Frame[] = [];
     const t: Transport = {
       name: 'f',
       protocol: 'json',
-      bufferedAmount: () => 0,
-      stalledSince: () => Date.now() - 2000,
+      bufferedAmount: () => 10, // never drains
       write: (m) => writes.push(m),
       close: () => undefined,
       pauseReading: () => undefined,
       resumeReading: () => undefined,
     };
     let errors = 0;
-    const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, joinLines, 0, 1000);
+    const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, joinLines, 0, 50);
     w.enqueue('a');
     await tick();
+    assert.equal(errors, 0, 'the first stalled flush only starts the clock');
+    await new Promise((r) => setTimeout(r, 70));
+    w.enqueue('b');
+    await tick();
     assert.equal(errors, 1);
-    assert.deepEqual(writes, []);
+    assert.deepEqual(writes, ['a']);
   });
 });
