@@ -9,9 +9,21 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { ClientKind } from './ipc.js';
 import { fdLimit } from './procstat.js';
+import { DELTA_NAMESPACE, deltaServerConfig, deltaTable, deltaVerdicts, runDelta, type DeltaOptions, type DeltaResult } from './delta.js';
 import { ratios, stepsTable, table, verdicts, verdictText, type Check } from './report.js';
 import { runScenario, type Result, type RunOptions, type Scenario } from './run.js';
-import { BENCH_NAMESPACE, externalTarget, killAll, startBaseline, startTributary, tail, type Target, type TargetName } from './servers.js';
+import {
+  BENCH_NAMESPACE,
+  externalTarget,
+  killAll,
+  startBaseline,
+  startTributary,
+  tail,
+  tributaryConfig,
+  type StartOptions,
+  type Target,
+  type TargetName,
+} from './servers.js';
 
 const USAGE = `usage: npm run bench -- <scenario|preset> [flags]
 
@@ -19,6 +31,9 @@ scenarios
   fanout      N subscribers over C channels, publications at rate R of S bytes
   idle        N idle connections with one subscription each: server RSS per connection
   saturate    raise the publish rate step by step until delivery, latency or loss breaks
+  delta       fossil delta: N subscribers with delta and N without, K versions of an evolving
+              ~5 KB JSON document; bytes on the wire, documents rebuilt and checked byte for byte
+              (Tributary only; prints PASS/FAIL for the issue 3 target)
 
 presets (the targets of issue 3; flags given explicitly still win)
   room-10k     fanout: 10,000 subscribers in 1 channel, 10 pub/s of 100 B
@@ -54,7 +69,17 @@ load
   --max-steps N        saturate: (default 30)
   --max-p99 MS         saturate: a step with a higher p99 counts as saturated (default 100)
   --refine N           saturate: steps between the last good and the first bad rate (default 2)
-  --delta              (not implemented yet: fossil delta byte savings, added with the delta work)
+  --delta              the delta scenario (same as naming it)
+
+delta scenario
+  --conns N            subscribers in each group: N with fossil delta, N without (default 100)
+  --publications K     versions of the document published (default 200)
+  --rate R             publications per second (default 20)
+  --size S             size of the document in bytes (default 5000)
+  --changes N          items of the document changed per version (default 1)
+  --channel-prefix P   the channel is P0 (default "${DELTA_NAMESPACE}:c", in a namespace with history,
+                       recovery and fossil delta that the bench adds to the generated config)
+  --drain, --ramp-batch, --connect-timeout, --json, --quiet, the target flags: as above
 
 generator
   --workers N          subscriber processes (default 1; raised when the fd limit requires)
@@ -144,6 +169,8 @@ const OPTIONS = {
   'max-p99': { type: 'string' },
   refine: { type: 'string' },
   delta: { type: 'boolean' },
+  publications: { type: 'string' },
+  changes: { type: 'string' },
   workers: { type: 'string' },
   client: { type: 'string' },
   'ramp-batch': { type: 'string' },
@@ -170,21 +197,18 @@ function num(values: Record<string, unknown>, key: string, fallback: number, min
 async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const flags = parsed.values as Record<string, string | boolean | undefined>;
-  if (flags.help || parsed.positionals.length === 0) {
+  if (flags.help || (parsed.positionals.length === 0 && !flags.delta)) {
     process.stdout.write(USAGE);
     return parsed.positionals.length === 0 && !flags.help ? 2 : 0;
   }
   if (parsed.positionals.length > 1) throw new UsageError(`one scenario or preset, got: ${parsed.positionals.join(' ')}`);
-  const name = parsed.positionals[0]!;
+  const name = parsed.positionals[0] ?? 'delta';
+  if (flags.delta && name !== 'delta') throw new UsageError(`--delta is the delta scenario: it cannot be combined with "${name}"`);
+  if (name === 'delta') return deltaMain(argv, flags);
   const preset = PRESETS[name];
   const scenario = (preset?.scenario ?? name) as Scenario;
   if (!(scenario in SCENARIO_DEFAULTS)) throw new UsageError(`unknown scenario or preset "${name}"`);
-  if (flags.delta) {
-    // TODO(delta): an evolving ~5 KB JSON document published with delta: true to
-    // subscribers that ask for fossil delta; report bytes on the wire with and
-    // without delta (the workers already count received bytes).
-    throw new UsageError('--delta is not implemented yet: it comes with the fossil delta work');
-  }
+  for (const k of ['publications', 'changes']) if (flags[k] !== undefined) throw new UsageError(`--${k} belongs to the delta scenario`);
 
   const values: Record<string, unknown> = { ...SCENARIO_DEFAULTS[scenario], ...(preset?.values ?? {}), ...flags };
   const conns = num(values, 'conns', 1000, 1);
@@ -228,43 +252,12 @@ async function main(argv: string[]): Promise<number> {
   };
   if (opts.scenario === 'fanout' && opts.warmup >= opts.duration) throw new UsageError('--warmup must be shorter than --duration');
 
-  const external = typeof values['ws-url'] === 'string';
-  let targets: Array<TargetName | 'external'>;
-  if (external) {
-    targets = ['external'];
-    if (values.target !== undefined && values.target !== 'tributary') throw new UsageError('--target cannot be combined with --ws-url');
-    for (const k of ['api-key', 'token-secret']) if (typeof values[k] !== 'string') throw new UsageError(`--ws-url needs --${k}`);
-  } else {
-    const t = String(values.target ?? 'both');
-    if (t === 'both') targets = ['tributary', 'baseline'];
-    else if (t === 'tributary' || t === 'baseline') targets = [t];
-    else throw new UsageError('--target: tributary, baseline or both');
-  }
-  const build = String(values['server-build'] ?? 'tsx');
-  if (build !== 'tsx' && build !== 'dist') throw new UsageError('--server-build: tsx or dist');
-  const extraConfig = typeof values['server-config'] === 'string' ? (JSON.parse(readFileSync(values['server-config'], 'utf8')) as Record<string, unknown>) : undefined;
-  const startOpts = {
-    build: build as 'tsx' | 'dist',
-    extraConfig,
-    logLevel: String(values['server-log-level'] ?? 'info'),
-    nodeArgs: typeof values['server-node-args'] === 'string' ? values['server-node-args'].split(/\s+/).filter(Boolean) : [],
-    keepTmp: Boolean(values['keep-tmp']),
-  };
+  const targets = resolveTargets(values);
+  const startOpts = startOptions(values);
 
   const results: Result[] = [];
   for (const which of targets) {
-    let target: Target;
-    if (which === 'external') {
-      const wsUrl = String(values['ws-url']);
-      const u = new URL(wsUrl);
-      const apiUrl = typeof values['api-url'] === 'string' ? values['api-url'] : `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}/api`;
-      const pid = values['server-pid'] !== undefined ? num(values, 'server-pid', 0, 1) : undefined;
-      target = externalTarget(wsUrl, apiUrl, String(values['api-key']), String(values['token-secret']), pid);
-    } else {
-      process.stderr.write(`starting ${which}…\n`);
-      target = which === 'tributary' ? await startTributary(startOpts) : await startBaseline(startOpts);
-      if (startOpts.keepTmp && target.logFile) process.stderr.write(`${which} log: ${target.logFile}\n`);
-    }
+    const target = await openTarget(which, values, startOpts);
     try {
       results.push(await runScenario(opts, target));
     } catch (err) {
@@ -295,19 +288,137 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(out.join('\n') + '\n');
 
   if (typeof values.json === 'string') {
-    const doc = {
-      tool: 'tributary-bench',
-      date: new Date().toISOString(),
-      command: ['npm', 'run', 'bench', '--', ...argv].join(' '),
+    writeJson(values.json, {
+      ...jsonHeader(argv),
       preset: preset ? name : null,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryMB: Math.round(os.totalmem() / 1048576), node: process.version, platform: `${os.platform()} ${os.release()}` },
       options: opts,
       results,
       ratios: ratios(results),
       verdicts: verdictList,
-    };
-    writeFileSync(values.json, JSON.stringify(doc, null, 2) + '\n');
-    process.stderr.write(`wrote ${values.json}\n`);
+    });
+  }
+  return verdictList.some((v) => v.pass === false) ? 1 : 0;
+}
+
+function jsonHeader(argv: string[]): Record<string, unknown> {
+  return {
+    tool: 'tributary-bench',
+    date: new Date().toISOString(),
+    command: ['npm', 'run', 'bench', '--', ...argv].join(' '),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryMB: Math.round(os.totalmem() / 1048576), node: process.version, platform: `${os.platform()} ${os.release()}` },
+  };
+}
+
+function writeJson(file: string, doc: Record<string, unknown>): void {
+  writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
+  process.stderr.write(`wrote ${file}\n`);
+}
+
+function resolveTargets(values: Record<string, unknown>): Array<TargetName | 'external'> {
+  if (typeof values['ws-url'] === 'string') {
+    if (values.target !== undefined && values.target !== 'tributary') throw new UsageError('--target cannot be combined with --ws-url');
+    for (const k of ['api-key', 'token-secret']) if (typeof values[k] !== 'string') throw new UsageError(`--ws-url needs --${k}`);
+    return ['external'];
+  }
+  const t = String(values.target ?? 'both');
+  if (t === 'both') return ['tributary', 'baseline'];
+  if (t === 'tributary' || t === 'baseline') return [t];
+  throw new UsageError('--target: tributary, baseline or both');
+}
+
+function startOptions(values: Record<string, unknown>): StartOptions {
+  const build = String(values['server-build'] ?? 'tsx');
+  if (build !== 'tsx' && build !== 'dist') throw new UsageError('--server-build: tsx or dist');
+  const extraConfig = typeof values['server-config'] === 'string' ? (JSON.parse(readFileSync(values['server-config'], 'utf8')) as Record<string, unknown>) : undefined;
+  return {
+    build,
+    extraConfig,
+    logLevel: String(values['server-log-level'] ?? 'info'),
+    nodeArgs: typeof values['server-node-args'] === 'string' ? values['server-node-args'].split(/\s+/).filter(Boolean) : [],
+    keepTmp: Boolean(values['keep-tmp']),
+  };
+}
+
+async function openTarget(which: TargetName | 'external', values: Record<string, unknown>, startOpts: StartOptions): Promise<Target> {
+  if (which === 'external') {
+    const wsUrl = String(values['ws-url']);
+    const u = new URL(wsUrl);
+    const apiUrl = typeof values['api-url'] === 'string' ? values['api-url'] : `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}/api`;
+    const pid = values['server-pid'] !== undefined ? num(values, 'server-pid', 0, 1) : undefined;
+    return externalTarget(wsUrl, apiUrl, String(values['api-key']), String(values['token-secret']), pid);
+  }
+  process.stderr.write(`starting ${which}…\n`);
+  const target = which === 'tributary' ? await startTributary(startOpts) : await startBaseline(startOpts);
+  if (startOpts.keepTmp && target.logFile) process.stderr.write(`${which} log: ${target.logFile}\n`);
+  return target;
+}
+
+/** The delta scenario: Tributary only (the baseline has no delta), its own table and checks. */
+async function deltaMain(argv: string[], flags: Record<string, unknown>): Promise<number> {
+  const values: Record<string, unknown> = { conns: '100', publications: '200', rate: '20', size: '5000', changes: '1', ...flags };
+  for (const k of ['channels', 'duration', 'warmup', 'settle', 'step-factor', 'step-duration', 'max-steps', 'max-p99', 'refine', 'workers', 'client', 'lanes', 'batch-max', 'local-addresses']) {
+    if (flags[k] !== undefined) throw new UsageError(`--${k} does not apply to the delta scenario`);
+  }
+  const opts: DeltaOptions = {
+    conns: num(values, 'conns', 100, 1),
+    channel: `${String(values['channel-prefix'] ?? `${DELTA_NAMESPACE}:c`)}0`,
+    publications: num(values, 'publications', 200, 1),
+    rate: num(values, 'rate', 20, 0.001),
+    size: num(values, 'size', 5000, 0),
+    changes: num(values, 'changes', 1, 0),
+    drain: num(values, 'drain', 10, 0),
+    rampBatch: num(values, 'ramp-batch', 500, 1),
+    connectTimeout: num(values, 'connect-timeout', 10, 1),
+    quiet: Boolean(values.quiet),
+  };
+  const notes: string[] = [];
+  let targets = resolveTargets(values);
+  if (targets.includes('baseline')) {
+    const msg = 'the baseline is skipped for the delta scenario: the bare-ws server has no history and no delta';
+    process.stderr.write(`note: ${msg}\n`);
+    notes.push(msg);
+    targets = targets.filter((t) => t !== 'baseline');
+  }
+  if (targets.length === 0) {
+    process.stdout.write('nothing to run: the delta scenario runs against Tributary (--target tributary or both) or --ws-url\n');
+    return 0;
+  }
+  const startOpts = startOptions(values);
+  startOpts.extraConfig = deltaServerConfig(startOpts.extraConfig, tributaryConfig(0, '', '', startOpts.logLevel));
+
+  const results: DeltaResult[] = [];
+  for (const which of targets) {
+    const target = await openTarget(which, values, startOpts);
+    try {
+      results.push(await runDelta(opts, target));
+    } catch (err) {
+      if (target.logFile) process.stderr.write(`server log tail:\n${tail(target.logFile)}\n`);
+      throw err;
+    } finally {
+      await target.stop();
+    }
+  }
+
+  const out: string[] = [''];
+  for (const r of results) {
+    out.push(deltaTable(r));
+    const extra: string[] = [];
+    if (r.connectFailures > 0) extra.push(`connect failures: ${r.connectFailures} ${JSON.stringify(r.connectErrors)}`);
+    const disc = r.plain.disconnects + r.delta.disconnects;
+    if (disc > 0) extra.push(`disconnects after subscribing: ${disc}`);
+    if (r.publishErrors > 0) extra.push(`publish errors: ${r.publishErrors}, e.g. ${r.publishErrorSamples[0] ?? ''}`);
+    if (r.otherMessages > 0) extra.push(`unexpected messages: ${r.otherMessages}, e.g. ${r.otherSamples[0] ?? ''}`);
+    if (r.serverLogProblems > 0) extra.push(`server log: ${r.serverLogProblems} warning/error lines, e.g. ${r.serverLogSamples[0] ?? ''}`);
+    if (!r.serverAlive) extra.push('server process died');
+    for (const n of [...notes, ...r.notes]) extra.push(n);
+    if (extra.length > 0) out.push('', `delta/${r.target}:`, ...extra.map((e) => '  ' + e));
+  }
+  const verdictList = deltaVerdicts(results[0]);
+  out.push('', verdictText(verdictList));
+  process.stdout.write(out.join('\n') + '\n');
+
+  if (typeof values.json === 'string') {
+    writeJson(values.json, { ...jsonHeader(argv), preset: null, scenario: 'delta', options: opts, results, verdicts: verdictList, notes });
   }
   return verdictList.some((v) => v.pass === false) ? 1 : 0;
 }

@@ -114,7 +114,8 @@ export interface StartOptions {
   keepTmp?: boolean;
 }
 
-function deepMerge(target: Record<string, unknown>, src: Record<string, unknown>): void {
+/** Merges `src` into `target`: objects key by key, anything else (arrays too) replaced. */
+export function deepMerge(target: Record<string, unknown>, src: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(src)) {
     const t = target[k];
     if (v && typeof v === 'object' && !Array.isArray(v) && t && typeof t === 'object' && !Array.isArray(t)) {
