@@ -12,6 +12,39 @@ import { PROTOBUF_SUBPROTOCOL } from '../protocol/protobuf/codec.js';
 import { OriginCheck } from './origin.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 
+const OPCODE_TEXT = 0x1;
+const OPCODE_BINARY = 0x2;
+
+/** One unfragmented, unmasked WebSocket data frame (RFC 6455 §5.2). */
+export function dataFrame(payload: Buffer, opcode: number): Buffer {
+  const len = payload.length;
+  const headerLen = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(headerLen + len);
+  out[0] = 0x80 | opcode;
+  if (len < 126) {
+    out[1] = len;
+  } else if (len < 65536) {
+    out[1] = 126;
+    out.writeUInt16BE(len, 2);
+  } else {
+    out[1] = 127;
+    out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
+    out.writeUInt32BE(len >>> 0, 6);
+  }
+  payload.copy(out, headerLen);
+  return out;
+}
+
+/**
+ * The socket under a `ws` connection. ws writes data frames synchronously when
+ * it neither compresses (perMessageDeflate is off) nor sends Blobs (we never
+ * do), so our direct writes keep their order with its close and pong frames.
+ */
+function rawSocket(ws: WebSocket): Duplex | undefined {
+  const socket = (ws as unknown as { _socket?: Duplex })._socket;
+  return socket && socket.writable ? socket : undefined;
+}
+
 const TEXT = { binary: false };
 const BINARY = { binary: true };
 
@@ -37,7 +70,15 @@ class WebsocketTransport implements Transport {
 
   write(message: string | Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(message, this.sendOptions);
+    const socket = rawSocket(this.ws);
+    if (socket === undefined || typeof message === 'string') {
+      this.ws.send(message, this.sendOptions);
+      return;
+    }
+    // Server frames are never masked, so a data frame is just a header and the
+    // payload: written as one buffer with one socket.write, instead of ws's
+    // header allocation, cork, two writes and uncork for every delivery.
+    socket.write(dataFrame(message, this.sendOptions.binary ? OPCODE_BINARY : OPCODE_TEXT));
   }
 
   pauseReading(): void {
