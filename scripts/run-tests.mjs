@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 // `npm test`: every test file under test/ through node's test runner (with tsx
-// for TypeScript). Services the integration tests need are started by
-// scripts/services.mjs when they are not reachable; with CI=true a service
-// that cannot be started fails the run instead of skipping tests.
+// for TypeScript). `node scripts/run-tests.mjs <part-of-a-path>…` runs a subset.
+//
+// Services the selected integration tests need are declared in
+// test/services.json (by path prefix) and started here with the project's own
+// scripts (scripts/services/*) before any test runs; their addresses reach the
+// tests through environment variables (e.g. TRIBUTARY_TEST_PG_DSN). An address
+// already set in the environment is used as is when it answers. A service that
+// cannot be started fails the run with a clear message: tests are never
+// skipped for want of a service (with CI=true or without).
 
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -16,7 +22,7 @@ function collect(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...collect(path));
-    else if (name.endsWith('.test.ts')) out.push(relative(root, path));
+    else if (name.endsWith('.test.ts')) out.push(relative(root, path).split(sep).join('/'));
   }
   return out.sort();
 }
@@ -29,9 +35,65 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
-);
+const env = { ...process.env, NODE_ENV: 'test' };
+const ci = process.env.CI === 'true';
+
+function serviceFailed(name, why) {
+  console.error(`\nrun-tests: service "${name}" is needed by the selected tests but is not available:\n  ${why.trim().split('\n').join('\n  ')}`);
+  console.error(ci ? 'run-tests: CI=true: failing the run (services are never skipped).' : 'run-tests: failing the run (tests that need a service are never skipped).');
+  process.exit(1);
+}
+
+/** Whether a PostgreSQL DSN answers `SELECT 1` within a few seconds. */
+async function postgresAnswers(dsn) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: dsn, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message || String(err.code ?? err) : String(err);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const CHECKS = { postgres: postgresAnswers };
+
+async function ensureServices() {
+  const services = JSON.parse(readFileSync(join(root, 'test/services.json'), 'utf8'));
+  for (const [name, svc] of Object.entries(services)) {
+    if (name.startsWith('$')) continue;
+    if (!files.some((f) => svc.paths.some((p) => f.startsWith(p)))) continue;
+    const check = CHECKS[svc.check];
+    const given = process.env[svc.env];
+    if (given) {
+      const problem = check ? await check(given) : null;
+      if (problem) serviceFailed(name, `${svc.env}=${given} is set but does not answer: ${problem}`);
+      console.error(`run-tests: ${name}: using ${svc.env} from the environment`);
+      continue;
+    }
+    const started = Date.now();
+    const [cmd, ...args] = svc.ensure;
+    const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+    if (r.status !== 0) serviceFailed(name, `${svc.ensure.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stderr || r.stdout}`);
+    const address = r.stdout.trim().split('\n').pop();
+    if (!address) serviceFailed(name, `${svc.ensure.join(' ')} printed no address`);
+    const problem = check ? await check(address) : null;
+    if (problem) serviceFailed(name, `started, but ${address} does not answer: ${problem}`);
+    env[svc.env] = address;
+    console.error(`run-tests: ${name}: ${address} (ready in ${Date.now() - started} ms)`);
+  }
+}
+
+await ensureServices();
+
+// One test file at a time: some integration tests restart a shared service
+// (PostgreSQL), which would cut the connections of a file running beside them.
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env,
+});
 process.exit(result.status ?? 1);

@@ -1,6 +1,7 @@
 // Command line: `tributary [serve] --config FILE`, checkconfig, genconfig,
-// gentoken, gensubtoken, version. Flags override env (TRIBUTARY_*), which
-// overrides the file, as in Centrifugo.
+// gentoken, gensubtoken, version, and the outbox tools (migrate, outbox
+// status). Flags override env (TRIBUTARY_*), which overrides the file, as in
+// Centrifugo.
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,9 @@ import { generateConfig } from './config/generate.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/types.js';
 import { ConfigError, validateConfig } from './config/validate.js';
+import { DEFAULT_OUTBOX_TABLE, loadMigrations, migrate, renderMigration } from './consumers/postgres-outbox/migrate.js';
+import { describeError } from './consumers/postgres-outbox/pg-config.js';
+import { formatStatus, outboxStatus } from './consumers/postgres-outbox/status.js';
 import { createLogger } from './log.js';
 import { Server } from './server.js';
 import { VERSION } from './version.js';
@@ -22,6 +26,10 @@ Commands:
   gentoken      print a connection JWT:   -u USER [-t TTL_SECONDS]
   gensubtoken   print a subscription JWT: -u USER -s CHANNEL [-t TTL_SECONDS]
   version       print the version
+  migrate       create or update an outbox table, its index, NOTIFY trigger and dead-letter table:
+                  --dsn DSN [--table NAME] [--dead-letter-table NAME] [--channel NAME] [--print]
+  outbox status print per-partition backlog, lag and dead-letter count of an outbox table:
+                  --dsn DSN [--table NAME] [--dead-letter-table NAME] [--json]
 
 Flags:
   -c, --config FILE        config file, JSON or YAML (default config.json)
@@ -47,9 +55,15 @@ const FLAG_OPTIONS = {
   ttl: { type: 'string', short: 't' },
   channel: { type: 'string', short: 's' },
   help: { type: 'boolean', short: 'h' },
+  dsn: { type: 'string' },
+  table: { type: 'string' },
+  'dead-letter-table': { type: 'string' },
+  'notify-channel': { type: 'string' },
+  print: { type: 'boolean' },
+  json: { type: 'boolean' },
 } as const;
 
-const COMMANDS = new Set(['serve', 'checkconfig', 'genconfig', 'gentoken', 'gensubtoken', 'version']);
+const COMMANDS = new Set(['serve', 'checkconfig', 'genconfig', 'gentoken', 'gensubtoken', 'version', 'migrate', 'outbox']);
 
 export async function main(argv: string[]): Promise<void> {
   let command = 'serve';
@@ -59,6 +73,13 @@ export async function main(argv: string[]): Promise<void> {
     command = argv[0];
     rest = argv.slice(1);
   }
+  if (command === 'outbox') {
+    if (rest[0] !== 'status') return fail(`unknown outbox command "${rest[0] ?? ''}" (try: outbox status)\n\n${USAGE}`);
+    command = 'outbox status';
+    rest = rest.slice(1);
+  }
+  // --channel is gensubtoken's -s; for migrate it names the NOTIFY channel.
+  if (command === 'migrate') rest = rest.map((a) => (a === '--channel' ? '--notify-channel' : a.startsWith('--channel=') ? `--notify-channel=${a.slice(10)}` : a));
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args: rest, options: FLAG_OPTIONS, allowPositionals: false }).values;
@@ -88,6 +109,10 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(`config ${configFile ?? 'config.json'} is valid\n`);
       return;
     }
+    case 'migrate':
+      return runMigrate(values);
+    case 'outbox status':
+      return runOutboxStatus(values);
     case 'gentoken':
     case 'gensubtoken': {
       const cfg = load(configFile, values);
@@ -155,15 +180,21 @@ async function serve(file: string | undefined, values: Record<string, string | b
   if (config.http_api.insecure) log.warn('http_api.insecure is on: the server API accepts requests without a key');
   if (!config.http_api.insecure && !config.http_api.key) log.warn('http_api.key is empty: every server API request will get 401');
 
-  const server = new Server(config, { logger: log });
+  let created: Server | undefined;
   try {
-    await server.start();
+    created = new Server(config, { logger: log });
+    await created.start();
   } catch (err) {
-    log.fatal({ err }, 'cannot start');
+    // The message names the cause (a consumer's names itself and its database).
+    const message = err instanceof Error ? err.message : String(err);
+    log.fatal({ err }, `cannot start: ${message}`);
+    log.flush?.();
+    process.stderr.write(`tributary: cannot start: ${message}\n`);
     process.exitCode = 1;
-    await server.stop().catch(() => undefined);
+    await created?.stop().catch(() => undefined);
     return;
   }
+  const server = created;
 
   let signalled = false;
   const onSignal = (signal: string): void => {
@@ -189,6 +220,50 @@ async function serve(file: string | undefined, values: Record<string, string | b
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function outboxTarget(values: Values): { dsn: string; table: string; deadLetterTable?: string; channel?: string } | null {
+  const dsn = typeof values.dsn === 'string' ? values.dsn : undefined;
+  if (!dsn && !values.print) {
+    fail('--dsn postgres://user:password@host:5432/database is required');
+    return null;
+  }
+  return {
+    dsn: dsn ?? '',
+    table: typeof values.table === 'string' ? values.table : DEFAULT_OUTBOX_TABLE,
+    deadLetterTable: typeof values['dead-letter-table'] === 'string' ? values['dead-letter-table'] : undefined,
+    channel: typeof values['notify-channel'] === 'string' ? values['notify-channel'] : undefined,
+  };
+}
+
+async function runMigrate(values: Values): Promise<void> {
+  const t = outboxTarget(values);
+  if (!t) return;
+  try {
+    if (values.print) {
+      process.stdout.write(`-- Tributary outbox migrations for table ${t.table}\n\n`);
+      for (const m of loadMigrations()) process.stdout.write(`-- ${String(m.version).padStart(4, '0')}_${m.name}\n${renderMigration(m.sql, t)}\n`);
+      return;
+    }
+    const r = await migrate(t.dsn, t);
+    for (const m of r.applied) process.stdout.write(`applied ${String(m.version).padStart(4, '0')}_${m.name} to ${t.table}\n`);
+    if (r.applied.length === 0) process.stdout.write(`${t.table} is up to date (${r.skipped.length} migrations applied before)\n`);
+  } catch (err) {
+    fail(`migrate failed: ${describeError(err)}`);
+  }
+}
+
+async function runOutboxStatus(values: Values): Promise<void> {
+  const t = outboxTarget(values);
+  if (!t) return;
+  try {
+    const status = await outboxStatus(t.dsn, t.table, t.deadLetterTable);
+    process.stdout.write(values.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status));
+  } catch (err) {
+    fail(`outbox status failed: ${describeError(err)}`);
+  }
 }
 
 function fail(message: string): void {

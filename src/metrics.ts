@@ -126,6 +126,65 @@ export class Metrics {
     registers: [this.registry],
   });
 
+
+  // ---- consumers (Centrifugo's names), then the outbox consumer's own ----------
+  readonly consumerMessagesProcessed = new Counter({
+    name: 'centrifugo_consumers_messages_processed_total',
+    help: 'Messages a consumer processed (outbox: rows published and deleted).',
+    labelNames: ['consumer_name'],
+    registers: [this.registry],
+  });
+  readonly consumerErrors = new Counter({
+    name: 'centrifugo_consumers_errors_total',
+    help: 'Consumer processing errors (outbox: failed passes over a partition).',
+    labelNames: ['consumer_name'],
+    registers: [this.registry],
+  });
+  readonly outboxRowsProcessed = new Counter({
+    name: 'tributary_outbox_rows_processed_total',
+    help: 'Outbox rows dispatched successfully and deleted, by partition.',
+    labelNames: ['consumer_name', 'partition'],
+    registers: [this.registry],
+  });
+  readonly outboxRowsFailed = new Counter({
+    name: 'tributary_outbox_rows_failed_total',
+    help: 'Failed dispatch attempts of outbox rows (retryable or not), by partition.',
+    labelNames: ['consumer_name', 'partition'],
+    registers: [this.registry],
+  });
+  readonly outboxRowsDeadLettered = new Counter({
+    name: 'tributary_outbox_rows_dead_lettered_total',
+    help: 'Outbox rows moved to the dead-letter table, by partition and reason.',
+    labelNames: ['consumer_name', 'partition', 'reason'],
+    registers: [this.registry],
+  });
+  readonly outboxBatchDuration = new Histogram({
+    name: 'tributary_outbox_batch_duration_seconds',
+    help: 'One pass over a partition: lock, select, dispatch, delete, commit.',
+    labelNames: ['consumer_name'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly outboxLag = new Gauge({
+    name: 'tributary_outbox_lag_seconds',
+    help: 'Age of the oldest unprocessed outbox row, by partition (0 when the partition is empty).',
+    labelNames: ['consumer_name', 'partition'],
+    registers: [this.registry],
+  });
+  readonly outboxPublishLatency = new Histogram({
+    name: 'tributary_outbox_publish_latency_seconds',
+    help: "From an outbox row's created_at to its publication by the dispatcher.",
+    labelNames: ['consumer_name'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly outboxListenerConnected = new Gauge({
+    name: 'tributary_outbox_listener_connected',
+    help: '1 while the LISTEN connection of an outbox consumer is up, 0 otherwise.',
+    labelNames: ['consumer_name'],
+    registers: [this.registry],
+  });
+
   private readonly commandChildren = new Map<string, { observe(v: number): void }>();
   private readonly apiChildren = new Map<string, { observe(v: number): void }>();
 

@@ -4,9 +4,12 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Dispatcher } from './api/dispatcher.js';
 import { ApiHttpHandler } from './api/http-handler.js';
 import { drainSent } from './client/traffic.js';
+import { parseConsumers } from './config/consumers.js';
 import type { Config } from './config/types.js';
+import { createConsumers, type Consumer } from './consumers/index.js';
 import type { Engine } from './engines/engine.js';
 import { MemoryEngine } from './engines/memory/memory-engine.js';
 import { handleHealth } from './health.js';
@@ -25,6 +28,8 @@ export interface ServerOptions {
 export class Server {
   readonly node: Node;
   readonly log: Logger;
+  /** Enabled consumers: started after the node, stopped before the engine closes. */
+  readonly consumers: Consumer[];
   private readonly external: http.Server;
   private readonly internal: http.Server | null;
   private readonly api: ApiHttpHandler;
@@ -42,6 +47,14 @@ export class Server {
     this.api = new ApiHttpHandler(this.node, config.http_api);
     this.ws = new WebsocketEndpoint(this.node);
     this.hookTrafficMetrics(metrics);
+    const parsed = parseConsumers(config.consumers);
+    for (const w of parsed.warnings) this.log.warn(w);
+    this.consumers = createConsumers(parsed.consumers, {
+      dispatcher: new Dispatcher(this.node),
+      log: this.log,
+      metrics,
+      engineHealthy: () => engine.health().healthy,
+    });
 
     const separateInternal = config.http_server.internal_port > 0 && config.http_server.internal_port !== config.http_server.port;
     this.external = http.createServer((req, res) => this.route(req, res, !separateInternal));
@@ -70,22 +83,37 @@ export class Server {
     return this.internal ? (this.internal.address() as AddressInfo).port : this.port;
   }
 
+  /**
+   * Starts the node, checks every consumer's backend (a consumer that cannot
+   * start fails the whole start, naming itself and the cause), listens, then
+   * lets the consumers run.
+   */
   async start(): Promise<void> {
     await this.node.start();
+    // Every init settles before the first failure is reported, so a stop() after it finds no init half done.
+    const inits = await Promise.allSettled(this.consumers.map((c) => c.init()));
+    const failed = inits.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const hs = this.config.http_server;
     await listen(this.external, hs.port, hs.address);
     if (this.internal) await listen(this.internal, hs.internal_port, hs.internal_address || hs.address);
+    for (const c of this.consumers) c.run();
     this.log.info(
       { port: this.port, internal_port: this.internalPort, engine: this.node.engine.name, version: this.node.version, node: this.node.name },
       'tributary started',
     );
   }
 
-  /** Graceful stop: refuse new work, disconnect clients with 3001, close the engine and listeners. */
+  /**
+   * Graceful stop: refuse new work, let the consumers finish the batches in
+   * hand (their publications still reach connected clients), disconnect
+   * clients with 3001, close the engine and listeners.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.external.close();
       this.internal?.close();
+      await Promise.all(this.consumers.map((c) => c.stop()));
       await this.node.shutdown();
       this.ws.close();
       this.external.closeAllConnections();
@@ -108,7 +136,7 @@ export class Server {
       });
       return;
     }
-    if (withInternal && cfg.health.enabled && path === trimPrefix(cfg.health.handler_prefix)) return handleHealth(this.node, res);
+    if (withInternal && cfg.health.enabled && path === trimPrefix(cfg.health.handler_prefix)) return handleHealth(this.node, res, this.consumers);
     if (withInternal && cfg.prometheus.enabled && path === trimPrefix(cfg.prometheus.handler_prefix)) {
       this.node.refreshGauges();
       this.node.metrics.registry

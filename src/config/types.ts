@@ -162,6 +162,9 @@ export interface Config {
   node: { name: string };
   /** ms */
   shutdown: { timeout: number };
-  /** Parsed but handled by later capabilities (consumers issue). */
+  /**
+   * Kept as written (named objects with type-specific blocks, overridable per
+   * item from the environment); typed by parseConsumers in consumers.ts.
+   */
   consumers: unknown[];
 }

@@ -2,6 +2,7 @@
 // refusals for v6 features Tributary does not implement. Every problem is
 // collected so the operator fixes them all in one go.
 
+import { parseConsumers } from './consumers.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { compileGoRegex } from './regex.js';
 import type { ChannelOptions, Config, TokenConfig } from './types.js';
@@ -9,9 +10,8 @@ import type { ChannelOptions, Config, TokenConfig } from './types.js';
 export { ConfigError, type ConfigProblem } from './errors.js';
 
 export const NAMESPACE_NAME_PATTERN = '^[-a-zA-Z0-9_.]{2,}$';
-export const CONSUMER_NAME_PATTERN = '^[a-zA-Z0-9_]{2,}$';
+export { CONSUMER_NAME_PATTERN } from './consumers.js';
 const NAMESPACE_NAME = new RegExp(NAMESPACE_NAME_PATTERN);
-const CONSUMER_NAME = new RegExp(CONSUMER_NAME_PATTERN);
 const USER_ID_CLAIM = /^[a-zA-Z_]+$/;
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'none'];
@@ -135,22 +135,7 @@ function validatePersonalChannel(report: Report, config: Config): void {
 }
 
 function validateConsumers(report: Report, config: Config): void {
-  const seen = new Set<string>();
-  config.consumers.forEach((item, i) => {
-    const key = `consumers[${i}]`;
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      report(key, 'must be an object');
-      return;
-    }
-    const name = (item as Record<string, unknown>)['name'];
-    if (typeof name !== 'string' || !CONSUMER_NAME.test(name)) {
-      report(`${key}.name`, `${JSON.stringify(name ?? '')} must match ${CONSUMER_NAME_PATTERN}`);
-    } else if (seen.has(name)) {
-      report(`${key}.name`, `${q(name)} must be unique`);
-    } else {
-      seen.add(name);
-    }
-  });
+  for (const p of parseConsumers(config.consumers).problems) report(p.key, p.reason);
 }
 
 /** Throws one ConfigError listing every problem (`key: reason` per line). */

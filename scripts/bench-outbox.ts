@@ -1,0 +1,191 @@
+// Outbox benchmarks, end to end against a real Tributary process and the test
+// PostgreSQL (started with scripts/services/postgres.sh unless --dsn or
+// TRIBUTARY_TEST_PG_DSN says where one is):
+//
+//   node --import tsx scripts/bench-outbox.ts throughput [--rows 100000] [--partitions 8] [--limit 1000]
+//     A backlog committed in one transaction; time until a subscribed client
+//     has received every row (and until the table is empty).
+//
+//   node --import tsx scripts/bench-outbox.ts latency [--rate 1000] [--seconds 10] [--partitions 8]
+//     Single-row autocommit INSERTs at a steady rate; insert → client receive
+//     latency percentiles, plus the server's created_at → published histogram.
+//
+// Lives in scripts/ for now (bench/ is being reworked); it is a tool, not a test.
+
+import { parseArgs } from 'node:util';
+import {
+  bulkInsert,
+  consumerConfig,
+  count,
+  LeanSubscriber,
+  newOutbox,
+  newPool,
+  pgDsn,
+  processConfig,
+  sleep,
+  spawnTributary,
+  waitFor,
+  writeConfig,
+} from '../test/integration/outbox/helpers.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rows: { type: 'string', default: '100000' },
+    partitions: { type: 'string', default: '8' },
+    limit: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    dsn: { type: 'string' },
+  },
+});
+const mode = positionals[0] ?? 'throughput';
+const partitions = Number(values.partitions);
+if (values.dsn) process.env.TRIBUTARY_TEST_PG_DSN = values.dsn;
+pgDsn(); // start the database now, not in the middle of a measurement
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Approximate quantile from a Prometheus histogram (linear within the bucket). */
+function histogramQuantile(text: string, name: string, q: number): number {
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"[^}]*\\} (\\d+)`, 'gm'))].map((m) => ({
+    le: m[1] === '+Inf' ? Infinity : Number(m[1]),
+    n: Number(m[2]),
+  }));
+  const total = buckets.at(-1)?.n ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevN = 0;
+  for (const b of buckets) {
+    if (b.n >= rank) {
+      if (b.le === Infinity) return prevLe;
+      return prevLe + ((b.le - prevLe) * (rank - prevN)) / Math.max(1, b.n - prevN);
+    }
+    prevLe = b.le;
+    prevN = b.n;
+  }
+  return prevLe;
+}
+
+const channels = (prefix: string) => Array.from({ length: partitions }, (_, p) => `${prefix}${p}`);
+
+async function throughput(): Promise<void> {
+  const rows = Number(values.rows);
+  const box = await newOutbox('bench');
+  const file = writeConfig(
+    processConfig([consumerConfig('bench', box, { num_partitions: partitions, partition_select_limit: Number(values.limit) })], {
+      log: { level: 'info' },
+    }),
+  );
+  const proc = await spawnTributary(file);
+  const pool = newPool(2);
+  try {
+    const sub = await LeanSubscriber.open(proc.wsUrl, channels('b'));
+    const t0 = Date.now();
+    await bulkInsert(pool, box.table, rows, partitions, 'b');
+    const committed = Date.now();
+    let drained = 0;
+    const drain = (async () => {
+      await waitFor(async () => (await count(pool, box.table)) === 0, 300_000, 'an empty outbox', 25);
+      drained = Date.now();
+    })();
+    await waitFor(() => sub.total >= rows, 300_000, `${rows} publications`, 5);
+    const received = Date.now();
+    await drain;
+    sub.close();
+    console.log(
+      JSON.stringify({
+        mode: 'throughput',
+        rows,
+        partitions,
+        partition_select_limit: Number(values.limit),
+        insert_ms: committed - t0,
+        drain_ms: drained - committed,
+        end_to_end_ms: received - committed,
+        rows_per_second_end_to_end: Math.round(rows / ((received - committed) / 1000)),
+        rows_per_second_drain: Math.round(rows / ((drained - committed) / 1000)),
+      }),
+    );
+  } finally {
+    await pool.end();
+    await proc.stop();
+  }
+}
+
+async function latency(): Promise<void> {
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  const box = await newOutbox('lat');
+  const file = writeConfig(processConfig([consumerConfig('lat', box, { num_partitions: partitions })], { log: { level: 'info' } }));
+  const proc = await spawnTributary(file);
+  const pool = newPool(8);
+  const latencies: number[] = [];
+  const sent = new Map<number, number>();
+  try {
+    const sub = await LeanSubscriber.open(proc.wsUrl, channels('l'));
+    const seen = new Set<number>();
+    sub.onPublication = (_channel, i) => {
+      seen.add(i);
+      const t = sent.get(i);
+      if (t !== undefined) latencies.push(Date.now() - t);
+    };
+    const total = rate * seconds;
+    const tick = 10; // ms
+    const perTick = rate / (1000 / tick);
+    let i = 0;
+    const start = Date.now();
+    const inflight: Promise<unknown>[] = [];
+    while (i < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - start) / tick + 1) * perTick));
+      for (; i < due; i++) {
+        const k = i;
+        sent.set(k, Date.now());
+        inflight.push(
+          pool.query(`INSERT INTO ${box.table} (method, payload, partition) VALUES ('publish', $1, $2)`, [
+            `{"channel":"l${k % partitions}","data":{"i":${k}}}`,
+            k % partitions,
+          ]),
+        );
+      }
+      await sleep(tick);
+    }
+    await Promise.all(inflight);
+    await waitFor(() => seen.size >= total, 30_000, 'every row', 10);
+    sub.close();
+    const metrics = await (await fetch(`${proc.httpUrl}/metrics`)).text();
+    latencies.sort((a, b) => a - b);
+    console.log(
+      JSON.stringify({
+        mode: 'latency',
+        rate,
+        seconds,
+        partitions,
+        rows: total,
+        insert_to_receive_ms: {
+          p50: percentile(latencies, 50),
+          p90: percentile(latencies, 90),
+          p99: percentile(latencies, 99),
+          max: latencies.at(-1),
+        },
+        created_at_to_published_ms_from_histogram: {
+          p50: Number((histogramQuantile(metrics, 'tributary_outbox_publish_latency_seconds', 0.5) * 1000).toFixed(2)),
+          p99: Number((histogramQuantile(metrics, 'tributary_outbox_publish_latency_seconds', 0.99) * 1000).toFixed(2)),
+        },
+      }),
+    );
+  } finally {
+    await pool.end();
+    await proc.stop();
+  }
+}
+
+if (mode === 'throughput') await throughput();
+else if (mode === 'latency') await latency();
+else {
+  console.error('usage: bench-outbox.ts throughput|latency [options]');
+  process.exitCode = 2;
+}

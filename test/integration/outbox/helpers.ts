@@ -1,0 +1,283 @@
+// Shared by the outbox tests: the test PostgreSQL (TRIBUTARY_TEST_PG_DSN, set
+// by scripts/run-tests.mjs; started here with scripts/services/postgres.sh
+// when a file is run on its own), fresh outbox tables, Tributary servers in
+// process and as real processes, and a lean subscriber for large volumes.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { WebSocket } from 'ws';
+import type { Config } from '../../../src/config/types.js';
+import { migrate } from '../../../src/consumers/postgres-outbox/migrate.js';
+import type { PostgresOutboxConsumer } from '../../../src/consumers/postgres-outbox/consumer.js';
+import type { Engine } from '../../../src/engines/engine.js';
+import { silentLogger } from '../../../src/log.js';
+import { Metrics } from '../../../src/metrics.js';
+import { Server } from '../../../src/server.js';
+import { API_KEY, SECRET, testConfig, token } from '../../helpers/server.js';
+
+export const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+let dsn: string | undefined;
+
+/** The test database; started with the project's script when the runner did not say where it is. */
+export function pgDsn(): string {
+  if (dsn) return dsn;
+  const given = process.env.TRIBUTARY_TEST_PG_DSN;
+  if (given) return (dsn = given);
+  const r = spawnSync('bash', ['scripts/services/postgres.sh', 'ensure'], { cwd: root, encoding: 'utf8' });
+  const out = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || !out) throw new Error(`cannot start the test PostgreSQL (scripts/services/postgres.sh ensure):\n${r.stderr}`);
+  return (dsn = out);
+}
+
+export function newPool(max = 4, connectionString = pgDsn()): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export interface Outbox {
+  table: string;
+  deadLetter: string;
+  /** The notification channel of its trigger (one per table, so tests do not wake each other). */
+  channel: string;
+}
+
+/** A fresh outbox table (with dead-letter table and NOTIFY trigger) made by the real migrations. */
+export async function newOutbox(prefix: string, connectionString = pgDsn()): Promise<Outbox> {
+  const table = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const channel = `${table}_wake`;
+  await migrate(connectionString, { table, channel });
+  return { table, deadLetter: `${table}_dead_letter`, channel };
+}
+
+export function consumerConfig(name: string, box: Outbox, postgresql: Record<string, unknown> = {}, connectionString = pgDsn()): Record<string, unknown> {
+  return {
+    name,
+    enabled: true,
+    type: 'postgresql',
+    postgresql: {
+      dsn: connectionString,
+      outbox_table_name: box.table,
+      partition_notification_channel: box.channel,
+      ...postgresql,
+    },
+  };
+}
+
+/** Channel options for outbox tests: anyone may subscribe, long history. */
+export const CHANNELS = {
+  without_namespace: { allow_subscribe_for_client: true, history_size: 100_000, history_ttl: 600_000 },
+};
+
+export interface InProcess {
+  server: Server;
+  consumer: PostgresOutboxConsumer;
+  wsUrl: string;
+  httpUrl: string;
+  stop(): Promise<void>;
+}
+
+/** A Tributary server in this process with the given consumers (the first is returned as `consumer`). */
+export async function startOutboxServer(consumers: Record<string, unknown>[], opts: { engine?: Engine; config?: Partial<Config> } = {}): Promise<InProcess> {
+  const config = testConfig({ channel: CHANNELS as never, consumers, ...(opts.config as object) });
+  const server = new Server(config, { logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), engine: opts.engine });
+  await server.start();
+  const httpUrl = `http://127.0.0.1:${server.port}`;
+  return {
+    server,
+    consumer: server.consumers[0] as PostgresOutboxConsumer,
+    httpUrl,
+    wsUrl: `ws://127.0.0.1:${server.port}/connection/websocket`,
+    stop: () => server.stop(),
+  };
+}
+
+export async function api(httpUrl: string, method: string, body: unknown): Promise<any> {
+  const res = await fetch(`${httpUrl}/api/${method}`, {
+    method: 'POST',
+    headers: { 'X-API-Key': API_KEY },
+    body: JSON.stringify(body),
+  });
+  return res.json();
+}
+
+/** Every publication in a channel's history, oldest first. */
+export async function history(httpUrl: string, channel: string): Promise<{ data: any; offset: number }[]> {
+  const r = await api(httpUrl, 'history', { channel, limit: -1 });
+  if (r.error) throw new Error(`history ${channel}: ${JSON.stringify(r.error)}`);
+  return r.result.publications ?? [];
+}
+
+export async function count(pool: pg.Pool, table: string): Promise<number> {
+  const r = await pool.query(`SELECT count(*)::int AS n FROM ${table}`);
+  return r.rows[0].n;
+}
+
+export async function waitFor(pred: () => boolean | Promise<boolean>, ms: number, what: string, every = 20): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Inserts `n` publish rows in one statement: row k (from `from`) goes to
+ * partition k % partitions, channel `<prefix><partition>`, data {i: k}.
+ */
+export async function bulkInsert(pool: pg.Pool, table: string, n: number, partitions: number, prefix: string, from = 0): Promise<void> {
+  await pool.query(
+    `INSERT INTO ${table} (method, payload, partition)
+     SELECT 'publish', jsonb_build_object('channel', $3::text || (k % $2), 'data', jsonb_build_object('i', k)), k % $2
+       FROM generate_series($4::int, $4::int + $1::int - 1) AS k`,
+    [n, partitions, prefix, from],
+  );
+}
+
+// ---- real processes ------------------------------------------------------------
+
+export interface Proc {
+  proc: ChildProcess;
+  port: number;
+  httpUrl: string;
+  wsUrl: string;
+  logs(): string;
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'tributary-outbox-'));
+
+export function writeConfig(config: Record<string, unknown>): string {
+  const file = join(tmp, `config-${randomBytes(4).toString('hex')}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+/** A Centrifugo-style config file for a real Tributary process. */
+export function processConfig(consumers: Record<string, unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    http_server: { port: 0, address: '127.0.0.1' },
+    log: { level: 'info' },
+    client: { token: { hmac_secret_key: SECRET } },
+    http_api: { key: API_KEY },
+    channel: { without_namespace: { allow_subscribe_for_client: true, history_size: 100000, history_ttl: '600s' } },
+    shutdown: { timeout: '10s' },
+    consumers,
+    ...extra,
+  };
+}
+
+/**
+ * Spawns `tributary serve --config FILE`; resolves once it logs "tributary
+ * started" (so log.level must be info or lower), rejects when it exits first.
+ */
+export async function spawnTributary(configFile: string, ms = 20_000): Promise<Proc> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', configFile], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  let code: number | null | undefined;
+  void exited.then((c) => (code = c));
+  try {
+    await waitFor(() => code !== undefined || /"msg":"tributary started"/.test(out), ms, 'tributary start');
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw Object.assign(err as Error, { message: `${(err as Error).message}; output:\n${out}` });
+  }
+  if (code !== undefined) throw Object.assign(new Error(`tributary exited with ${code}:\n${out}`), { output: out, code });
+  const line = out.split('\n').find((l) => l.includes('"msg":"tributary started"'))!;
+  const port = JSON.parse(line).port as number;
+  return {
+    proc,
+    port,
+    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/connection/websocket`,
+    logs: () => out,
+    exited,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Runs a tributary process to its exit (for startup failures). */
+export function runTributary(configFile: string, ms = 30_000): { status: number | null; output: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', configFile], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: ms,
+  });
+  return { status: r.status, output: r.stdout + r.stderr };
+}
+
+// ---- a lean subscriber -------------------------------------------------------------
+
+/**
+ * A raw JSON-protocol client subscribed to some channels, keeping only what the
+ * checks need (channel, offset, data.i) so tens of thousands of publications
+ * cost little.
+ */
+export class LeanSubscriber {
+  readonly received = new Map<string, { i: number; offset: number }[]>();
+  total = 0;
+  /** Called on every publication as it arrives. */
+  onPublication: ((channel: string, i: number) => void) | null = null;
+  private constructor(private readonly ws: WebSocket) {}
+
+  static async open(wsUrl: string, channels: string[]): Promise<LeanSubscriber> {
+    const ws = new WebSocket(wsUrl);
+    const sub = new LeanSubscriber(ws);
+    for (const c of channels) sub.received.set(c, []);
+    const replies = new Set<number>();
+    ws.on('message', (raw: Buffer) => {
+      for (const line of raw.toString('utf8').split('\n')) {
+        if (line === '') continue;
+        const m = JSON.parse(line);
+        if (m.id) replies.add(m.id);
+        const pub = m.push?.pub;
+        if (pub) {
+          sub.received.get(m.push.channel)?.push({ i: pub.data?.i, offset: pub.offset });
+          sub.total++;
+          sub.onPublication?.(m.push.channel, pub.data?.i);
+        }
+        if (Object.keys(m).length === 0) ws.send('{}'); // ping → pong
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ id: 1, connect: { token: await token('lean') } }));
+    await waitFor(() => replies.has(1), 5000, 'connect reply');
+    channels.forEach((channel, k) => ws.send(JSON.stringify({ id: 2 + k, subscribe: { channel } })));
+    await waitFor(() => channels.every((_, k) => replies.has(2 + k)), 5000, 'subscribe replies');
+    return sub;
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+/** Checks per-channel order of `i` and returns every i seen (with repeats). */
+export function idsInOrder(pubs: { data?: any; i?: number }[]): { ids: number[]; ordered: boolean } {
+  const ids = pubs.map((p) => (p.i ?? p.data?.i) as number);
+  let ordered = true;
+  for (let k = 1; k < ids.length; k++) if (!(ids[k]! > ids[k - 1]!)) ordered = false;
+  return { ids, ordered };
+}
