@@ -167,6 +167,12 @@ cmd_ensure() {
   # Two concurrent `ensure`s (parallel test runners) must not both initdb.
   exec 9>"$(dirname "$data")/.$(basename "$data").lock"
   flock 9
+  # A server already answering on the port (another checkout's cluster, say) is used as it is.
+  if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -t 2 >/dev/null 2>&1 && ! running "$data"; then
+    ensure_role_and_db
+    echo "$DSN"
+    return 0
+  fi
   if ! running "$data"; then
     [ -f "$data/PG_VERSION" ] || init_cluster "$data"
     start_cluster "$data"
