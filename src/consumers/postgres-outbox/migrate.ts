@@ -92,6 +92,7 @@ export interface MigrateResult {
 export async function migrate(dsn: string, target: MigrationTarget, migrations = loadMigrations()): Promise<MigrateResult> {
   const t = checkTarget(target);
   const client = new pg.Client({ connectionString: parseDsn(dsn).connectionString, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined); // a lost connection fails the pending query, which reports it
   await client.connect();
   try {
     await client.query('BEGIN');

@@ -23,6 +23,7 @@ export interface OutboxStatus {
 export async function outboxStatus(dsn: string, table: string, deadLetterTable?: string): Promise<OutboxStatus> {
   const t = checkTarget({ table, deadLetterTable });
   const client = new pg.Client({ connectionString: parseDsn(dsn).connectionString, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined); // a lost connection fails the pending query, which reports it
   await client.connect();
   try {
     const exists = await client.query<{ outbox: string | null; dlq: string | null }>(

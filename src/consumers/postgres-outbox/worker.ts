@@ -92,6 +92,21 @@ function isJson(text: string): boolean {
   }
 }
 
+/**
+ * pool.connect() with `onError` attached in the same tick as the checkout: a
+ * promise would attach it a microtask later, and an error that arrives in the
+ * same socket read as the end of the connection's startup would find no listener.
+ */
+function checkout(pool: pg.Pool, onError: (err: Error) => void): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    pool.connect((err, client) => {
+      if (err || !client) return reject(err ?? new Error('no client'));
+      client.on('error', onError);
+      resolve(client);
+    });
+  });
+}
+
 export class PartitionWorker {
   private woken = false;
   private wakeUp: (() => void) | null = null;
@@ -167,7 +182,11 @@ export class PartitionWorker {
     const q = ctx.queries;
     this.woken = false;
     const started = performance.now();
-    const client = await ctx.pool.connect();
+    // A checked-out client has no error listener of the pool's: without one, a
+    // connection lost mid-pass (a database restart) would be an uncaught
+    // 'error' event. The failure reaches us through the pending query anyway.
+    const onError = (err: Error) => ctx.log.debug({ err: err.message, partition: this.partition }, 'outbox connection lost');
+    const client = await checkout(ctx.pool, onError);
     let destroy = false;
     try {
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
@@ -283,6 +302,7 @@ export class PartitionWorker {
       });
       throw err;
     } finally {
+      client.removeListener('error', onError);
       client.release(destroy);
     }
   }

@@ -37,7 +37,7 @@ const PARTITIONS = 8;
 const channels = (prefix: string) => Array.from({ length: PARTITIONS }, (_, p) => `${prefix}${p}`);
 
 describe('outbox: two Tributary processes on one table', () => {
-  it('deliver every row, none twice in history, in order per partition', async () => {
+  it('deliver every row, none twice in history, in order per partition', async (t) => {
     const box = await newOutbox('two');
     const consumer = consumerConfig('shared', box, { num_partitions: PARTITIONS, partition_select_limit: 200 });
     const file = writeConfig(processConfig([consumer]));
@@ -69,6 +69,7 @@ describe('outbox: two Tributary processes on one table', () => {
     assert.equal(seen.size, total, 'every row delivered');
     assert.ok([...seen.values()].every((c) => c === 1), 'no row twice');
     assert.equal(perProcess[0]! + perProcess[1]!, total);
+    t.diagnostic(`rows published per process: ${perProcess.join(' + ')}`);
     await Promise.all([a!.stop(), b!.stop()]);
     assert.equal(a!.proc.exitCode, 0);
     assert.equal(b!.proc.exitCode, 0);
@@ -76,7 +77,7 @@ describe('outbox: two Tributary processes on one table', () => {
 });
 
 describe('outbox: kill -9 in the middle of a 50,000-row backlog', () => {
-  it('publishes every row after a restart, and the new process has no copies in its history', async () => {
+  it('publishes every row after a restart, and the new process has no copies in its history', async (t) => {
     const box = await newOutbox('kill');
     const total = 50_000;
     const consumer = consumerConfig('killed', box, { num_partitions: PARTITIONS, partition_select_limit: 500 });
@@ -127,6 +128,7 @@ describe('outbox: kill -9 in the middle of a 50,000-row backlog', () => {
     // process): at most one batch per partition.
     const again = [...republished].filter((i) => beforeKill.has(i)).length;
     assert.ok(again <= PARTITIONS * 500, `${again} rows published by both`);
+    t.diagnostic(`killed with ${left.size} rows left; ${again} rows published by both processes (uncommitted batches)`);
     assert.equal(await second.stop(), 0);
   });
 });
