@@ -4,7 +4,7 @@
 // and Protobuf codecs turn them into frames. Nothing above this file knows
 // which format a connection speaks.
 
-import type { Command } from './commands.js';
+import type { Command, CommandKind } from './commands.js';
 import type { ProtocolError } from './codes.js';
 
 /** One encoded protocol message: a JSON text, or a varint-delimited Protobuf message. */
@@ -12,19 +12,8 @@ export type Frame = string | Buffer;
 
 export type ProtocolName = 'json' | 'protobuf';
 
-/** Result kinds a reply can carry (Reply fields 5–15 of client.proto). */
-export type ReplyKind =
-  | 'connect'
-  | 'subscribe'
-  | 'unsubscribe'
-  | 'publish'
-  | 'presence'
-  | 'presence_stats'
-  | 'history'
-  | 'ping'
-  | 'rpc'
-  | 'refresh'
-  | 'sub_refresh';
+/** Result kinds a reply can carry: every command but `send`, which gets no reply. */
+export type ReplyKind = Exclude<CommandKind, 'send'>;
 
 /** Push kinds (Push fields 4–12 of client.proto). */
 export type PushKind = 'pub' | 'join' | 'leave' | 'unsubscribe' | 'message' | 'subscribe' | 'connect' | 'disconnect' | 'refresh';
