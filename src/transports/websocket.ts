@@ -35,6 +35,22 @@ export function dataFrame(payload: Buffer, opcode: number): Buffer {
   return out;
 }
 
+// A broadcast hands the same payload Buffer to every subscriber of a channel,
+// and the flush writes those subscribers one after the other: remembering the
+// last framed payload turns "allocate and copy per socket" into "per broadcast".
+let lastPayload: Buffer | null = null;
+let lastOpcode = 0;
+let lastFramed: Buffer | null = null;
+
+function framedOnce(payload: Buffer, opcode: number): Buffer {
+  if (payload !== lastPayload || opcode !== lastOpcode || lastFramed === null) {
+    lastFramed = dataFrame(payload, opcode);
+    lastPayload = payload;
+    lastOpcode = opcode;
+  }
+  return lastFramed;
+}
+
 /**
  * The socket under a `ws` connection. ws writes data frames synchronously when
  * it neither compresses (perMessageDeflate is off) nor sends Blobs (we never
@@ -78,7 +94,7 @@ class WebsocketTransport implements Transport {
     // Server frames are never masked, so a data frame is just a header and the
     // payload: written as one buffer with one socket.write, instead of ws's
     // header allocation, cork, two writes and uncork for every delivery.
-    socket.write(dataFrame(message, this.sendOptions.binary ? OPCODE_BINARY : OPCODE_TEXT));
+    socket.write(framedOnce(message, this.sendOptions.binary ? OPCODE_BINARY : OPCODE_TEXT));
   }
 
   pauseReading(): void {
