@@ -46,6 +46,12 @@ export class RecordingHandler implements EngineEventHandler {
     this.controls.push(data);
   }
 
+  readonly gaps: string[][] = [];
+
+  onDeliveryGap(channels: string[]): void {
+    this.gaps.push(channels);
+  }
+
   on(channel: string): DeliveredPublication[] {
     return this.publications.filter((p) => p.channel === channel);
   }

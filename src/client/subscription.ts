@@ -85,6 +85,10 @@ export class ClientSubscription implements ChannelSubscriber {
     }
   }
 
+  onDeliveryGap(): void {
+    if (this.active && this.flags.positioned) this.owner.onInsufficientState(this);
+  }
+
   /** Stops delivery for good (unsubscribe, disconnect). */
   deactivate(): void {
     this.buffer = null;

@@ -58,6 +58,12 @@ export interface EngineEventHandler {
   onLeave(channel: string, info: ClientInfo): void;
   /** Cross-node control messages (disconnect by user, surveys...). Memory engines never call it. */
   onControl(data: Raw): void;
+  /**
+   * Publications for these channels may have been missed (the engine's PUB/SUB
+   * link was down and is back). Subscribers that track stream positions must
+   * re-check them; the others lose what was missed, as in Centrifugo.
+   */
+  onDeliveryGap(channels: string[]): void;
 }
 
 export interface EngineHealth {

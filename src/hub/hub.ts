@@ -9,6 +9,8 @@ export interface ChannelSubscriber {
   readonly channel: string;
   receivePublication(frames: PublicationFrames): void;
   receiveJoinLeave(frame: SharedFrame): void;
+  /** The engine may have missed publications for this channel. */
+  onDeliveryGap(): void;
 }
 
 export class Hub {
@@ -52,6 +54,12 @@ export class Hub {
 
   numSubscriptions(): number {
     return this.subscriptions;
+  }
+
+  /** A snapshot of the channel's local subscribers. */
+  subscribers(channel: string): ChannelSubscriber[] {
+    const set = this.channels.get(channel);
+    return set ? [...set] : [];
   }
 
   /** Channel names with their local subscriber counts. */

@@ -249,6 +249,14 @@ export class Node implements EngineEventHandler {
     // Single-node engines never send control messages; the Redis engine will.
   }
 
+  onDeliveryGap(channels: string[]): void {
+    // Positioned subscribers are told their state is insufficient: the client
+    // resubscribes and recovers the missed publications from history.
+    for (const channel of channels) {
+      for (const sub of this.hub.subscribers(channel)) sub.onDeliveryGap();
+    }
+  }
+
   // ---- lifecycle -------------------------------------------------------------
 
   /** Disconnects every client with 3001 and closes the engine. */

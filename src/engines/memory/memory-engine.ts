@@ -41,6 +41,7 @@ const NOOP_HANDLER: EngineEventHandler = {
   onJoin() {},
   onLeave() {},
   onControl() {},
+  onDeliveryGap() {},
 };
 
 export class MemoryEngine implements Engine {
