@@ -5,13 +5,15 @@
 // Services the selected integration tests need are declared in
 // test/services.json (by path prefix) and started here with the project's own
 // scripts (scripts/services/*) before any test runs; their addresses reach the
-// tests through environment variables (e.g. TRIBUTARY_TEST_PG_DSN). An address
-// already set in the environment is used as is when it answers. A service that
-// cannot be started fails the run with a clear message: tests are never
-// skipped for want of a service (with CI=true or without).
+// tests through environment variables (e.g. TRIBUTARY_TEST_PG_DSN,
+// TRIBUTARY_TEST_REDIS_URL). An address already set in the environment is used
+// as is when it answers. A service that cannot be started fails the run with a
+// clear message: tests are never skipped for want of a service (with CI=true or
+// without).
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,7 +61,45 @@ async function postgresAnswers(dsn) {
   }
 }
 
-const CHECKS = { postgres: postgresAnswers };
+/**
+ * Whether a Redis URL (redis://host:port) answers PING within a few seconds.
+ * Plain node:net with the inline command `PING\r\n`, so no npm package is needed.
+ */
+function redisAnswers(url) {
+  let host;
+  let port;
+  try {
+    const u = new URL(url);
+    host = u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+    port = Number(u.port || 6379);
+  } catch (err) {
+    return Promise.resolve(`not a URL: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    let reply = '';
+    let done = false;
+    const finish = (problem) => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(5000, () => finish('no reply to PING within 5 s'));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      const end = reply.indexOf('\r\n');
+      if (end === -1) return;
+      const line = reply.slice(0, end);
+      finish(line === '+PONG' ? null : `PING answered ${JSON.stringify(line)}`);
+    });
+    socket.on('error', (err) => finish(err.message || String(err.code ?? err)));
+    socket.on('close', () => finish('connection closed before a reply to PING'));
+  });
+}
+
+const CHECKS = { postgres: postgresAnswers, redis: redisAnswers };
 
 async function ensureServices() {
   const services = JSON.parse(readFileSync(join(root, 'test/services.json'), 'utf8'));
@@ -90,7 +130,8 @@ async function ensureServices() {
 await ensureServices();
 
 // One test file at a time: some integration tests restart a shared service
-// (PostgreSQL), which would cut the connections of a file running beside them.
+// (PostgreSQL, Redis), which would cut the connections of a file running beside
+// them.
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
   cwd: root,
   stdio: 'inherit',
