@@ -36,7 +36,7 @@ Flags:
   -p, --port PORT          http_server.port
   -a, --address ADDR       http_server.address
       --log.level LEVEL    trace|debug|info|warn|error|fatal|none
-      --engine.type TYPE   memory
+      --engine.type TYPE   memory | redis (engine.redis.* from the config file or TRIBUTARY_ENGINE_REDIS_*)
       --client.insecure    allow everything to every client (development only)
       --http_api.insecure  no API key check (development only)
 `;

@@ -12,6 +12,9 @@ import type { Config } from './config/types.js';
 import { createConsumers, type Consumer } from './consumers/index.js';
 import type { Engine } from './engines/engine.js';
 import { MemoryEngine } from './engines/memory/memory-engine.js';
+import { RedisEngine } from './engines/redis/redis-engine.js';
+import { parseRedisOptions } from './config/redis.js';
+import { ConfigError } from './config/errors.js';
 import { handleHealth } from './health.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -42,7 +45,7 @@ export class Server {
   ) {
     this.log = opts.logger ?? createLogger(config.log.level, config.log.file);
     const metrics = opts.metrics ?? new Metrics();
-    const engine = opts.engine ?? createEngine(config);
+    const engine = opts.engine ?? createEngine(config, this.log);
     this.node = new Node(config, engine, this.log, metrics);
     this.api = new ApiHttpHandler(this.node, config.http_api);
     this.ws = new WebsocketEndpoint(this.node);
@@ -190,9 +193,12 @@ function listen(server: http.Server, port: number, address: string): Promise<voi
   });
 }
 
-export function createEngine(config: Config): Engine {
-  if (config.engine.type !== 'memory') {
-    throw new Error(`engine.type "${config.engine.type}" is not supported yet; use "memory"`);
+export function createEngine(config: Config, log: Logger): Engine {
+  if (config.engine.type === 'redis') {
+    const parsed = parseRedisOptions(config.engine.redis);
+    for (const w of parsed.warnings) log.warn(w);
+    if (!parsed.options) throw new ConfigError(parsed.problems);
+    return new RedisEngine(parsed.options, log);
   }
   return new MemoryEngine();
 }

@@ -25,6 +25,7 @@ export interface DeliveredPublication {
 
 /** Records everything an engine hands back, for assertions. */
 export class RecordingHandler implements EngineEventHandler {
+  readonly id = randomBytes(8).toString('hex');
   readonly publications: DeliveredPublication[] = [];
   readonly joins: Array<{ channel: string; info: ClientInfo }> = [];
   readonly leaves: Array<{ channel: string; info: ClientInfo }> = [];

@@ -53,6 +53,8 @@ export interface PresenceStats {
 
 /** What an engine hands back to its node: everything that must reach local subscribers. */
 export interface EngineEventHandler {
+  /** The node's uid: engines that span nodes address control messages by it. */
+  readonly id: string;
   onPublication(channel: string, pub: Publication, position: StreamPosition, delta: boolean, prev?: Publication): void;
   onJoin(channel: string, info: ClientInfo): void;
   onLeave(channel: string, info: ClientInfo): void;

@@ -2,9 +2,9 @@
 // postgres:// DSN (pgx's pool_* parameters are read or dropped, since node-pg
 // ignores them), plus Centrifugo's TLS object.
 
-import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { TlsOptions } from '../../config/consumers.js';
+import { readPem } from '../../util/pem.js';
 
 const JSONB_OID = 3802;
 const JSON_OID = 114;
@@ -58,15 +58,7 @@ export function parseDsn(dsn: string, dropSsl = false): ParsedDsn {
   return { connectionString: url.toString(), poolMax, where };
 }
 
-/** A PEM value as Centrifugo reads it: the PEM text itself, a file path, or base64 of the PEM. */
-export function readPem(value: string, key: string): string {
-  const v = value.trim();
-  if (v.startsWith('-----BEGIN')) return v;
-  if (existsSync(v)) return readFileSync(v, 'utf8');
-  const decoded = Buffer.from(v, 'base64').toString('utf8');
-  if (decoded.includes('-----BEGIN')) return decoded;
-  throw new Error(`tls.${key} is neither PEM text, an existing file nor base64-encoded PEM`);
-}
+export { readPem };
 
 export function tlsSettings(tls: TlsOptions): pg.ClientConfig['ssl'] {
   if (!tls.enabled) return undefined;

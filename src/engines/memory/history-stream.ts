@@ -8,7 +8,7 @@
 
 import type { Publication, StreamPosition } from '../../protocol/types.js';
 import type { Scheduled } from './deadline-heap.js';
-import { generateEpoch } from './epoch.js';
+import { generateEpoch } from '../epoch.js';
 
 /** Ring buffers start this small and double up to the history size. */
 const MIN_CAPACITY = 4;

@@ -37,6 +37,7 @@ export interface MemoryEngineStats {
 }
 
 const NOOP_HANDLER: EngineEventHandler = {
+  id: '',
   onPublication() {},
   onJoin() {},
   onLeave() {},

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { DeadlineHeap, type Scheduled } from '../../../src/engines/memory/deadline-heap.js';
-import { generateEpoch } from '../../../src/engines/memory/epoch.js';
+import { generateEpoch } from '../../../src/engines/epoch.js';
 
 interface Item extends Scheduled {
   id: number;

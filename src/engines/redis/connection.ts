@@ -1,0 +1,82 @@
+// ioredis clients for one shard address: standalone, Sentinel or Cluster,
+// with the timeouts and failure behaviour the engine relies on.
+
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
+import type { RedisEngineOptions, RedisShardAddress } from '../../config/redis.js';
+import { readPem } from '../../util/pem.js';
+
+export type RedisClient = Redis | Cluster;
+
+/** Reconnect backoff: quick at first, then every 2 s, forever. */
+function retryStrategy(times: number): number {
+  return Math.min(50 * 2 ** Math.min(times, 6), 2000);
+}
+
+function tlsOptions(o: RedisEngineOptions): ConnectionOptions {
+  const t = o.tls;
+  const tls: ConnectionOptions = { rejectUnauthorized: !t.insecure_skip_verify };
+  if (t.server_ca_pem) tls.ca = readPem(t.server_ca_pem, 'server_ca_pem');
+  if (t.cert_pem) tls.cert = readPem(t.cert_pem, 'cert_pem');
+  if (t.key_pem) tls.key = readPem(t.key_pem, 'key_pem');
+  if (t.server_name) tls.servername = t.server_name;
+  return tls;
+}
+
+/**
+ * Options for both connections of a shard. Commands never wait in an offline
+ * queue and are never replayed after a reconnect: a publish that might have
+ * run must fail (retryable) rather than run twice without the caller knowing.
+ */
+function baseOptions(o: RedisEngineOptions, addr: RedisShardAddress, role: 'cmd' | 'sub'): RedisOptions {
+  const opts: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: o.connect_timeout,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy,
+    // Subscriptions are restored by the engine itself, in batches, so it knows when
+    // the link is whole again and can tell subscribers about the gap.
+    autoResubscribe: false,
+    autoResendUnfulfilledCommands: false,
+    enableReadyCheck: true,
+    username: addr.user || undefined,
+    password: addr.password || undefined,
+    connectionName: o.client_name ? `${o.client_name}-${role}` : undefined,
+  };
+  if (role === 'cmd') {
+    opts.commandTimeout = o.io_timeout;
+    opts.enableAutoPipelining = true;
+  }
+  if (addr.tls || o.tls.enabled) opts.tls = tlsOptions(o);
+  return opts;
+}
+
+export function createClient(o: RedisEngineOptions, addr: RedisShardAddress, role: 'cmd' | 'sub'): RedisClient {
+  const base = baseOptions(o, addr, role);
+  switch (addr.kind) {
+    case 'standalone':
+      return addr.path
+        ? new Redis({ ...base, path: addr.path, db: addr.db })
+        : new Redis({ ...base, host: addr.host, port: addr.port, db: addr.db });
+    case 'sentinel':
+      return new Redis({
+        ...base,
+        sentinels: addr.sentinels,
+        name: addr.masterName,
+        db: addr.db,
+        sentinelUsername: o.sentinel_user || undefined,
+        sentinelPassword: o.sentinel_password || undefined,
+      });
+    case 'cluster': {
+      const clusterOpts: ClusterOptions = {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        enableAutoPipelining: role === 'cmd',
+        clusterRetryStrategy: retryStrategy,
+        redisOptions: { ...base, lazyConnect: undefined },
+      };
+      return new Cluster(addr.seeds, clusterOpts);
+    }
+  }
+}

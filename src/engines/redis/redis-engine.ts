@@ -1,0 +1,277 @@
+// Engine for many processes sharing Redis (spec server-api.md §4.2–4.6):
+// every publication goes through Redis PUB/SUB, including back to the node
+// that published it, so all nodes deliver a channel's publications in one
+// order. History lives in Redis streams, appended with the stream meta by one
+// Lua script (one round trip per publish); presence in a hash plus an expiry
+// sorted set; idempotency results in per-key hashes, shared by all nodes.
+// Channels are spread over shards by consistent hashing.
+
+import type { RedisEngineOptions } from '../../config/redis.js';
+import type { Logger } from '../../log.js';
+import type { ClientInfo, Publication, Raw, StreamPosition } from '../../protocol/types.js';
+import type {
+  Engine,
+  EngineEventHandler,
+  EngineHealth,
+  HistoryFilter,
+  HistoryOptions,
+  HistoryResult,
+  PresenceStats,
+  PublishOptions,
+  PublishResult,
+} from '../engine.js';
+import { generateEpoch } from '../epoch.js';
+import { RedisKeys } from './keys.js';
+import { decodeClientInfo, decodePubSubMessage, decodePublication, encodeClientInfo, encodePublication, joinMessage, leaveMessage } from './payloads.js';
+import { RedisShard } from './shard.js';
+import { shardIndex } from './shard-index.js';
+
+const NOOP_HANDLER: EngineEventHandler = {
+  id: '',
+  onPublication() {},
+  onJoin() {},
+  onLeave() {},
+  onControl() {},
+  onDeliveryGap() {},
+};
+
+/** Redis TTLs are whole seconds; never round a positive TTL down to "no TTL". */
+function seconds(ms: number): number {
+  return ms <= 0 ? 0 : Math.max(1, Math.ceil(ms / 1000));
+}
+
+function text(v: unknown): string {
+  return Buffer.isBuffer(v) ? v.toString() : String(v ?? '');
+}
+
+export interface RedisEngineStats {
+  malformedMessages: number;
+}
+
+export class RedisEngine implements Engine {
+  readonly name = 'redis';
+  readonly keys: RedisKeys;
+  private readonly shards: RedisShard[];
+  private handler: EngineEventHandler = NOOP_HANDLER;
+  private nodeChannel = '';
+  private controlTurn = 0;
+  private started = false;
+  readonly stats: RedisEngineStats = { malformedMessages: 0 };
+
+  constructor(
+    private readonly options: RedisEngineOptions,
+    private readonly log: Logger,
+  ) {
+    this.keys = new RedisKeys(options.prefix, options.shards.some((s) => s.kind === 'cluster'));
+    this.shards = options.shards.map(
+      (addr, i) =>
+        new RedisShard(i, addr, options, { onMessage: (ch, msg) => this.onMessage(ch, msg), onResubscribed: (chs) => this.onResubscribed(chs) }, log),
+    );
+  }
+
+  async start(handler: EngineEventHandler): Promise<void> {
+    if (this.started) return;
+    this.handler = handler;
+    this.nodeChannel = this.keys.node(handler.id);
+    try {
+      await Promise.all(this.shards.map((s) => s.start([this.keys.control, this.nodeChannel])));
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    this.started = true;
+  }
+
+  async close(): Promise<void> {
+    this.started = false;
+    await Promise.all(this.shards.map((s) => s.close()));
+    this.handler = NOOP_HANDLER;
+  }
+
+  health(): EngineHealth {
+    const sick = this.shards.filter((s) => !s.healthy());
+    if (sick.length === 0) return { healthy: true };
+    return { healthy: false, detail: sick.map((s) => `${s.address.label}: ${s.problemDetail() || 'not connected'}`).join('; ') };
+  }
+
+  private shardFor(channel: string): RedisShard {
+    return this.shards[shardIndex(channel, this.shards.length)]!;
+  }
+
+  // ---- publish ---------------------------------------------------------------
+
+  async publish(channel: string, data: Raw, opts: PublishOptions): Promise<PublishResult> {
+    const shard = this.shardFor(channel);
+    const pub: Publication = { data, offset: 0, time: Date.now() };
+    if (opts.info !== undefined) pub.info = opts.info;
+    if (opts.tags !== undefined) pub.tags = opts.tags;
+    const delta = opts.delta === true;
+    const key = opts.idempotencyKey || '';
+    const resultTtl = key ? String(seconds(opts.idempotentResultTtlMs ?? 300_000)) : '';
+
+    if (opts.historySize > 0 && opts.historyTtlMs > 0) {
+      const reply = (await shard.script(
+        'historyAdd',
+        [this.keys.stream(channel), this.keys.streamMeta(channel), this.keys.result(channel, key)],
+        [
+          encodePublication(pub),
+          opts.historySize,
+          seconds(opts.historyTtlMs),
+          this.keys.pubsub(channel),
+          seconds(opts.historyMetaTtlMs),
+          generateEpoch(),
+          'publish',
+          resultTtl,
+          delta ? '1' : '0',
+          opts.version ?? 0,
+          opts.versionEpoch ?? '',
+        ],
+      )) as unknown[];
+      const position: StreamPosition = { offset: Number(text(reply[0])), epoch: text(reply[1]) };
+      return { position, suppressed: text(reply[2]) === '1' || text(reply[3]) === '1' };
+    }
+
+    const message = encodePublication(pub, delta);
+    if (key) {
+      const published = await shard.script('publishIdempotent', [this.keys.result(channel, key)], [this.keys.pubsub(channel), message, resultTtl, 'publish']);
+      return { position: { offset: 0, epoch: '' }, suppressed: Number(published) !== 1 };
+    }
+    await shard.call('publish', this.keys.pubsub(channel), message);
+    return { position: { offset: 0, epoch: '' }, suppressed: false };
+  }
+
+  async publishJoin(channel: string, info: ClientInfo): Promise<void> {
+    await this.shardFor(channel).call('publish', this.keys.pubsub(channel), joinMessage(info));
+  }
+
+  async publishLeave(channel: string, info: ClientInfo): Promise<void> {
+    await this.shardFor(channel).call('publish', this.keys.pubsub(channel), leaveMessage(info));
+  }
+
+  async publishControl(data: Raw, nodeId?: string): Promise<void> {
+    // Every node listens for control on every shard; spread the load over them.
+    const shard = this.shards[this.controlTurn++ % this.shards.length]!;
+    await shard.call('publish', nodeId === undefined ? this.keys.control : this.keys.node(nodeId), data);
+  }
+
+  // ---- node-level subscriptions ----------------------------------------------------
+
+  async subscribe(channels: string[]): Promise<void> {
+    await Promise.all(this.byShard(channels).map(([shard, chs]) => shard.subscribe(chs.map((c) => this.keys.pubsub(c)))));
+  }
+
+  async unsubscribe(channels: string[]): Promise<void> {
+    await Promise.all(this.byShard(channels).map(([shard, chs]) => shard.unsubscribe(chs.map((c) => this.keys.pubsub(c)))));
+  }
+
+  private byShard(channels: string[]): Array<[RedisShard, string[]]> {
+    if (this.shards.length === 1) return [[this.shards[0]!, channels]];
+    const groups = new Map<RedisShard, string[]>();
+    for (const ch of channels) {
+      const shard = this.shardFor(ch);
+      const list = groups.get(shard);
+      if (list) list.push(ch);
+      else groups.set(shard, [ch]);
+    }
+    return [...groups];
+  }
+
+  private onMessage(pubsubChannel: string, message: Buffer): void {
+    if (pubsubChannel === this.keys.control || pubsubChannel === this.nodeChannel) {
+      this.handler.onControl(message);
+      return;
+    }
+    const channel = this.keys.channelOf(pubsubChannel);
+    if (channel === undefined) return;
+    let decoded;
+    try {
+      decoded = decodePubSubMessage(message);
+    } catch (err) {
+      this.stats.malformedMessages++;
+      this.log.warn({ channel, err: (err as Error).message }, 'malformed message on a redis PUB/SUB channel dropped');
+      return;
+    }
+    if (decoded.kind === 'publication') {
+      this.handler.onPublication(channel, decoded.pub, { offset: decoded.pub.offset, epoch: decoded.epoch }, decoded.delta, decoded.prev);
+    } else if (decoded.kind === 'join') {
+      this.handler.onJoin(channel, decoded.info);
+    } else {
+      this.handler.onLeave(channel, decoded.info);
+    }
+  }
+
+  private onResubscribed(pubsubChannels: string[]): void {
+    const channels: string[] = [];
+    for (const p of pubsubChannels) {
+      const ch = this.keys.channelOf(p);
+      if (ch !== undefined) channels.push(ch);
+    }
+    if (channels.length > 0) {
+      this.log.info({ channels: channels.length }, 'redis PUB/SUB restored; positioned subscribers will recover what they missed');
+      this.handler.onDeliveryGap(channels);
+    }
+  }
+
+  // ---- history ---------------------------------------------------------------
+
+  async history(channel: string, filter: HistoryFilter, opts: HistoryOptions): Promise<HistoryResult> {
+    const reply = (await this.shardFor(channel).script(
+      'historyRead',
+      [this.keys.stream(channel), this.keys.streamMeta(channel)],
+      [filter.limit !== 0 ? '1' : '0', filter.since?.offset ?? 0, filter.limit, filter.reverse ? '1' : '0', seconds(opts.historyMetaTtlMs), generateEpoch()],
+      true,
+    )) as [Buffer, Buffer, Array<[Buffer, Buffer[]]>];
+    const publications: Publication[] = [];
+    for (const [id, fields] of reply[2] ?? []) {
+      const offset = Number(text(id).split('-')[0]);
+      for (let i = 0; i + 1 < fields.length; i += 2) {
+        if (text(fields[i]) === 'd') publications.push(decodePublication(fields[i + 1]!, offset));
+      }
+    }
+    return { publications, position: { offset: Number(text(reply[0])), epoch: text(reply[1]) } };
+  }
+
+  async removeHistory(channel: string): Promise<void> {
+    await this.shardFor(channel).call('del', this.keys.stream(channel));
+  }
+
+  // ---- presence ----------------------------------------------------------------
+
+  async addPresence(channel: string, clientId: string, info: ClientInfo): Promise<void> {
+    const ttl = seconds(this.options.presence_ttl);
+    await this.shardFor(channel).script(
+      'presenceAdd',
+      [this.keys.presenceData(channel), this.keys.presenceExpire(channel)],
+      [ttl, Math.floor(Date.now() / 1000) + ttl, clientId, encodeClientInfo(info)],
+    );
+  }
+
+  async removePresence(channel: string, clientId: string, _user: string): Promise<void> {
+    await this.shardFor(channel).script('presenceRemove', [this.keys.presenceData(channel), this.keys.presenceExpire(channel)], [clientId]);
+  }
+
+  async presence(channel: string): Promise<Map<string, ClientInfo>> {
+    const flat = (await this.shardFor(channel).script(
+      'presenceGet',
+      [this.keys.presenceData(channel), this.keys.presenceExpire(channel)],
+      [Math.floor(Date.now() / 1000)],
+      true,
+    )) as Buffer[];
+    const out = new Map<string, ClientInfo>();
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      try {
+        out.set(text(flat[i]), decodeClientInfo(flat[i + 1]!));
+      } catch {
+        this.stats.malformedMessages++;
+      }
+    }
+    return out;
+  }
+
+  async presenceStats(channel: string): Promise<PresenceStats> {
+    const map = await this.presence(channel);
+    const users = new Set<string>();
+    for (const info of map.values()) users.add(info.user);
+    return { numClients: map.size, numUsers: users.size };
+  }
+}

@@ -1,0 +1,220 @@
+// One Redis shard: a command connection (auto-pipelined, scripts loaded once
+// and run by SHA) and a dedicated PUB/SUB connection. The shard keeps the set
+// of PUB/SUB channels the node wants, applies changes in batches, and after a
+// lost PUB/SUB link restores every subscription before telling the engine
+// which channels may have missed messages.
+
+import type { Logger } from '../../log.js';
+import type { RedisEngineOptions, RedisShardAddress } from '../../config/redis.js';
+import { EngineUnavailableError } from '../engine.js';
+import { createClient, type RedisClient } from './connection.js';
+import { HISTORY_ADD, HISTORY_READ, PRESENCE_ADD, PRESENCE_GET, PRESENCE_REMOVE, PUBLISH_IDEMPOTENT, type ScriptDef } from './lua.js';
+
+const SCRIPTS = {
+  historyAdd: HISTORY_ADD,
+  historyRead: HISTORY_READ,
+  publishIdempotent: PUBLISH_IDEMPOTENT,
+  presenceAdd: PRESENCE_ADD,
+  presenceGet: PRESENCE_GET,
+  presenceRemove: PRESENCE_REMOVE,
+} satisfies Record<string, ScriptDef>;
+export type ScriptName = keyof typeof SCRIPTS;
+
+/** Channels per SUBSCRIBE/UNSUBSCRIBE command when many change at once (as Centrifugo). */
+const SUBSCRIBE_BATCH = 512;
+
+export interface ShardEvents {
+  onMessage(pubsubChannel: string, message: Buffer): void;
+  /** The PUB/SUB link was lost and is whole again; these channels may have missed messages. */
+  onResubscribed(pubsubChannels: string[]): void;
+}
+
+type Arg = string | Buffer | number;
+type ScriptCaller = (...args: Arg[]) => Promise<unknown>;
+
+export class RedisShard {
+  readonly cmd: RedisClient;
+  private readonly sub: RedisClient;
+  /** PUB/SUB channels the node wants, whether or not the link currently has them. */
+  private readonly wanted = new Set<string>();
+  /** Channels whose state changed since the last flush, and the callers waiting for it. */
+  private pending = new Set<string>();
+  private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  private flushScheduled = false;
+  /** Serialises flushes and resubscriptions so commands reach Redis in the order decided. */
+  private chain: Promise<void> = Promise.resolve();
+  private subLinkWhole = false;
+  private everReady = false;
+  private closed = false;
+  private lastProblem = '';
+
+  constructor(
+    readonly index: number,
+    readonly address: RedisShardAddress,
+    options: RedisEngineOptions,
+    private readonly events: ShardEvents,
+    private readonly log: Logger,
+  ) {
+    this.cmd = createClient(options, address, 'cmd');
+    this.sub = createClient(options, address, 'sub');
+    for (const [name, def] of Object.entries(SCRIPTS)) {
+      this.cmd.defineCommand(name, { numberOfKeys: def.numberOfKeys, lua: def.lua });
+    }
+    this.cmd.on('error', (err: Error) => this.problem('commands', err));
+    this.sub.on('error', (err: Error) => this.problem('PUB/SUB', err));
+    this.cmd.on('ready', () => this.recovered('commands'));
+    this.sub.on('ready', () => this.onSubReady());
+    this.sub.on('close', () => {
+      if (this.subLinkWhole) this.log.warn({ shard: this.address.label }, 'redis PUB/SUB connection lost');
+      this.subLinkWhole = false;
+    });
+    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.events.onMessage(channel.toString(), message));
+  }
+
+  /** Connects both links; fails with the cause when Redis cannot be reached. */
+  async start(serviceChannels: string[]): Promise<void> {
+    for (const ch of serviceChannels) this.wanted.add(ch);
+    try {
+      await this.cmd.connect();
+      // Streams are required (Redis >= 5): the same probe Centrifugo runs at start.
+      await this.cmd.xrange('__tributary.check.stream', '0-0', '0-0');
+      await this.sub.connect();
+    } catch (err) {
+      // ioredis rejects connect() with "Connection is closed"; the cause came through 'error'.
+      const cause = this.lastProblem || (err as Error).message || String(err);
+      throw new Error(`redis ${this.address.label}: cannot connect (${cause})`);
+    }
+    // The 'ready' handler subscribes everything wanted; wait until it has.
+    await this.chain;
+    if (!this.subLinkWhole) throw new Error(`redis ${this.address.label}: PUB/SUB subscription failed`);
+  }
+
+  healthy(): boolean {
+    return !this.closed && this.cmd.status === 'ready' && this.subLinkWhole;
+  }
+
+  problemDetail(): string {
+    return this.lastProblem;
+  }
+
+  /** Runs one of the engine's scripts. `buffers` asks for Buffer replies (payloads). */
+  async script(name: ScriptName, keys: string[], args: Arg[], buffers = false): Promise<unknown> {
+    const fn = (this.cmd as unknown as Record<string, ScriptCaller>)[buffers ? `${name}Buffer` : name]!;
+    try {
+      return await fn.call(this.cmd, ...keys, ...args);
+    } catch (err) {
+      throw unavailable(this.address.label, err);
+    }
+  }
+
+  /** Runs a plain command (PUBLISH, DEL...). */
+  async call(command: string, ...args: Arg[]): Promise<unknown> {
+    try {
+      return await this.cmd.call(command, ...args);
+    } catch (err) {
+      throw unavailable(this.address.label, err);
+    }
+  }
+
+  subscribe(channels: string[]): Promise<void> {
+    return this.change(channels, true);
+  }
+
+  unsubscribe(channels: string[]): Promise<void> {
+    return this.change(channels, false);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cmd.disconnect();
+    this.sub.disconnect();
+  }
+
+  // ---- subscriptions ---------------------------------------------------------
+
+  private change(channels: string[], subscribe: boolean): Promise<void> {
+    if (channels.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      for (const ch of channels) {
+        if (subscribe) this.wanted.add(ch);
+        else this.wanted.delete(ch);
+      }
+      for (const ch of channels) this.pending.add(ch);
+      this.waiters.push({ resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.chain = this.chain.then(() => this.flush());
+        });
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    const waiters = this.waiters;
+    this.pending = new Set();
+    this.waiters = [];
+    if (!this.subLinkWhole) {
+      // Kept in `wanted`: the resubscription after the link returns applies it.
+      const err = new EngineUnavailableError(`redis ${this.address.label}: PUB/SUB connection is down`);
+      for (const w of waiters) w.reject(err);
+      return;
+    }
+    const add: string[] = [];
+    const remove: string[] = [];
+    for (const ch of batch) (this.wanted.has(ch) ? add : remove).push(ch);
+    try {
+      for (let i = 0; i < add.length; i += SUBSCRIBE_BATCH) await this.sub.subscribe(...add.slice(i, i + SUBSCRIBE_BATCH));
+      for (let i = 0; i < remove.length; i += SUBSCRIBE_BATCH) await this.sub.unsubscribe(...remove.slice(i, i + SUBSCRIBE_BATCH));
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      const e = unavailable(this.address.label, err);
+      for (const w of waiters) w.reject(e);
+    }
+  }
+
+  private onSubReady(): void {
+    this.chain = this.chain.then(() => this.resubscribeAll());
+  }
+
+  private async resubscribeAll(): Promise<void> {
+    if (this.closed) return;
+    const all = [...this.wanted];
+    try {
+      for (let i = 0; i < all.length; i += SUBSCRIBE_BATCH) await this.sub.subscribe(...all.slice(i, i + SUBSCRIBE_BATCH));
+    } catch (err) {
+      // The link dropped again; the next 'ready' retries.
+      this.problem('PUB/SUB', err as Error);
+      return;
+    }
+    const wasReady = this.everReady;
+    this.everReady = true;
+    this.subLinkWhole = true;
+    this.recovered('PUB/SUB');
+    if (wasReady) this.events.onResubscribed(all);
+  }
+
+  // ---- logging -----------------------------------------------------------------
+
+  private problem(link: string, err: Error): void {
+    const detail = `${link}: ${err.message || String(err)}`;
+    // ioredis reports every failed reconnect; log a problem once until it clears.
+    if (detail !== this.lastProblem && !this.closed) this.log.warn({ shard: this.address.label, err: err.message }, `redis ${link} connection problem`);
+    this.lastProblem = detail;
+  }
+
+  private recovered(link: string): void {
+    if (this.lastProblem !== '') this.log.info({ shard: this.address.label }, `redis ${link} connection ready`);
+    if (this.healthy() || link === 'commands') this.lastProblem = this.healthy() ? '' : this.lastProblem;
+  }
+}
+
+function unavailable(label: string, err: unknown): Error {
+  if (err instanceof EngineUnavailableError) return err;
+  const e = err as Error & { name?: string };
+  // A Lua error is a bug or bad data, not an outage: keep it as it is.
+  if (e && typeof e.message === 'string' && /^ERR .*script|^WRONGTYPE|user_script/i.test(e.message)) return e;
+  return new EngineUnavailableError(`redis ${label}: ${e?.message || String(err)}`, { cause: err });
+}
