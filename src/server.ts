@@ -13,6 +13,7 @@ import { createConsumers, type Consumer } from './consumers/index.js';
 import type { Engine } from './engines/engine.js';
 import { MemoryEngine } from './engines/memory/memory-engine.js';
 import { RedisEngine } from './engines/redis/redis-engine.js';
+import { RedisMetrics } from './engines/redis/metrics.js';
 import { parseRedisOptions } from './config/redis.js';
 import { ConfigError } from './config/errors.js';
 import { handleHealth } from './health.js';
@@ -45,7 +46,7 @@ export class Server {
   ) {
     this.log = opts.logger ?? createLogger(config.log.level, config.log.file);
     const metrics = opts.metrics ?? new Metrics();
-    const engine = opts.engine ?? createEngine(config, this.log);
+    const engine = opts.engine ?? createEngine(config, this.log, metrics);
     this.node = new Node(config, engine, this.log, metrics);
     this.api = new ApiHttpHandler(this.node, config.http_api);
     this.ws = new WebsocketEndpoint(this.node);
@@ -193,12 +194,12 @@ function listen(server: http.Server, port: number, address: string): Promise<voi
   });
 }
 
-export function createEngine(config: Config, log: Logger): Engine {
+export function createEngine(config: Config, log: Logger, metrics?: Metrics): Engine {
   if (config.engine.type === 'redis') {
     const parsed = parseRedisOptions(config.engine.redis);
     for (const w of parsed.warnings) log.warn(w);
     if (!parsed.options) throw new ConfigError(parsed.problems);
-    return new RedisEngine(parsed.options, log);
+    return new RedisEngine(parsed.options, log, metrics && new RedisMetrics(metrics.registry));
   }
   return new MemoryEngine();
 }

@@ -23,6 +23,7 @@ import type {
 import { generateEpoch } from '../epoch.js';
 import { RedisKeys } from './keys.js';
 import { decodeClientInfo, decodePubSubMessage, decodePublication, encodeClientInfo, encodePublication, joinMessage, leaveMessage } from './payloads.js';
+import type { RedisMetrics } from './metrics.js';
 import { RedisShard } from './shard.js';
 import { shardIndex } from './shard-index.js';
 
@@ -61,11 +62,12 @@ export class RedisEngine implements Engine {
   constructor(
     private readonly options: RedisEngineOptions,
     private readonly log: Logger,
+    private readonly metrics?: RedisMetrics,
   ) {
     this.keys = new RedisKeys(options.prefix, options.shards.some((s) => s.kind === 'cluster'));
     this.shards = options.shards.map(
       (addr, i) =>
-        new RedisShard(i, addr, options, { onMessage: (ch, msg) => this.onMessage(ch, msg), onResubscribed: (chs) => this.onResubscribed(chs) }, log),
+        new RedisShard(i, addr, options, { onMessage: (ch, msg) => this.onMessage(ch, msg), onResubscribed: (chs) => this.onResubscribed(chs) }, log, metrics),
     );
   }
 
@@ -188,6 +190,7 @@ export class RedisEngine implements Engine {
       decoded = decodePubSubMessage(message);
     } catch (err) {
       this.stats.malformedMessages++;
+      this.metrics?.pubSubErrors.inc({ broker_name: '', error: 'decode' });
       this.log.warn({ channel, err: (err as Error).message }, 'malformed message on a redis PUB/SUB channel dropped');
       return;
     }

@@ -8,6 +8,7 @@ import type { Logger } from '../../log.js';
 import type { RedisEngineOptions, RedisShardAddress } from '../../config/redis.js';
 import { EngineUnavailableError } from '../engine.js';
 import { createClient, type RedisClient } from './connection.js';
+import type { RedisMetrics } from './metrics.js';
 import { HISTORY_ADD, HISTORY_READ, PRESENCE_ADD, PRESENCE_GET, PRESENCE_REMOVE, PUBLISH_IDEMPOTENT, type ScriptDef } from './lua.js';
 
 const SCRIPTS = {
@@ -54,6 +55,7 @@ export class RedisShard {
     options: RedisEngineOptions,
     private readonly events: ShardEvents,
     private readonly log: Logger,
+    private readonly metrics?: RedisMetrics,
   ) {
     this.cmd = createClient(options, address, 'cmd');
     this.sub = createClient(options, address, 'sub');
@@ -62,10 +64,18 @@ export class RedisShard {
     }
     this.cmd.on('error', (err: Error) => this.problem('commands', err));
     this.sub.on('error', (err: Error) => this.problem('PUB/SUB', err));
-    this.cmd.on('ready', () => this.recovered('commands'));
+    this.cmd.on('ready', () => {
+      this.metrics?.linkUp.set({ shard: this.address.label, link: 'commands' }, 1);
+      this.recovered('commands');
+    });
+    this.cmd.on('close', () => this.metrics?.linkUp.set({ shard: this.address.label, link: 'commands' }, 0));
     this.sub.on('ready', () => this.onSubReady());
     this.sub.on('close', () => {
-      if (this.subLinkWhole) this.log.warn({ shard: this.address.label }, 'redis PUB/SUB connection lost');
+      if (this.subLinkWhole) {
+        this.log.warn({ shard: this.address.label }, 'redis PUB/SUB connection lost');
+        this.metrics?.pubSubErrors.inc({ broker_name: '', error: 'connection_lost' });
+      }
+      this.metrics?.linkUp.set({ shard: this.address.label, link: 'pubsub' }, 0);
       this.subLinkWhole = false;
     });
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.events.onMessage(channel.toString(), message));
@@ -192,8 +202,12 @@ export class RedisShard {
     const wasReady = this.everReady;
     this.everReady = true;
     this.subLinkWhole = true;
+    this.metrics?.linkUp.set({ shard: this.address.label, link: 'pubsub' }, 1);
     this.recovered('PUB/SUB');
-    if (wasReady) this.events.onResubscribed(all);
+    if (wasReady) {
+      this.metrics?.resubscribes.inc({ shard: this.address.label });
+      this.events.onResubscribed(all);
+    }
   }
 
   // ---- logging -----------------------------------------------------------------

@@ -3,11 +3,8 @@
 // when a file is run on its own), fresh outbox tables, Tributary servers in
 // process and as real processes, and a lean subscriber for large volumes.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { WebSocket } from 'ws';
@@ -19,6 +16,9 @@ import { silentLogger } from '../../../src/log.js';
 import { Metrics } from '../../../src/metrics.js';
 import { Server } from '../../../src/server.js';
 import { API_KEY, SECRET, testConfig, token } from '../../helpers/server.js';
+import { api, waitFor } from '../../helpers/process.js';
+
+export { api, runTributary, sleep, spawnTributary, waitFor, writeConfig, type Proc } from '../../helpers/process.js';
 
 export const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -98,15 +98,6 @@ export async function startOutboxServer(consumers: Record<string, unknown>[], op
   };
 }
 
-export async function api(httpUrl: string, method: string, body: unknown): Promise<any> {
-  const res = await fetch(`${httpUrl}/api/${method}`, {
-    method: 'POST',
-    headers: { 'X-API-Key': API_KEY },
-    body: JSON.stringify(body),
-  });
-  return res.json();
-}
-
 /** Every publication in a channel's history, oldest first. */
 export async function history(httpUrl: string, channel: string): Promise<{ data: any; offset: number }[]> {
   const r = await api(httpUrl, 'history', { channel, limit: -1 });
@@ -118,16 +109,6 @@ export async function count(pool: pg.Pool, table: string): Promise<number> {
   const r = await pool.query(`SELECT count(*)::int AS n FROM ${table}`);
   return r.rows[0].n;
 }
-
-export async function waitFor(pred: () => boolean | Promise<boolean>, ms: number, what: string, every = 20): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(every);
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Inserts `n` publish rows in one statement: row k (from `from`) goes to
@@ -142,27 +123,6 @@ export async function bulkInsert(pool: pg.Pool, table: string, n: number, partit
   );
 }
 
-// ---- real processes ------------------------------------------------------------
-
-export interface Proc {
-  proc: ChildProcess;
-  port: number;
-  httpUrl: string;
-  wsUrl: string;
-  logs(): string;
-  /** SIGTERM and wait for the exit code. */
-  stop(): Promise<number | null>;
-  exited: Promise<number | null>;
-}
-
-const tmp = mkdtempSync(join(tmpdir(), 'tributary-outbox-'));
-
-export function writeConfig(config: Record<string, unknown>): string {
-  const file = join(tmp, `config-${randomBytes(4).toString('hex')}.json`);
-  writeFileSync(file, JSON.stringify(config));
-  return file;
-}
-
 /** A Centrifugo-style config file for a real Tributary process. */
 export function processConfig(consumers: Record<string, unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -175,54 +135,6 @@ export function processConfig(consumers: Record<string, unknown>[], extra: Recor
     consumers,
     ...extra,
   };
-}
-
-/**
- * Spawns `tributary serve --config FILE`; resolves once it logs "tributary
- * started" (so log.level must be info or lower), rejects when it exits first.
- */
-export async function spawnTributary(configFile: string, ms = 20_000): Promise<Proc> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', configFile], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  let code: number | null | undefined;
-  void exited.then((c) => (code = c));
-  try {
-    await waitFor(() => code !== undefined || /"msg":"tributary started"/.test(out), ms, 'tributary start');
-  } catch (err) {
-    proc.kill('SIGKILL');
-    throw Object.assign(err as Error, { message: `${(err as Error).message}; output:\n${out}` });
-  }
-  if (code !== undefined) throw Object.assign(new Error(`tributary exited with ${code}:\n${out}`), { output: out, code });
-  const line = out.split('\n').find((l) => l.includes('"msg":"tributary started"'))!;
-  const port = JSON.parse(line).port as number;
-  return {
-    proc,
-    port,
-    httpUrl: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/connection/websocket`,
-    logs: () => out,
-    exited,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
-
-/** Runs a tributary process to its exit (for startup failures). */
-export function runTributary(configFile: string, ms = 30_000): { status: number | null; output: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', configFile], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: ms,
-  });
-  return { status: r.status, output: r.stdout + r.stderr };
 }
 
 // ---- a lean subscriber -------------------------------------------------------------

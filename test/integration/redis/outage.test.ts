@@ -1,0 +1,91 @@
+// Redis goes away under traffic and comes back (with its data, as a Redis with
+// persistence does). No node crashes; publishes during the outage fail with
+// the retryable internal error; /health says 503 while the engine is down;
+// afterwards a recoverable subscriber holds every publication that was
+// acknowledged, in order and once — the ones from around the gap recovered
+// from history.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { api, spawnTributary, waitFor as waitUntil, writeConfig, type Proc } from '../../helpers/process.js';
+import { collect, once, sdkClient, waitFor } from '../../helpers/sdk.js';
+import { token } from '../../helpers/server.js';
+import { nodeConfig } from './helpers.js';
+
+// Its own Redis, so stopping it disturbs no other test.
+const PORT = '16382';
+const redis = (...args: string[]) => spawnSync('bash', ['scripts/services/redis.sh', ...args, PORT], { encoding: 'utf8' });
+const nodes: Proc[] = [];
+
+after(async () => {
+  for (const n of nodes) if (n.proc.exitCode === null) n.proc.kill('SIGKILL');
+  redis('stop');
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Redis outage under traffic', () => {
+  it('no crash, retryable errors while down, 503 health, and subscribers end up with every acknowledged publication', async (t) => {
+    const up = redis('ensure');
+    assert.equal(up.status, 0, up.stderr);
+    const url = up.stdout.trim().split('\n').pop()!;
+    const file = writeConfig(nodeConfig(url, `outage-${randomBytes(4).toString('hex')}`));
+    const [A, B] = (await Promise.all([spawnTributary(file), spawnTributary(file)])) as [Proc, Proc];
+    nodes.push(A, B);
+
+    const client = sdkClient(A.wsUrl, { token: await token('dana') });
+    const sub = client.newSubscription('room:outage');
+    const pubs = collect(sub, 'publication');
+    const subscribed = collect(sub, 'subscribed');
+    client.connect();
+    sub.subscribe();
+    await once(sub, 'subscribed');
+
+    const acked: number[] = [];
+    const failures: unknown[] = [];
+    let n = 0;
+    let running = true;
+    const publisher = (async () => {
+      while (running) {
+        const i = n++;
+        try {
+          const r = await api(B.httpUrl, 'publish', { channel: 'room:outage', data: { i } });
+          if (r.error) failures.push(r.error);
+          else acked.push(i);
+        } catch (err) {
+          failures.push(err);
+        }
+        await sleep(10);
+      }
+    })();
+
+    await waitFor(() => acked.length >= 30, 5000, 'traffic before the outage');
+    // SHUTDOWN SAVE writes the data out even without save points, so the restart keeps the streams.
+    spawnSync('redis-cli', ['-p', PORT, 'shutdown', 'save'], { encoding: 'utf8' });
+    await waitUntil(async () => (await fetch(`${A.httpUrl}/health`)).status === 503, 5000, 'node A reporting the dead engine');
+    const health = (await (await fetch(`${B.httpUrl}/health`)).json()) as { status: string; engine: { name: string } };
+    assert.equal(health.status, 'unhealthy');
+    assert.equal(health.engine.name, 'redis');
+    const failedBefore = failures.length;
+    await waitFor(() => failures.length >= failedBefore + 5, 5000, 'publishes failing during the outage');
+    for (const f of failures) assert.deepEqual(f, { code: 100, message: 'internal server error' }, 'the retryable internal error');
+
+    assert.equal(redis('ensure').status, 0);
+    await waitUntil(async () => (await fetch(`${A.httpUrl}/health`)).status === 200, 15_000, 'node A healthy again');
+    const ackedAtReturn = acked.length;
+    await waitFor(() => acked.length >= ackedAtReturn + 30, 10_000, 'traffic after the outage');
+    running = false;
+    await publisher;
+
+    await waitFor(() => pubs.length >= acked.length, 10_000, `all ${acked.length} acknowledged publications at the subscriber`);
+    assert.deepEqual(pubs.map((p) => p.data.i), acked, 'every acknowledged publication, in order, once');
+    assert.ok(subscribed.length >= 2, 'the subscriber was told to re-check its position after the gap');
+    assert.equal(subscribed.at(-1).recovered, true, 'and recovered from history');
+    assert.equal(A.proc.exitCode, null, 'node A still running');
+    assert.equal(B.proc.exitCode, null, 'node B still running');
+    t.diagnostic(`${acked.length} acknowledged, ${failures.length} failed during the outage`);
+    client.disconnect();
+    assert.deepEqual(await Promise.all([A.stop(), B.stop()]), [0, 0]);
+  });
+});
