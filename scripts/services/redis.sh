@@ -86,6 +86,8 @@ loglevel notice
 save ""
 appendonly no
 EOF
+  # Extra directives from the caller (scripts/services/redis-cluster.sh turns cluster mode on this way).
+  if [ -n "${TRIBUTARY_REDIS_EXTRA_CONF:-}" ]; then printf '%b\n' "$TRIBUTARY_REDIS_EXTRA_CONF" >>"$DIR/redis.conf"; fi
 }
 
 # One start attempt: 0 once it answers PING, 1 when it gave up on the port

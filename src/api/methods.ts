@@ -4,11 +4,11 @@
 
 import type { ResolvedChannel } from '../config/channels.js';
 import { historyEnabled } from '../client/permissions.js';
+import { CHANNELS_OP, ChannelsSurveyError, mergeChannels } from '../node/channels-survey.js';
 import { validPublicationData } from '../node/data-format.js';
-import type { Node } from '../node/node.js';
-import { ApiErrors, Disconnects, Unsubscribes, ReplyError } from '../protocol/codes.js';
+import type { ConnectionSelector, Node } from '../node/node.js';
+import { ApiErrors, Disconnects, ReplyError } from '../protocol/codes.js';
 import { clientInfoJson, publicationJson } from '../protocol/json-frames.js';
-import { globToRegExp } from '../util/glob.js';
 import { ApiError } from './errors.js';
 import { BadBase64, asFields, bool, int, position, rawOrBase64, str, strList, strMap, type Fields } from './fields.js';
 import type { SubscriptionOverride } from '../auth/token-verifier.js';
@@ -89,53 +89,54 @@ function override(f: Fields): SubscriptionOverride | undefined {
   return out;
 }
 
+function target(f: Fields): ConnectionSelector {
+  return { user: str(f, 'user'), client: str(f, 'client'), session: str(f, 'session') };
+}
+
+// subscribe, unsubscribe, disconnect and refresh act on the user's
+// connections on every node: node.control.apply runs the command here and
+// sends it to the other nodes, which run the same applier (node/user-commands.ts).
+
 const subscribe: ApiMethod = async (node, f) => {
   const resolved = resolve(node, str(f, 'channel'));
-  const user = str(f, 'user');
-  const grant = {
-    chanInfo: payload(f, 'info'),
-    data: payload(f, 'data'),
-    override: override(f),
-    expireAtSec: int(f, 'expire_at'),
-    clientSideRefresh: false,
-  };
-  const since = position(f, 'recover_since');
-  const targets = node.select({ user, client: str(f, 'client'), session: str(f, 'session') });
-  await Promise.all(targets.map((c) => c.serverSubscribe(resolved, grant, since)));
+  await node.control.apply({
+    kind: 'subscribe',
+    cmd: {
+      ...target(f),
+      channel: resolved.name,
+      expireAtSec: int(f, 'expire_at'),
+      chanInfo: payload(f, 'info'),
+      data: payload(f, 'data'),
+      override: override(f),
+      recoverSince: position(f, 'recover_since'),
+    },
+  });
   return {};
 };
 
 const unsubscribe: ApiMethod = async (node, f) => {
   const channel = str(f, 'channel');
   if (channel !== '') resolve(node, channel);
-  for (const c of node.select({ user: str(f, 'user'), client: str(f, 'client'), session: str(f, 'session') })) {
-    if (channel === '') for (const ch of [...c.subs.keys()]) c.serverUnsubscribe(ch, Unsubscribes.server);
-    else c.serverUnsubscribe(channel, Unsubscribes.server);
-  }
+  await node.control.apply({ kind: 'unsubscribe', cmd: { ...target(f), channel } });
   return {};
 };
 
 const disconnect: ApiMethod = async (node, f) => {
-  const keep = new Set(strList(f, 'whitelist'));
   let d: { code: number; reason: string } = Disconnects.forceNoReconnect;
   if (f.disconnect !== undefined && f.disconnect !== null) {
     const df = asFields(f.disconnect, 'disconnect');
     const code = int(df, 'code');
     if (code > 0) d = { code, reason: str(df, 'reason') };
   }
-  for (const c of node.select({ user: str(f, 'user'), client: str(f, 'client'), session: str(f, 'session') })) {
-    if (!keep.has(c.id)) c.disconnect(d);
-  }
+  await node.control.apply({ kind: 'disconnect', cmd: { ...target(f), ...d, whitelist: strList(f, 'whitelist') } });
   return {};
 };
 
 const refresh: ApiMethod = async (node, f) => {
-  const expired = bool(f, 'expired');
-  const expireAt = int(f, 'expire_at');
-  const info = payload(f, 'info');
-  for (const c of node.select({ user: str(f, 'user'), client: str(f, 'client'), session: str(f, 'session') })) {
-    c.serverRefresh({ expired, expireAtSec: expireAt, info });
-  }
+  await node.control.apply({
+    kind: 'refresh',
+    cmd: { ...target(f), expired: bool(f, 'expired'), expireAtSec: int(f, 'expire_at'), info: payload(f, 'info') },
+  });
   return {};
 };
 
@@ -193,32 +194,34 @@ const historyRemove: ApiMethod = async (node, f) => {
 };
 
 const channels: ApiMethod = async (node, f) => {
-  const pattern = str(f, 'pattern');
-  const re = pattern ? globToRegExp(pattern) : null;
-  const out: Record<string, { num_clients: number }> = {};
-  for (const [name, count] of node.hub.channelCounts()) {
-    if (count > 0 && (!re || re.test(name))) out[name] = { num_clients: count };
+  // Every node answers with its own counts; a node that does not answer in
+  // time is left out (logged by the survey), a node that fails fails the call.
+  const outcome = await node.control.survey(CHANNELS_OP, { pattern: str(f, 'pattern') });
+  let merged: Map<string, number>;
+  try {
+    merged = mergeChannels(outcome.replies);
+  } catch (err) {
+    if (!(err instanceof ChannelsSurveyError)) throw err;
+    node.log.error({ err: err.message }, 'channels survey failed');
+    throw ApiError.of(ApiErrors.internal);
   }
-  return { channels: out };
+  // fromEntries defines own properties, so a channel named "__proto__" is listed like any other.
+  return { channels: Object.fromEntries([...merged].map(([name, n]) => [name, { num_clients: n }])) };
 };
 
 const info: ApiMethod = async (node) => {
   // Key order and omitempty as Go's NodeResult: uptime is omitted while 0.
-  const uptime = Math.floor((Date.now() - node.startedAt) / 1000);
-  return {
-    nodes: [
-      {
-        uid: node.id,
-        name: node.name,
-        version: `${node.version} OSS`,
-        num_clients: node.numClients(),
-        num_users: node.numUsers(),
-        num_channels: node.hub.numChannels(),
-        uptime: uptime > 0 ? uptime : undefined,
-        num_subs: node.hub.numSubscriptions(),
-      },
-    ],
-  };
+  const nodes = node.control.nodes().map((n) => ({
+    uid: n.uid,
+    name: n.name,
+    version: n.version,
+    num_clients: n.num_clients,
+    num_users: n.num_users,
+    num_channels: n.num_channels,
+    uptime: n.uptime > 0 ? n.uptime : undefined,
+    num_subs: n.num_subs,
+  }));
+  return { nodes };
 };
 
 const rpc: ApiMethod = async (_node, f) => {

@@ -87,6 +87,8 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   private staleDeadline: number;
   private nextPingAt = 0;
   private pongDeadline = 0;
+  /** When presence entries are next re-added; 0 while no subscription has presence. */
+  private nextPresenceAt = 0;
 
   constructor(
     readonly node: Node,
@@ -210,6 +212,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     this.subscribing.clear();
     this.nextPingAt = 0;
     this.pongDeadline = 0;
+    this.nextPresenceAt = 0;
     this.rearm();
   }
 
@@ -283,8 +286,17 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
       if (this.nextPingAt) next = Math.min(next, this.nextPingAt);
       if (this.pongDeadline) next = Math.min(next, this.pongDeadline);
       if (this.expireAt) next = Math.min(next, this.expireAt + cfg.expired_close_delay);
+      let presence = false;
       for (const sub of this.subs.values()) {
         if (sub.expireAt) next = Math.min(next, sub.expireAt + cfg.expired_sub_close_delay);
+        if (sub.flags.presence) presence = true;
+      }
+      if (presence && cfg.presence_update_interval > 0) {
+        // Spread over [interval/2, interval], like the first ping, so a mass (re)subscribe does not refresh in lockstep.
+        if (this.nextPresenceAt === 0) this.nextPresenceAt = now + cfg.presence_update_interval * (0.5 + Math.random() / 2);
+        next = Math.min(next, this.nextPresenceAt);
+      } else {
+        this.nextPresenceAt = 0;
       }
     }
     if (next === Infinity) this.node.wheel.cancel(this);
@@ -305,6 +317,10 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
       if (cfg.pong_timeout > 0 && !this.pongDeadline) this.pongDeadline = now + cfg.pong_timeout;
       this.nextPingAt = now + cfg.ping_interval;
     }
+    if (this.nextPresenceAt && now >= this.nextPresenceAt) {
+      this.nextPresenceAt = now + cfg.presence_update_interval;
+      this.updatePresence();
+    }
     for (const sub of [...this.subs.values()]) {
       if (!sub.expireAt || now < sub.expireAt + cfg.expired_sub_close_delay) continue;
       if (sub.serverSide) return this.disconnect(Disconnects.subscriptionExpired);
@@ -314,6 +330,29 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   }
 
   // ---- subscriptions -------------------------------------------------------
+
+  /**
+   * Re-adds this connection's presence in every channel that has it. Engines
+   * with expiring presence (Redis: TTL 60 s) drop entries that are not
+   * refreshed, which is what clears a crashed node's clients. Failures are
+   * logged: the next round retries.
+   */
+  private updatePresence(): void {
+    for (const sub of this.subs.values()) {
+      if (!sub.active || !sub.flags.presence) continue;
+      const channel = sub.channel;
+      // The current connection info: a server-side refresh may have replaced it.
+      this.node.engine
+        .addPresence(channel, this.id, this.clientInfo(sub.info.chanInfo))
+        .then(() => {
+          // Unsubscribed while the add was in flight: its removal may have landed first.
+          if (this.isClosed() || !this.subs.get(channel)?.flags.presence) {
+            return this.node.engine.removePresence(channel, this.id, this.user);
+          }
+        })
+        .catch((err) => this.node.log.error({ err, channel, client: this.id }, 'presence update failed'));
+    }
+  }
 
   onInsufficientState(sub: ClientSubscription): void {
     if (sub.serverSide) this.disconnect(Disconnects.insufficientState);

@@ -173,7 +173,8 @@ export async function subscribeChannel(
       activate: () => {
         if (!stillOurs()) return;
         sub.activate(lastOffset, epoch, deltaReady);
-        if (sub.expireAt > 0) c.rearm();
+        // Expiry and presence refresh both run on the connection's timer.
+        if (sub.expireAt > 0 || flags.presence) c.rearm();
         if (flags.joinLeave) {
           node.publishJoin(channel, info).catch((err) => node.log.error({ err, channel }, 'join publish failed'));
         }

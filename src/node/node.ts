@@ -18,6 +18,10 @@ import { TimerWheel } from '../util/timer-wheel.js';
 import { VERSION } from '../version.js';
 import type { ClientSession } from '../client/client.js';
 import type { ClientSubscription } from '../client/subscription.js';
+import { CHANNELS_OP, localChannels } from './channels-survey.js';
+import { ControlPlane, type ControlOptions } from './control.js';
+import type { NodeInfo } from './control-messages.js';
+import { applyUserCommand, type UserCommand } from './user-commands.js';
 
 export interface PublishRequest {
   info?: ClientInfo;
@@ -33,6 +37,11 @@ export interface HistoryQuery {
   limit: number;
   since?: StreamPosition;
   reverse?: boolean;
+}
+
+export interface NodeOptions {
+  /** Heartbeat, node TTL and survey timings; Centrifugo's defaults when left out. */
+  control?: Partial<ControlOptions>;
 }
 
 /** Which connections a by-user server operation targets. */
@@ -51,6 +60,8 @@ export class Node implements EngineEventHandler {
   readonly wheel: TimerWheel;
   readonly resolver: ChannelResolver;
   readonly verifiers: { connection: TokenVerifier; subscription: TokenVerifier };
+  /** Registry of the other nodes, surveys and by-user commands across nodes. */
+  readonly control: ControlPlane;
   /** Every open session, connected or still in its connect handshake. */
   private readonly sessions = new Set<ClientSession>();
   /** Connected sessions by id. */
@@ -67,6 +78,7 @@ export class Node implements EngineEventHandler {
     readonly engine: Engine,
     readonly log: Logger,
     readonly metrics: Metrics,
+    options: NodeOptions = {},
   ) {
     this.name = config.node.name || `${os.hostname()}_${config.http_server.port}`;
     this.wheel = new TimerWheel(200, (err) => log.error({ err }, 'connection timer failed'));
@@ -75,10 +87,13 @@ export class Node implements EngineEventHandler {
     metrics.build.set({ version: VERSION }, 1);
     this.publicationsSent = metrics.nodeMessagesSent.labels({ type: 'publication' });
     this.publicationsReceived = metrics.nodeMessagesReceived.labels({ type: 'publication' });
+    this.control = new ControlPlane(this, log, metrics, options.control);
+    this.control.registerSurveyHandler(CHANNELS_OP, (data) => localChannels(this.hub, data));
   }
 
   async start(): Promise<void> {
     await this.engine.start(this);
+    await this.control.start();
     this.gaugeTimer = setInterval(() => this.refreshGauges(), 10_000);
     this.gaugeTimer.unref();
   }
@@ -88,6 +103,25 @@ export class Node implements EngineEventHandler {
     this.metrics.numUsers.set(this.users.size);
     this.metrics.numChannels.set(this.hub.numChannels());
     this.metrics.numSubscriptions.set(this.hub.numSubscriptions());
+  }
+
+  /** This node as `info` and heartbeats describe it, computed now. */
+  nodeInfo(): NodeInfo {
+    return {
+      uid: this.id,
+      name: this.name,
+      version: `${this.version} OSS`,
+      num_clients: this.numClients(),
+      num_users: this.numUsers(),
+      num_channels: this.hub.numChannels(),
+      num_subs: this.hub.numSubscriptions(),
+      uptime: Math.floor((Date.now() - this.startedAt) / 1000),
+    };
+  }
+
+  /** Applies a by-user command (subscribe, unsubscribe, disconnect, refresh) to this node's connections only. */
+  applyUserCommand(command: UserCommand): Promise<void> {
+    return applyUserCommand(this, command);
   }
 
   // ---- clients -------------------------------------------------------------
@@ -245,8 +279,8 @@ export class Node implements EngineEventHandler {
     this.hub.broadcastLeave(channel, info);
   }
 
-  onControl(): void {
-    // Single-node engines never send control messages; the Redis engine will.
+  onControl(data: Raw): void {
+    this.control.handle(data);
   }
 
   onDeliveryGap(channels: string[]): void {
@@ -263,6 +297,8 @@ export class Node implements EngineEventHandler {
   async shutdown(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
+    // First, as Centrifugo does: peers stop counting on this node (surveys, info) at once.
+    await this.control.shutdown();
     const clients = [...this.sessions];
     // Bounded batches keep a mass disconnect from monopolising the event loop.
     for (let i = 0; i < clients.length; i += 128) {

@@ -26,3 +26,23 @@ export function redisUrl(): string {
 export function secondRedisUrl(): string {
   return ensure('TRIBUTARY_TEST_REDIS2_URL', '16380');
 }
+
+function fromScript(env: string, script: string): string {
+  const given = process.env[env];
+  if (given) return given;
+  const r = spawnSync('bash', [script, 'ensure'], { cwd: root, encoding: 'utf8' });
+  const out = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || !out) throw new Error(`cannot start a test Redis (${script} ensure):\n${r.stderr}`);
+  process.env[env] = out;
+  return out;
+}
+
+/** A three-master Redis Cluster (scripts/services/redis-cluster.sh), as a redis+cluster:// address. */
+export function redisClusterUrl(): string {
+  return fromScript('TRIBUTARY_TEST_REDIS_CLUSTER_URL', 'scripts/services/redis-cluster.sh');
+}
+
+/** A master behind a Sentinel (scripts/services/redis-sentinel.sh), as a redis+sentinel:// address. */
+export function redisSentinelUrl(): string {
+  return fromScript('TRIBUTARY_TEST_REDIS_SENTINEL_URL', 'scripts/services/redis-sentinel.sh');
+}

@@ -52,7 +52,7 @@ export class RedisShard {
   constructor(
     readonly index: number,
     readonly address: RedisShardAddress,
-    options: RedisEngineOptions,
+    private readonly options: RedisEngineOptions,
     private readonly events: ShardEvents,
     private readonly log: Logger,
     private readonly metrics?: RedisMetrics,
@@ -94,9 +94,11 @@ export class RedisShard {
       const cause = this.lastProblem || (err as Error).message || String(err);
       throw new Error(`redis ${this.address.label}: cannot connect (${cause})`);
     }
-    // The 'ready' handler subscribes everything wanted; wait until it has.
-    await this.chain;
-    if (!this.subLinkWhole) throw new Error(`redis ${this.address.label}: PUB/SUB subscription failed`);
+    // The 'ready' handler subscribes everything wanted (for a Cluster, 'ready'
+    // comes after connect() resolves); wait until it has.
+    const deadline = Date.now() + Math.max(this.options.connect_timeout, 5000);
+    while (!this.subLinkWhole && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (!this.subLinkWhole) throw new Error(`redis ${this.address.label}: PUB/SUB subscription failed (${this.lastProblem || 'no ready link'})`);
   }
 
   healthy(): boolean {

@@ -115,6 +115,34 @@ describe('three nodes on one Redis', () => {
     assert.equal(h.result.publications.length, 1);
   });
 
+  it('disconnect by user reaches the user\'s connections on every node', async () => {
+    const onA = await connected(A, 'erin');
+    const onB = await connected(B, 'erin');
+    const other = await connected(C, 'frank');
+    const reasons = [onA, onB].map((c) => once(c, 'disconnected', 5000));
+    const r = await api(C.httpUrl, 'disconnect', { user: 'erin' });
+    assert.deepEqual(r, { result: {} });
+    for (const ctx of await Promise.all(reasons)) assert.deepEqual([ctx.code, ctx.reason], [3503, 'force disconnect']);
+    assert.equal(onA.state, 'disconnected');
+    assert.equal(onB.state, 'disconnected');
+    assert.equal(other.state, 'connected', 'other users stay');
+  });
+
+  it('info lists all three nodes; channels sums subscribers across nodes', async () => {
+    const info = await api(A.httpUrl, 'info', {});
+    assert.equal(info.result.nodes.length, 3);
+    const subs = await Promise.all([B, C].map((n, i) => connected(n, `chan${i}`)));
+    await Promise.all(
+      subs.map((c) => {
+        const s = c.newSubscription('room:counted');
+        s.subscribe();
+        return once(s, 'subscribed');
+      }),
+    );
+    const ch = await api(A.httpUrl, 'channels', { pattern: 'room:counted' });
+    assert.deepEqual(ch.result.channels, { 'room:counted': { num_clients: 2 } });
+  });
+
   it('/health is green on every node', async () => {
     for (const n of nodes) {
       const res = await fetch(`${n.httpUrl}/health`);

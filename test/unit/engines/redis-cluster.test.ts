@@ -1,0 +1,43 @@
+// The shared engine contract against a real three-master Redis Cluster: every
+// key of a channel carries the channel as a hash tag, so each Lua script's
+// keys share a slot, and PUB/SUB spans the cluster.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { Cluster } from 'ioredis';
+import { parseRedisOptions } from '../../../src/config/redis.js';
+import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
+import { silentLogger } from '../../../src/log.js';
+import { RecordingHandler, runEngineSuite } from '../../engine-suite.js';
+import { redisClusterUrl } from '../../helpers/redis.js';
+
+const url = redisClusterUrl();
+const prefix = `cl-${randomBytes(4).toString('hex')}`;
+
+function make(): RedisEngine {
+  const parsed = parseRedisOptions({ address: [url], prefix });
+  if (!parsed.options) throw new Error(JSON.stringify(parsed.problems));
+  return new RedisEngine(parsed.options, silentLogger());
+}
+
+runEngineSuite('redis cluster', async () => make());
+
+describe('Redis Cluster specifics', () => {
+  const opened: Array<() => void> = [];
+  after(() => opened.forEach((f) => f()));
+
+  it('keys carry {channel} hash tags and live on the slot the channel hashes to', async () => {
+    const e = make();
+    await e.start(new RecordingHandler());
+    opened.push(() => void e.close());
+    const res = await e.publish('tagged', Buffer.from('x'), { historySize: 5, historyTtlMs: 60_000, historyMetaTtlMs: 60_000, idempotencyKey: 'k' });
+    assert.equal(res.position.offset, 1);
+    const seed = new URL(url.replace('redis+cluster', 'http'));
+    const c = new Cluster([{ host: seed.hostname, port: Number(seed.port) }]);
+    opened.push(() => c.disconnect());
+    assert.equal(await c.exists(`${prefix}.stream.{tagged}`), 1);
+    assert.equal(await c.hget(`${prefix}.stream.meta.{tagged}`, 's'), '1');
+    assert.equal(await c.exists(`${prefix}.result.{tagged}.k`), 1);
+  });
+});
