@@ -5,6 +5,7 @@
 
 import { coerceAt, isObject, joinKey, parseNamespaces, parseRaw, type LoadContext, type Obj } from './apply.js';
 import { parseGoBool } from './coerce.js';
+import { REDIS_OPTION_KEYS } from './redis.js';
 import { CONFIG_SCHEMA, type SectionNode, type Unsupported } from './schema.js';
 import type { Config } from './types.js';
 
@@ -97,6 +98,24 @@ function matchesPrefix(name: string, prefix: string): boolean {
   return name === prefix || name.startsWith(`${prefix}_`);
 }
 
+/**
+ * `engine.redis` is kept raw, but its scalar keys are known (config/redis.ts
+ * parses and coerces them), so TRIBUTARY_ENGINE_REDIS_ADDRESS and friends work
+ * without a block in the file; keys the file has (nested ones too) are
+ * overridden in place as for other raw blocks.
+ */
+function applyRedisEnv(config: Config, reader: EnvReader): void {
+  const base = `${ENV_PREFIX}_ENGINE_REDIS`;
+  const block: Obj = isObject(config.engine.redis) ? config.engine.redis : {};
+  reader.raw(block, base, 'engine.redis');
+  for (const key of REDIS_OPTION_KEYS) {
+    if (key in block) continue;
+    const value = reader.get(`${base}_${key.toUpperCase()}`);
+    if (value !== undefined) block[key] = value;
+  }
+  if (Object.keys(block).length > 0) config.engine.redis = block;
+}
+
 /** Applies TRIBUTARY_* variables onto `config` (already holding defaults + file). */
 export function applyEnv(config: Config, env: NodeJS.ProcessEnv, ctx: LoadContext): void {
   const reader = new EnvReader(env, ctx);
@@ -119,7 +138,7 @@ export function applyEnv(config: Config, env: NodeJS.ProcessEnv, ctx: LoadContex
       reader.raw(item, `${ENV_PREFIX}_CONSUMERS_${nameForEnv(item['name'])}`, `consumers[${i}]`, 'name');
     }
   });
-  if (isObject(config.engine.redis)) reader.raw(config.engine.redis, `${ENV_PREFIX}_ENGINE_REDIS`, 'engine.redis');
+  applyRedisEnv(config, reader);
 
   reportLeftovers(reader, env, ctx);
 }

@@ -72,6 +72,9 @@ const TLS_KINDS: Record<string, LeafKind> = {
 };
 const BLOCKS = new Set(['tls', 'sentinel_tls', 'replica_client']);
 
+/** Scalar keys of `engine.redis`, for environment overrides of keys the file does not set. */
+export const REDIS_OPTION_KEYS: readonly string[] = Object.keys(KINDS);
+
 export const DEFAULT_REDIS_ADDRESS = 'redis://127.0.0.1:6379';
 
 function readBlock(target: Obj, block: Obj, kinds: Record<string, LeafKind>, path: string, out: ParsedRedisOptions): void {
@@ -83,8 +86,8 @@ function readBlock(target: Obj, block: Obj, kinds: Record<string, LeafKind>, pat
     }
     if (value === null || value === undefined) continue;
     try {
-      // A lone address string is a list of one (env gives "a,b" which coerces to a list too).
-      const v = kind === 'strings' && typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+      // A lone address string is a list of one; env gives "a b" (or "a,b") for several.
+      const v = kind === 'strings' && typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value;
       target[key] = coerceLeaf(kind, v, 'file');
     } catch (err) {
       out.problems.push({ key: `${path}.${key}`, reason: (err as Error).message });

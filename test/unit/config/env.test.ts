@@ -1,3 +1,4 @@
+import { parseRedisOptions } from '../../../src/config/redis.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../../src/config/errors.js';
@@ -167,6 +168,16 @@ describe('env: consumers and engine.redis (raw blocks)', () => {
       { engine: { type: 'redis', redis: { address: ['redis://localhost:6379'], prefix: 'centrifugo' } } },
     );
     assert.deepEqual(config.engine.redis, { address: ['redis://a:6379', 'redis://b:6379'], prefix: 'tr' });
+  });
+
+  it('sets known engine.redis keys without a block in the file (as CENTRIFUGO_ENGINE_REDIS_ADDRESS does)', () => {
+    const { config, warnings } = load({ TRIBUTARY_ENGINE_TYPE: 'redis', TRIBUTARY_ENGINE_REDIS_ADDRESS: 'redis://a:6379 redis://b:6379', TRIBUTARY_ENGINE_REDIS_IO_TIMEOUT: '2s' }, {});
+    assert.deepEqual(warnings, []);
+    assert.equal(config.engine.type, 'redis');
+    assert.deepEqual(config.engine.redis, { address: 'redis://a:6379 redis://b:6379', io_timeout: '2s' });
+    const parsed = parseRedisOptions(config.engine.redis);
+    assert.deepEqual(parsed.options!.shards.map((s) => s.label), ['redis://a:6379', 'redis://b:6379']);
+    assert.equal(parsed.options!.io_timeout, 2000);
   });
 });
 
