@@ -1,9 +1,9 @@
-import { parseRedisOptions } from '../../../src/config/redis.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../../src/config/errors.js';
 import { nameForEnv } from '../../../src/config/env.js';
 import { loadConfig } from '../../../src/config/load.js';
+import { parseRedisOptions } from '../../../src/config/redis.js';
 import { tempFile } from './helpers.js';
 
 // A missing default file would warn; point at an empty file instead so
