@@ -5,8 +5,8 @@
 // problem. Type-specific checks run only for enabled consumers, as in
 // Centrifugo.
 
-import { coerceLeaf, type ValueSource } from './coerce.js';
-import type { ConfigProblem } from './errors.js';
+import { coerceLeaf } from './coerce.js';
+import { defaultTlsOptions, isObject, q, readBlock, TLS_KINDS, type Obj, type ParsedConsumers, type TlsOptions } from './raw-blocks.js';
 import type { LeafKind } from './schema.js';
 
 export const CONSUMER_NAME_PATTERN = '^[a-zA-Z0-9_]{2,}$';
@@ -21,17 +21,6 @@ const IMPLEMENTED_TYPES = new Set(['postgresql']);
  * optionally schema-qualified identifiers are accepted: no quoting, no injection.
  */
 export const SQL_TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$/;
-
-/** Centrifugo's TLS object (`configtypes.TLSConfig`), client side. PEM values are text, a file path or base64. */
-export interface TlsOptions {
-  enabled: boolean;
-  cert_pem: string;
-  key_pem: string;
-  server_ca_pem: string;
-  client_ca_pem: string;
-  insecure_skip_verify: boolean;
-  server_name: string;
-}
 
 export interface PostgresConsumerOptions {
   dsn: string;
@@ -64,18 +53,6 @@ export interface ConsumerConfig {
 
 export const DEFAULT_MAX_ATTEMPTS = 16;
 
-export function defaultTlsOptions(): TlsOptions {
-  return {
-    enabled: false,
-    cert_pem: '',
-    key_pem: '',
-    server_ca_pem: '',
-    client_ca_pem: '',
-    insecure_skip_verify: false,
-    server_name: '',
-  };
-}
-
 export function defaultPostgresOptions(): PostgresConsumerOptions {
   return {
     dsn: '',
@@ -104,47 +81,13 @@ const POSTGRES_KINDS: Record<string, LeafKind> = {
   max_attempts: 'int',
   dead_letter_table_name: 'string',
 };
-const TLS_KINDS: Record<string, LeafKind> = {
-  enabled: 'bool',
-  cert_pem: 'string',
-  key_pem: 'string',
-  server_ca_pem: 'string',
-  client_ca_pem: 'string',
-  insecure_skip_verify: 'bool',
-  server_name: 'string',
-};
+export { defaultTlsOptions, type ParsedConsumers, type TlsOptions } from './raw-blocks.js';
+
 // Centrifugo's options for the other consumer types live in their own blocks; an
 // enabled consumer of those types is refused before its block is read.
 const ENVELOPE_KEYS = new Set(['name', 'enabled', 'type', ...CONSUMER_TYPES]);
 
-export interface ParsedConsumers {
-  consumers: ConsumerConfig[];
-  problems: ConfigProblem[];
-  warnings: string[];
-}
 
-type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const q = (s: unknown) => JSON.stringify(s);
-
-/** Reads `block` into `target` by `kinds`; values are coerced as a file's would be. */
-function readBlock(target: Obj, block: Obj, kinds: Record<string, LeafKind>, path: string, out: ParsedConsumers): void {
-  for (const [key, value] of Object.entries(block)) {
-    const kind = kinds[key];
-    if (kind === undefined) {
-      if (key !== 'tls') out.warnings.push(`unknown config key ${path}.${key}`);
-      continue;
-    }
-    if (value === null || value === undefined) continue;
-    try {
-      // Env overrides of raw blocks arrive already converted to the file's type,
-      // so 'file' (weak decoding: "8" is fine for an int) suits both sources.
-      target[key] = coerceLeaf(kind, value, 'file' satisfies ValueSource);
-    } catch (err) {
-      out.problems.push({ key: `${path}.${key}`, reason: (err as Error).message });
-    }
-  }
-}
 
 function parsePostgres(raw: unknown, path: string, out: ParsedConsumers): PostgresConsumerOptions | undefined {
   const problemsBefore = out.problems.length;

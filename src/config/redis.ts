@@ -2,8 +2,7 @@
 // plus the engine's history/presence options). The loader keeps the block raw;
 // this turns it into shard descriptions and names the key of every problem.
 
-import { coerceLeaf } from './coerce.js';
-import { defaultTlsOptions, type TlsOptions } from './consumers.js';
+import { defaultTlsOptions, isObject, readBlock, TLS_KINDS, type Obj, type TlsOptions } from './raw-blocks.js';
 import type { ConfigProblem } from './errors.js';
 import type { LeafKind } from './schema.js';
 
@@ -37,8 +36,6 @@ export interface ParsedRedisOptions {
   warnings: string[];
 }
 
-type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const KINDS: Record<string, LeafKind> = {
   prefix: 'string',
@@ -61,39 +58,12 @@ const KINDS: Record<string, LeafKind> = {
   presence_hash_field_ttl: 'bool',
   presence_user_mapping: 'bool',
 };
-const TLS_KINDS: Record<string, LeafKind> = {
-  enabled: 'bool',
-  cert_pem: 'string',
-  key_pem: 'string',
-  server_ca_pem: 'string',
-  client_ca_pem: 'string',
-  insecure_skip_verify: 'bool',
-  server_name: 'string',
-};
 const BLOCKS = new Set(['tls', 'sentinel_tls', 'replica_client']);
 
 /** Scalar keys of `engine.redis`, for environment overrides of keys the file does not set. */
 export const REDIS_OPTION_KEYS: readonly string[] = Object.keys(KINDS);
 
 export const DEFAULT_REDIS_ADDRESS = 'redis://127.0.0.1:6379';
-
-function readBlock(target: Obj, block: Obj, kinds: Record<string, LeafKind>, path: string, out: ParsedRedisOptions): void {
-  for (const [key, value] of Object.entries(block)) {
-    const kind = kinds[key];
-    if (kind === undefined) {
-      if (!BLOCKS.has(key)) out.warnings.push(`unknown config key ${path}.${key}`);
-      continue;
-    }
-    if (value === null || value === undefined) continue;
-    try {
-      // A lone address string is a list of one; env gives "a b" (or "a,b") for several.
-      const v = kind === 'strings' && typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value;
-      target[key] = coerceLeaf(kind, v, 'file');
-    } catch (err) {
-      out.problems.push({ key: `${path}.${key}`, reason: (err as Error).message });
-    }
-  }
-}
 
 function hostPort(s: string, defaultPort = 6379): { host: string; port: number } {
   const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(s.trim());
@@ -195,10 +165,10 @@ export function parseRedisOptions(raw: unknown, path = 'engine.redis'): ParsedRe
     presence_hash_field_ttl: false,
     presence_user_mapping: false,
   };
-  readBlock(o, block, KINDS, path, out);
+  readBlock(o, block, KINDS, path, out, [...BLOCKS]);
   const tls = defaultTlsOptions();
   if (block.tls !== undefined && block.tls !== null) {
-    if (isObject(block.tls)) readBlock(tls as unknown as Obj, block.tls, TLS_KINDS, `${path}.tls`, out);
+    if (isObject(block.tls)) readBlock(tls as unknown as Obj, block.tls, TLS_KINDS, `${path}.tls`, out, []);
     else out.problems.push({ key: `${path}.tls`, reason: 'must be an object' });
   }
   if (out.problems.length > 0) return out;
