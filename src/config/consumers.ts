@@ -6,15 +6,16 @@
 // Centrifugo.
 
 import { coerceLeaf } from './coerce.js';
+import { parseKafka, type KafkaConsumerOptions } from './kafka-consumer.js';
 import { defaultTlsOptions, isObject, q, readBlock, TLS_KINDS, type Obj, type ParsedConsumers, type TlsOptions } from './raw-blocks.js';
 import type { LeafKind } from './schema.js';
 
 export const CONSUMER_NAME_PATTERN = '^[a-zA-Z0-9_]{2,}$';
 const CONSUMER_NAME = new RegExp(CONSUMER_NAME_PATTERN);
 
-/** Every type Centrifugo v6 knows; only `postgresql` is implemented here so far. */
+/** Every type Centrifugo v6 knows; `postgresql` and `kafka` are implemented here. */
 export const CONSUMER_TYPES = ['postgresql', 'kafka', 'nats_jetstream', 'redis_stream', 'google_pub_sub', 'aws_sqs', 'azure_service_bus'];
-const IMPLEMENTED_TYPES = new Set(['postgresql']);
+const IMPLEMENTED_TYPES = new Set(['postgresql', 'kafka']);
 
 /**
  * Table names are interpolated into SQL (as in Centrifugo), so only plain,
@@ -49,6 +50,8 @@ export interface ConsumerConfig {
   type: string;
   /** Present for enabled `postgresql` consumers that parsed without problems. */
   postgresql?: PostgresConsumerOptions;
+  /** Present for enabled `kafka` consumers that parsed without problems. */
+  kafka?: KafkaConsumerOptions;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 16;
@@ -186,7 +189,12 @@ export function parseConsumers(list: unknown[]): ParsedConsumers {
       return;
     }
     if (!IMPLEMENTED_TYPES.has(type)) {
-      out.problems.push({ key: `${path}.type`, reason: `consumer type ${q(type)} is not supported by Tributary yet (only "postgresql")` });
+      out.problems.push({ key: `${path}.type`, reason: `consumer type ${q(type)} is not supported by Tributary yet (only "postgresql" and "kafka")` });
+      return;
+    }
+    if (type === 'kafka') {
+      const kafka = parseKafka(item['kafka'], `${path}.kafka`, out);
+      if (nameOk && kafka) out.consumers.push({ name: name as string, enabled: true, type, kafka });
       return;
     }
     const postgresql = parsePostgres(item['postgresql'], `${path}.postgresql`, out);

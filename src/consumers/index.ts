@@ -4,6 +4,7 @@
 
 import type { ConsumerConfig } from '../config/consumers.js';
 import type { Consumer, ConsumerDeps } from './consumer.js';
+import { KafkaConsumer } from './kafka/consumer.js';
 import { PostgresOutboxConsumer } from './postgres-outbox/consumer.js';
 
 export { ConsumerStartError, type Consumer, type ConsumerDeps, type ConsumerHealth } from './consumer.js';
@@ -17,6 +18,7 @@ export function createConsumers(configs: ConsumerConfig[], deps: ConsumerDeps): 
       continue;
     }
     if (c.type === 'postgresql' && c.postgresql) out.push(new PostgresOutboxConsumer(c.name, c.postgresql, deps));
+    else if (c.type === 'kafka' && c.kafka) out.push(new KafkaConsumer(c.name, c.kafka, deps));
     else throw new Error(`consumer "${c.name}": type "${c.type}" is not supported`);
   }
   return out;

@@ -167,6 +167,7 @@ describe('outbox: bad consumer config', () => {
     assert.match(r.output, /consumers\[0\]\.postgresql\.dsn: no Postgres DSN provided/);
     assert.match(r.output, /consumers\[0\]\.postgresql\.outbox_table_name: "x; drop table y" must be a plain table name/);
     assert.match(r.output, /consumers\[0\]\.postgresql\.partition_select_limit: -1 must be positive/);
-    assert.match(r.output, /consumers\[1\]\.type: consumer type "kafka" is not supported by Tributary yet/);
+    assert.match(r.output, /consumers\[1\]\.kafka\.brokers: no Kafka brokers provided/);
+    assert.match(r.output, /consumers\[1\]\.kafka\.consumer_group: no Kafka consumer group provided/);
   });
 });

@@ -1,0 +1,64 @@
+// kafkajs client settings from a consumer's options: brokers, TLS, SASL,
+// timeouts, and its log lines bridged into ours.
+
+import { logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import type { KafkaConsumerOptions } from '../../config/kafka-consumer.js';
+import type { Logger } from '../../log.js';
+import { readPem } from '../../util/pem.js';
+
+function tls(o: KafkaConsumerOptions): ConnectionOptions | undefined {
+  const t = o.tls;
+  if (!t.enabled) return undefined;
+  const out: ConnectionOptions = { rejectUnauthorized: !t.insecure_skip_verify };
+  if (t.server_ca_pem) out.ca = readPem(t.server_ca_pem, 'server_ca_pem');
+  if (t.cert_pem) out.cert = readPem(t.cert_pem, 'cert_pem');
+  if (t.key_pem) out.key = readPem(t.key_pem, 'key_pem');
+  if (t.server_name) out.servername = t.server_name;
+  return out;
+}
+
+function sasl(o: KafkaConsumerOptions): SASLOptions | undefined {
+  const username = o.sasl_user;
+  const password = o.sasl_password;
+  switch (o.sasl_mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username, password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username, password };
+    default:
+      return undefined;
+  }
+}
+
+/** kafkajs logs through our logger; its INFO chatter (joins, commits) goes to debug. */
+function logCreator(log: Logger) {
+  return () =>
+    ({ level, log: entry }: LogEntry) => {
+      const { message, ...fields } = entry;
+      const msg = `kafka: ${message}`;
+      if (level === logLevel.ERROR) log.error(fields, msg);
+      else if (level === logLevel.WARN) log.warn(fields, msg);
+      else log.debug(fields, msg);
+    };
+}
+
+export function kafkaClientConfig(o: KafkaConsumerOptions, log: Logger, clientId: string): KafkaConfig {
+  const config: KafkaConfig = {
+    clientId,
+    brokers: o.brokers,
+    connectionTimeout: o.dial_timeout,
+    requestTimeout: 30_000,
+    logLevel: log.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
+    logCreator: logCreator(log),
+    // Reconnects are ours to pace (the consumer restarts itself); keep kafkajs' own short.
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 5000 },
+  };
+  const t = tls(o);
+  if (t) config.ssl = t;
+  const s = sasl(o);
+  if (s) config.sasl = s;
+  return config;
+}

@@ -1,0 +1,267 @@
+// The Kafka consumer (`type: "kafka"`), on kafkajs. Records of a partition are
+// dispatched one at a time, in offset order; an offset is resolved (and later
+// committed) only once its record is done. A retryable failure pauses just
+// that partition and resumes it after a backoff, starting again at the failed
+// record, while the other partitions keep flowing. A record that can never
+// succeed is logged with topic/partition/offset and, when a dead-letter topic
+// is configured, sent there before it is skipped. A record without an
+// idempotency key gets topic:partition:offset as one, so replays after a crash
+// or a rebalance never put a second copy into history.
+
+import { Kafka, type Admin, type Consumer as KafkaJsConsumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import type { KafkaConsumerOptions } from '../../config/kafka-consumer.js';
+import type { Logger } from '../../log.js';
+import { Backoff } from '../backoff.js';
+import { dispatchCommand } from '../command.js';
+import { ConsumerStartError, type Consumer, type ConsumerDeps, type ConsumerHealth } from '../consumer.js';
+import { kafkaClientConfig } from './client-config.js';
+import { KafkaMetrics } from './metrics.js';
+import { recordAction } from './record.js';
+
+/** No fetch or heartbeat for this long while running means the brokers are out of reach. */
+export const UNHEALTHY_AFTER_MS = 15_000;
+/** Partitions dispatched in parallel (each one strictly in order). */
+const PARTITIONS_IN_PARALLEL = 64;
+
+interface PartitionState {
+  backoff: Backoff;
+  resumeTimer: NodeJS.Timeout | null;
+  failing: boolean;
+}
+
+type Outcome = 'done' | 'retry';
+
+export class KafkaConsumer implements Consumer {
+  readonly type = 'kafka';
+  private readonly log: Logger;
+  private readonly kafka: Kafka;
+  private readonly metrics: KafkaMetrics;
+  private consumer: KafkaJsConsumer | null = null;
+  private producer: Producer | null = null;
+  private readonly partitions = new Map<string, PartitionState>();
+  private running = false;
+  private stopping = false;
+  private lastContact = 0;
+  private crashed = '';
+
+  constructor(
+    readonly name: string,
+    readonly opts: KafkaConsumerOptions,
+    private readonly deps: ConsumerDeps,
+  ) {
+    this.log = deps.log.child({ consumer: name });
+    this.kafka = new Kafka(kafkaClientConfig(opts, this.log, `tributary-${name}`));
+    this.metrics = KafkaMetrics.for(deps.metrics.registry);
+  }
+
+  async init(): Promise<void> {
+    const where = this.opts.brokers.join(',');
+    const admin: Admin = this.kafka.admin();
+    try {
+      await withTimeout(admin.connect(), this.opts.dial_timeout * this.opts.brokers.length * 2, `no answer from ${where}`);
+      await withTimeout(admin.describeCluster(), this.opts.dial_timeout * 2, `no cluster metadata from ${where}`);
+    } catch (err) {
+      throw new ConsumerStartError(this.name, `cannot connect to Kafka at ${where}: ${(err as Error).message}`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    if (this.opts.dead_letter_topic) {
+      const producer = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+      try {
+        await producer.connect();
+      } catch (err) {
+        throw new ConsumerStartError(this.name, `cannot connect the dead-letter producer to Kafka at ${where}: ${(err as Error).message}`);
+      }
+      this.producer = producer;
+    }
+    this.deps.metrics.consumerMessagesProcessed.inc({ consumer_name: this.name }, 0);
+    this.deps.metrics.consumerErrors.inc({ consumer_name: this.name }, 0);
+  }
+
+  run(): void {
+    this.running = true;
+    this.lastContact = Date.now();
+    this.start().catch((err) => {
+      this.crashed = (err as Error).message;
+      this.log.error({ err: this.crashed }, 'Kafka consumer could not start');
+    });
+  }
+
+  private async start(): Promise<void> {
+    const o = this.opts;
+    const consumer = this.kafka.consumer({
+      groupId: o.consumer_group,
+      sessionTimeout: o.session_timeout,
+      heartbeatInterval: Math.min(3000, Math.floor(o.session_timeout / 3)),
+      maxWaitTimeInMs: o.fetch_max_wait,
+      maxBytes: o.fetch_max_bytes > 0 ? o.fetch_max_bytes : undefined,
+      readUncommitted: o.fetch_read_uncommitted,
+      allowAutoTopicCreation: false,
+      // kafkajs restarts a crashed consumer itself; we only watch.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    this.consumer = consumer;
+    const contact = () => {
+      this.lastContact = Date.now();
+      this.crashed = '';
+    };
+    consumer.on(consumer.events.FETCH, contact);
+    consumer.on(consumer.events.HEARTBEAT, contact);
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      contact();
+      this.log.info({ assignment: e.payload.memberAssignment }, 'Kafka consumer joined its group');
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.crashed = e.payload.error.message;
+      this.log.error({ err: e.payload.error.message, restart: e.payload.restart }, 'Kafka consumer crashed');
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: o.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info('stopping Kafka consumer');
+    const started = Date.now();
+    for (const p of this.partitions.values()) if (p.resumeTimer) clearTimeout(p.resumeTimer);
+    // Waits for the batches in hand, commits the resolved offsets, leaves the group.
+    await this.consumer?.disconnect().catch((err) => this.log.warn({ err: (err as Error).message }, 'Kafka consumer disconnect failed'));
+    await this.producer?.disconnect().catch(() => undefined);
+    this.running = false;
+    this.log.info({ elapsed_ms: Date.now() - started }, 'stopped Kafka consumer');
+  }
+
+  health(): ConsumerHealth {
+    if (!this.running || this.stopping) return { healthy: true };
+    const silentFor = Date.now() - this.lastContact;
+    if (silentFor > UNHEALTHY_AFTER_MS) {
+      return { healthy: false, detail: `no contact with Kafka at ${this.opts.brokers.join(',')} for ${Math.round(silentFor / 1000)} s${this.crashed ? `: ${this.crashed}` : ''}` };
+    }
+    return { healthy: true };
+  }
+
+  private partition(key: string): PartitionState {
+    let p = this.partitions.get(key);
+    if (!p) {
+      p = { backoff: new Backoff(), resumeTimer: null, failing: false };
+      this.partitions.set(key, p);
+    }
+    return p;
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const state = this.partition(`${topic}:${partition}`);
+    const labels = { consumer_name: this.name, topic, partition: String(partition) };
+    const highWatermark = Number(batch.highWatermark);
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping) return;
+      const outcome = await this.process(topic, partition, message, labels);
+      if (outcome === 'retry') {
+        // Stop this partition only: the rest of the batch is dropped and fetched
+        // again from this record once the backoff has passed.
+        this.metrics.retries.inc(labels);
+        const wait = state.backoff.next();
+        state.failing = true;
+        const resume = pause();
+        state.resumeTimer = setTimeout(() => {
+          state.resumeTimer = null;
+          if (!this.stopping) resume();
+        }, wait);
+        this.log.error({ topic, partition, offset: message.offset, next_attempt_in_ms: wait }, 'error processing consumed record');
+        return;
+      }
+      if (state.failing) {
+        state.failing = false;
+        this.log.info({ topic, partition, offset: message.offset }, 'OK processing message after errors');
+      }
+      state.backoff.reset();
+      resolveOffset(message.offset);
+      this.metrics.lag.set(labels, Math.max(0, highWatermark - Number(message.offset) - 1));
+      await heartbeat();
+    }
+  }
+
+  private async process(topic: string, partition: number, message: KafkaMessage, labels: Record<string, string>): Promise<Outcome> {
+    const action = recordAction({ value: message.value, headers: message.headers }, this.opts);
+    const where = { topic, partition, offset: message.offset };
+    if (action.kind === 'skip') {
+      this.log.debug({ ...where, reason: action.reason }, 'skip consumed record');
+      this.metrics.skipped.inc({ ...labels, reason: action.reason });
+      return this.done(labels);
+    }
+    if (action.kind === 'invalid') return this.deadLetter(topic, partition, message, action.reason, labels);
+
+    const outcome = await dispatchCommand(this.deps.dispatcher, action.method, action.text, {
+      idempotencyKey: `${topic}:${partition}:${message.offset}`,
+      onChannelError: (channel, error) => this.log.warn({ ...where, channel, error }, 'broadcast to a channel failed, not retried'),
+    });
+    if (outcome.kind === 'ok') {
+      const ts = Number(message.timestamp);
+      if (ts > 0) this.metrics.latency.observe({ consumer_name: this.name }, Math.max(0, Date.now() - ts) / 1000);
+      return this.done(labels);
+    }
+    this.metrics.failed.inc(labels);
+    this.deps.metrics.consumerErrors.inc({ consumer_name: this.name });
+    if (outcome.kind === 'dead') return this.deadLetter(topic, partition, message, `${outcome.method || 'envelope'}: ${outcome.error}`, labels);
+    this.log.warn({ ...where, method: outcome.method, err: outcome.error, engine_healthy: this.deps.engineHealthy() }, 'retryable error dispatching a consumed record');
+    return 'retry';
+  }
+
+  private done(labels: Record<string, string>): Outcome {
+    this.metrics.processed.inc(labels);
+    this.deps.metrics.consumerMessagesProcessed.inc({ consumer_name: this.name });
+    return 'done';
+  }
+
+  /** Logs a record that can never succeed and sends it to the dead-letter topic, if any. */
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, labels: Record<string, string>): Promise<Outcome> {
+    const where = { topic, partition, offset: message.offset };
+    const dlq = this.opts.dead_letter_topic;
+    if (dlq && this.producer) {
+      try {
+        await this.producer.send({
+          topic: dlq,
+          messages: [
+            {
+              key: message.key,
+              value: message.value,
+              headers: {
+                ...(message.headers ?? {}),
+                'tributary-error': reason,
+                'tributary-consumer': this.name,
+                'tributary-source-topic': topic,
+                'tributary-source-partition': String(partition),
+                'tributary-source-offset': message.offset,
+              },
+            },
+          ],
+        });
+      } catch (err) {
+        // Not lost: the record stays unresolved and is tried again.
+        this.log.error({ ...where, dead_letter_topic: dlq, err: (err as Error).message }, 'cannot write to the dead-letter topic; will retry the record');
+        return 'retry';
+      }
+    }
+    this.log.error({ ...where, reason, dead_letter_topic: dlq || undefined }, dlq ? 'record dead-lettered' : 'non retryable error during consuming, skip message');
+    this.metrics.deadLettered.inc(labels);
+    return this.done(labels);
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(what)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

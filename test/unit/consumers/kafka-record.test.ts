@@ -1,0 +1,121 @@
+// How a Kafka record becomes an API call: method header, envelope, publication
+// data mode, and every Debezium shape (consumers.md §2.1, §3).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaultKafkaOptions, parseKafka, type KafkaConsumerOptions } from '../../../src/config/kafka-consumer.js';
+import { recordAction, type RecordHeaders } from '../../../src/consumers/kafka/record.js';
+
+const O = defaultKafkaOptions();
+const PDM: KafkaConsumerOptions = { ...O, publication_data_mode: { ...O.publication_data_mode, enabled: true } };
+const rec = (value: string | null, headers?: RecordHeaders) => ({ value: value === null ? null : Buffer.from(value), headers });
+
+const REQUEST = '{"channel":"room:1","data":{"text":"hi",  "n":12345678901234567890}}';
+
+describe('Kafka record → API call', () => {
+  it('a method header: the value is the bare request, byte for byte', () => {
+    assert.deepEqual(recordAction(rec(REQUEST, { 'centrifugo-method': Buffer.from('publish') }), O), { kind: 'command', method: 'publish', text: REQUEST });
+  });
+
+  it('an envelope with an object or a JSON-string payload', () => {
+    assert.deepEqual(recordAction(rec(`{"method":"publish","payload":${REQUEST}}`), O), { kind: 'command', method: 'publish', text: REQUEST });
+    assert.deepEqual(recordAction(rec(JSON.stringify({ method: 'broadcast', payload: REQUEST })), O), { kind: 'command', method: 'broadcast', text: REQUEST });
+  });
+
+  it('skips tombstones and empty values', () => {
+    assert.equal(recordAction(rec(null), O).kind, 'skip');
+    assert.equal(recordAction(rec(''), O).kind, 'skip');
+    assert.equal(recordAction(rec('null'), O).kind, 'skip');
+  });
+
+  it('refuses what can never work, saying why', () => {
+    assert.deepEqual(recordAction(rec('{not json'), O), { kind: 'invalid', reason: 'value is not valid JSON' });
+    assert.match((recordAction(rec('[1,2]'), O) as { reason: string }).reason, /JSON object/);
+    assert.match((recordAction(rec('{"payload":{}}'), O) as { reason: string }).reason, /no "method"/);
+    assert.match((recordAction(rec('{"method":"publish"}'), O) as { reason: string }).reason, /no "payload"/);
+    assert.match((recordAction(rec('{"method":"publish","payload":7}'), O) as { reason: string }).reason, /JSON object or a JSON string/);
+  });
+
+  describe('Debezium', () => {
+    const row = { id: 17, method: 'publish', payload: REQUEST, partition: 3, created_at: 1700000000000 };
+    const change = (op: string, after: unknown, before: unknown = null) => ({ before, after, op, source: { table: 'outbox' }, ts_ms: 1 });
+    const schema = { type: 'struct', fields: [], optional: false };
+
+    it('the flattened row image (new-record-state extraction), payload as a JSON string or an object', () => {
+      assert.deepEqual(recordAction(rec(JSON.stringify(row)), O), { kind: 'command', method: 'publish', text: REQUEST });
+      assert.deepEqual(recordAction(rec(`{"id":1,"method":"publish","payload":${REQUEST},"partition":0}`), O), { kind: 'command', method: 'publish', text: REQUEST });
+    });
+
+    it('the full change envelope, with or without the JsonConverter schema wrapper', () => {
+      for (const op of ['c', 'u']) {
+        assert.deepEqual(recordAction(rec(JSON.stringify(change(op, row))), O), { kind: 'command', method: 'publish', text: REQUEST });
+        assert.deepEqual(recordAction(rec(JSON.stringify({ schema, payload: change(op, row) })), O), { kind: 'command', method: 'publish', text: REQUEST });
+      }
+      assert.deepEqual(recordAction(rec(JSON.stringify({ schema, payload: row })), O), { kind: 'command', method: 'publish', text: REQUEST });
+    });
+
+    it('the outbox event router value: the payload column, maybe string-encoded', () => {
+      const envelope = `{"method":"publish","payload":${REQUEST}}`;
+      assert.deepEqual(recordAction(rec(JSON.stringify(envelope)), O), { kind: 'command', method: 'publish', text: REQUEST });
+      assert.deepEqual(recordAction(rec(JSON.stringify({ schema: { type: 'string' }, payload: envelope })), O), { kind: 'command', method: 'publish', text: REQUEST });
+    });
+
+    it('skips deletes, truncates and (by default) snapshot reads', () => {
+      assert.equal(recordAction(rec(JSON.stringify(change('d', null, row))), O).kind, 'skip');
+      assert.equal(recordAction(rec(JSON.stringify(change('t', null))), O).kind, 'skip');
+      assert.equal(recordAction(rec(JSON.stringify({ ...row, __deleted: 'true' })), O).kind, 'skip');
+      assert.deepEqual(recordAction(rec(JSON.stringify(change('r', row))), O), { kind: 'skip', reason: 'debezium snapshot read' });
+      assert.deepEqual(recordAction(rec(JSON.stringify(change('r', row))), { ...O, debezium_snapshot_reads: true }), { kind: 'command', method: 'publish', text: REQUEST });
+    });
+  });
+
+  describe('publication data mode', () => {
+    const h = (more: Record<string, string> = {}): RecordHeaders => Object.fromEntries(Object.entries({ 'centrifugo-channels': 'a', ...more }).map(([k, v]) => [k, Buffer.from(v)]));
+    const req = (a: { kind: string; text?: string }) => JSON.parse(a.text!);
+
+    it('one channel → publish, several → broadcast (no trimming), data verbatim as base64', () => {
+      const one = recordAction(rec('\u00ff raw bytes'), PDM);
+      assert.equal(recordAction(rec('x', h()), PDM).kind, 'command');
+      assert.equal(one.kind, 'skip', 'no channels header');
+      const a = recordAction(rec('{"x":1}', h({ 'centrifugo-idempotency-key': 'k1', 'centrifugo-delta': 'true', 'centrifugo-version': '7', 'centrifugo-version-epoch': 'e', 'centrifugo-tag-color': 'red' })), PDM);
+      assert.deepEqual({ ...a, text: undefined }, { kind: 'command', method: 'publish', text: undefined });
+      assert.deepEqual(req(a), { channel: 'a', b64data: Buffer.from('{"x":1}').toString('base64'), idempotency_key: 'k1', delta: true, version: 7, version_epoch: 'e', tags: { color: 'red' } });
+      const b = recordAction(rec('v', h({ 'centrifugo-channels': 'a, b' })), PDM);
+      assert.equal((b as { method: string }).method, 'broadcast');
+      assert.deepEqual(req(b).channels, ['a', ' b']);
+    });
+
+    it('bad delta or version headers can never succeed', () => {
+      assert.match((recordAction(rec('v', h({ 'centrifugo-delta': 'yes' })), PDM) as { reason: string }).reason, /not a boolean/);
+      assert.match((recordAction(rec('v', h({ 'centrifugo-version': '-1' })), PDM) as { reason: string }).reason, /unsigned integer/);
+    });
+  });
+});
+
+describe('consumers[].kafka config', () => {
+  it('applies Centrifugo defaults and names the key of every problem', () => {
+    const out = { problems: [] as { key: string; reason: string }[], warnings: [] as string[] };
+    const o = parseKafka({ brokers: ['127.0.0.1:9092'], topics: ['t'], consumer_group: 'g' }, 'consumers[0].kafka', out);
+    assert.deepEqual(out.problems, []);
+    assert.equal(o!.max_poll_records, 100);
+    assert.equal(o!.fetch_max_wait, 500);
+    assert.equal(o!.method_header, 'centrifugo-method');
+    assert.equal(o!.publication_data_mode.channels_header, 'centrifugo-channels');
+
+    const bad = { problems: [] as { key: string; reason: string }[], warnings: [] as string[] };
+    parseKafka({ brokers: 'nope', sasl_mechanism: 'aws-msk-iam', dead_letter_topic: 't', topics: ['t'] }, 'consumers[0].kafka', bad);
+    assert.deepEqual(bad.problems.map((p) => p.key).sort(), [
+      'consumers[0].kafka.brokers',
+      'consumers[0].kafka.consumer_group',
+      'consumers[0].kafka.dead_letter_topic',
+      'consumers[0].kafka.sasl_mechanism',
+    ]);
+  });
+
+  it('reads env-style strings (space-separated brokers, durations)', () => {
+    const out = { problems: [] as { key: string; reason: string }[], warnings: [] as string[] };
+    const o = parseKafka({ brokers: 'a:1 b:2', topics: 't1,t2', consumer_group: 'g', fetch_max_wait: '1s' }, 'k', out);
+    assert.deepEqual(o!.brokers, ['a:1', 'b:2']);
+    assert.deepEqual(o!.topics, ['t1', 't2']);
+    assert.equal(o!.fetch_max_wait, 1000);
+  });
+});
