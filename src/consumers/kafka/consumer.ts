@@ -119,6 +119,10 @@ export class KafkaConsumer implements Consumer {
     await consumer.subscribe({ topics: o.topics, fromBeginning: true });
     await consumer.run({
       autoCommit: true,
+      // Resolved offsets are committed every second or every max_poll_records
+      // records, also in the middle of a large batch: a crash replays little.
+      autoCommitInterval: 1000,
+      autoCommitThreshold: o.max_poll_records,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
       eachBatch: (payload) => this.eachBatch(payload),
@@ -156,7 +160,7 @@ export class KafkaConsumer implements Consumer {
     return p;
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const state = this.partition(`${topic}:${partition}`);
     const labels = { consumer_name: this.name, topic, partition: String(partition) };
@@ -185,6 +189,7 @@ export class KafkaConsumer implements Consumer {
       state.backoff.reset();
       resolveOffset(message.offset);
       this.metrics.lag.set(labels, Math.max(0, highWatermark - Number(message.offset) - 1));
+      await commitOffsetsIfNecessary();
       await heartbeat();
     }
   }
