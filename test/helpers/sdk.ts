@@ -50,3 +50,14 @@ export async function waitFor(pred: () => boolean, ms = 4000, what = 'condition'
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** A connected SDK client subscribed to `channel`, collecting its publications. */
+export async function subscribedClient(wsUrl: string, channel: string, user: string, token: (user: string) => Promise<string>) {
+  const client = sdkClient(wsUrl, { token: await token(user) });
+  const sub = client.newSubscription(channel);
+  const pubs = collect(sub, 'publication');
+  client.connect();
+  sub.subscribe();
+  await once(sub, 'subscribed');
+  return { client, sub, pubs };
+}

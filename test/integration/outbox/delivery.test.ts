@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { collect, once, sdkClient } from '../../helpers/sdk.js';
+import { collect, once, sdkClient, subscribedClient } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
 import {
   bulkInsert,
@@ -28,14 +28,8 @@ before(() => {
 });
 after(() => pool.end());
 
-async function subscribe(wsUrl: string, channel: string) {
-  const client = sdkClient(wsUrl, { token: await token('alice') });
-  const sub = client.newSubscription(channel);
-  const pubs = collect(sub, 'publication');
-  client.connect();
-  sub.subscribe();
-  await once(sub, 'subscribed');
-  return { client, pubs };
+function subscribe(wsUrl: string, channel: string) {
+  return subscribedClient(wsUrl, channel, 'alice', token);
 }
 
 describe('outbox: a transaction reaches the SDK client on commit, and only then', () => {

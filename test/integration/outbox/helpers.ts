@@ -11,10 +11,8 @@ import type { Config } from '../../../src/config/types.js';
 import { migrate } from '../../../src/consumers/postgres-outbox/migrate.js';
 import type { PostgresOutboxConsumer } from '../../../src/consumers/postgres-outbox/consumer.js';
 import type { Engine } from '../../../src/engines/engine.js';
-import { silentLogger } from '../../../src/log.js';
-import { Metrics } from '../../../src/metrics.js';
-import { Server } from '../../../src/server.js';
-import { API_KEY, SECRET, testConfig } from '../../helpers/server.js';
+import { CONSUMER_TEST_CHANNELS, startConsumerServer, type ConsumerServer } from '../../helpers/consumer-server.js';
+import { API_KEY, SECRET } from '../../helpers/server.js';
 import { api, waitFor } from '../../helpers/process.js';
 
 export { api, runTributary, sleep, spawnTributary, waitFor, writeConfig, type Proc } from '../../helpers/process.js';
@@ -71,31 +69,13 @@ export function consumerConfig(name: string, box: Outbox, postgresql: Record<str
 }
 
 /** Channel options for outbox tests: anyone may subscribe, long history. */
-export const CHANNELS = {
-  without_namespace: { allow_subscribe_for_client: true, history_size: 100_000, history_ttl: 600_000 },
-};
+export const CHANNELS = CONSUMER_TEST_CHANNELS;
 
-export interface InProcess {
-  server: Server;
-  consumer: PostgresOutboxConsumer;
-  wsUrl: string;
-  httpUrl: string;
-  stop(): Promise<void>;
-}
+export type InProcess = ConsumerServer<PostgresOutboxConsumer>;
 
 /** A Tributary server in this process with the given consumers (the first is returned as `consumer`). */
-export async function startOutboxServer(consumers: Record<string, unknown>[], opts: { engine?: Engine; config?: Partial<Config> } = {}): Promise<InProcess> {
-  const config = testConfig({ channel: CHANNELS as never, consumers, ...(opts.config as object) });
-  const server = new Server(config, { logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), engine: opts.engine });
-  await server.start();
-  const httpUrl = `http://127.0.0.1:${server.port}`;
-  return {
-    server,
-    consumer: server.consumers[0] as PostgresOutboxConsumer,
-    httpUrl,
-    wsUrl: `ws://127.0.0.1:${server.port}/connection/websocket`,
-    stop: () => server.stop(),
-  };
+export function startOutboxServer(consumers: Record<string, unknown>[], opts: { engine?: Engine; config?: Partial<Config> } = {}): Promise<InProcess> {
+  return startConsumerServer<PostgresOutboxConsumer>(consumers, opts);
 }
 
 /** Every publication in a channel's history, oldest first. */

@@ -1,0 +1,40 @@
+// A Tributary server in this process with the given consumers, for the
+// consumer tests (outbox, Kafka): the first consumer is handed out typed.
+
+import type { Config } from '../../src/config/types.js';
+import type { Consumer } from '../../src/consumers/consumer.js';
+import type { Engine } from '../../src/engines/engine.js';
+import { silentLogger } from '../../src/log.js';
+import { Metrics } from '../../src/metrics.js';
+import { Server } from '../../src/server.js';
+import { testConfig } from './server.js';
+
+/** Channel options for consumer tests: anyone may subscribe, long history. */
+export const CONSUMER_TEST_CHANNELS = {
+  without_namespace: { allow_subscribe_for_client: true, history_size: 100_000, history_ttl: 600_000 },
+};
+
+export interface ConsumerServer<C extends Consumer> {
+  server: Server;
+  consumer: C;
+  wsUrl: string;
+  httpUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startConsumerServer<C extends Consumer>(
+  consumers: Record<string, unknown>[],
+  opts: { engine?: Engine; config?: Partial<Config> } = {},
+): Promise<ConsumerServer<C>> {
+  const config = testConfig({ channel: CONSUMER_TEST_CHANNELS as never, consumers, ...(opts.config as object) });
+  const server = new Server(config, { logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), engine: opts.engine });
+  await server.start();
+  const httpUrl = `http://127.0.0.1:${server.port}`;
+  return {
+    server,
+    consumer: server.consumers[0] as C,
+    httpUrl,
+    wsUrl: `ws://127.0.0.1:${server.port}/connection/websocket`,
+    stop: () => server.stop(),
+  };
+}
