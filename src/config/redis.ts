@@ -28,6 +28,11 @@ export interface RedisEngineOptions {
   presence_ttl: number;
   /** Accepted for compatibility; streams are always used (see warnings). */
   history_use_lists: boolean;
+  /**
+   * Tributary's own: Redis 7 sharded PUB/SUB (SPUBLISH/SSUBSCRIBE) in a Redis
+   * Cluster, so a publication travels only within the shard that owns its channel.
+   */
+  sharded_pubsub: boolean;
 }
 
 export interface ParsedRedisOptions {
@@ -57,6 +62,7 @@ const KINDS: Record<string, LeafKind> = {
   presence_ttl: 'duration',
   presence_hash_field_ttl: 'bool',
   presence_user_mapping: 'bool',
+  sharded_pubsub: 'bool',
 };
 const BLOCKS = new Set(['tls', 'sentinel_tls', 'replica_client']);
 
@@ -164,6 +170,7 @@ export function parseRedisOptions(raw: unknown, path = 'engine.redis'): ParsedRe
     presence_ttl: 60_000,
     presence_hash_field_ttl: false,
     presence_user_mapping: false,
+    sharded_pubsub: false,
   };
   readBlock(o, block, KINDS, path, out, [...BLOCKS]);
   const tls = defaultTlsOptions();
@@ -206,6 +213,9 @@ export function parseRedisOptions(raw: unknown, path = 'engine.redis'): ParsedRe
   for (const entry of clusters) parse('cluster_address', entry, true, false);
   for (const entry of addresses) parse('address', entry, false, false);
   if (groups === 0) parse('address', DEFAULT_REDIS_ADDRESS, false, false);
+  if (o.sharded_pubsub === true && !shards.some((sh) => sh.kind === 'cluster')) {
+    out.problems.push({ key: `${path}.sharded_pubsub`, reason: 'needs a Redis Cluster (cluster_address or a redis+cluster:// address)' });
+  }
   if (out.problems.length > 0) return out;
 
   out.options = {
@@ -220,6 +230,7 @@ export function parseRedisOptions(raw: unknown, path = 'engine.redis'): ParsedRe
     sentinel_client_name: o.sentinel_client_name as string,
     presence_ttl: o.presence_ttl as number,
     history_use_lists: o.history_use_lists as boolean,
+    sharded_pubsub: o.sharded_pubsub as boolean,
   };
   return out;
 }

@@ -73,6 +73,8 @@ export function createClient(o: RedisEngineOptions, addr: RedisShardAddress, rol
         lazyConnect: true,
         enableOfflineQueue: false,
         enableAutoPipelining: role === 'cmd',
+        // One subscriber connection per master, each holding the shard channels of its slots.
+        shardedSubscribers: role === 'sub' && o.sharded_pubsub,
         clusterRetryStrategy: retryStrategy,
         redisOptions: { ...base, lazyConnect: undefined },
       };

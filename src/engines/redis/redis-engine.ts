@@ -57,6 +57,8 @@ export class RedisEngine implements Engine {
   private nodeChannel = '';
   private controlTurn = 0;
   private started = false;
+  /** PUBLISH, or SPUBLISH with Redis 7 sharded PUB/SUB. */
+  private readonly publishCommand: string;
   readonly stats: RedisEngineStats = { malformedMessages: 0 };
 
   constructor(
@@ -65,6 +67,7 @@ export class RedisEngine implements Engine {
     private readonly metrics?: RedisMetrics,
   ) {
     this.keys = new RedisKeys(options.prefix, options.shards.some((s) => s.kind === 'cluster'));
+    this.publishCommand = options.sharded_pubsub ? 'spublish' : 'publish';
     this.shards = options.shards.map(
       (addr, i) =>
         new RedisShard(i, addr, options, { onMessage: (ch, msg) => this.onMessage(ch, msg), onResubscribed: (chs) => this.onResubscribed(chs) }, log, metrics),
@@ -122,7 +125,7 @@ export class RedisEngine implements Engine {
           this.keys.pubsub(channel),
           seconds(opts.historyMetaTtlMs),
           generateEpoch(),
-          'publish',
+          this.publishCommand,
           resultTtl,
           delta ? '1' : '0',
           opts.version ?? 0,
@@ -135,19 +138,19 @@ export class RedisEngine implements Engine {
 
     const message = encodePublication(pub, delta);
     if (key) {
-      const published = await shard.script('publishIdempotent', [this.keys.result(channel, key)], [this.keys.pubsub(channel), message, resultTtl, 'publish']);
+      const published = await shard.script('publishIdempotent', [this.keys.result(channel, key)], [this.keys.pubsub(channel), message, resultTtl, this.publishCommand]);
       return { position: { offset: 0, epoch: '' }, suppressed: Number(published) !== 1 };
     }
-    await shard.call('publish', this.keys.pubsub(channel), message);
+    await shard.call(this.publishCommand, this.keys.pubsub(channel), message);
     return { position: { offset: 0, epoch: '' }, suppressed: false };
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
-    await this.shardFor(channel).call('publish', this.keys.pubsub(channel), joinMessage(info));
+    await this.shardFor(channel).call(this.publishCommand, this.keys.pubsub(channel), joinMessage(info));
   }
 
   async publishLeave(channel: string, info: ClientInfo): Promise<void> {
-    await this.shardFor(channel).call('publish', this.keys.pubsub(channel), leaveMessage(info));
+    await this.shardFor(channel).call(this.publishCommand, this.keys.pubsub(channel), leaveMessage(info));
   }
 
   async publishControl(data: Raw, nodeId?: string): Promise<void> {

@@ -48,6 +48,10 @@ export class RedisShard {
   private everReady = false;
   private closed = false;
   private lastProblem = '';
+  /** Control and node channels: always plain SUBSCRIBE, also in sharded mode. */
+  private serviceChannels = new Set<string>();
+  /** Client channels use SSUBSCRIBE (Redis 7 sharded PUB/SUB in a cluster). */
+  private readonly sharded: boolean;
 
   constructor(
     readonly index: number,
@@ -57,6 +61,7 @@ export class RedisShard {
     private readonly log: Logger,
     private readonly metrics?: RedisMetrics,
   ) {
+    this.sharded = options.sharded_pubsub && address.kind === 'cluster';
     this.cmd = createClient(options, address, 'cmd');
     this.sub = createClient(options, address, 'sub');
     for (const [name, def] of Object.entries(SCRIPTS)) {
@@ -79,11 +84,13 @@ export class RedisShard {
       this.subLinkWhole = false;
     });
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.events.onMessage(channel.toString(), message));
+    this.sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.events.onMessage(channel.toString(), message));
   }
 
   /** Connects both links; fails with the cause when Redis cannot be reached. */
   async start(serviceChannels: string[]): Promise<void> {
     for (const ch of serviceChannels) this.wanted.add(ch);
+    this.serviceChannels = new Set(serviceChannels);
     try {
       await this.cmd.connect();
       // Streams are required (Redis >= 5): the same probe Centrifugo runs at start.
@@ -178,12 +185,26 @@ export class RedisShard {
     const remove: string[] = [];
     for (const ch of batch) (this.wanted.has(ch) ? add : remove).push(ch);
     try {
-      for (let i = 0; i < add.length; i += SUBSCRIBE_BATCH) await this.sub.subscribe(...add.slice(i, i + SUBSCRIBE_BATCH));
-      for (let i = 0; i < remove.length; i += SUBSCRIBE_BATCH) await this.sub.unsubscribe(...remove.slice(i, i + SUBSCRIBE_BATCH));
+      await this.apply(add, true);
+      await this.apply(remove, false);
       for (const w of waiters) w.resolve();
     } catch (err) {
       const e = unavailable(this.address.label, err);
       for (const w of waiters) w.reject(e);
+    }
+  }
+
+  /** SUBSCRIBE/UNSUBSCRIBE in batches; in sharded mode client channels one by one (one slot per command). */
+  private async apply(channels: string[], subscribe: boolean): Promise<void> {
+    let plain = channels;
+    if (this.sharded) {
+      plain = channels.filter((c) => this.serviceChannels.has(c));
+      const sharded = channels.filter((c) => !this.serviceChannels.has(c));
+      await Promise.all(sharded.map((c) => (subscribe ? this.sub.ssubscribe(c) : this.sub.sunsubscribe(c))));
+    }
+    for (let i = 0; i < plain.length; i += SUBSCRIBE_BATCH) {
+      const batch = plain.slice(i, i + SUBSCRIBE_BATCH);
+      await (subscribe ? this.sub.subscribe(...batch) : this.sub.unsubscribe(...batch));
     }
   }
 
@@ -195,7 +216,7 @@ export class RedisShard {
     if (this.closed) return;
     const all = [...this.wanted];
     try {
-      for (let i = 0; i < all.length; i += SUBSCRIBE_BATCH) await this.sub.subscribe(...all.slice(i, i + SUBSCRIBE_BATCH));
+      await this.apply(all, true);
     } catch (err) {
       // The link dropped again; the next 'ready' retries.
       this.problem('PUB/SUB', err as Error);

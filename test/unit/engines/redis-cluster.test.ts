@@ -15,13 +15,15 @@ import { redisClusterUrl } from '../../helpers/redis.js';
 const url = redisClusterUrl();
 const prefix = `cl-${randomBytes(4).toString('hex')}`;
 
-function make(): RedisEngine {
-  const parsed = parseRedisOptions({ address: [url], prefix });
+function make(extra: Record<string, unknown> = {}): RedisEngine {
+  const parsed = parseRedisOptions({ address: [url], prefix, ...extra });
   if (!parsed.options) throw new Error(JSON.stringify(parsed.problems));
   return new RedisEngine(parsed.options, silentLogger());
 }
 
 runEngineSuite('redis cluster', async () => make());
+// Redis 7 sharded PUB/SUB: SPUBLISH inside the scripts, SSUBSCRIBE per channel.
+runEngineSuite('redis cluster, sharded PUB/SUB', async () => make({ sharded_pubsub: true }));
 
 describe('Redis Cluster specifics', () => {
   const opened: Array<() => void> = [];
@@ -39,5 +41,21 @@ describe('Redis Cluster specifics', () => {
     assert.equal(await c.exists(`${prefix}.stream.{tagged}`), 1);
     assert.equal(await c.hget(`${prefix}.stream.meta.{tagged}`, 's'), '1');
     assert.equal(await c.exists(`${prefix}.result.{tagged}.k`), 1);
+  });
+
+  it('sharded PUB/SUB: the channel is a shard channel on its master, and publications still arrive', async () => {
+    const e = make({ sharded_pubsub: true });
+    const events = new RecordingHandler();
+    await e.start(events);
+    opened.push(() => void e.close());
+    await e.subscribe(['shx']);
+    const seed = new URL(url.replace('redis+cluster', 'http'));
+    const c = new Cluster([{ host: seed.hostname, port: Number(seed.port) }]);
+    opened.push(() => c.disconnect());
+    await new Promise((r) => c.once('ready', r));
+    const lists = await Promise.all(c.nodes('master').map((n) => n.call('pubsub', 'shardchannels') as Promise<string[]>));
+    assert.deepEqual(lists.flat().filter((ch) => ch.startsWith(prefix)), [`${prefix}.client.{shx}`]);
+    await e.publish('shx', Buffer.from('via spublish'), { historySize: 5, historyTtlMs: 60_000, historyMetaTtlMs: 60_000 });
+    await events.waitForPublications('shx', 1);
   });
 });
