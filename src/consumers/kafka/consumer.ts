@@ -20,6 +20,8 @@ import { recordAction } from './record.js';
 
 /** No fetch or heartbeat for this long while running means the brokers are out of reach. */
 export const UNHEALTHY_AFTER_MS = 15_000;
+/** kafkajs' words for a topic the brokers do not have (yet). */
+const MISSING_TOPIC = /UNKNOWN_TOPIC|does not host this topic|topic.*not.*exist/i;
 /** Partitions dispatched in parallel (each one strictly in order). */
 const PARTITIONS_IN_PARALLEL = 64;
 
@@ -43,6 +45,8 @@ export class KafkaConsumer implements Consumer {
   private stopping = false;
   private lastContact = 0;
   private crashed = '';
+  /** Ends the wait between start attempts early (on stop). */
+  private retryWake: (() => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -81,10 +85,36 @@ export class KafkaConsumer implements Consumer {
   run(): void {
     this.running = true;
     this.lastContact = Date.now();
-    this.start().catch((err) => {
-      this.crashed = (err as Error).message;
-      this.log.error({ err: this.crashed }, 'Kafka consumer could not start');
-    });
+    void this.startUntilRunning();
+  }
+
+  /**
+   * Subscribing fails while a topic does not exist yet (Debezium creates its
+   * topic with the first change): keep trying, without calling the brokers
+   * unreachable when they answered.
+   */
+  private async startUntilRunning(): Promise<void> {
+    const backoff = new Backoff();
+    while (!this.stopping) {
+      try {
+        await this.start();
+        return;
+      } catch (err) {
+        const message = (err as Error).message;
+        if (MISSING_TOPIC.test(message)) this.lastContact = Date.now();
+        this.crashed = message;
+        const wait = Math.max(1000, backoff.next());
+        this.log.warn({ err: message, topics: this.opts.topics, retry_in_ms: wait }, 'Kafka consumer could not start; retrying');
+        const consumer = this.consumer;
+        this.consumer = null;
+        await consumer?.disconnect().catch(() => undefined);
+        await new Promise<void>((resolve) => {
+          this.retryWake = resolve;
+          setTimeout(resolve, wait).unref();
+        });
+        this.retryWake = null;
+      }
+    }
   }
 
   private async start(): Promise<void> {
@@ -135,6 +165,7 @@ export class KafkaConsumer implements Consumer {
     this.log.info('stopping Kafka consumer');
     const started = Date.now();
     for (const p of this.partitions.values()) if (p.resumeTimer) clearTimeout(p.resumeTimer);
+    this.retryWake?.();
     // Waits for the batches in hand, commits the resolved offsets, leaves the group.
     await this.consumer?.disconnect().catch((err) => this.log.warn({ err: (err as Error).message }, 'Kafka consumer disconnect failed'));
     await this.producer?.disconnect().catch(() => undefined);
