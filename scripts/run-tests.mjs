@@ -6,10 +6,10 @@
 // test/services.json (by path prefix) and started here with the project's own
 // scripts (scripts/services/*) before any test runs; their addresses reach the
 // tests through environment variables (e.g. TRIBUTARY_TEST_PG_DSN,
-// TRIBUTARY_TEST_REDIS_URL). An address already set in the environment is used
-// as is when it answers. A service that cannot be started fails the run with a
-// clear message: tests are never skipped for want of a service (with CI=true or
-// without).
+// TRIBUTARY_TEST_REDIS_URL, TRIBUTARY_TEST_KAFKA_BROKERS). An address already
+// set in the environment is used as is when it answers. A service that cannot
+// be started fails the run with a clear message: tests are never skipped for
+// want of a service (with CI=true or without).
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -99,7 +99,68 @@ function redisAnswers(url) {
   });
 }
 
-const CHECKS = { postgres: postgresAnswers, redis: redisAnswers };
+/**
+ * Whether a Kafka bootstrap address (host:port, or a comma-separated list of
+ * them: the first is asked) answers an ApiVersions request (v0) within a few
+ * seconds with error code 0. Plain node:net, so no npm package is needed.
+ */
+function kafkaAnswers(brokers) {
+  const first = String(brokers).split(/[\s,]+/).filter(Boolean)[0] ?? '';
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(first);
+  if (!m) return Promise.resolve(`not host:port: ${JSON.stringify(first)}`);
+  const [, host, port] = m;
+  const correlationId = 0x7472;
+  // size, api_key 18 (ApiVersions), api_version 0, correlation_id, client_id null
+  const request = Buffer.alloc(14);
+  request.writeInt32BE(10, 0);
+  request.writeInt16BE(18, 4);
+  request.writeInt16BE(0, 6);
+  request.writeInt32BE(correlationId, 8);
+  request.writeInt16BE(-1, 12);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port: Number(port) });
+    let reply = Buffer.alloc(0);
+    let done = false;
+    const finish = (problem) => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(5000, () => finish('no reply to ApiVersions within 5 s'));
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (chunk) => {
+      reply = Buffer.concat([reply, chunk]);
+      if (reply.length < 10) return;
+      if (reply.readInt32BE(4) !== correlationId) return finish('ApiVersions answered with another correlation id (not Kafka?)');
+      const code = reply.readInt16BE(8);
+      finish(code === 0 ? null : `ApiVersions answered error code ${code}`);
+    });
+    socket.on('error', (err) => finish(err.message || String(err.code ?? err)));
+    socket.on('close', () => finish('connection closed before a reply to ApiVersions'));
+  });
+}
+
+/**
+ * Whether a Kafka Connect REST URL answers GET /connector-plugins with 200 and
+ * lists the Debezium PostgreSQL connector (the only plugin the tests use).
+ */
+async function kafkaConnectAnswers(url) {
+  const wanted = 'io.debezium.connector.postgresql.PostgresConnector';
+  try {
+    const res = await fetch(new URL('/connector-plugins', url), { signal: AbortSignal.timeout(5000) });
+    if (res.status !== 200) return `GET /connector-plugins answered ${res.status}`;
+    const plugins = await res.json();
+    if (!Array.isArray(plugins) || !plugins.some((p) => p?.class === wanted)) return `GET /connector-plugins does not list ${wanted}`;
+    return null;
+  } catch (err) {
+    // fetch's own message is just "fetch failed"; the cause says why (ECONNREFUSED, …).
+    if (!(err instanceof Error)) return String(err);
+    return [err.message, err.cause instanceof Error ? err.cause.message : undefined].filter(Boolean).join(': ');
+  }
+}
+
+const CHECKS = { postgres: postgresAnswers, redis: redisAnswers, kafka: kafkaAnswers, 'kafka-connect': kafkaConnectAnswers };
 
 async function ensureServices() {
   const services = JSON.parse(readFileSync(join(root, 'test/services.json'), 'utf8'));
