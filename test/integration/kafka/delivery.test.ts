@@ -69,12 +69,16 @@ describe('Kafka: produce → the SDK client receives, in every message format', 
     const second = await subscribe(srv.wsUrl, 'kpdm2');
     const headers = { 'centrifugo-channels': 'kpdm1,kpdm2', 'centrifugo-idempotency-key': 'evt-1', 'centrifugo-tag-kind': 'test' };
     await producer.send({ topic: pubdata, messages: [{ value: '{"x": 1}', headers }, { value: '{"x": 1}', headers }] });
+    // A bad header can never work: logged, counted, and the partition goes on.
+    await producer.send({ topic: pubdata, messages: [{ value: '{"x": 9}', headers: { 'centrifugo-channels': 'kpdm1', 'centrifugo-delta': 'maybe' } }] });
     await producer.send({ topic: pubdata, messages: [{ value: '{"x": 2}', headers: { 'centrifugo-channels': 'kpdm1' } }] });
     await waitFor(() => pubs.length === 2 && second.pubs.length === 1, 15_000, 'the publications');
     assert.deepEqual(pubs.map((p) => dataOf(p.data)), [{ x: 1 }, { x: 2 }], 'the duplicate key was published once');
     assert.deepEqual(pubs[0].tags, { kind: 'test' });
     const h = await api(srv.httpUrl, 'history', { channel: 'kpdm1', limit: -1 });
     assert.equal(h.result.publications.length, 2);
+    const metrics = await (await fetch(`${srv.httpUrl}/metrics`)).text();
+    assert.match(metrics, /tributary_kafka_messages_dead_lettered_total\{consumer_name="k_pubdata"[^}]*\} 1/);
     client.disconnect();
     second.client.disconnect();
   });
@@ -133,6 +137,7 @@ describe('Kafka: failures', () => {
         { partition: 0, value: pub('kstuck', 0) },
         { partition: 0, value: pub('kp0', 1) },
         { partition: 2, value: '{not json', headers: { trace: 'poison-1' } },
+        { partition: 2, value: '{"method":"no_such_method","payload":{}}' },
         { partition: 2, value: pub('kp2', 2) },
         ...Array.from({ length: 20 }, (_, k) => ({ partition: 1, value: pub('kp1', 10 + k) })),
       ],
@@ -152,9 +157,10 @@ describe('Kafka: failures', () => {
         dead.push({ value: String(message.value), headers });
       },
     });
-    await waitFor(() => dead.length === 1, 20_000, 'the dead letter');
+    await waitFor(() => dead.length === 2, 20_000, 'the dead letters');
     await reader.disconnect();
     assert.equal(dead[0]!.value, '{not json');
+    assert.match(dead[1]!.headers['tributary-error']!, /unsupported method "no_such_method"/);
     assert.equal(dead[0]!.headers['trace'], 'poison-1', 'original headers kept');
     assert.equal(dead[0]!.headers['tributary-source-topic'], topic);
     assert.equal(dead[0]!.headers['tributary-source-partition'], '2');
@@ -166,7 +172,7 @@ describe('Kafka: failures', () => {
     const metrics = await (await fetch(`${srv.httpUrl}/metrics`)).text();
     const retries = Number(/tributary_kafka_retries_total\{[^}]*partition="0"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
     assert.ok(retries >= 1, 'the retries are counted');
-    assert.match(metrics, /tributary_kafka_messages_dead_lettered_total\{[^}]*partition="2"[^}]*\} 1/);
+    assert.match(metrics, /tributary_kafka_messages_dead_lettered_total\{[^}]*partition="2"[^}]*\} 2/);
     t.diagnostic(`partition 0 retried ${retries} times`);
     sub.close();
     await srv.stop();

@@ -1,0 +1,195 @@
+// Kafka consumer benchmarks, end to end against a real Tributary process (memory
+// engine) and the test broker (scripts/services/kafka.sh unless --brokers or
+// TRIBUTARY_TEST_KAFKA_BROKERS says where one is):
+//
+//   npm run bench:kafka -- throughput [--messages 100000] [--partitions 6]
+//     A backlog produced before Tributary starts; time from the consumer's start
+//     until a subscribed client has received every message.
+//
+//   npm run bench:kafka -- latency [--rate 5000] [--seconds 10] [--partitions 6]
+//     Messages produced at a steady rate; produce → client receive latency
+//     percentiles, plus the server's Kafka-timestamp → published histogram.
+//
+// One JSON line of results on stdout. A tool, not a test.
+
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { LeanSubscriber } from '../test/helpers/lean-subscriber.js';
+import { sleep, spawnTributary, waitFor, writeConfig } from '../test/helpers/process.js';
+import { API_KEY, SECRET } from '../test/helpers/server.js';
+import { kafkaBrokers } from '../test/integration/kafka/helpers.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    messages: { type: 'string', default: '100000' },
+    partitions: { type: 'string', default: '6' },
+    rate: { type: 'string', default: '5000' },
+    seconds: { type: 'string', default: '10' },
+    brokers: { type: 'string' },
+  },
+});
+const mode = positionals[0] ?? 'throughput';
+const partitions = Number(values.partitions);
+if (values.brokers) process.env.TRIBUTARY_TEST_KAFKA_BROKERS = values.brokers;
+const brokers = kafkaBrokers(); // start the broker now, not in the middle of a measurement
+const kafka = new Kafka({ clientId: 'tributary-bench', brokers, logLevel: logLevel.NOTHING });
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Approximate quantile from a Prometheus histogram (linear within the bucket). */
+function histogramQuantile(text: string, name: string, q: number): number {
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"[^}]*\\} (\\d+)`, 'gm'))].map((m) => ({
+    le: m[1] === '+Inf' ? Infinity : Number(m[1]),
+    n: Number(m[2]),
+  }));
+  const total = buckets.at(-1)?.n ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevN = 0;
+  for (const b of buckets) {
+    if (b.n >= rank) return b.le === Infinity ? prevLe : prevLe + ((b.le - prevLe) * (rank - prevN)) / Math.max(1, b.n - prevN);
+    prevLe = b.le;
+    prevN = b.n;
+  }
+  return prevLe;
+}
+
+const channels = (prefix: string) => Array.from({ length: partitions }, (_, p) => `${prefix}${p}`);
+
+function serverConfig(topic: string): string {
+  return writeConfig({
+    http_server: { port: 0, address: '127.0.0.1' },
+    log: { level: 'info' },
+    client: { token: { hmac_secret_key: SECRET } },
+    http_api: { key: API_KEY },
+    channel: { without_namespace: { allow_subscribe_for_client: true, history_size: 1000, history_ttl: '600s' } },
+    consumers: [
+      {
+        name: 'bench',
+        enabled: true,
+        type: 'kafka',
+        kafka: { brokers, topics: [topic], consumer_group: `bench-${randomBytes(4).toString('hex')}`, max_poll_records: 1000 },
+      },
+    ],
+  });
+}
+
+async function newTopic(prefix: string): Promise<string> {
+  const topic = `${prefix}-${randomBytes(4).toString('hex')}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  return topic;
+}
+
+const message = (channel: string, i: number) => JSON.stringify({ method: 'publish', payload: { channel, data: { i } } });
+
+async function throughput(): Promise<void> {
+  const total = Number(values.messages);
+  const topic = await newTopic('bench-backlog');
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const t0 = Date.now();
+  for (let from = 0; from < total; from += 5000) {
+    const n = Math.min(5000, total - from);
+    await producer.send({ topic, messages: Array.from({ length: n }, (_, k) => ({ partition: (from + k) % partitions, value: message(`b${(from + k) % partitions}`, from + k) })) });
+  }
+  const produced = Date.now();
+  await producer.disconnect();
+  // The subscriber must be there before the consumer starts: start Tributary, subscribe, then time.
+  const proc = await spawnTributary(serverConfig(topic));
+  try {
+    const sub = await LeanSubscriber.open(proc.wsUrl, channels('b'));
+    const start = Date.now();
+    await waitFor(() => sub.total >= total, 300_000, `${total} publications`, 5);
+    const done = Date.now();
+    sub.close();
+    console.log(
+      JSON.stringify({
+        mode: 'throughput',
+        messages: total,
+        partitions,
+        produce_ms: produced - t0,
+        // Includes the consumer joining its group (it starts with the process, before the subscriber).
+        drain_ms: done - start,
+        messages_per_second: Math.round(total / ((done - start) / 1000)),
+      }),
+    );
+  } finally {
+    await proc.stop();
+  }
+}
+
+async function latency(): Promise<void> {
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  const topic = await newTopic('bench-latency');
+  const proc = await spawnTributary(serverConfig(topic));
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const latencies: number[] = [];
+  const sent = new Map<number, number>();
+  try {
+    const sub = await LeanSubscriber.open(proc.wsUrl, channels('l'));
+    const seen = new Set<number>();
+    sub.onPublication = (_channel, i) => {
+      seen.add(i);
+      const t = sent.get(i);
+      if (t !== undefined) latencies.push(Date.now() - t);
+    };
+    // Let the consumer join its group before the clock starts.
+    await sleep(3000);
+    const total = rate * seconds;
+    const tick = 10;
+    const perTick = rate / (1000 / tick);
+    let i = 0;
+    const start = Date.now();
+    const inflight: Promise<unknown>[] = [];
+    while (i < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - start) / tick + 1) * perTick));
+      const batch = [];
+      for (; i < due; i++) {
+        sent.set(i, Date.now());
+        batch.push({ partition: i % partitions, value: message(`l${i % partitions}`, i) });
+      }
+      if (batch.length > 0) inflight.push(producer.send({ topic, messages: batch, acks: 1 }));
+      await sleep(tick);
+    }
+    await Promise.all(inflight);
+    await waitFor(() => seen.size >= total, 60_000, 'every message', 10);
+    sub.close();
+    const metrics = await (await fetch(`${proc.httpUrl}/metrics`)).text();
+    latencies.sort((a, b) => a - b);
+    console.log(
+      JSON.stringify({
+        mode: 'latency',
+        rate,
+        seconds,
+        partitions,
+        messages: total,
+        produce_to_receive_ms: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1) },
+        kafka_timestamp_to_published_ms_from_histogram: {
+          p50: Number((histogramQuantile(metrics, 'tributary_kafka_publish_latency_seconds', 0.5) * 1000).toFixed(2)),
+          p99: Number((histogramQuantile(metrics, 'tributary_kafka_publish_latency_seconds', 0.99) * 1000).toFixed(2)),
+        },
+      }),
+    );
+  } finally {
+    await producer.disconnect();
+    await proc.stop();
+  }
+}
+
+if (mode === 'throughput') await throughput();
+else if (mode === 'latency') await latency();
+else {
+  console.error('usage: bench/kafka.ts throughput|latency [options]');
+  process.exitCode = 2;
+}
