@@ -19,11 +19,17 @@ export interface KafkaConsumerOptions {
   brokers: string[];
   topics: string[];
   consumer_group: string;
+  /** Also how many resolved offsets may pile up before they are committed. */
   max_poll_records: number;
   fetch_max_bytes: number;
   /** ms */
   fetch_max_wait: number;
   fetch_read_uncommitted: boolean;
+  /**
+   * Accepted for compatibility. The client holds at most one fetched batch per
+   * partition (at most 1 MB), and a partition waiting for a retry is paused, so
+   * what a partition buffers is bounded without a queue of our own.
+   */
   partition_queue_max_size: number;
   /** ms */
   dial_timeout: number;
