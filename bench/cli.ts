@@ -10,16 +10,19 @@ import { parseArgs } from 'node:util';
 import type { ClientKind } from './ipc.js';
 import { fdLimit } from './procstat.js';
 import { DELTA_NAMESPACE, deltaServerConfig, deltaTable, deltaVerdicts, runDelta, type DeltaOptions, type DeltaResult } from './delta.js';
-import { ratios, stepsTable, table, verdicts, verdictText, type Check } from './report.js';
+import { ensureLocalRedis, parseRedisUrl, redisServerPid, type RedisAddress } from './redis.js';
+import { cpuSplit, nodesTable, publishSummary, ratios, stepsTable, table, verdicts, verdictText, type Check } from './report.js';
 import { runScenario, type Result, type RunOptions, type Scenario } from './run.js';
 import {
   BENCH_NAMESPACE,
   externalTarget,
+  freshRedisPrefix,
   killAll,
   startBaseline,
   startTributary,
-  tail,
+  targetTail,
   tributaryConfig,
+  type EngineName,
   type StartOptions,
   type Target,
   type TargetName,
@@ -31,23 +34,45 @@ scenarios
   fanout      N subscribers over C channels, publications at rate R of S bytes
   idle        N idle connections with one subscription each: server RSS per connection
   saturate    raise the publish rate step by step until delivery, latency or loss breaks
+  publish     publications with history as fast as the server acknowledges them (every lane keeps
+              one batch in flight), over C channels; then reads history back (from Redis with the
+              Redis engine) to check it holds every acknowledged publication. Tributary only;
+              --engine redis by default; N subscribers (default 0) on channels 0..N-1 check delivery
   delta       fossil delta: N subscribers with delta and N without, K versions of an evolving
               ~5 KB JSON document; bytes on the wire, documents rebuilt and checked byte for byte
               (Tributary only; prints PASS/FAIL for the issue 3 target)
 
-presets (the targets of issue 3; flags given explicitly still win)
-  room-10k     fanout: 10,000 subscribers in 1 channel, 10 pub/s of 100 B
-  channels-1k  fanout: 1,000 channels x 10 subscribers, 10,000 pub/s in total
-  saturate-1k  saturate: 1,000 channels x 10 subscribers, from 2,000 pub/s, 5 s steps
-  idle-20k     idle: 20,000 connections (clamped to what the fd limit allows)
+presets (targets of issue 3 and of "Redis engine"; flags given explicitly still win)
+  room-10k      fanout: 10,000 subscribers in 1 channel, 10 pub/s of 100 B
+  channels-1k   fanout: 1,000 channels x 10 subscribers, 10,000 pub/s in total
+  saturate-1k   saturate: 1,000 channels x 10 subscribers, from 2,000 pub/s, 5 s steps
+  idle-20k      idle: 20,000 connections (clamped to what the fd limit allows)
+  redis-publish publish: one node, Redis engine, 100 channels with history (100, 300 s), 4 lanes of
+                parallel batches of 200, 10 subscribers, 15 s; checks >= 30,000 publications/s
+                acknowledged, no errors, history holding every one of them (read from Redis), 0 lost, 0 dup
+  redis-2nodes  saturate twice: one node with the memory engine, then two nodes sharing Redis
+                (--target tributary:memory,tributary:redis:2), 1,000 channels x 10 subscribers, from
+                2,000 pub/s, 4 s steps, --batch-parallel; checks deliveries/s of the second >= 1.3x
+                the first at the same --max-p99; prints how CPU split
 
 what to run against
-  --target T           tributary | baseline | both (default both: same load, one after the other, with ratios)
-  --ws-url URL         an external server instead (with --api-url, --api-key, --token-secret)
-  --api-url URL        default: derived from --ws-url (http://host:port/api)
+  --target T           tributary | baseline | both (default both: same load, one after the other, with
+                       ratios; publish and delta: tributary), or a comma-separated list of runs, each
+                       tributary[:memory|redis[:NODES]] or baseline, e.g. tributary:memory,tributary:redis:2.
+                       Ratios and ratio checks compare with the baseline, or else with the first run listed
+  --engine E           memory (default; publish: redis) | redis: the engine of "tributary" runs
+  --nodes N            Tributary processes sharing one Redis prefix (default 1; needs --engine redis).
+                       Subscriber k of each channel connects to node k mod N, publisher lane i posts to
+                       node i mod N; server RSS and CPU are summed over the nodes (and shown per node)
+  --redis-url URL      redis://host:port[/db] for the Redis engine (default: what
+                       scripts/services/redis.sh ensure prints; it installs and starts one if needed).
+                       Every run gets a fresh random key prefix, removed afterwards (kept with --keep-tmp)
+  --ws-url URL         an external server instead (with --api-url, --api-key, --token-secret); a
+                       comma-separated list is the nodes of one hub, spread over as with --nodes
+  --api-url URL        default: derived from --ws-url (http://host:port/api); a list: one per node
   --api-key KEY
   --token-secret S     HS256 secret for connection tokens (claim sub)
-  --server-pid PID     external server's pid, for RSS and CPU figures
+  --server-pid PID     external server's pid, for RSS and CPU figures; a list: one per node
   --server-build B     tsx (default: src/ through tsx) | dist (bin/tributary.js; npm run build first)
   --server-config F    JSON merged into the generated Tributary config
   --server-node-args=A node flags for the started servers, space-separated; use the = form,
@@ -55,13 +80,14 @@ what to run against
   --server-log-level L Tributary log level (default info); warnings and errors are reported
 
 load
-  --conns N            connections, one subscription each (fanout 1000, idle 2000, saturate 2000)
-  --channels C         channels; connection i subscribes to channel i % C (fanout 1, idle = conns, saturate 200)
+  --conns N            connections, one subscription each (fanout 1000, idle 2000, saturate 2000, publish 0)
+  --channels C         channels; connection i subscribes to channel i % C (fanout 1, idle = conns,
+                       saturate 200, publish 100)
   --channel-prefix P   channel names P0, P1… (default "${BENCH_NAMESPACE}:c")
   --rate R             publications per second in total (fanout 10; saturate: the first step, 1000)
   --size S             bytes of each publication's data (default 100)
-  --duration D         seconds of publishing (fanout 15) or of holding (idle 10)
-  --warmup W           seconds at the start of a fanout run left out of latency and deliveries/s (default 2)
+  --duration D         seconds of publishing (fanout and publish 15) or of holding (idle 10)
+  --warmup W           seconds at the start of a fanout or publish run left out of the figures (default 2)
   --drain D            seconds to wait for late deliveries after publishing stops (default 10)
   --settle S           idle: seconds between the last connection and the first measurement (default 5)
   --step-factor F      saturate: rate multiplier per step (default 1.25)
@@ -69,6 +95,10 @@ load
   --max-steps N        saturate: (default 30)
   --max-p99 MS         saturate: a step with a higher p99 counts as saturated (default 100)
   --refine N           saturate: steps between the last good and the first bad rate (default 2)
+  --retry-disturbed N  saturate: a step that fails while processes outside the run use more than 20% of a
+                       core is measured again, up to N times (default 2)
+  --history-size N     history of the bench namespace (publish: 100; other scenarios: none)
+  --history-ttl S      seconds (publish: 300; with --history-size elsewhere too)
   --delta              the delta scenario (same as naming it)
 
 delta scenario
@@ -79,21 +109,25 @@ delta scenario
   --changes N          items of the document changed per version (default 1)
   --channel-prefix P   the channel is P0 (default "${DELTA_NAMESPACE}:c", in a namespace with history,
                        recovery and fossil delta that the bench adds to the generated config)
-  --drain, --ramp-batch, --connect-timeout, --json, --quiet, the target flags: as above
+  --drain, --ramp-batch, --connect-timeout, --json, --quiet, --engine, --redis-url, the target flags: as above
 
 generator
   --workers N          subscriber processes (default 1; raised when the fd limit requires)
   --client K           raw (default: minimal client over node:net) | ws (the ws package, as a cross-check)
   --ramp-batch N       connections opened at a time (default 500)
   --connect-timeout S  per connection (default 10)
-  --lanes N            publisher HTTP keep-alive connections (default 4)
-  --batch-max N        publications per API request at most (default 200; one → /api/publish, more → /api/batch)
+  --lanes N            publisher HTTP keep-alive connections, one request in flight each (default 4;
+                       publish 100; at most one per channel)
+  --batch-max N        publications per API request at most (default 200, publish 100; one →
+                       /api/publish, more → /api/batch; publish: every request carries exactly N)
+  --batch-parallel     send batches with "parallel": true (the server may run their publishes
+                       concurrently; order within a channel is then not guaranteed, "dup" shows it)
   --local-addresses N  spread client sockets over 127.0.0.1…127.0.0.N (more ephemeral ports; default 1)
 
 output
   --json FILE          also write the results as JSON
   --quiet              no progress on stderr
-  --keep-tmp           keep the generated config and server log
+  --keep-tmp           keep the generated configs, server logs and the run's Redis keys
 `;
 
 interface Preset {
@@ -101,6 +135,8 @@ interface Preset {
   values: Record<string, string>;
   checks: Check[];
 }
+
+export const PUBLISH_TARGET = 30000;
 
 const PRESETS: Record<string, Preset> = {
   'room-10k': {
@@ -135,12 +171,73 @@ const PRESETS: Record<string, Preset> = {
       { label: 'no idle connection dropped (pings answered)', metric: 'disconnects', op: '<=', value: 0 },
     ],
   },
+  'redis-publish': {
+    scenario: 'publish',
+    // Parallel batches keep about 800 publishes in flight, enough to hide the Redis round trips and
+    // keep the server's main thread busy (sequential batches over 100 lanes measured ~8 % lower).
+    values: {
+      engine: 'redis',
+      target: 'tributary',
+      channels: '100',
+      conns: '10',
+      size: '100',
+      duration: '15',
+      lanes: '4',
+      'batch-max': '200',
+      'batch-parallel': 'true',
+      'history-size': '100',
+      'history-ttl': '300',
+    },
+    checks: [
+      { label: 'publishes with history through one node (Redis engine): >= 30,000 publications/s', metric: 'ackedPerSec', op: '>=', value: PUBLISH_TARGET },
+      { label: 'no publish errors', metric: 'publishErrors', op: '<=', value: 0 },
+      { label: 'history holds every acknowledged publication (read back from Redis)', metric: 'historyProblems', op: '<=', value: 0 },
+      { label: 'subscribers: no publication lost', metric: 'lost', op: '<=', value: 0 },
+      { label: 'subscribers: no publication duplicated or reordered', metric: 'dup', op: '<=', value: 0 },
+    ],
+  },
+  'redis-2nodes': {
+    scenario: 'saturate',
+    // Parallel batches: a publish through the Redis engine waits for Redis, so with sequential batches a
+    // few lanes would cap the rate at lanes / round trip, far below what the nodes can fan out.
+    values: {
+      target: 'tributary:memory,tributary:redis:2',
+      conns: '10000',
+      channels: '1000',
+      rate: '2000',
+      size: '100',
+      'step-duration': '4',
+      'batch-parallel': 'true',
+    },
+    checks: [
+      {
+        label: 'fan-out at saturation: two nodes sharing Redis >= 1.3x the deliveries/s of one memory-engine node',
+        metric: 'deliveriesPerSec',
+        op: '>=',
+        value: 0,
+        ratio: 1.3,
+        ratioOnly: true,
+      },
+    ],
+  },
 };
 
 const SCENARIO_DEFAULTS: Record<Scenario, Record<string, string>> = {
   fanout: { conns: '1000', channels: '1', rate: '10', duration: '15' },
   idle: { conns: '2000', duration: '10' },
   saturate: { conns: '2000', channels: '200', rate: '1000', duration: '0' },
+  // Enough publishes in flight to saturate the server: one lane per channel, batches of 100 (see README).
+  publish: {
+    conns: '0',
+    channels: '100',
+    duration: '15',
+    engine: 'redis',
+    target: 'tributary',
+    lanes: '100',
+    'batch-max': '100',
+    'history-size': '100',
+    'history-ttl': '300',
+  },
 };
 
 const OPTIONS = {
@@ -154,6 +251,9 @@ const OPTIONS = {
   'server-config': { type: 'string' },
   'server-node-args': { type: 'string' },
   'server-log-level': { type: 'string' },
+  engine: { type: 'string' },
+  nodes: { type: 'string' },
+  'redis-url': { type: 'string' },
   conns: { type: 'string' },
   channels: { type: 'string' },
   'channel-prefix': { type: 'string' },
@@ -168,6 +268,10 @@ const OPTIONS = {
   'max-steps': { type: 'string' },
   'max-p99': { type: 'string' },
   refine: { type: 'string' },
+  'retry-disturbed': { type: 'string' },
+  'history-size': { type: 'string' },
+  'history-ttl': { type: 'string' },
+  'batch-parallel': { type: 'boolean' },
   delta: { type: 'boolean' },
   publications: { type: 'string' },
   changes: { type: 'string' },
@@ -211,7 +315,12 @@ async function main(argv: string[]): Promise<number> {
   for (const k of ['publications', 'changes']) if (flags[k] !== undefined) throw new UsageError(`--${k} belongs to the delta scenario`);
 
   const values: Record<string, unknown> = { ...SCENARIO_DEFAULTS[scenario], ...(preset?.values ?? {}), ...flags };
-  const conns = num(values, 'conns', 1000, 1);
+  // --ws-url means an external server: the defaults' own target and engine do not apply to it.
+  if (typeof flags['ws-url'] === 'string') {
+    if (flags.target === undefined) delete values.target;
+    if (flags.engine === undefined) delete values.engine;
+  }
+  const conns = num(values, 'conns', 1000, scenario === 'publish' ? 0 : 1);
   const channels = num(values, 'channels', scenario === 'idle' ? conns : 1, 1);
   const client = String(values.client ?? 'raw') as ClientKind;
   if (client !== 'raw' && client !== 'ws') throw new UsageError('--client: raw or ws');
@@ -225,6 +334,7 @@ async function main(argv: string[]): Promise<number> {
       workers = need;
     }
   }
+  const historySize = num(values, 'history-size', 0, 0);
   const opts: RunOptions = {
     scenario,
     conns,
@@ -248,20 +358,35 @@ async function main(argv: string[]): Promise<number> {
     maxSteps: num(values, 'max-steps', 30, 1),
     maxP99: num(values, 'max-p99', 100, 0),
     refine: num(values, 'refine', 2, 0),
+    retryDisturbed: num(values, 'retry-disturbed', 2, 0),
+    historySize,
+    historyTtl: num(values, 'history-ttl', 300, 1),
+    batchParallel: Boolean(values['batch-parallel']),
     quiet: Boolean(values.quiet),
   };
-  if (opts.scenario === 'fanout' && opts.warmup >= opts.duration) throw new UsageError('--warmup must be shorter than --duration');
+  if ((opts.scenario === 'fanout' || opts.scenario === 'publish') && opts.warmup >= opts.duration) throw new UsageError('--warmup must be shorter than --duration');
+  if (opts.scenario === 'publish' && historySize < 1) throw new UsageError('--history-size: the publish scenario publishes with history (at least 1)');
 
-  const targets = resolveTargets(values);
+  const notes: string[] = [];
+  let targets = resolveTargets(values);
+  if (scenario === 'publish' && targets.some((t) => t.kind === 'baseline')) {
+    const msg = 'the baseline is skipped for the publish scenario: the bare-ws server keeps no history';
+    process.stderr.write(`note: ${msg}\n`);
+    notes.push(msg);
+    targets = targets.filter((t) => t.kind !== 'baseline');
+    if (targets.length === 0) throw new UsageError('the publish scenario runs against Tributary (--target tributary[:ENGINE[:NODES]]) or --ws-url');
+  }
+  const redis = await redisFor(targets, values);
   const startOpts = startOptions(values);
+  if (historySize > 0) startOpts.benchHistory = { size: historySize, ttlSeconds: opts.historyTtl };
 
   const results: Result[] = [];
-  for (const which of targets) {
-    const target = await openTarget(which, values, startOpts);
+  for (const spec of targets) {
+    const target = await openTarget(spec, values, startOpts, redis);
     try {
       results.push(await runScenario(opts, target));
     } catch (err) {
-      if (target.logFile) process.stderr.write(`server log tail:\n${tail(target.logFile)}\n`);
+      if (target.logFile) process.stderr.write(`server log tail:\n${targetTail(target)}\n`);
       throw err;
     } finally {
       await target.stop();
@@ -271,6 +396,11 @@ async function main(argv: string[]): Promise<number> {
 
   const out: string[] = ['', table(results)];
   for (const r of results) if (r.steps) out.push('', stepsTable(r));
+  for (const r of results) if (r.scenario === 'publish') out.push('', publishSummary(r));
+  const nodeLines = nodesTable(results);
+  if (nodeLines) out.push('', nodeLines);
+  if (results.some((r) => r.nodes > 1 || r.engine === 'redis' || r.scenario === 'publish')) out.push('', cpuSplit(results, os.cpus().length));
+  if (redis) out.push('', `redis: ${redis.address.url}${redis.pid !== undefined ? ` (pid ${redis.pid})` : ' (not local: no CPU figures)'}; key prefix per run: ${results.map((r) => r.redisPrefix).filter(Boolean).join(', ')}`);
   for (const r of results) {
     const extra: string[] = [];
     if (r.connectFailures > 0) extra.push(`connect failures: ${r.connectFailures} ${JSON.stringify(r.connectErrors)}`);
@@ -282,6 +412,7 @@ async function main(argv: string[]): Promise<number> {
     for (const n of r.notes) extra.push(n);
     if (extra.length > 0) out.push('', `${r.scenario}/${r.target}:`, ...extra.map((e) => '  ' + e));
   }
+  for (const n of notes) out.push('', `note: ${n}`);
   const checks = preset?.checks ?? [];
   const verdictList = verdicts(checks, results);
   if (verdictList.length > 0) out.push('', verdictText(verdictList));
@@ -292,9 +423,12 @@ async function main(argv: string[]): Promise<number> {
       ...jsonHeader(argv),
       preset: preset ? name : null,
       options: opts,
+      targets,
+      redis: redis ? { url: redis.address.url, pid: redis.pid ?? null } : null,
       results,
       ratios: ratios(results),
       verdicts: verdictList,
+      notes,
     });
   }
   return verdictList.some((v) => v.pass === false) ? 1 : 0;
@@ -314,16 +448,86 @@ function writeJson(file: string, doc: Record<string, unknown>): void {
   process.stderr.write(`wrote ${file}\n`);
 }
 
-function resolveTargets(values: Record<string, unknown>): Array<TargetName | 'external'> {
+/** One run of the scenario: which server, and for Tributary its engine and process count. */
+export interface TargetSpec {
+  kind: TargetName | 'external';
+  /** The label in tables and JSON. */
+  label: string;
+  engine: EngineName;
+  nodes: number;
+}
+
+const TRIBUTARY_SPEC = /^tributary(?::(memory|redis)(?::(\d+))?)?$/;
+
+/**
+ * The runs, in order: --ws-url (external), both (tributary then baseline), or
+ * a comma-separated list of tributary[:ENGINE[:NODES]] and baseline. A bare
+ * "tributary" takes --engine and --nodes. Labels: tributary (memory engine,
+ * one process), tributary:redis, tributary:redis:2; an engine written in the
+ * list stays in the label (tributary:memory).
+ */
+function resolveTargets(values: Record<string, unknown>): TargetSpec[] {
+  const engineFlag = String(values.engine ?? 'memory');
+  if (engineFlag !== 'memory' && engineFlag !== 'redis') throw new UsageError('--engine: memory or redis');
+  const nodesFlag = num(values, 'nodes', 1, 1);
+  if (!Number.isInteger(nodesFlag)) throw new UsageError('--nodes: a whole number');
   if (typeof values['ws-url'] === 'string') {
     if (values.target !== undefined && values.target !== 'tributary') throw new UsageError('--target cannot be combined with --ws-url');
     for (const k of ['api-key', 'token-secret']) if (typeof values[k] !== 'string') throw new UsageError(`--ws-url needs --${k}`);
-    return ['external'];
+    if (values.engine !== undefined || values.nodes !== undefined) throw new UsageError('--engine and --nodes apply to the Tributary the bench starts, not to --ws-url');
+    return [{ kind: 'external', label: 'external', engine: 'memory', nodes: 1 }];
   }
   const t = String(values.target ?? 'both');
-  if (t === 'both') return ['tributary', 'baseline'];
-  if (t === 'tributary' || t === 'baseline') return [t];
-  throw new UsageError('--target: tributary, baseline or both');
+  const list = t === 'both' ? ['tributary', 'baseline'] : t.split(',').map((x) => x.trim());
+  const specs: TargetSpec[] = [];
+  for (const item of list) {
+    if (item === 'baseline') {
+      specs.push({ kind: 'baseline', label: 'baseline', engine: 'memory', nodes: 1 });
+      continue;
+    }
+    const m = TRIBUTARY_SPEC.exec(item);
+    if (!m) throw new UsageError(`--target: "${item}" is not tributary, tributary:ENGINE, tributary:ENGINE:NODES, baseline or both`);
+    const engine = (m[1] ?? engineFlag) as EngineName;
+    const nodes = m[2] !== undefined ? Number(m[2]) : nodesFlag;
+    if (nodes < 1) throw new UsageError(`--target ${item}: at least one node`);
+    if (nodes > 1 && engine !== 'redis') {
+      throw new UsageError(`${item}${m[2] === undefined ? ` with --nodes ${nodes}` : ''}: the memory engine shares nothing between processes; several nodes need the Redis engine (--engine redis)`);
+    }
+    const label = 'tributary' + (m[1] !== undefined || engine !== 'memory' ? `:${engine}` : '') + (nodes > 1 ? `:${nodes}` : '');
+    specs.push({ kind: 'tributary', label, engine, nodes });
+  }
+  const labels = specs.map((x) => x.label);
+  const twice = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (twice) throw new UsageError(`--target: ${twice} twice`);
+  if (specs.length === 0) throw new UsageError('--target: nothing to run');
+  return specs;
+}
+
+interface RedisSetup {
+  address: RedisAddress;
+  pid?: number;
+}
+
+/** The Redis the Redis-engine runs share (--redis-url, or the project's own from scripts/services/redis.sh), checked before any run. */
+async function redisFor(targets: TargetSpec[], values: Record<string, unknown>): Promise<RedisSetup | undefined> {
+  if (!targets.some((t) => t.kind === 'tributary' && t.engine === 'redis')) {
+    if (values['redis-url'] !== undefined) throw new UsageError('--redis-url: no run uses the Redis engine (--engine redis or --target tributary:redis)');
+    return undefined;
+  }
+  let url = typeof values['redis-url'] === 'string' ? values['redis-url'] : '';
+  if (!url) {
+    process.stderr.write('redis: scripts/services/redis.sh ensure…\n');
+    url = ensureLocalRedis();
+  }
+  let address: RedisAddress;
+  try {
+    address = parseRedisUrl(url);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const pid = await redisServerPid(address); // also: fails now when Redis does not answer
+  process.stderr.write(`redis: ${url}${pid !== undefined ? ` (pid ${pid})` : ''}\n`);
+  return pid !== undefined ? { address, pid } : { address };
 }
 
 function startOptions(values: Record<string, unknown>): StartOptions {
@@ -339,24 +543,64 @@ function startOptions(values: Record<string, unknown>): StartOptions {
   };
 }
 
-async function openTarget(which: TargetName | 'external', values: Record<string, unknown>, startOpts: StartOptions): Promise<Target> {
-  if (which === 'external') {
-    const wsUrl = String(values['ws-url']);
-    const u = new URL(wsUrl);
-    const apiUrl = typeof values['api-url'] === 'string' ? values['api-url'] : `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}/api`;
-    const pid = values['server-pid'] !== undefined ? num(values, 'server-pid', 0, 1) : undefined;
-    return externalTarget(wsUrl, apiUrl, String(values['api-key']), String(values['token-secret']), pid);
+async function openTarget(spec: TargetSpec, values: Record<string, unknown>, startOpts: StartOptions, redis: RedisSetup | undefined): Promise<Target> {
+  if (spec.kind === 'external') {
+    // Comma-separated lists: the nodes of one hub (subscribers and publisher lanes spread over them).
+    const list = (k: string) => (typeof values[k] === 'string' ? String(values[k]).split(',').map((x) => x.trim()).filter(Boolean) : []);
+    const wsUrls = list('ws-url');
+    const apiUrls = list('api-url');
+    if (apiUrls.length === 0) {
+      for (const w of wsUrls) {
+        const u = new URL(w);
+        apiUrls.push(`${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}/api`);
+      }
+    }
+    if (apiUrls.length !== wsUrls.length) throw new UsageError(`--api-url: ${apiUrls.length} URLs for ${wsUrls.length} --ws-url nodes`);
+    const pids = list('server-pid').map((p) => {
+      const n = Number(p);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--server-pid: not a pid: ${p}`);
+      return n;
+    });
+    if (pids.length > 0 && pids.length !== wsUrls.length) throw new UsageError(`--server-pid: ${pids.length} pids for ${wsUrls.length} --ws-url nodes`);
+    return externalTarget(wsUrls, apiUrls, String(values['api-key']), String(values['token-secret']), pids);
   }
-  process.stderr.write(`starting ${which}…\n`);
-  const target = which === 'tributary' ? await startTributary(startOpts) : await startBaseline(startOpts);
-  if (startOpts.keepTmp && target.logFile) process.stderr.write(`${which} log: ${target.logFile}\n`);
+  if (spec.kind === 'baseline') {
+    process.stderr.write('starting baseline…\n');
+    const target = await startBaseline(startOpts);
+    if (startOpts.keepTmp && target.logFile) process.stderr.write(`baseline log: ${target.logFile}\n`);
+    return target;
+  }
+  const shared = spec.engine === 'redis' && redis ? { address: redis.address, prefix: freshRedisPrefix(), pid: redis.pid } : undefined;
+  const what = spec.nodes > 1 ? `${spec.nodes} Tributary nodes` : 'tributary';
+  process.stderr.write(`starting ${what} (${spec.engine} engine${shared ? `, redis prefix ${shared.prefix}` : ''})…\n`);
+  const target = await startTributary(startOpts, { label: spec.label, engine: spec.engine, nodes: spec.nodes, redis: shared });
+  if (startOpts.keepTmp) for (const n of target.nodes) if (n.logFile) process.stderr.write(`${spec.label} log: ${n.logFile}\n`);
   return target;
 }
 
 /** The delta scenario: Tributary only (the baseline has no delta), its own table and checks. */
 async function deltaMain(argv: string[], flags: Record<string, unknown>): Promise<number> {
   const values: Record<string, unknown> = { conns: '100', publications: '200', rate: '20', size: '5000', changes: '1', ...flags };
-  for (const k of ['channels', 'duration', 'warmup', 'settle', 'step-factor', 'step-duration', 'max-steps', 'max-p99', 'refine', 'workers', 'client', 'lanes', 'batch-max', 'local-addresses']) {
+  for (const k of [
+    'channels',
+    'duration',
+    'warmup',
+    'settle',
+    'step-factor',
+    'step-duration',
+    'max-steps',
+    'max-p99',
+    'refine',
+    'retry-disturbed',
+    'workers',
+    'client',
+    'lanes',
+    'batch-max',
+    'batch-parallel',
+    'local-addresses',
+    'history-size',
+    'history-ttl',
+  ]) {
     if (flags[k] !== undefined) throw new UsageError(`--${k} does not apply to the delta scenario`);
   }
   const opts: DeltaOptions = {
@@ -373,26 +617,28 @@ async function deltaMain(argv: string[], flags: Record<string, unknown>): Promis
   };
   const notes: string[] = [];
   let targets = resolveTargets(values);
-  if (targets.includes('baseline')) {
+  if (targets.some((t) => t.nodes > 1)) throw new UsageError('the delta scenario uses one server process (no --nodes)');
+  if (targets.some((t) => t.kind === 'baseline')) {
     const msg = 'the baseline is skipped for the delta scenario: the bare-ws server has no history and no delta';
     process.stderr.write(`note: ${msg}\n`);
     notes.push(msg);
-    targets = targets.filter((t) => t !== 'baseline');
+    targets = targets.filter((t) => t.kind !== 'baseline');
   }
   if (targets.length === 0) {
     process.stdout.write('nothing to run: the delta scenario runs against Tributary (--target tributary or both) or --ws-url\n');
     return 0;
   }
+  const redis = await redisFor(targets, values);
   const startOpts = startOptions(values);
   startOpts.extraConfig = deltaServerConfig(startOpts.extraConfig, tributaryConfig(0, '', '', startOpts.logLevel));
 
   const results: DeltaResult[] = [];
-  for (const which of targets) {
-    const target = await openTarget(which, values, startOpts);
+  for (const spec of targets) {
+    const target = await openTarget(spec, values, startOpts, redis);
     try {
       results.push(await runDelta(opts, target));
     } catch (err) {
-      if (target.logFile) process.stderr.write(`server log tail:\n${tail(target.logFile)}\n`);
+      if (target.logFile) process.stderr.write(`server log tail:\n${targetTail(target)}\n`);
       throw err;
     } finally {
       await target.stop();

@@ -7,7 +7,12 @@ export type ClientKind = 'raw' | 'ws';
 export interface InitMsg {
   type: 'init';
   worker: number;
-  wsUrl: string;
+  /**
+   * The server's WebSocket URL, or one per node: the k-th subscriber of a channel
+   * (connection i is subscriber floor(i / channels) of channel i % channels)
+   * connects to node k mod N, so every channel has subscribers on every node.
+   */
+  wsUrls: string[];
   tokenSecret: string;
   /** Connection indexes [from, to) belong to this worker; connection i subscribes to channel i % channels.length. */
   from: number;

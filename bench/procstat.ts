@@ -39,6 +39,18 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** CPU time all processes of the machine have used so far (every core: user, nice, system, irq, softirq, steal), seconds; NaN off Linux. */
+export function machineCpuSeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already in user)
+    return ((f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) / ticksPerSecond();
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** The soft limit on open files, or NaN. */
 export function fdLimit(pid: number): number {
   try {
@@ -60,32 +72,59 @@ export function fdCount(pid: number): number {
   }
 }
 
-/** Samples a process's RSS and CPU; `window()` gives CPU % (of one core) between two marks. */
+/** CPU seconds of several processes at one moment; `cpu` is their sum. */
+export interface CpuMark {
+  cpu: number;
+  cpus: number[];
+  at: number;
+}
+
+/**
+ * Samples the RSS and CPU of one process or of several (the nodes of one
+ * target: figures are summed, and kept per process too); `cpuPercent()` gives
+ * CPU % (of one core) between two marks.
+ */
 export class ProcSampler {
+  readonly pids: number[];
   peakRss = 0;
-  /** One RSS reading (bytes) per period. */
+  /** One RSS reading (bytes, summed over the processes) per period. */
   readonly timeline: number[] = [];
   private timer: NodeJS.Timeout;
 
-  constructor(readonly pid: number, periodMs = 500) {
+  constructor(pid: number | number[], periodMs = 500) {
+    this.pids = Array.isArray(pid) ? pid : [pid];
     this.timer = setInterval(() => this.timeline.push(this.sample()), periodMs);
     this.timer.unref();
     this.timeline.push(this.sample());
   }
 
+  /** RSS summed over the processes (NaN when one is gone). */
   sample(): number {
-    const rss = rssBytes(this.pid);
+    let rss = 0;
+    for (const pid of this.pids) rss += rssBytes(pid);
     if (rss > this.peakRss) this.peakRss = rss;
     return rss;
   }
 
-  mark(): { cpu: number; at: number } {
-    return { cpu: cpuSeconds(this.pid), at: performance.now() };
+  /** RSS of each process. */
+  sampleEach(): number[] {
+    return this.pids.map(rssBytes);
+  }
+
+  mark(): CpuMark {
+    const cpus = this.pids.map(cpuSeconds);
+    return { cpu: cpus.reduce((a, b) => a + b, 0), cpus, at: performance.now() };
   }
 
   static cpuPercent(a: { cpu: number; at: number }, b: { cpu: number; at: number }): number {
     const wall = (b.at - a.at) / 1000;
     return wall > 0 ? ((b.cpu - a.cpu) / wall) * 100 : Number.NaN;
+  }
+
+  /** CPU % of each process between two marks. */
+  static cpuPercentEach(a: CpuMark, b: CpuMark): number[] {
+    const wall = (b.at - a.at) / 1000;
+    return b.cpus.map((c, i) => (wall > 0 ? ((c - (a.cpus[i] ?? Number.NaN)) / wall) * 100 : Number.NaN));
   }
 
   stop(): void {

@@ -7,18 +7,28 @@
 // publications of a channel reach the server in order. Whatever piled up in a
 // lane while its request was in flight leaves in the next request, as one
 // `batch` of up to `batchMax` publishes (a lone publication uses `publish`).
+//
+// `flood()` drops the pacing: each lane creates a full batch whenever its
+// previous request has been answered, so the publisher goes exactly as fast
+// as the server acknowledges (the publish scenario). With several server
+// nodes, lane i talks to node i mod N.
 
 import http from 'node:http';
 import { nowUs } from './clock.js';
+import { Histogram } from './histogram.js';
 
 export interface PublisherOptions {
   apiUrl: string;
+  /** Several nodes' API URLs: lanes are spread over them round-robin (default: [apiUrl]). */
+  apiUrls?: string[];
   apiKey: string;
   channels: string[];
   /** Size of each publication's data in bytes (at least the header's size). */
   size: number;
   lanes: number;
   batchMax: number;
+  /** Sends batches with `"parallel": true` (the server may run their publishes concurrently; order within a channel is then not guaranteed). */
+  parallel?: boolean;
   /** Timer period. */
   tickMs?: number;
 }
@@ -26,6 +36,10 @@ export interface PublisherOptions {
 interface Lane {
   queue: string[];
   busy: boolean;
+  url: URL;
+  /** The channel indexes this lane carries (ch % lanes), and where flood() is in them. */
+  channels: number[];
+  cursor: number;
 }
 
 export interface PublisherStats {
@@ -38,6 +52,8 @@ export interface PublisherStats {
   /** Publications still waiting in lanes or in flight. */
   backlog: number;
   errorSamples: string[];
+  /** Request round trip (sent → response read), µs; reset with resetAckLatency(). */
+  ackLatency: Histogram;
 }
 
 export class Publisher {
@@ -45,7 +61,6 @@ export class Publisher {
   readonly seq: number[];
   private readonly lanes: Lane[];
   private readonly agent: http.Agent;
-  private readonly url: URL;
   private readonly channelJson: string[];
   private readonly pad: string;
   private rate = 0;
@@ -55,14 +70,22 @@ export class Publisher {
   private nextChannel = 0;
   private inFlight = 0;
   private drained: (() => void) | null = null;
-  readonly stats: PublisherStats = { created: 0, acked: 0, errors: 0, requests: 0, backlog: 0, errorSamples: [] };
+  private flooding = false;
+  readonly stats: PublisherStats = { created: 0, acked: 0, errors: 0, requests: 0, backlog: 0, errorSamples: [], ackLatency: new Histogram() };
 
   constructor(private readonly opts: PublisherOptions) {
     this.seq = new Array<number>(opts.channels.length).fill(0);
     const nLanes = Math.max(1, Math.min(opts.lanes, opts.channels.length));
-    this.lanes = Array.from({ length: nLanes }, () => ({ queue: [], busy: false }));
+    const urls = (opts.apiUrls && opts.apiUrls.length > 0 ? opts.apiUrls : [opts.apiUrl]).map((u) => new URL(u));
+    this.lanes = Array.from({ length: nLanes }, (_, i) => ({
+      queue: [],
+      busy: false,
+      url: urls[i % urls.length]!,
+      channels: opts.channels.map((_, ch) => ch).filter((ch) => ch % nLanes === i),
+      cursor: 0,
+    }));
+    // maxSockets is per host:port, so each node gets up to as many keep-alive connections as it has lanes.
     this.agent = new http.Agent({ keepAlive: true, maxSockets: nLanes, maxFreeSockets: nLanes });
-    this.url = new URL(opts.apiUrl);
     this.channelJson = opts.channels.map((c) => JSON.stringify(c));
     // {"s":<seq>,"t":<16 digits>,"p":"…"} — the padding makes the whole data `size` bytes for typical values.
     const header = '{"s":1000,"t":1000000000000000,"p":""}'.length;
@@ -84,8 +107,24 @@ export class Publisher {
     }
   }
 
+  /** Publishes as fast as the server acknowledges: every lane keeps one request of `batchMax` publications in flight. */
+  flood(): void {
+    this.flooding = true;
+    for (const lane of this.lanes) {
+      if (lane.busy) continue;
+      if (lane.queue.length === 0) this.refill(lane);
+      this.flush(lane);
+    }
+  }
+
+  /** Forgets the request latencies recorded so far (start of a measured window). */
+  resetAckLatency(): void {
+    this.stats.ackLatency.reset();
+  }
+
   /** Stops creating publications and waits (at most `timeoutMs`) for what is queued or in flight. */
   async stop(timeoutMs = 10000): Promise<void> {
+    this.flooding = false;
     this.setRate(0);
     if (this.backlog() > 0) {
       await new Promise<void>((resolve) => {
@@ -118,20 +157,36 @@ export class Publisher {
     for (let k = 0; k < due; k++) {
       const ch = this.nextChannel;
       this.nextChannel = ch + 1 === nCh ? 0 : ch + 1;
-      const s = ++this.seq[ch]!;
-      const cmd = '{"channel":' + this.channelJson[ch] + ',"data":{"s":' + s + ',"t":' + t + ',"p":"' + this.pad + '"}}';
-      this.lanes[ch % this.lanes.length]!.queue.push(cmd);
+      this.lanes[ch % this.lanes.length]!.queue.push(this.command(ch, t));
     }
     this.createdSinceStart += due;
     this.stats.created += due;
     for (const lane of this.lanes) if (!lane.busy && lane.queue.length > 0) this.flush(lane);
   }
 
+  private command(ch: number, t: number): string {
+    const s = ++this.seq[ch]!;
+    return '{"channel":' + this.channelJson[ch] + ',"data":{"s":' + s + ',"t":' + t + ',"p":"' + this.pad + '"}}';
+  }
+
+  /** flood(): one batch for the lane, round-robin over its channels. */
+  private refill(lane: Lane): void {
+    const t = Math.round(nowUs());
+    const chs = lane.channels;
+    for (let k = 0; k < this.opts.batchMax; k++) {
+      const ch = chs[lane.cursor]!;
+      lane.cursor = lane.cursor + 1 === chs.length ? 0 : lane.cursor + 1;
+      lane.queue.push(this.command(ch, t));
+    }
+    this.stats.created += this.opts.batchMax;
+  }
+
   private flush(lane: Lane): void {
     const take = lane.queue.length <= this.opts.batchMax ? lane.queue.splice(0) : lane.queue.splice(0, this.opts.batchMax);
     const n = take.length;
     const single = n === 1;
-    const body = single ? take[0]! : '{"commands":[{"publish":' + take.join('},{"publish":') + '}]}';
+    const body = single ? take[0]! : '{"commands":[{"publish":' + take.join('},{"publish":') + '}]' + (this.opts.parallel ? ',"parallel":true}' : '}');
+    const sentAt = nowUs();
     lane.busy = true;
     this.inFlight += n;
     this.stats.requests++;
@@ -143,7 +198,9 @@ export class Publisher {
       this.stats.acked += n - errors;
       this.stats.errors += errors;
       if (sampleText && this.stats.errorSamples.length < 5) this.stats.errorSamples.push(sampleText.slice(0, 300));
+      this.stats.ackLatency.record(nowUs() - sentAt);
       lane.busy = false;
+      if (this.flooding && lane.queue.length === 0) this.refill(lane);
       if (lane.queue.length > 0) this.flush(lane);
       else if (this.drained && this.backlog() === 0) {
         const d = this.drained;
@@ -153,9 +210,9 @@ export class Publisher {
     };
     const req = http.request(
       {
-        host: this.url.hostname,
-        port: this.url.port,
-        path: this.url.pathname.replace(/\/+$/, '') + (single ? '/publish' : '/batch'),
+        host: lane.url.hostname,
+        port: lane.url.port,
+        path: lane.url.pathname.replace(/\/+$/, '') + (single ? '/publish' : '/batch'),
         method: 'POST',
         agent: this.agent,
         headers: {

@@ -1,4 +1,5 @@
-// The servers under test: Tributary from this repository or the bare-ws
+// The servers under test: Tributary from this repository (one process, or
+// several sharing a Redis prefix with the Redis engine) or the bare-ws
 // baseline, each started as a child process on a free port of 127.0.0.1 with
 // a generated config; or an external server given by URL.
 
@@ -9,14 +10,30 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeKeys, type RedisAddress } from './redis.js';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
 
 export type TargetName = 'tributary' | 'baseline';
+export type EngineName = 'memory' | 'redis';
+
+/** One server process of a target. */
+export interface TargetNode {
+  wsUrl: string;
+  apiUrl: string;
+  pid?: number;
+  logFile?: string;
+}
 
 export interface Target {
-  name: TargetName | 'external';
+  /** The label in tables and JSON: tributary, tributary:redis, tributary:redis:2, baseline, external. */
+  name: string;
+  kind: TargetName | 'external';
+  /** Tributary's engine (undefined for the baseline and external servers). */
+  engine?: EngineName;
+  /** Every process of the target (one, or --nodes with the Redis engine). The fields below are the first one's. */
+  nodes: TargetNode[];
   wsUrl: string;
   apiUrl: string;
   apiKey: string;
@@ -25,6 +42,8 @@ export interface Target {
   pid?: number;
   /** Where the server's stdout/stderr go, when we started it. */
   logFile?: string;
+  /** The Redis the nodes share: its address, the run's key prefix, its pid when local. */
+  redis?: { address: RedisAddress; prefix: string; pid?: number };
   stop(): Promise<void>;
 }
 
@@ -112,6 +131,16 @@ export interface StartOptions {
   /** Extra node flags for the server process, e.g. --max-old-space-size=4096. */
   nodeArgs: string[];
   keepTmp?: boolean;
+  /** History for the generated `bench` namespace (the publish scenario). */
+  benchHistory?: { size: number; ttlSeconds: number };
+}
+
+/** How one Tributary target runs: its engine, its process count, the Redis and key prefix they share. */
+export interface TributaryLayout {
+  label: string;
+  engine: EngineName;
+  nodes: number;
+  redis?: { address: RedisAddress; prefix: string; pid?: number };
 }
 
 /** Merges `src` into `target`: objects key by key, anything else (arrays too) replaced. */
@@ -126,7 +155,14 @@ export function deepMerge(target: Record<string, unknown>, src: Record<string, u
 
 export const BENCH_NAMESPACE = 'bench';
 
-export function tributaryConfig(port: number, tokenSecret: string, apiKey: string, logLevel: string): Record<string, unknown> {
+export function tributaryConfig(
+  port: number,
+  tokenSecret: string,
+  apiKey: string,
+  logLevel: string,
+  benchHistory?: { size: number; ttlSeconds: number },
+): Record<string, unknown> {
+  const history = benchHistory ? { history_size: benchHistory.size, history_ttl: `${benchHistory.ttlSeconds}s` } : {};
   return {
     http_server: { address: '127.0.0.1', port },
     log: { level: logLevel },
@@ -134,73 +170,153 @@ export function tributaryConfig(port: number, tokenSecret: string, apiKey: strin
     http_api: { key: apiKey },
     channel: {
       without_namespace: { allow_subscribe_for_client: true },
-      namespaces: [{ name: BENCH_NAMESPACE, allow_subscribe_for_client: true }],
+      namespaces: [{ name: BENCH_NAMESPACE, allow_subscribe_for_client: true, ...history }],
     },
   };
 }
 
-export async function startTributary(opts: StartOptions): Promise<Target> {
-  const port = await freePort();
+/** A fresh Redis key prefix for one run, so runs never see each other's history. */
+export function freshRedisPrefix(): string {
+  return `tributary-bench-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Starts Tributary: one process, or `layout.nodes` processes that share the
+ * Redis and key prefix of `layout.redis` (and one token secret and API key),
+ * so they form one hub. Each gets its own port, config file and log.
+ */
+export async function startTributary(opts: StartOptions, layout: TributaryLayout = { label: 'tributary', engine: 'memory', nodes: 1 }): Promise<Target> {
+  if (layout.nodes > 1 && layout.engine !== 'redis') throw new Error('several Tributary nodes need the Redis engine');
+  if (layout.engine === 'redis' && !layout.redis) throw new Error('the Redis engine needs a Redis');
   const tokenSecret = randomBytes(24).toString('hex');
   const apiKey = randomBytes(16).toString('hex');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-'));
-  const config = tributaryConfig(port, tokenSecret, apiKey, opts.logLevel);
-  if (opts.extraConfig) deepMerge(config, opts.extraConfig);
-  const configFile = path.join(dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  if (!opts.keepTmp) tmpDirs.add(dir);
   const entry = opts.build === 'dist' ? [path.join(REPO_ROOT, 'bin/tributary.js')] : ['--import', 'tsx', path.join(REPO_ROOT, 'src/main.ts')];
-  return launch('tributary', [...opts.nodeArgs, ...entry, 'serve', '--config', configFile], dir, port, tokenSecret, apiKey, opts);
+  // Distinct ports first (two concurrent freePort() calls could be handed the same one), then start all nodes at once.
+  const ports: number[] = [];
+  while (ports.length < layout.nodes) {
+    const p = await freePort();
+    if (!ports.includes(p)) ports.push(p);
+  }
+  const procs = await Promise.allSettled(
+    ports.map(async (port, i) => {
+      const config = tributaryConfig(port, tokenSecret, apiKey, opts.logLevel, opts.benchHistory);
+      if (layout.redis) {
+        config.engine = { type: 'redis', redis: { address: [layout.redis.address.url], prefix: layout.redis.prefix } };
+      }
+      if (opts.extraConfig) deepMerge(config, opts.extraConfig);
+      const suffix = layout.nodes > 1 ? `-${i + 1}` : '';
+      const configFile = path.join(dir, `config${suffix}.json`);
+      writeFileSync(configFile, JSON.stringify(config, null, 2));
+      return launchProcess([...opts.nodeArgs, ...entry, 'serve', '--config', configFile], path.join(dir, `server${suffix}.log`), port);
+    }),
+  );
+  const started = procs.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
+  const failure = procs.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+  const cleanup = async () => {
+    await Promise.all(started.map((p) => stopChild(p.child)));
+    if (layout.redis && !opts.keepTmp) {
+      try {
+        await removeKeys(layout.redis.address, layout.redis.prefix);
+      } catch {
+        /* Redis gone: nothing to clean */
+      }
+    }
+    if (!opts.keepTmp) {
+      rmSync(dir, { recursive: true, force: true });
+      tmpDirs.delete(dir);
+    }
+  };
+  if (failure) {
+    await cleanup();
+    throw failure.reason;
+  }
+  return targetOf(layout.label, 'tributary', started, tokenSecret, apiKey, cleanup, layout);
 }
 
 export async function startBaseline(opts: StartOptions): Promise<Target> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-baseline-'));
+  if (!opts.keepTmp) tmpDirs.add(dir);
   const args = [...opts.nodeArgs, '--import', 'tsx', path.join(BENCH_DIR, 'baseline-server.ts'), '--port', String(port)];
-  return launch('baseline', args, dir, port, 'unused-by-baseline', 'unused-by-baseline', opts);
+  const proc = await launchProcess(args, path.join(dir, 'server.log'), port);
+  return targetOf('baseline', 'baseline', [proc], 'unused-by-baseline', 'unused-by-baseline', async () => {
+    await stopChild(proc.child);
+    if (!opts.keepTmp) {
+      rmSync(dir, { recursive: true, force: true });
+      tmpDirs.delete(dir);
+    }
+  });
 }
 
-async function launch(
-  name: TargetName,
-  args: string[],
-  dir: string,
-  port: number,
-  tokenSecret: string,
-  apiKey: string,
-  opts: StartOptions,
-): Promise<Target> {
-  if (!opts.keepTmp) tmpDirs.add(dir);
-  const logFile = path.join(dir, 'server.log');
+interface Launched {
+  child: ChildProcess;
+  port: number;
+  logFile: string;
+}
+
+async function launchProcess(args: string[], logFile: string, port: number): Promise<Launched> {
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   track(child);
-  const base = `http://127.0.0.1:${port}`;
   try {
-    await waitHealthy(`${base}/health`, child, logFile, 30000);
+    await waitHealthy(`http://127.0.0.1:${port}/health`, child, logFile, 30000);
   } catch (err) {
     await stopChild(child, 1000);
     throw err;
   }
-  return {
-    name,
-    wsUrl: `ws://127.0.0.1:${port}/connection/websocket`,
-    apiUrl: `${base}/api`,
-    apiKey,
-    tokenSecret,
-    pid: child.pid,
-    logFile,
-    stop: async () => {
-      await stopChild(child);
-      if (!opts.keepTmp) {
-        rmSync(dir, { recursive: true, force: true });
-        tmpDirs.delete(dir);
-      }
-    },
-  };
+  return { child, port, logFile };
 }
 
-export function externalTarget(wsUrl: string, apiUrl: string, apiKey: string, tokenSecret: string, pid?: number): Target {
-  return { name: 'external', wsUrl, apiUrl: apiUrl.replace(/\/+$/, ''), apiKey, tokenSecret, pid, stop: async () => undefined };
+function targetOf(
+  name: string,
+  kind: TargetName,
+  procs: Launched[],
+  tokenSecret: string,
+  apiKey: string,
+  stop: () => Promise<void>,
+  layout?: TributaryLayout,
+): Target {
+  const nodes: TargetNode[] = procs.map((p) => ({
+    wsUrl: `ws://127.0.0.1:${p.port}/connection/websocket`,
+    apiUrl: `http://127.0.0.1:${p.port}/api`,
+    pid: p.child.pid,
+    logFile: p.logFile,
+  }));
+  const first = nodes[0]!;
+  const t: Target = { name, kind, nodes, wsUrl: first.wsUrl, apiUrl: first.apiUrl, apiKey, tokenSecret, pid: first.pid, logFile: first.logFile, stop };
+  if (layout) t.engine = layout.engine;
+  if (layout?.redis) t.redis = layout.redis;
+  return t;
+}
+
+/** A server (or the nodes of one hub) the bench did not start: one WebSocket and API URL per node, pids when known. */
+export function externalTarget(wsUrls: string[], apiUrls: string[], apiKey: string, tokenSecret: string, pids: Array<number | undefined> = []): Target {
+  const nodes: TargetNode[] = wsUrls.map((wsUrl, i) => ({ wsUrl, apiUrl: apiUrls[i]!.replace(/\/+$/, ''), pid: pids[i] }));
+  const first = nodes[0]!;
+  return { name: 'external', kind: 'external', nodes, wsUrl: first.wsUrl, apiUrl: first.apiUrl, apiKey, tokenSecret, pid: first.pid, stop: async () => undefined };
+}
+
+/** serverProblems over every process of a target, each sample tagged with its node when there are several. */
+export function targetProblems(target: Target): { count: number; samples: string[] } {
+  let count = 0;
+  const samples: string[] = [];
+  target.nodes.forEach((n, i) => {
+    const p = serverProblems(n.logFile);
+    count += p.count;
+    for (const s of p.samples) if (samples.length < 5) samples.push(target.nodes.length > 1 ? `[node ${i + 1}] ${s}` : s);
+  });
+  return { count, samples };
+}
+
+/** The last lines of every node's log. */
+export function targetTail(target: Target): string {
+  return target.nodes
+    .filter((n) => n.logFile)
+    .map((n, i) => (target.nodes.length > 1 ? `--- node ${i + 1}\n` : '') + tail(n.logFile!))
+    .join('\n');
 }
 
 /** Log lines at warn level or above, or lines that are not JSON at all (stack traces, crashes). */

@@ -249,7 +249,7 @@ function openWs(ci: number, url: URL, localAddress: string | undefined): Conn {
 }
 
 async function ramp(): Promise<void> {
-  const url = new URL(init.wsUrl);
+  const urls = init.wsUrls.map((u) => new URL(u));
   const n = init.to - init.from;
   conns = new Array(n);
   channelOf = new Int32Array(n);
@@ -279,6 +279,7 @@ async function ramp(): Promise<void> {
       for (let ci = b; ci < end; ci++) {
         const global = init.from + ci;
         const local = init.localAddresses.length > 0 ? init.localAddresses[global % init.localAddresses.length] : undefined;
+        const url = urls[Math.floor(global / init.channels.length) % urls.length]!;
         try {
           conns[ci] = open(ci, url, local);
         } catch (err) {
