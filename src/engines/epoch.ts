@@ -11,16 +11,27 @@ const EPOCH_LENGTH = 8;
 // rejected so every letter is equally likely (no modulo bias).
 const ACCEPT_BELOW = 256 - (256 % ALPHABET.length);
 
+// Random bytes are drawn from the CSPRNG in blocks: a call per epoch costs
+// more than the rest of a Redis publish (the script needs a candidate epoch on
+// every call, in case the stream is new).
+const POOL_SIZE = 4096;
+let pool = randomBytes(POOL_SIZE);
+let used = 0;
+
+function nextByte(): number {
+  if (used === POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    used = 0;
+  }
+  return pool[used++]!;
+}
+
 /** A random 8-letter [a-zA-Z] epoch. Never empty, never "_". */
 export function generateEpoch(): string {
   let epoch = '';
   while (epoch.length < EPOCH_LENGTH) {
-    // 16 bytes nearly always yield 8 accepted ones (acceptance ≈ 81%).
-    const bytes = randomBytes(16);
-    for (let i = 0; i < bytes.length && epoch.length < EPOCH_LENGTH; i++) {
-      const b = bytes[i]!;
-      if (b < ACCEPT_BELOW) epoch += ALPHABET[b % ALPHABET.length];
-    }
+    const b = nextByte();
+    if (b < ACCEPT_BELOW) epoch += ALPHABET[b % ALPHABET.length];
   }
   return epoch;
 }
