@@ -14,7 +14,8 @@ import type { Engine } from './engines/engine.js';
 import { MemoryEngine } from './engines/memory/memory-engine.js';
 import { RedisEngine } from './engines/redis/redis-engine.js';
 import { RedisMetrics } from './engines/redis/metrics.js';
-import { parseRedisOptions } from './config/redis.js';
+import { engineLayout, type EngineSpec } from './config/engines.js';
+import { CompositeEngine } from './engines/composite-engine.js';
 import { ConfigError } from './config/errors.js';
 import { handleHealth } from './health.js';
 import { createLogger, type Logger } from './log.js';
@@ -195,11 +196,11 @@ function listen(server: http.Server, port: number, address: string): Promise<voi
 }
 
 export function createEngine(config: Config, log: Logger, metrics?: Metrics): Engine {
-  if (config.engine.type === 'redis') {
-    const parsed = parseRedisOptions(config.engine.redis);
-    for (const w of parsed.warnings) log.warn(w);
-    if (!parsed.options) throw new ConfigError(parsed.problems);
-    return new RedisEngine(parsed.options, log, metrics && new RedisMetrics(metrics.registry));
-  }
-  return new MemoryEngine();
+  const layout = engineLayout(config);
+  for (const w of layout.warnings) log.warn(w);
+  if (layout.problems.length > 0) throw new ConfigError(layout.problems);
+  const redisMetrics = metrics && layout.broker.type === 'redis' ? new RedisMetrics(metrics.registry) : undefined;
+  const make = (spec: EngineSpec, m?: RedisMetrics): Engine => (spec.type === 'redis' ? new RedisEngine(spec.options, log, m) : new MemoryEngine());
+  if (layout.broker === layout.presenceManager) return make(layout.broker, redisMetrics);
+  return new CompositeEngine(make(layout.broker, redisMetrics), make(layout.presenceManager));
 }

@@ -51,8 +51,6 @@ const OPTION_STRING_LISTS = new Set(['allowed_delta_types']);
 // behaviour when turned on, so the operator must hear that they are ignored;
 // 'silent' ones are tuning knobs with no observable effect here.
 const UNSUPPORTED_ROOT: Record<string, Unsupported> = {
-  broker: 'warn',
-  presence_manager: 'warn',
   map_broker: 'warn',
   controller: 'warn',
   shared_poll: 'warn',
@@ -192,6 +190,9 @@ function buildRoot(): SectionNode {
   const root = build(defaultConfig() as unknown as Record<string, unknown>, '');
   // Not in the defaults (it has none of its own) but kept raw for the Redis engine.
   lookupSection(root, ['engine']).children.set('redis', { kind: 'raw', namedList: false });
+  // Override blocks for one half of the engine, read by config/engines.ts.
+  root.children.set('broker', { kind: 'raw', namedList: false });
+  root.children.set('presence_manager', { kind: 'raw', namedList: false });
   for (const [dotted, mode] of Object.entries(UNSUPPORTED_ROOT)) {
     const parts = dotted.split('.');
     const key = parts.pop()!;

@@ -153,6 +153,9 @@ export interface Config {
     /** The raw `engine.redis` block as written in the file; parsed by the Redis engine, not here. */
     redis?: unknown;
   };
+  /** Raw `broker` / `presence_manager` override blocks; read by config/engines.ts. */
+  broker?: unknown;
+  presence_manager?: unknown;
   client: ClientConfig;
   channel: ChannelConfig;
   http_api: HttpApiConfig;

@@ -3,7 +3,7 @@
 // collected so the operator fixes them all in one go.
 
 import { parseConsumers } from './consumers.js';
-import { parseRedisOptions } from './redis.js';
+import { engineLayout } from './engines.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { compileGoRegex } from './regex.js';
 import type { ChannelOptions, Config, TokenConfig } from './types.js';
@@ -148,7 +148,7 @@ export function validateConfig(config: Config): void {
   validatePort(report, 'http_server.internal_port', config.http_server.internal_port);
   oneOf(report, 'log.level', config.log.level, LOG_LEVELS);
   oneOf(report, 'engine.type', config.engine.type, ENGINES);
-  if (config.engine.type === 'redis') for (const p of parseRedisOptions(config.engine.redis).problems) report(p.key, p.reason);
+  for (const p of engineLayout(config).problems) report(p.key, p.reason);
 
   const client = config.client;
   for (const name of [

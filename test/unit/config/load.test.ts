@@ -258,7 +258,7 @@ describe('loadConfig: unknown and unsupported keys', () => {
       grpc_api: { enabled: false, port: 10000 },
       sse: { enabled: false },
       usage_stats: { disabled: true },
-      broker: { enabled: true, type: 'nats' },
+      map_broker: { type: 'redis' },
       rpc: { namespaces: [] },
       proxies: [{ name: 'p1', endpoint: 'http://x' }],
       pid_file: '',
@@ -277,7 +277,7 @@ describe('loadConfig: unknown and unsupported keys', () => {
     const notSupported = (key: string) => `config key ${key} is accepted but not supported yet; it is ignored`;
     assert.deepEqual(warnings.sort(), [
       notSupported('admin'),
-      notSupported('broker'),
+      notSupported('map_broker'),
       notSupported('channel.namespaces[0].map'),
       notSupported('channel.proxy'),
       notSupported('channel.without_namespace.subscribe_proxy_enabled'),

@@ -1,0 +1,70 @@
+// Centrifugo's `broker` and `presence_manager` blocks replace one half of the
+// engine: publications and history from one, presence from the other.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { engineLayout } from '../../../src/config/engines.js';
+import { ConfigError } from '../../../src/config/errors.js';
+import { redisUrl } from '../../helpers/redis.js';
+import { once, sdkClient } from '../../helpers/sdk.js';
+import { startServer, testConfig, token, type TestServer } from '../../helpers/server.js';
+
+const redis = new Redis(redisUrl());
+const servers: TestServer[] = [];
+after(async () => {
+  for (const s of servers) await s.stop();
+  redis.disconnect();
+});
+
+const NAMESPACE = { name: 'ov', allow_subscribe_for_client: true, presence: true, allow_presence_for_subscriber: true, history_size: 10, history_ttl: 60_000 };
+
+async function serverWith(overrides: Record<string, unknown>): Promise<TestServer> {
+  const ts = await startServer({ channel: { namespaces: [NAMESPACE] }, ...overrides } as never);
+  servers.push(ts);
+  return ts;
+}
+
+async function presentAndPublished(ts: TestServer, channel: string): Promise<void> {
+  const c = sdkClient(ts.wsUrl, { token: await token('olga') });
+  const s = c.newSubscription(channel);
+  c.connect();
+  s.subscribe();
+  await once(s, 'subscribed');
+  const r = await ts.api('publish', { channel, data: { x: 1 } });
+  assert.equal(r.json.result.offset, 1);
+  const p = await ts.api('presence', { channel });
+  assert.deepEqual(Object.values(p.json.result.presence as Record<string, { user: string }>).map((x) => x.user), ['olga']);
+  c.disconnect();
+}
+
+describe('engine halves: broker and presence_manager', () => {
+  it('memory engine + presence_manager redis: presence in Redis, history in memory', async () => {
+    const prefix = `ovp-${randomBytes(4).toString('hex')}`;
+    const ts = await serverWith({ presence_manager: { enabled: true, type: 'redis', redis: { address: [redisUrl()], prefix } } });
+    assert.equal(ts.server.node.engine.name, 'memory+redis-presence');
+    await presentAndPublished(ts, 'ov:a');
+    assert.equal(await redis.exists(`${prefix}.presence.data.ov:a`), 1, 'presence went to Redis');
+    assert.equal(await redis.exists(`${prefix}.stream.ov:a`), 0, 'history did not');
+  });
+
+  it('memory engine + broker redis: history in Redis, presence in memory', async () => {
+    const prefix = `ovb-${randomBytes(4).toString('hex')}`;
+    const ts = await serverWith({ broker: { enabled: true, type: 'redis', redis: { address: [redisUrl()], prefix } } });
+    assert.equal(ts.server.node.engine.name, 'redis+memory-presence');
+    await presentAndPublished(ts, 'ov:b');
+    assert.equal(await redis.exists(`${prefix}.stream.ov:b`), 1, 'history went to Redis');
+    assert.equal(await redis.exists(`${prefix}.presence.data.ov:b`), 0, 'presence did not');
+  });
+
+  it('a disabled block changes nothing; unknown or unsupported types name their key', () => {
+    assert.equal(engineLayout(testConfig({ broker: { enabled: false, type: 'redis' } } as never)).broker.type, 'memory');
+    assert.throws(() => testConfig({ broker: { enabled: true, type: 'nats' } } as never), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /broker\.type: "nats" is not supported by Tributary \(memory or redis\)/);
+      return true;
+    });
+    assert.throws(() => testConfig({ presence_manager: { enabled: true, type: 'postgres' } } as never), /presence_manager\.type: "postgres" must be one of "memory", "redis"/);
+    assert.throws(() => testConfig({ broker: { enabled: true, type: 'redis', redis: { db: 'x' } } } as never), /broker\.redis\.db: "x" is not an integer/);
+  });
+});
