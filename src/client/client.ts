@@ -375,9 +375,20 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     const wasActive = sub.active;
     sub.deactivate();
     this.node.metrics.subscriptionsInflight.dec({ client_name: metricClientName(this.name), channel_namespace: sub.namespace });
-    await this.node.removeSubscription(sub);
-    if (sub.flags.presence) await this.node.engine.removePresence(channel, this.id, this.user);
-    if (wasActive && sub.flags.joinLeave) await this.node.publishLeave(channel, sub.info);
+    // Each step runs even when an earlier one failed (an engine link down):
+    // presence must not outlive the subscription, and peers should hear the leave.
+    const steps: Array<() => Promise<void>> = [() => this.node.removeSubscription(sub)];
+    if (sub.flags.presence) steps.push(() => this.node.engine.removePresence(channel, this.id, this.user));
+    if (wasActive && sub.flags.joinLeave) steps.push(() => this.node.publishLeave(channel, sub.info));
+    let failure: unknown;
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure !== undefined) throw failure;
   }
 
   /** Server API `subscribe`: a server-side subscription added after connect. */

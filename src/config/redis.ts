@@ -213,8 +213,8 @@ export function parseRedisOptions(raw: unknown, path = 'engine.redis'): ParsedRe
   for (const entry of clusters) parse('cluster_address', entry, true, false);
   for (const entry of addresses) parse('address', entry, false, false);
   if (groups === 0) parse('address', DEFAULT_REDIS_ADDRESS, false, false);
-  if (o.sharded_pubsub === true && !shards.some((sh) => sh.kind === 'cluster')) {
-    out.problems.push({ key: `${path}.sharded_pubsub`, reason: 'needs a Redis Cluster (cluster_address or a redis+cluster:// address)' });
+  if (o.sharded_pubsub === true && !shards.every((sh) => sh.kind === 'cluster')) {
+    out.problems.push({ key: `${path}.sharded_pubsub`, reason: 'needs every address to be a Redis Cluster (cluster_address or redis+cluster://)' });
   }
   if (out.problems.length > 0) return out;
 

@@ -34,7 +34,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** A member read as Go's decoder does: exact key first, then any case-folded spelling. */
-function member(obj: Record<string, unknown>, key: string): unknown {
+export function member(obj: Record<string, unknown>, key: string): unknown {
   if (Object.hasOwn(obj, key)) return obj[key];
   for (const k of Object.keys(obj)) if (k.toLowerCase() === key) return obj[k];
   return undefined;

@@ -67,6 +67,8 @@ export class Node implements EngineEventHandler {
   /** Connected sessions by id. */
   private readonly clients = new Map<string, ClientSession>();
   private readonly users = new Map<string, Set<ClientSession>>();
+  /** Node-level engine subscriptions still in flight, by channel. */
+  private readonly engineSubscribing = new Map<string, Promise<void>>();
   private gaugeTimer: NodeJS.Timeout | null = null;
   // Bound once: a labelled lookup per publication is measurable on the hot path.
   private readonly publicationsSent: { inc(): void };
@@ -190,7 +192,19 @@ export class Node implements EngineEventHandler {
   // ---- subscriptions -------------------------------------------------------
 
   async addSubscription(sub: ClientSubscription): Promise<void> {
-    if (this.hub.add(sub)) await this.engine.subscribe([sub.channel]);
+    if (this.hub.add(sub)) {
+      const pending = this.engine.subscribe([sub.channel]);
+      this.engineSubscribing.set(sub.channel, pending);
+      try {
+        await pending;
+      } finally {
+        if (this.engineSubscribing.get(sub.channel) === pending) this.engineSubscribing.delete(sub.channel);
+      }
+      return;
+    }
+    // Not the first local subscriber, but the engine may not have confirmed the
+    // channel yet: reading history before that could miss what is published meanwhile.
+    await this.engineSubscribing.get(sub.channel);
   }
 
   async removeSubscription(sub: ClientSubscription): Promise<void> {

@@ -100,6 +100,10 @@ export class KafkaConsumer implements Consumer {
         await this.start();
         return;
       } catch (err) {
+        if (this.stopping) {
+          await this.consumer?.disconnect().catch(() => undefined);
+          return;
+        }
         const message = (err as Error).message;
         if (MISSING_TOPIC.test(message)) this.lastContact = Date.now();
         this.crashed = message;
@@ -127,7 +131,7 @@ export class KafkaConsumer implements Consumer {
       maxBytes: o.fetch_max_bytes > 0 ? o.fetch_max_bytes : undefined,
       readUncommitted: o.fetch_read_uncommitted,
       allowAutoTopicCreation: false,
-      // kafkajs restarts a crashed consumer itself; we only watch.
+      // kafkajs restarts a consumer itself after retriable errors (the CRASH handler covers the rest).
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     this.consumer = consumer;
@@ -144,9 +148,16 @@ export class KafkaConsumer implements Consumer {
     consumer.on(consumer.events.CRASH, (e) => {
       this.crashed = e.payload.error.message;
       this.log.error({ err: e.payload.error.message, restart: e.payload.restart }, 'Kafka consumer crashed');
+      // kafkajs restarts only after retriable errors; after any other, start over ourselves.
+      if (!e.payload.restart && !this.stopping && this.consumer === consumer) {
+        this.consumer = null;
+        void consumer.disconnect().catch(() => undefined).then(() => this.startUntilRunning());
+      }
     });
     await consumer.connect();
+    if (this.stopping) throw new Error('stopping');
     await consumer.subscribe({ topics: o.topics, fromBeginning: true });
+    if (this.stopping) throw new Error('stopping');
     await consumer.run({
       autoCommit: true,
       // Resolved offsets are committed every second or every max_poll_records
@@ -226,6 +237,16 @@ export class KafkaConsumer implements Consumer {
   }
 
   private async process(topic: string, partition: number, message: KafkaMessage, labels: Record<string, string>): Promise<Outcome> {
+    try {
+      return await this.processOnce(topic, partition, message, labels);
+    } catch (err) {
+      // A bug must not crash the consumer: the record is retried like any retryable failure.
+      this.log.error({ topic, partition, offset: message.offset, err: (err as Error).message }, 'unexpected error processing a consumed record');
+      return 'retry';
+    }
+  }
+
+  private async processOnce(topic: string, partition: number, message: KafkaMessage, labels: Record<string, string>): Promise<Outcome> {
     const action = recordAction({ value: message.value, headers: message.headers }, this.opts);
     const where = { topic, partition, offset: message.offset };
     if (action.kind === 'skip') {

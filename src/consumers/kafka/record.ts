@@ -11,6 +11,7 @@
 
 import type { KafkaConsumerOptions } from '../../config/kafka-consumer.js';
 import { parseJsonWithRaw, RawJson, type JsonPath } from '../../protocol/raw-json.js';
+import { member } from '../command.js';
 
 export type RecordHeaders = Record<string, Buffer | string | Array<Buffer | string> | undefined>;
 
@@ -27,7 +28,7 @@ export type RecordAction =
   /** Can never succeed: log it and dead-letter it. */
   | { kind: 'invalid'; reason: string };
 
-/** The first header of that exact name, as text ('' when absent). */
+/** The first header of that exact name, as text (undefined when absent). */
 export function header(headers: RecordHeaders | undefined, name: string): string | undefined {
   const v = headers?.[name];
   const first = Array.isArray(v) ? v[0] : v;
@@ -77,7 +78,10 @@ function publicationRequest(record: KafkaRecord, o: KafkaConsumerOptions): Recor
 
 // Every `payload` member stays raw: wrapper payloads are parsed again, the
 // request's payload is handed on byte for byte.
-const rawPayload = (p: JsonPath): boolean => p[p.length - 1] === 'payload';
+const rawPayload = (p: JsonPath): boolean => {
+  const last = p[p.length - 1];
+  return typeof last === 'string' && last.toLowerCase() === 'payload';
+};
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RawJson);
@@ -120,7 +124,8 @@ function envelopeAction(text: string, o: KafkaConsumerOptions): RecordAction {
       // Debezium's change envelope.
       if (typeof v.op === 'string' && ('after' in v || 'before' in v)) {
         if (v.op === 'r' && !o.debezium_snapshot_reads) return { kind: 'skip', reason: 'debezium snapshot read' };
-        if (v.op !== 'c' && v.op !== 'u' && v.op !== 'r') return { kind: 'skip', reason: `debezium op ${JSON.stringify(v.op)}` };
+        if (v.op === 'd') return { kind: 'skip', reason: 'debezium delete' };
+        if (v.op !== 'c' && v.op !== 'u' && v.op !== 'r') return { kind: 'skip', reason: 'debezium other op' };
         if (v.after === null || v.after === undefined) return { kind: 'skip', reason: 'debezium change without a row image' };
         value = v.after;
         continue;
@@ -128,14 +133,16 @@ function envelopeAction(text: string, o: KafkaConsumerOptions): RecordAction {
       // The flattened row image (new-record-state extraction) marks deletes.
       if (v.__deleted === true || v.__deleted === 'true' || v.__op === 'd') return { kind: 'skip', reason: 'debezium delete' };
       if (v.__op === 'r' && !o.debezium_snapshot_reads) return { kind: 'skip', reason: 'debezium snapshot read' };
-      if (typeof v.method !== 'string') return { kind: 'invalid', reason: 'no "method" in the message (expected {"method": ..., "payload": ...})' };
-      const payload = v.payload;
+      // Keys fold case as Go's decoder (and Centrifugo) read them.
+      const method = member(v, 'method');
+      if (typeof method !== 'string') return { kind: 'invalid', reason: 'no "method" in the message (expected {"method": ..., "payload": ...})' };
+      const payload = member(v, 'payload');
       if (payload === undefined || payload === null) return { kind: 'invalid', reason: 'no "payload" in the message' };
       const request = payload instanceof RawJson ? rawText(payload) : undefined;
       if (request === undefined || !request.trimStart().startsWith('{')) {
         return { kind: 'invalid', reason: '"payload" must be a JSON object or a JSON string holding one' };
       }
-      return { kind: 'command', method: v.method, text: request };
+      return { kind: 'command', method, text: request };
     }
     if (next !== undefined) {
       const inner = rawText(next);

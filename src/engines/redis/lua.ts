@@ -2,8 +2,8 @@
 // They follow the semantics Centrifugo's scripts have (spec server-api.md
 // §4.3–4.5: argument order, meta fields `e`/`s`/`v`/`ve`, stream IDs equal to
 // offsets, the `__p1:`/`__d1:` PUB/SUB prefixes), written here from that
-// description. Offsets travel back as strings: Lua numbers lose precision
-// past 2^53 only in theory, but Redis replies would truncate floats anyway.
+// description. Offsets are formatted with %d: Lua's default number format
+// (%.14g) would write 1e+14 into stream IDs and envelopes.
 
 export interface ScriptDef {
   numberOfKeys: number;
@@ -36,6 +36,7 @@ if ARGV[10] ~= '0' then
   redis.call('hset', KEYS[2], 'v', ARGV[10], 've', ARGV[11])
 end
 local top = redis.call('hincrby', KEYS[2], 's', 1)
+local topText = string.format('%d', top)
 if ARGV[5] ~= '0' then redis.call('expire', KEYS[2], ARGV[5]) end
 local prev = ''
 if ARGV[9] == '1' and top > 1 then
@@ -48,22 +49,22 @@ if ARGV[9] == '1' and top > 1 then
   end
 end
 if top == 1 then redis.call('del', KEYS[1]) end
-redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[2], top .. '-0', 'd', ARGV[1])
+redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[2], topText .. '-0', 'd', ARGV[1])
 redis.call('expire', KEYS[1], ARGV[3])
 if ARGV[4] ~= '' then
   local msg
   if ARGV[9] == '1' then
-    msg = '__d1:' .. top .. ':' .. epoch .. ':' .. #prev .. ':' .. prev .. ':' .. #ARGV[1] .. ':' .. ARGV[1]
+    msg = '__d1:' .. topText .. ':' .. epoch .. ':' .. #prev .. ':' .. prev .. ':' .. #ARGV[1] .. ':' .. ARGV[1]
   else
-    msg = '__p1:' .. top .. ':' .. epoch .. '__' .. ARGV[1]
+    msg = '__p1:' .. topText .. ':' .. epoch .. '__' .. ARGV[1]
   end
   redis.call(ARGV[7], ARGV[4], msg)
 end
 if ARGV[8] ~= '' then
-  redis.call('hset', KEYS[3], 'e', epoch, 's', top)
+  redis.call('hset', KEYS[3], 'e', epoch, 's', topText)
   redis.call('expire', KEYS[3], ARGV[8])
 end
-return {tostring(top), epoch, '0', '0'}
+return {topText, epoch, '0', '0'}
 `,
 };
 
@@ -104,7 +105,7 @@ local limit = tonumber(ARGV[3])
 local entries
 if ARGV[4] == '1' then
   local from = '+'
-  if since > 0 then from = tostring(since - 1) .. '-0' end
+  if since > 0 then from = string.format('%d', since - 1) .. '-0' end
   if limit > 0 then
     entries = redis.call('xrevrange', KEYS[1], from, '-', 'COUNT', limit)
   else
@@ -112,7 +113,7 @@ if ARGV[4] == '1' then
   end
 else
   local from = '-'
-  if since > 0 then from = tostring(since + 1) .. '-0' end
+  if since > 0 then from = string.format('%d', since + 1) .. '-0' end
   if limit > 0 then
     entries = redis.call('xrange', KEYS[1], from, '+', 'COUNT', limit)
   else

@@ -55,7 +55,6 @@ export class RedisEngine implements Engine {
   private readonly shards: RedisShard[];
   private handler: EngineEventHandler = NOOP_HANDLER;
   private nodeChannel = '';
-  private controlTurn = 0;
   private started = false;
   /** PUBLISH, or SPUBLISH with Redis 7 sharded PUB/SUB. */
   private readonly publishCommand: string;
@@ -112,7 +111,8 @@ export class RedisEngine implements Engine {
     if (opts.tags !== undefined) pub.tags = opts.tags;
     const delta = opts.delta === true;
     const key = opts.idempotencyKey || '';
-    const resultTtl = key ? String(seconds(opts.idempotentResultTtlMs ?? 300_000)) : '';
+    // 0 or less means the default window (as the memory engine reads it), never "expire at once".
+    const resultTtl = key ? String(seconds(opts.idempotentResultTtlMs && opts.idempotentResultTtlMs > 0 ? opts.idempotentResultTtlMs : 300_000)) : '';
 
     if (opts.historySize > 0 && opts.historyTtlMs > 0) {
       const reply = (await shard.script(
@@ -154,8 +154,9 @@ export class RedisEngine implements Engine {
   }
 
   async publishControl(data: Raw, nodeId?: string): Promise<void> {
-    // Every node listens for control on every shard; spread the load over them.
-    const shard = this.shards[this.controlTurn++ % this.shards.length]!;
+    // Always the first shard: one connection keeps one sender's control messages
+    // in order (a subscribe then an unsubscribe by user; a heartbeat then a shutdown).
+    const shard = this.shards[0]!;
     await shard.call('publish', nodeId === undefined ? this.keys.control : this.keys.node(nodeId), data);
   }
 

@@ -21,6 +21,8 @@ const SCRIPTS = {
 } satisfies Record<string, ScriptDef>;
 export type ScriptName = keyof typeof SCRIPTS;
 
+/** How often the PUB/SUB link is PINGed (Centrifugo probes an idle link after 30 s). */
+const PROBE_INTERVAL_MS = 10_000;
 /** Channels per SUBSCRIBE/UNSUBSCRIBE command when many change at once (as Centrifugo). */
 const SUBSCRIBE_BATCH = 512;
 
@@ -48,6 +50,8 @@ export class RedisShard {
   private everReady = false;
   private closed = false;
   private lastProblem = '';
+  private probeTimer: NodeJS.Timeout | null = null;
+  private probing = false;
   /** Control and node channels: always plain SUBSCRIBE, also in sharded mode. */
   private serviceChannels = new Set<string>();
   /** Client channels use SSUBSCRIBE (Redis 7 sharded PUB/SUB in a cluster). */
@@ -87,6 +91,30 @@ export class RedisShard {
     this.sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.events.onMessage(channel.toString(), message));
   }
 
+  /**
+   * A half-open PUB/SUB connection looks healthy and delivers nothing: PING it
+   * (allowed in subscriber mode) and drop it when no answer comes in time, so
+   * it reconnects and the gap is reported.
+   */
+  private startProbe(): void {
+    this.probeTimer = setInterval(() => {
+      if (!this.subLinkWhole || this.probing) return;
+      this.probing = true;
+      const timer = setTimeout(() => {
+        this.log.warn({ shard: this.address.label }, 'redis PUB/SUB connection did not answer a PING; reconnecting');
+        this.sub.disconnect(true);
+      }, this.options.io_timeout);
+      this.sub
+        .ping()
+        .catch(() => undefined)
+        .finally(() => {
+          clearTimeout(timer);
+          this.probing = false;
+        });
+    }, PROBE_INTERVAL_MS);
+    this.probeTimer.unref();
+  }
+
   /** Connects both links; fails with the cause when Redis cannot be reached. */
   async start(serviceChannels: string[]): Promise<void> {
     for (const ch of serviceChannels) this.wanted.add(ch);
@@ -106,6 +134,7 @@ export class RedisShard {
     const deadline = Date.now() + Math.max(this.options.connect_timeout, 5000);
     while (!this.subLinkWhole && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     if (!this.subLinkWhole) throw new Error(`redis ${this.address.label}: PUB/SUB subscription failed (${this.lastProblem || 'no ready link'})`);
+    this.startProbe();
   }
 
   healthy(): boolean {
@@ -145,6 +174,7 @@ export class RedisShard {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
     this.cmd.disconnect();
     this.sub.disconnect();
   }
@@ -159,12 +189,15 @@ export class RedisShard {
         else this.wanted.delete(ch);
       }
       for (const ch of channels) this.pending.add(ch);
-      this.waiters.push({ resolve, reject });
+      // A link that is down holds no subscriptions: an unsubscribe has already
+      // taken effect (the resubscription skips the channel), so its caller goes on.
+      if (!subscribe && !this.subLinkWhole) resolve();
+      else this.waiters.push({ resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => {
           this.flushScheduled = false;
-          this.chain = this.chain.then(() => this.flush());
+          this.enqueue(() => this.flush());
         });
       }
     });
@@ -209,7 +242,12 @@ export class RedisShard {
   }
 
   private onSubReady(): void {
-    this.chain = this.chain.then(() => this.resubscribeAll());
+    this.enqueue(() => this.resubscribeAll());
+  }
+
+  /** Runs `step` after everything queued; a failing step is logged and never stops the queue. */
+  private enqueue(step: () => Promise<void>): void {
+    this.chain = this.chain.then(step).catch((err) => this.log.error({ shard: this.address.label, err: (err as Error).message }, 'redis subscription step failed'));
   }
 
   private async resubscribeAll(): Promise<void> {
@@ -243,9 +281,11 @@ export class RedisShard {
   }
 
   private recovered(link: string): void {
-    if (this.lastProblem !== '') this.log.info({ shard: this.address.label }, `redis ${link} connection ready`);
-    if (this.healthy() || link === 'commands') this.lastProblem = this.healthy() ? '' : this.lastProblem;
+    if (this.lastProblem === '' || !this.healthy()) return;
+    this.log.info({ shard: this.address.label }, `redis ${link} connection ready`);
+    this.lastProblem = '';
   }
+
 }
 
 function unavailable(label: string, err: unknown): Error {

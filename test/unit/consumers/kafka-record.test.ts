@@ -119,3 +119,10 @@ describe('consumers[].kafka config', () => {
     assert.equal(o!.fetch_max_wait, 1000);
   });
 });
+
+describe('Kafka record → API call: envelope keys fold case, as Go decodes them', () => {
+  it('{"Method", "Payload"} is an envelope too', () => {
+    const text = '{"channel":"c","data":{}}';
+    assert.deepEqual(recordAction(rec(`{"Method":"publish","PAYLOAD":${text}}`), O), { kind: 'command', method: 'publish', text });
+  });
+});

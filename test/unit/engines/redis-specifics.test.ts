@@ -103,6 +103,33 @@ describe('Redis engine: layout on the wire (spec §4.2–4.5)', () => {
   });
 });
 
+describe('Redis engine: edges', () => {
+  it('an idempotency window of 0 means the default, not "expire at once"', async () => {
+    const { engine: e } = await engine([redisUrl()], prefix());
+    const o = { ...HISTORY, idempotencyKey: 'k0', idempotentResultTtlMs: 0 };
+    const first = await e.publish('ttl0', Buffer.from('x'), o);
+    const again = await e.publish('ttl0', Buffer.from('x'), o);
+    assert.equal(again.suppressed, true);
+    assert.deepEqual(again.position, first.position);
+  });
+
+  it('offsets past 1e14 are written as integers (not 1e+14) in stream IDs and envelopes', async () => {
+    const p = prefix();
+    const { engine: e, events } = await engine([redisUrl()], p);
+    const r = client(redisUrl());
+    await e.subscribe(['big']);
+    const first = await e.publish('big', Buffer.from('a'), HISTORY);
+    await r.hset(`${p}.stream.meta.big`, 's', '99999999999999');
+    const res = await e.publish('big', Buffer.from('b'), HISTORY);
+    assert.equal(res.position.offset, 100000000000000);
+    assert.equal(res.position.epoch, first.position.epoch);
+    const last = await r.xrevrange(`${p}.stream.big`, '+', '-', 'COUNT', 1);
+    assert.equal(last[0]![0], '100000000000000-0');
+    await events.waitForPublications('big', 2);
+    assert.equal(events.on('big')[1]!.position.offset, 100000000000000);
+  });
+});
+
 describe('Redis engine: several nodes on one Redis', () => {
   it('a publication through node A reaches node B; history and idempotency are shared', async () => {
     const p = prefix();
