@@ -10,6 +10,7 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
 PORTS=(17001 17002 17003)
 log() { echo "redis-cluster.sh: $*" >&2; }
 
@@ -31,8 +32,14 @@ cmd_ensure() {
       bash "$HERE/redis.sh" ensure "$port" >/dev/null
   done
   if ! cluster_ok; then
-    # Fresh instances (or a half-made cluster): start clean and create it.
+    # Fresh instances (or a half-made cluster): start clean and create it, but
+    # only wipe servers that are ours (their data directory is in our cache).
     for port in "${PORTS[@]}"; do
+      dir=$(redis-cli -h 127.0.0.1 -p "$port" config get dir 2>/dev/null | tail -1)
+      if [ "$dir" != "$ROOT/.cache/redis-$port" ]; then
+        log "error: 127.0.0.1:$port is a Redis that is not ours ($dir) and not a ready cluster; not touching it"
+        exit 1
+      fi
       redis-cli -h 127.0.0.1 -p "$port" flushall >/dev/null 2>&1 || true
       redis-cli -h 127.0.0.1 -p "$port" cluster reset hard >/dev/null 2>&1 || true
     done

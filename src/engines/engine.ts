@@ -1,6 +1,6 @@
 // The seam between a node and where publications, history and presence live.
-// The memory engine implements it for one process; the Redis engine will
-// implement the same contract for many. Both run test/engine-suite.ts.
+// The memory engine implements it for one process, the Redis engine for many;
+// both run test/engine-suite.ts.
 
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../protocol/types.js';
 

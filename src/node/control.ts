@@ -172,10 +172,11 @@ export class ControlPlane {
     );
     let local: SurveyReply;
     if (awaited.length > 0) {
+      // Both at once, and both awaited together: a failed send must not go
+      // unobserved while the local answer is still being computed.
       const sent = this.send({ type: 'survey_request', body: { id, op, data } });
-      local = await this.answer(op, data);
       try {
-        await sent;
+        [, local] = await Promise.all([sent, this.answer(op, data)]);
       } catch (err) {
         this.surveys.cancel(id);
         throw err;

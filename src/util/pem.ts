@@ -1,6 +1,9 @@
-// PEM values in config, read the way Centrifugo reads them.
+// PEM values in config, read the way Centrifugo reads them, and the TLS
+// client options built from them.
 
 import { existsSync, readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import type { TlsOptions } from '../config/raw-blocks.js';
 
 /** A PEM value as Centrifugo reads it: the PEM text itself, a file path, or base64 of the PEM. */
 export function readPem(value: string, key: string): string {
@@ -10,4 +13,14 @@ export function readPem(value: string, key: string): string {
   const decoded = Buffer.from(v, 'base64').toString('utf8');
   if (decoded.includes('-----BEGIN')) return decoded;
   throw new Error(`tls.${key} is neither PEM text, an existing file nor base64-encoded PEM`);
+}
+
+/** Node TLS client options from Centrifugo's TLS object (CA, client certificate, server name). */
+export function tlsConnectionOptions(t: TlsOptions): ConnectionOptions {
+  const out: ConnectionOptions = { rejectUnauthorized: !t.insecure_skip_verify };
+  if (t.server_ca_pem) out.ca = readPem(t.server_ca_pem, 'server_ca_pem');
+  if (t.cert_pem) out.cert = readPem(t.cert_pem, 'cert_pem');
+  if (t.key_pem) out.key = readPem(t.key_pem, 'key_pem');
+  if (t.server_name) out.servername = t.server_name;
+  return out;
 }

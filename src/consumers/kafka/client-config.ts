@@ -2,21 +2,10 @@
 // timeouts, and its log lines bridged into ours.
 
 import { logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
-import type { ConnectionOptions } from 'node:tls';
 import type { KafkaConsumerOptions } from '../../config/kafka-consumer.js';
 import type { Logger } from '../../log.js';
-import { readPem } from '../../util/pem.js';
+import { tlsConnectionOptions } from '../../util/pem.js';
 
-function tls(o: KafkaConsumerOptions): ConnectionOptions | undefined {
-  const t = o.tls;
-  if (!t.enabled) return undefined;
-  const out: ConnectionOptions = { rejectUnauthorized: !t.insecure_skip_verify };
-  if (t.server_ca_pem) out.ca = readPem(t.server_ca_pem, 'server_ca_pem');
-  if (t.cert_pem) out.cert = readPem(t.cert_pem, 'cert_pem');
-  if (t.key_pem) out.key = readPem(t.key_pem, 'key_pem');
-  if (t.server_name) out.servername = t.server_name;
-  return out;
-}
 
 function sasl(o: KafkaConsumerOptions): SASLOptions | undefined {
   const username = o.sasl_user;
@@ -56,8 +45,7 @@ export function kafkaClientConfig(o: KafkaConsumerOptions, log: Logger, clientId
     // Reconnects are ours to pace (the consumer restarts itself); keep kafkajs' own short.
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 5000 },
   };
-  const t = tls(o);
-  if (t) config.ssl = t;
+  if (o.tls.enabled) config.ssl = tlsConnectionOptions(o.tls);
   const s = sasl(o);
   if (s) config.sasl = s;
   return config;

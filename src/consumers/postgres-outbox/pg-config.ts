@@ -4,7 +4,7 @@
 
 import pg from 'pg';
 import type { TlsOptions } from '../../config/consumers.js';
-import { readPem } from '../../util/pem.js';
+import { readPem, tlsConnectionOptions } from '../../util/pem.js';
 
 const JSONB_OID = 3802;
 const JSON_OID = 114;
@@ -61,13 +61,7 @@ export function parseDsn(dsn: string, dropSsl = false): ParsedDsn {
 export { readPem };
 
 export function tlsSettings(tls: TlsOptions): pg.ClientConfig['ssl'] {
-  if (!tls.enabled) return undefined;
-  const ssl: Exclude<pg.ClientConfig['ssl'], boolean | undefined> = { rejectUnauthorized: !tls.insecure_skip_verify };
-  if (tls.server_ca_pem) ssl.ca = readPem(tls.server_ca_pem, 'server_ca_pem');
-  if (tls.cert_pem) ssl.cert = readPem(tls.cert_pem, 'cert_pem');
-  if (tls.key_pem) ssl.key = readPem(tls.key_pem, 'key_pem');
-  if (tls.server_name) ssl.servername = tls.server_name;
-  return ssl;
+  return tls.enabled ? tlsConnectionOptions(tls) : undefined;
 }
 
 /** A readable cause from a pg / net error (connection errors can be AggregateErrors without a message). */

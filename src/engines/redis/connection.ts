@@ -2,9 +2,8 @@
 // with the timeouts and failure behaviour the engine relies on.
 
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { ConnectionOptions } from 'node:tls';
 import type { RedisEngineOptions, RedisShardAddress } from '../../config/redis.js';
-import { readPem } from '../../util/pem.js';
+import { tlsConnectionOptions } from '../../util/pem.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -13,15 +12,6 @@ function retryStrategy(times: number): number {
   return Math.min(50 * 2 ** Math.min(times, 6), 2000);
 }
 
-function tlsOptions(o: RedisEngineOptions): ConnectionOptions {
-  const t = o.tls;
-  const tls: ConnectionOptions = { rejectUnauthorized: !t.insecure_skip_verify };
-  if (t.server_ca_pem) tls.ca = readPem(t.server_ca_pem, 'server_ca_pem');
-  if (t.cert_pem) tls.cert = readPem(t.cert_pem, 'cert_pem');
-  if (t.key_pem) tls.key = readPem(t.key_pem, 'key_pem');
-  if (t.server_name) tls.servername = t.server_name;
-  return tls;
-}
 
 /**
  * Options for both connections of a shard. Commands never wait in an offline
@@ -48,7 +38,7 @@ function baseOptions(o: RedisEngineOptions, addr: RedisShardAddress, role: 'cmd'
     opts.commandTimeout = o.io_timeout;
     opts.enableAutoPipelining = true;
   }
-  if (addr.tls || o.tls.enabled) opts.tls = tlsOptions(o);
+  if (addr.tls || o.tls.enabled) opts.tls = tlsConnectionOptions(o.tls);
   return opts;
 }
 

@@ -137,6 +137,12 @@ export class RedisShard {
     this.startProbe();
   }
 
+  /**
+   * Whether both links work. With a Redis Cluster, ioredis moves the PUB/SUB
+   * connection to another node by itself on a failover; that move is not seen
+   * here, so publications missed meanwhile reach positioned subscribers only as
+   * a gap at their next publication.
+   */
   healthy(): boolean {
     return !this.closed && this.cmd.status === 'ready' && this.subLinkWhole;
   }

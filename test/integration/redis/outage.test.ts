@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { api, spawnTributary, waitFor as waitUntil, writeConfig, type Proc } from '../../helpers/process.js';
+import { api, sleep, spawnTributary, waitFor as waitUntil, writeConfig, type Proc } from '../../helpers/process.js';
 import { collect, once, sdkClient, waitFor } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
 import { nodeConfig } from './helpers.js';
@@ -23,7 +23,6 @@ after(async () => {
   redis('stop');
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Redis outage under traffic', () => {
   it('no crash, retryable errors while down, 503 health, and subscribers end up with every acknowledged publication', async (t) => {
