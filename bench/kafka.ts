@@ -14,6 +14,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { histogramQuantile, percentile } from './quantiles.js';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { LeanSubscriber } from '../test/helpers/lean-subscriber.js';
 import { sleep, spawnTributary, waitFor, writeConfig } from '../test/helpers/process.js';
@@ -35,30 +36,6 @@ const partitions = Number(values.partitions);
 if (values.brokers) process.env.TRIBUTARY_TEST_KAFKA_BROKERS = values.brokers;
 const brokers = kafkaBrokers(); // start the broker now, not in the middle of a measurement
 const kafka = new Kafka({ clientId: 'tributary-bench', brokers, logLevel: logLevel.NOTHING });
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Approximate quantile from a Prometheus histogram (linear within the bucket). */
-function histogramQuantile(text: string, name: string, q: number): number {
-  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"[^}]*\\} (\\d+)`, 'gm'))].map((m) => ({
-    le: m[1] === '+Inf' ? Infinity : Number(m[1]),
-    n: Number(m[2]),
-  }));
-  const total = buckets.at(-1)?.n ?? 0;
-  if (total === 0) return NaN;
-  const rank = q * total;
-  let prevLe = 0;
-  let prevN = 0;
-  for (const b of buckets) {
-    if (b.n >= rank) return b.le === Infinity ? prevLe : prevLe + ((b.le - prevLe) * (rank - prevN)) / Math.max(1, b.n - prevN);
-    prevLe = b.le;
-    prevN = b.n;
-  }
-  return prevLe;
-}
 
 const channels = (prefix: string) => Array.from({ length: partitions }, (_, p) => `${prefix}${p}`);
 

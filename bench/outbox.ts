@@ -2,17 +2,18 @@
 // PostgreSQL (started with scripts/services/postgres.sh unless --dsn or
 // TRIBUTARY_TEST_PG_DSN says where one is):
 //
-//   node --import tsx scripts/bench-outbox.ts throughput [--rows 100000] [--partitions 8] [--limit 1000]
+//   npm run bench:outbox -- throughput [--rows 100000] [--partitions 8] [--limit 1000]
 //     A backlog committed in one transaction; time until a subscribed client
 //     has received every row (and until the table is empty).
 //
-//   node --import tsx scripts/bench-outbox.ts latency [--rate 1000] [--seconds 10] [--partitions 8]
+//   npm run bench:outbox -- latency [--rate 1000] [--seconds 10] [--partitions 8]
 //     Single-row autocommit INSERTs at a steady rate; insert → client receive
 //     latency percentiles, plus the server's created_at → published histogram.
 //
-// Lives in scripts/ for now (bench/ is being reworked); it is a tool, not a test.
+// One JSON line of results on stdout. A tool, not a test.
 
 import { parseArgs } from 'node:util';
+import { histogramQuantile, percentile } from './quantiles.js';
 import {
   bulkInsert,
   consumerConfig,
@@ -43,33 +44,6 @@ const mode = positionals[0] ?? 'throughput';
 const partitions = Number(values.partitions);
 if (values.dsn) process.env.TRIBUTARY_TEST_PG_DSN = values.dsn;
 pgDsn(); // start the database now, not in the middle of a measurement
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Approximate quantile from a Prometheus histogram (linear within the bucket). */
-function histogramQuantile(text: string, name: string, q: number): number {
-  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"[^}]*\\} (\\d+)`, 'gm'))].map((m) => ({
-    le: m[1] === '+Inf' ? Infinity : Number(m[1]),
-    n: Number(m[2]),
-  }));
-  const total = buckets.at(-1)?.n ?? 0;
-  if (total === 0) return NaN;
-  const rank = q * total;
-  let prevLe = 0;
-  let prevN = 0;
-  for (const b of buckets) {
-    if (b.n >= rank) {
-      if (b.le === Infinity) return prevLe;
-      return prevLe + ((b.le - prevLe) * (rank - prevN)) / Math.max(1, b.n - prevN);
-    }
-    prevLe = b.le;
-    prevN = b.n;
-  }
-  return prevLe;
-}
 
 const channels = (prefix: string) => Array.from({ length: partitions }, (_, p) => `${prefix}${p}`);
 
@@ -186,6 +160,6 @@ async function latency(): Promise<void> {
 if (mode === 'throughput') await throughput();
 else if (mode === 'latency') await latency();
 else {
-  console.error('usage: bench-outbox.ts throughput|latency [options]');
+  console.error('usage: bench/outbox.ts throughput|latency [options]');
   process.exitCode = 2;
 }
