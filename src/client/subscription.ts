@@ -7,7 +7,7 @@ import type { ChannelOptions } from '../config/types.js';
 import type { PublicationFrames, SharedFrame } from '../hub/frames.js';
 import type { ChannelSubscriber } from '../hub/hub.js';
 import type { Frame, ProtocolCodec } from '../protocol/codec.js';
-import type { ClientInfo } from '../protocol/types.js';
+import type { ClientInfo, StreamPosition } from '../protocol/types.js';
 
 export interface SubscriptionOwner {
   readonly codec: ProtocolCodec;
@@ -85,8 +85,11 @@ export class ClientSubscription implements ChannelSubscriber {
     }
   }
 
-  onDeliveryGap(): void {
-    if (this.active && this.flags.positioned) this.owner.onInsufficientState(this);
+  /** After an engine gap: resubscribe (via insufficient state) only if the stream moved past us. */
+  onDeliveryGap(top?: StreamPosition): void {
+    if (!this.active || !this.flags.positioned) return;
+    if (top && top.epoch === this.epoch && top.offset <= this.lastOffset) return;
+    this.owner.onInsufficientState(this);
   }
 
   /** Stops delivery for good (unsubscribe, disconnect). */

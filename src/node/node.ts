@@ -18,10 +18,14 @@ import { TimerWheel } from '../util/timer-wheel.js';
 import { VERSION } from '../version.js';
 import type { ClientSession } from '../client/client.js';
 import type { ClientSubscription } from '../client/subscription.js';
+import { historyEnabled } from '../client/permissions.js';
 import { CHANNELS_OP, localChannels } from './channels-survey.js';
 import { ControlPlane, type ControlOptions } from './control.js';
 import type { NodeInfo } from './control-messages.js';
 import { applyUserCommand, type UserCommand } from './user-commands.js';
+
+/** Channels whose stream top is read at once after a delivery gap. */
+const GAP_CHECK_BATCH = 64;
 
 export interface PublishRequest {
   info?: ClientInfo;
@@ -298,11 +302,32 @@ export class Node implements EngineEventHandler {
   }
 
   onDeliveryGap(channels: string[]): void {
-    // Positioned subscribers are told their state is insufficient: the client
-    // resubscribes and recovers the missed publications from history.
-    for (const channel of channels) {
-      for (const sub of this.hub.subscribers(channel)) sub.onDeliveryGap();
-    }
+    void this.checkPositions(channels);
+  }
+
+  /**
+   * After a gap, each channel's stream top is read once; only positioned
+   * subscribers behind it (or on another epoch) are told their state is
+   * insufficient, so they resubscribe and recover from history. A blip that
+   * lost nothing moves nobody. When the top cannot be read, all of them are told.
+   */
+  private async checkPositions(channels: string[]): Promise<void> {
+    const check = async (channel: string): Promise<void> => {
+      const subs = this.hub.subscribers(channel);
+      if (subs.length === 0) return;
+      let top: StreamPosition | undefined;
+      const resolved = this.resolver.resolve(channel);
+      if (resolved && historyEnabled(resolved.options)) {
+        try {
+          top = await this.streamTop(channel, resolved.options);
+        } catch (err) {
+          this.log.warn({ channel, err: (err as Error).message }, 'cannot read the stream top after a gap; positioned subscribers will resubscribe');
+        }
+      }
+      for (const sub of subs) sub.onDeliveryGap(top);
+    };
+    // Bounded parallelism: a reconnect may report every channel of the node at once.
+    for (let i = 0; i < channels.length; i += GAP_CHECK_BATCH) await Promise.all(channels.slice(i, i + GAP_CHECK_BATCH).map(check));
   }
 
   // ---- lifecycle -------------------------------------------------------------
