@@ -14,12 +14,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { histogramQuantile, percentile } from './quantiles.js';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { LeanSubscriber } from '../test/helpers/lean-subscriber.js';
 import { sleep, spawnTributary, waitFor, writeConfig } from '../test/helpers/process.js';
 import { API_KEY, SECRET } from '../test/helpers/server.js';
 import { kafkaBrokers } from '../test/integration/kafka/helpers.js';
+import { pacedLatencies } from './paced.js';
+import { histogramSummaryMs, latencySummary } from './quantiles.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -111,51 +112,28 @@ async function latency(): Promise<void> {
   const proc = await spawnTributary(serverConfig(topic));
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const latencies: number[] = [];
-  const sent = new Map<number, number>();
   try {
     const sub = await LeanSubscriber.open(proc.wsUrl, channels('l'));
-    const seen = new Set<number>();
-    sub.onPublication = (_channel, i) => {
-      seen.add(i);
-      const t = sent.get(i);
-      if (t !== undefined) latencies.push(Date.now() - t);
-    };
     // Let the consumer join its group before the clock starts.
     await sleep(3000);
-    const total = rate * seconds;
-    const tick = 10;
-    const perTick = rate / (1000 / tick);
-    let i = 0;
-    const start = Date.now();
-    const inflight: Promise<unknown>[] = [];
-    while (i < total) {
-      const due = Math.min(total, Math.floor(((Date.now() - start) / tick + 1) * perTick));
-      const batch = [];
-      for (; i < due; i++) {
-        sent.set(i, Date.now());
-        batch.push({ partition: i % partitions, value: message(`l${i % partitions}`, i) });
-      }
-      if (batch.length > 0) inflight.push(producer.send({ topic, messages: batch, acks: 1 }));
-      await sleep(tick);
-    }
-    await Promise.all(inflight);
-    await waitFor(() => seen.size >= total, 60_000, 'every message', 10);
+    const latencies = await pacedLatencies(sub, rate, seconds, (from, to) =>
+      producer.send({
+        topic,
+        acks: 1,
+        messages: Array.from({ length: to - from }, (_, k) => ({ partition: (from + k) % partitions, value: message(`l${(from + k) % partitions}`, from + k) })),
+      }),
+    );
     sub.close();
     const metrics = await (await fetch(`${proc.httpUrl}/metrics`)).text();
-    latencies.sort((a, b) => a - b);
     console.log(
       JSON.stringify({
         mode: 'latency',
         rate,
         seconds,
         partitions,
-        messages: total,
-        produce_to_receive_ms: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1) },
-        kafka_timestamp_to_published_ms_from_histogram: {
-          p50: Number((histogramQuantile(metrics, 'tributary_kafka_publish_latency_seconds', 0.5) * 1000).toFixed(2)),
-          p99: Number((histogramQuantile(metrics, 'tributary_kafka_publish_latency_seconds', 0.99) * 1000).toFixed(2)),
-        },
+        messages: rate * seconds,
+        produce_to_receive_ms: latencySummary(latencies),
+        kafka_timestamp_to_published_ms_from_histogram: histogramSummaryMs(metrics, 'tributary_kafka_publish_latency_seconds'),
       }),
     );
   } finally {

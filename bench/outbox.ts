@@ -13,7 +13,6 @@
 // One JSON line of results on stdout. A tool, not a test.
 
 import { parseArgs } from 'node:util';
-import { histogramQuantile, percentile } from './quantiles.js';
 import {
   bulkInsert,
   consumerConfig,
@@ -23,11 +22,12 @@ import {
   newPool,
   pgDsn,
   processConfig,
-  sleep,
   spawnTributary,
   waitFor,
   writeConfig,
 } from '../test/integration/outbox/helpers.js';
+import { pacedLatencies } from './paced.js';
+import { histogramSummaryMs, latencySummary } from './quantiles.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -97,58 +97,35 @@ async function latency(): Promise<void> {
   const file = writeConfig(processConfig([consumerConfig('lat', box, { num_partitions: partitions })], { log: { level: 'info' } }));
   const proc = await spawnTributary(file);
   const pool = newPool(8);
-  const latencies: number[] = [];
-  const sent = new Map<number, number>();
   try {
     const sub = await LeanSubscriber.open(proc.wsUrl, channels('l'));
-    const seen = new Set<number>();
-    sub.onPublication = (_channel, i) => {
-      seen.add(i);
-      const t = sent.get(i);
-      if (t !== undefined) latencies.push(Date.now() - t);
-    };
-    const total = rate * seconds;
-    const tick = 10; // ms
-    const perTick = rate / (1000 / tick);
-    let i = 0;
-    const start = Date.now();
-    const inflight: Promise<unknown>[] = [];
-    while (i < total) {
-      const due = Math.min(total, Math.floor(((Date.now() - start) / tick + 1) * perTick));
-      for (; i < due; i++) {
-        const k = i;
-        sent.set(k, Date.now());
-        inflight.push(
-          pool.query(`INSERT INTO ${box.table} (method, payload, partition) VALUES ('publish', $1, $2)`, [
-            `{"channel":"l${k % partitions}","data":{"i":${k}}}`,
-            k % partitions,
-          ]),
-        );
-      }
-      await sleep(tick);
-    }
-    await Promise.all(inflight);
-    await waitFor(() => seen.size >= total, 30_000, 'every row', 10);
+    // One autocommit INSERT per row, as an application writes them.
+    const latencies = await pacedLatencies(
+      sub,
+      rate,
+      seconds,
+      (from, to) =>
+        Promise.all(
+          Array.from({ length: to - from }, (_, k) =>
+            pool.query(`INSERT INTO ${box.table} (method, payload, partition) VALUES ('publish', $1, $2)`, [
+              `{"channel":"l${(from + k) % partitions}","data":{"i":${from + k}}}`,
+              (from + k) % partitions,
+            ]),
+          ),
+        ),
+      30_000,
+    );
     sub.close();
     const metrics = await (await fetch(`${proc.httpUrl}/metrics`)).text();
-    latencies.sort((a, b) => a - b);
     console.log(
       JSON.stringify({
         mode: 'latency',
         rate,
         seconds,
         partitions,
-        rows: total,
-        insert_to_receive_ms: {
-          p50: percentile(latencies, 50),
-          p90: percentile(latencies, 90),
-          p99: percentile(latencies, 99),
-          max: latencies.at(-1),
-        },
-        created_at_to_published_ms_from_histogram: {
-          p50: Number((histogramQuantile(metrics, 'tributary_outbox_publish_latency_seconds', 0.5) * 1000).toFixed(2)),
-          p99: Number((histogramQuantile(metrics, 'tributary_outbox_publish_latency_seconds', 0.99) * 1000).toFixed(2)),
-        },
+        rows: rate * seconds,
+        insert_to_receive_ms: latencySummary(latencies),
+        created_at_to_published_ms_from_histogram: histogramSummaryMs(metrics, 'tributary_outbox_publish_latency_seconds'),
       }),
     );
   } finally {

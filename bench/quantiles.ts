@@ -24,3 +24,14 @@ export function histogramQuantile(text: string, name: string, q: number): number
   }
   return prevLe;
 }
+
+/** p50/p90/p99/max of sorted latencies. */
+export function latencySummary(sorted: number[]): { p50: number; p90: number; p99: number; max: number | undefined } {
+  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) };
+}
+
+/** p50/p99 in ms of a seconds histogram on the server's /metrics page. */
+export function histogramSummaryMs(metrics: string, name: string): { p50: number; p99: number } {
+  const ms = (q: number) => Number((histogramQuantile(metrics, name, q) * 1000).toFixed(2));
+  return { p50: ms(0.5), p99: ms(0.99) };
+}
