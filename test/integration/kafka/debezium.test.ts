@@ -6,7 +6,6 @@
 // rolled-back row and a delete do not. The same with the full change envelope
 // and the JsonConverter schema wrapper (no unwrap transform).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,20 +14,14 @@ import type pg from 'pg';
 import { waitFor } from '../../helpers/process.js';
 import { dataOf, subscribedClient } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
+import { serviceAddress } from '../../helpers/services.js';
 import { newPool, pgDsn } from '../outbox/helpers.js';
 import { kafkaConsumerConfig, startKafkaServer } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 function connectUrl(): string {
-  let url = process.env.TRIBUTARY_TEST_KAFKA_CONNECT_URL;
-  if (!url) {
-    const r = spawnSync('bash', ['scripts/services/kafka-connect.sh', 'ensure'], { cwd: root, encoding: 'utf8' });
-    url = r.stdout?.trim().split('\n').pop();
-    if (r.status !== 0 || !url) throw new Error(`cannot start Kafka Connect (scripts/services/kafka-connect.sh ensure):\n${r.stderr}`);
-    process.env.TRIBUTARY_TEST_KAFKA_CONNECT_URL = url;
-  }
-  return url;
+  return serviceAddress('TRIBUTARY_TEST_KAFKA_CONNECT_URL', 'scripts/services/kafka-connect.sh');
 }
 
 const base = JSON.parse(readFileSync(`${root}/consumers/debezium/cdc-outbox.connector.json`, 'utf8')) as Record<string, string>;

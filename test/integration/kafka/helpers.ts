@@ -3,29 +3,16 @@
 // file runs on its own), fresh topics, a producer, and Tributary servers with
 // a Kafka consumer in this process.
 
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import type { Config } from '../../../src/config/types.js';
 import type { KafkaConsumer } from '../../../src/consumers/kafka/consumer.js';
 import type { Engine } from '../../../src/engines/engine.js';
 import { startConsumerServer, type ConsumerServer } from '../../helpers/consumer-server.js';
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-
-let brokers: string[] | undefined;
+import { serviceAddress } from '../../helpers/services.js';
 
 export function kafkaBrokers(): string[] {
-  if (brokers) return brokers;
-  let given = process.env.TRIBUTARY_TEST_KAFKA_BROKERS;
-  if (!given) {
-    const r = spawnSync('bash', ['scripts/services/kafka.sh', 'ensure'], { cwd: root, encoding: 'utf8' });
-    given = r.stdout?.trim().split('\n').pop();
-    if (r.status !== 0 || !given) throw new Error(`cannot start the test Kafka (scripts/services/kafka.sh ensure):\n${r.stderr}`);
-    process.env.TRIBUTARY_TEST_KAFKA_BROKERS = given;
-  }
-  return (brokers = given.split(/[\s,]+/).filter(Boolean));
+  return serviceAddress('TRIBUTARY_TEST_KAFKA_BROKERS', 'scripts/services/kafka.sh').split(/[\s,]+/).filter(Boolean);
 }
 
 export function kafka(): Kafka {

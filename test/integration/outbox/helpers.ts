@@ -3,7 +3,6 @@
 // when a file is run on its own), fresh outbox tables, Tributary servers in
 // process and as real processes, and a lean subscriber for large volumes.
 
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -14,23 +13,16 @@ import type { Engine } from '../../../src/engines/engine.js';
 import { CONSUMER_TEST_CHANNELS, startConsumerServer, type ConsumerServer } from '../../helpers/consumer-server.js';
 import { API_KEY, SECRET } from '../../helpers/server.js';
 import { api, waitFor } from '../../helpers/process.js';
+import { serviceAddress } from '../../helpers/services.js';
 
 export { api, runTributary, sleep, spawnTributary, waitFor, writeConfig, type Proc } from '../../helpers/process.js';
 export { idsInOrder, LeanSubscriber } from '../../helpers/lean-subscriber.js';
 
 export const root = fileURLToPath(new URL('../../..', import.meta.url));
 
-let dsn: string | undefined;
-
 /** The test database; started with the project's script when the runner did not say where it is. */
 export function pgDsn(): string {
-  if (dsn) return dsn;
-  const given = process.env.TRIBUTARY_TEST_PG_DSN;
-  if (given) return (dsn = given);
-  const r = spawnSync('bash', ['scripts/services/postgres.sh', 'ensure'], { cwd: root, encoding: 'utf8' });
-  const out = r.stdout?.trim().split('\n').pop();
-  if (r.status !== 0 || !out) throw new Error(`cannot start the test PostgreSQL (scripts/services/postgres.sh ensure):\n${r.stderr}`);
-  return (dsn = out);
+  return serviceAddress('TRIBUTARY_TEST_PG_DSN', 'scripts/services/postgres.sh');
 }
 
 export function newPool(max = 4, connectionString = pgDsn()): pg.Pool {
