@@ -62,6 +62,34 @@ async function postgresAnswers(dsn) {
 }
 
 /**
+ * Sends `request` over TCP and hands what came back so far to `judge`:
+ * undefined (wait for more), null (the service answers) or a problem. Gives up
+ * after 5 s.
+ */
+function ask(host, port, request, what, judge) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    let reply = Buffer.alloc(0);
+    let done = false;
+    const finish = (problem) => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(5000, () => finish(`no reply to ${what} within 5 s`));
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (chunk) => {
+      reply = Buffer.concat([reply, chunk]);
+      const verdict = judge(reply);
+      if (verdict !== undefined) finish(verdict);
+    });
+    socket.on('error', (err) => finish(err.message || String(err.code ?? err)));
+    socket.on('close', () => finish(`connection closed before a reply to ${what}`));
+  });
+}
+
+/**
  * Whether a Redis URL (redis://host:port) answers PING within a few seconds.
  * Plain node:net with the inline command `PING\r\n`, so no npm package is needed.
  */
@@ -75,27 +103,11 @@ function redisAnswers(url) {
   } catch (err) {
     return Promise.resolve(`not a URL: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    let reply = '';
-    let done = false;
-    const finish = (problem) => {
-      if (done) return;
-      done = true;
-      socket.destroy();
-      resolve(problem);
-    };
-    socket.setTimeout(5000, () => finish('no reply to PING within 5 s'));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString('latin1');
-      const end = reply.indexOf('\r\n');
-      if (end === -1) return;
-      const line = reply.slice(0, end);
-      finish(line === '+PONG' ? null : `PING answered ${JSON.stringify(line)}`);
-    });
-    socket.on('error', (err) => finish(err.message || String(err.code ?? err)));
-    socket.on('close', () => finish('connection closed before a reply to PING'));
+  return ask(host, port, Buffer.from('PING\r\n'), 'PING', (reply) => {
+    const end = reply.indexOf('\r\n');
+    if (end === -1) return undefined;
+    const line = reply.toString('latin1', 0, end);
+    return line === '+PONG' ? null : `PING answered ${JSON.stringify(line)}`;
   });
 }
 
@@ -117,27 +129,11 @@ function kafkaAnswers(brokers) {
   request.writeInt16BE(0, 6);
   request.writeInt32BE(correlationId, 8);
   request.writeInt16BE(-1, 12);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port: Number(port) });
-    let reply = Buffer.alloc(0);
-    let done = false;
-    const finish = (problem) => {
-      if (done) return;
-      done = true;
-      socket.destroy();
-      resolve(problem);
-    };
-    socket.setTimeout(5000, () => finish('no reply to ApiVersions within 5 s'));
-    socket.on('connect', () => socket.write(request));
-    socket.on('data', (chunk) => {
-      reply = Buffer.concat([reply, chunk]);
-      if (reply.length < 10) return;
-      if (reply.readInt32BE(4) !== correlationId) return finish('ApiVersions answered with another correlation id (not Kafka?)');
-      const code = reply.readInt16BE(8);
-      finish(code === 0 ? null : `ApiVersions answered error code ${code}`);
-    });
-    socket.on('error', (err) => finish(err.message || String(err.code ?? err)));
-    socket.on('close', () => finish('connection closed before a reply to ApiVersions'));
+  return ask(host, Number(port), request, 'ApiVersions', (reply) => {
+    if (reply.length < 10) return undefined;
+    if (reply.readInt32BE(4) !== correlationId) return 'ApiVersions answered with another correlation id (not Kafka?)';
+    const code = reply.readInt16BE(8);
+    return code === 0 ? null : `ApiVersions answered error code ${code}`;
   });
 }
 
