@@ -62,11 +62,8 @@ START_TIMEOUT="${TRIBUTARY_KAFKA_CONNECT_START_TIMEOUT:-120}"
 CONNECTOR_CLASS=io.debezium.connector.postgresql.PostgresConnector
 PG_ROLE=tributary
 
-log() { echo "kafka-connect.sh: $*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case "$PORT" in
 '' | *[!0-9]*) die "not a port: $PORT" ;;
@@ -83,7 +80,7 @@ MARK="org.apache.kafka.connect.cli.ConnectDistributed $CONFIG"
 
 ensure_curl() {
   command -v curl >/dev/null 2>&1 && return 0
-  apt_install curl
+  apt_install curl curl
   hash -r
 }
 

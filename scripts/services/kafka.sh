@@ -55,11 +55,8 @@ ADDRESS="$HOST:$PORT"
 CLUSTER_ID=VHJpYnV0YXJ5S2Fma2EwMQ
 START_TIMEOUT="${TRIBUTARY_KAFKA_START_TIMEOUT:-90}"
 
-log() { echo "kafka.sh: $*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # shellcheck source-path=SCRIPTDIR source=kafka/common.sh
 . "$ROOT/scripts/services/kafka/common.sh"

@@ -33,13 +33,8 @@ DB=tributary
 DSN="postgres://${ROLE}@127.0.0.1:${PORT}/${DB}"
 CACHE="$ROOT/.cache"
 
-log() { echo "postgres.sh: $*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
-
-is_root() { [ "$(id -u)" = 0 ]; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 find_bindir() {
   local d
@@ -54,12 +49,7 @@ find_bindir() {
 }
 
 install_postgres() {
-  is_root || die "PostgreSQL is not installed (no initdb/pg_ctl under /usr/lib/postgresql/*/bin or on PATH); install it (apt-get install postgresql) or run this script as root"
-  command -v apt-get >/dev/null 2>&1 || die "PostgreSQL is not installed and apt-get is not available to install it"
-  log "installing PostgreSQL from the Debian packages (first run only)…"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 || die "apt-get update failed"
-  apt-get install -y -qq --no-install-recommends postgresql >&2 || die "apt-get install postgresql failed"
+  apt_install "PostgreSQL (no initdb/pg_ctl under /usr/lib/postgresql/*/bin or on PATH)" postgresql
 }
 
 BIN="$(find_bindir)"

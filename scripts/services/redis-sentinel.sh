@@ -15,7 +15,8 @@ MASTER_PORT=16390
 PORT=26390
 NAME=tributary
 DIR="$ROOT/.cache/redis-sentinel-$PORT"
-log() { echo "redis-sentinel.sh: $*" >&2; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 answers() {
   [ "$(timeout 3 redis-cli -h 127.0.0.1 -p "$PORT" sentinel get-master-addr-by-name "$NAME" 2>/dev/null | tail -1)" = "$MASTER_PORT" ]

@@ -34,26 +34,17 @@ URL="redis://127.0.0.1:${PORT}"
 CACHE="$ROOT/.cache"
 DIR="$CACHE/redis-${PORT}"
 
-log() { echo "redis.sh: $*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case "$PORT" in
 '' | *[!0-9]*) die "not a port: $PORT" ;;
 esac
 
-is_root() { [ "$(id -u)" = 0 ]; }
 have_binaries() { command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; }
 
 install_redis() {
-  is_root || die "Redis is not installed (no redis-server/redis-cli on PATH); install it (apt-get install redis-server) or run this script as root"
-  command -v apt-get >/dev/null 2>&1 || die "Redis is not installed and apt-get is not available to install it"
-  log "installing Redis from the Debian packages (first run only)…"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 || die "apt-get update failed"
-  apt-get install -y -qq --no-install-recommends redis-server >&2 || die "apt-get install redis-server failed"
+  apt_install "Redis (no redis-server/redis-cli on PATH)" redis-server
 }
 
 ensure_binaries() {

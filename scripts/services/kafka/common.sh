@@ -11,16 +11,8 @@ KAFKA_LIBS="$CACHE/kafka/libs"
 # shellcheck disable=SC2034
 KAFKA_POMS="$ROOT/scripts/services/kafka"
 
-is_root() { [ "$(id -u)" = 0 ]; }
-
-apt_install() {
-  is_root || die "$* is missing; install it (apt-get install $*) or run this script as root"
-  command -v apt-get >/dev/null 2>&1 || die "$* is missing and apt-get is not available to install it"
-  log "installing $* from the Debian packages (first run only)…"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 || die "apt-get update failed"
-  apt-get install -y -qq --no-install-recommends "$@" >&2 || die "apt-get install $* failed"
-}
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$ROOT/scripts/services/lib.sh"
 
 # The major version of a java binary (17 for "17.0.15", 8 for "1.8.0_…").
 java_major() {
@@ -63,7 +55,7 @@ JAVA=""
 ensure_java() {
   JAVA="$(find_java)"
   if [ -z "$JAVA" ]; then
-    apt_install openjdk-17-jre-headless
+    apt_install "Java 17" openjdk-17-jre-headless
     JAVA="$(find_java)"
     [ -n "$JAVA" ] || die "openjdk-17-jre-headless was installed but no Java 11 to 21 was found"
   fi
@@ -71,7 +63,7 @@ ensure_java() {
 
 ensure_mvn() {
   command -v mvn >/dev/null 2>&1 && return 0
-  apt_install maven
+  apt_install Maven maven
   hash -r
   command -v mvn >/dev/null 2>&1 || die "maven was installed but mvn is not on PATH"
 }
