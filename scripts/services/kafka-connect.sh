@@ -204,22 +204,7 @@ start_worker() {
     -Djava.awt.headless=true "-Dlog4j.configuration=file:$DIR/log4j.properties" \
     -cp "$KAFKA_LIBS/*" org.apache.kafka.connect.cli.ConnectDistributed "$CONFIG"
   pid="$(cat "$PIDFILE")"
-  log "started the worker (pid $pid), waiting for $URL…"
-  for _ in $(seq 1 $((START_TIMEOUT * 4))); do
-    if ready; then
-      log "ready on $URL ($(rss_of "$pid") resident)"
-      return 0
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 30 "$DIR/logs/connect.out" >&2 2>/dev/null || true
-      tail -c "+$from" "$DIR/logs/connect.log" 2>/dev/null | grep -E 'ERROR|Exception' | tail -n 20 >&2 || true
-      die "the worker exited during startup (see $DIR/logs/connect.log and $DIR/logs/connect.out)"
-    fi
-    sleep 0.25
-  done
-  tail -c "+$from" "$DIR/logs/connect.log" 2>/dev/null | tail -n 30 >&2 || true
-  stop_pid "$pid" worker 10 || true
-  die "the worker did not become ready on $URL within ${START_TIMEOUT} s (see $DIR/logs/connect.log)"
+  await_jvm "$pid" worker "$URL" ready "$START_TIMEOUT" "$DIR/logs/connect.out" "$DIR/logs/connect.log" "$from"
 }
 
 cmd_ensure() {

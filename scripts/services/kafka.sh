@@ -151,22 +151,7 @@ start_broker() {
   jvm_opts
   start_jvm "$PIDFILE" "$DIR/logs/kafka.out" "${JVM_OPTS[@]}" -cp "$KAFKA_LIBS/*" kafka.Kafka "$CONFIG"
   pid="$(cat "$PIDFILE")"
-  log "started the broker (pid $pid), waiting for $ADDRESS…"
-  for _ in $(seq 1 $((START_TIMEOUT * 5))); do
-    if answers; then
-      log "ready on $ADDRESS ($(rss_of "$pid") resident)"
-      return 0
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 30 "$DIR/logs/kafka.out" >&2 2>/dev/null || true
-      tail -c "+$from" "$DIR/logs/server.log" 2>/dev/null | grep -E 'ERROR|FATAL|Exception' | tail -n 20 >&2 || true
-      die "the broker exited during startup (see $DIR/logs/server.log and $DIR/logs/kafka.out)"
-    fi
-    sleep 0.2
-  done
-  tail -c "+$from" "$DIR/logs/server.log" 2>/dev/null | tail -n 30 >&2 || true
-  stop_pid "$pid" broker 10 || true
-  die "the broker did not answer on $ADDRESS within ${START_TIMEOUT} s (see $DIR/logs/server.log)"
+  await_jvm "$pid" broker "$ADDRESS" answers "$START_TIMEOUT" "$DIR/logs/kafka.out" "$DIR/logs/server.log" "$from"
 }
 
 cmd_ensure() {

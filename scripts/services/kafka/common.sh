@@ -181,3 +181,26 @@ start_jvm() {
 rss_of() {
   awk '/^VmRSS:/ { printf "%d MiB", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || true
 }
+
+# await_jvm PID WHAT ADDRESS READY_FN TIMEOUT_S OUT_FILE LOG_FILE FROM_BYTE
+# Waits until READY_FN succeeds. If the JVM exits first, or TIMEOUT_S passes,
+# shows what its logs said since FROM_BYTE and dies (stopping a JVM that hung).
+await_jvm() {
+  local pid="$1" what="$2" address="$3" ready_fn="$4" timeout="$5" out="$6" logfile="$7" from="$8"
+  log "started the $what (pid $pid), waiting for $address…"
+  for _ in $(seq 1 $((timeout * 5))); do
+    if "$ready_fn"; then
+      log "ready on $address ($(rss_of "$pid") resident)"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 30 "$out" >&2 2>/dev/null || true
+      tail -c "+$from" "$logfile" 2>/dev/null | grep -E 'ERROR|FATAL|Exception' | tail -n 20 >&2 || true
+      die "the $what exited during startup (see $logfile and $out)"
+    fi
+    sleep 0.2
+  done
+  tail -c "+$from" "$logfile" 2>/dev/null | tail -n 30 >&2 || true
+  stop_pid "$pid" "$what" 10 || true
+  die "the $what did not answer on $address within ${timeout} s (see $logfile)"
+}
