@@ -10,7 +10,8 @@ export class RedisKeys {
 
   constructor(
     readonly prefix: string,
-    private readonly cluster: boolean,
+    /** Keys and channels carry `{channel}` hash tags (Redis Cluster). */
+    readonly cluster: boolean,
   ) {
     this.control = `${prefix}.control`;
     this.shardChannel = `${prefix}.shard.0`;

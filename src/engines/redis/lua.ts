@@ -124,6 +124,21 @@ return {top, epoch, entries}
 `,
 };
 
+/**
+ * A plain PUBLISH run on the node that owns the channel's slot. KEYS: any key
+ * of the channel (only its slot matters). ARGV: publish command, channel,
+ * message. In a Redis Cluster a PUBLISH without a key may go to any node, and
+ * messages entering the cluster bus at two nodes have no common order; this
+ * keeps every message of a channel entering at one node, after its history
+ * scripts' messages.
+ */
+export const PUBLISH_ON_SLOT: ScriptDef = {
+  numberOfKeys: 1,
+  lua: `
+return redis.call(ARGV[1], ARGV[2], ARGV[3])
+`,
+};
+
 /** KEYS: data hash, expire zset. ARGV: ttl s, expire-at unix s, client id, encoded ClientInfo. */
 export const PRESENCE_ADD: ScriptDef = {
   numberOfKeys: 2,

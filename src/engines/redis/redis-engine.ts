@@ -141,16 +141,29 @@ export class RedisEngine implements Engine {
       const published = await shard.script('publishIdempotent', [this.keys.result(channel, key)], [this.keys.pubsub(channel), message, resultTtl, this.publishCommand]);
       return { position: { offset: 0, epoch: '' }, suppressed: Number(published) !== 1 };
     }
-    await shard.call(this.publishCommand, this.keys.pubsub(channel), message);
+    await this.publishPlain(shard, channel, message);
     return { position: { offset: 0, epoch: '' }, suppressed: false };
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
-    await this.shardFor(channel).call(this.publishCommand, this.keys.pubsub(channel), joinMessage(info));
+    await this.publishPlain(this.shardFor(channel), channel, joinMessage(info));
   }
 
   async publishLeave(channel: string, info: ClientInfo): Promise<void> {
-    await this.shardFor(channel).call(this.publishCommand, this.keys.pubsub(channel), leaveMessage(info));
+    await this.publishPlain(this.shardFor(channel), channel, leaveMessage(info));
+  }
+
+  /**
+   * PUBLISH without a script around it. In a cluster (classic PUB/SUB) it is
+   * run on the channel's slot node, so it keeps its order with the messages
+   * the history scripts publish from there; SPUBLISH is routed by slot anyway.
+   */
+  private async publishPlain(shard: RedisShard, channel: string, message: Buffer): Promise<void> {
+    if (this.keys.cluster && this.publishCommand === 'publish') {
+      await shard.script('publishOnSlot', [this.keys.stream(channel)], ['publish', this.keys.pubsub(channel), message]);
+    } else {
+      await shard.call(this.publishCommand, this.keys.pubsub(channel), message);
+    }
   }
 
   async publishControl(data: Raw, nodeId?: string): Promise<void> {

@@ -9,12 +9,13 @@ import type { RedisEngineOptions, RedisShardAddress } from '../../config/redis.j
 import { EngineUnavailableError } from '../engine.js';
 import { createClient, type RedisClient } from './connection.js';
 import type { RedisMetrics } from './metrics.js';
-import { HISTORY_ADD, HISTORY_READ, PRESENCE_ADD, PRESENCE_GET, PRESENCE_REMOVE, PUBLISH_IDEMPOTENT, type ScriptDef } from './lua.js';
+import { HISTORY_ADD, HISTORY_READ, PRESENCE_ADD, PRESENCE_GET, PRESENCE_REMOVE, PUBLISH_IDEMPOTENT, PUBLISH_ON_SLOT, type ScriptDef } from './lua.js';
 
 const SCRIPTS = {
   historyAdd: HISTORY_ADD,
   historyRead: HISTORY_READ,
   publishIdempotent: PUBLISH_IDEMPOTENT,
+  publishOnSlot: PUBLISH_ON_SLOT,
   presenceAdd: PRESENCE_ADD,
   presenceGet: PRESENCE_GET,
   presenceRemove: PRESENCE_REMOVE,
