@@ -1,15 +1,18 @@
 // Command line: `tributary [serve] --config FILE`, checkconfig, genconfig,
-// gentoken, gensubtoken, version, and the outbox tools (migrate, outbox
-// status). Flags override env (TRIBUTARY_*), which overrides the file, as in
-// Centrifugo.
+// defaultconfig, config schema, gentoken, gensubtoken, version, and the outbox
+// tools (migrate, outbox status). Flags override env (TRIBUTARY_*), which
+// overrides the file, as in Centrifugo; which config keys are flags is the
+// schema's to say.
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { signToken } from './auth/sign.js';
+import { ConfigError } from './config/errors.js';
+import { metaOf, type FieldMeta } from './config/fields.js';
 import { generateConfig } from './config/generate.js';
-import { loadConfig } from './config/load.js';
-import type { Config } from './config/types.js';
-import { ConfigError, validateConfig } from './config/validate.js';
+import { configJsonSchema, defaultInputConfig } from './config/json-schema.js';
+import { loadConfig, type ConfigFlags } from './config/load.js';
+import { CONFIG, type Config } from './config/schema.js';
 import { DEFAULT_OUTBOX_TABLE, loadMigrations, migrate, renderMigration } from './consumers/postgres-outbox/migrate.js';
 import { describeError } from './consumers/postgres-outbox/pg-config.js';
 import { formatStatus, outboxStatus } from './consumers/postgres-outbox/status.js';
@@ -17,40 +20,37 @@ import { createLogger } from './log.js';
 import { Server } from './server.js';
 import { VERSION } from './version.js';
 
+/** The config keys the schema marks as flags: `--<dotted.key>`, some with a one-letter alias. */
+function configFlags(meta: FieldMeta = metaOf(CONFIG), path = ''): { key: string; bool: boolean; short?: string; doc: string }[] {
+  if (meta.kind === 'section') return Object.entries(meta.shape).flatMap(([key, field]) => configFlags(metaOf(field), path ? `${path}.${key}` : key));
+  if (meta.kind === 'list' || !meta.flag) return [];
+  return [{ key: path, bool: meta.kind === 'bool', short: typeof meta.flag === 'string' ? meta.flag : undefined, doc: meta.doc }];
+}
+const CONFIG_FLAGS = configFlags();
+
 const USAGE = `Usage: tributary [command] [flags]
 
 Commands:
-  serve         run the server (default)
-  checkconfig   load and validate the config file, then exit
-  genconfig     write a new config file with random secrets
-  gentoken      print a connection JWT:   -u USER [-t TTL_SECONDS]
-  gensubtoken   print a subscription JWT: -u USER -s CHANNEL [-t TTL_SECONDS]
-  version       print the version
-  migrate       create or update an outbox table, its index, NOTIFY trigger and dead-letter table:
-                  --dsn DSN [--table NAME] [--dead-letter-table NAME] [--channel NAME] [--print]
-  outbox status print per-partition backlog, lag and dead-letter count of an outbox table:
-                  --dsn DSN [--table NAME] [--dead-letter-table NAME] [--json]
+  serve           run the server (default)
+  checkconfig     load and validate the config file, then exit
+  genconfig       write a new config file with random secrets
+  defaultconfig   print every option with its default, as a JSON config file
+  config schema   print the JSON Schema of the config file (for editors)
+  gentoken        print a connection JWT:   -u USER [-t TTL_SECONDS]
+  gensubtoken     print a subscription JWT: -u USER -s CHANNEL [-t TTL_SECONDS]
+  version         print the version
+  migrate         create or update an outbox table, its index, NOTIFY trigger and dead-letter table:
+                    --dsn DSN [--table NAME] [--dead-letter-table NAME] [--channel NAME] [--print]
+  outbox status   print per-partition backlog, lag and dead-letter count of an outbox table:
+                    --dsn DSN [--table NAME] [--dead-letter-table NAME] [--json]
 
 Flags:
-  -c, --config FILE        config file, JSON or YAML (default config.json)
-  -p, --port PORT          http_server.port
-  -a, --address ADDR       http_server.address
-      --log.level LEVEL    trace|debug|info|warn|error|fatal|none
-      --engine.type TYPE   memory | redis (engine.redis.* from the config file or TRIBUTARY_ENGINE_REDIS_*)
-      --client.insecure    allow everything to every client (development only)
-      --http_api.insecure  no API key check (development only)
+  -c, --config FILE  config file, JSON or YAML (default config.json)
+${CONFIG_FLAGS.map((f) => `  ${f.short ? `-${f.short}, ` : '    '}--${f.key}${f.bool ? '' : ' VALUE'}`.padEnd(44) + f.doc).join('\n')}
 `;
 
 const FLAG_OPTIONS = {
   config: { type: 'string', short: 'c' },
-  port: { type: 'string', short: 'p' },
-  address: { type: 'string', short: 'a' },
-  'log.level': { type: 'string' },
-  'engine.type': { type: 'string' },
-  'client.insecure': { type: 'boolean' },
-  'http_api.insecure': { type: 'boolean' },
-  'health.enabled': { type: 'boolean' },
-  'prometheus.enabled': { type: 'boolean' },
   user: { type: 'string', short: 'u' },
   ttl: { type: 'string', short: 't' },
   channel: { type: 'string', short: 's' },
@@ -61,9 +61,10 @@ const FLAG_OPTIONS = {
   'notify-channel': { type: 'string' },
   print: { type: 'boolean' },
   json: { type: 'boolean' },
+  ...Object.fromEntries(CONFIG_FLAGS.map((f) => [f.key, { type: f.bool ? 'boolean' : 'string', ...(f.short ? { short: f.short } : {}) }])),
 } as const;
 
-const COMMANDS = new Set(['serve', 'checkconfig', 'genconfig', 'gentoken', 'gensubtoken', 'version', 'migrate', 'outbox']);
+const COMMANDS = new Set(['serve', 'checkconfig', 'genconfig', 'defaultconfig', 'config', 'gentoken', 'gensubtoken', 'version', 'migrate', 'outbox']);
 
 export async function main(argv: string[]): Promise<void> {
   let command = 'serve';
@@ -72,6 +73,11 @@ export async function main(argv: string[]): Promise<void> {
     if (!COMMANDS.has(argv[0])) return fail(`unknown command "${argv[0]}"\n\n${USAGE}`);
     command = argv[0];
     rest = argv.slice(1);
+  }
+  if (command === 'config') {
+    if (rest[0] !== 'schema') return fail(`unknown config command "${rest[0] ?? ''}" (try: config schema)\n\n${USAGE}`);
+    command = 'config schema';
+    rest = rest.slice(1);
   }
   if (command === 'outbox') {
     if (rest[0] !== 'status') return fail(`unknown outbox command "${rest[0] ?? ''}" (try: outbox status)\n\n${USAGE}`);
@@ -82,7 +88,7 @@ export async function main(argv: string[]): Promise<void> {
   if (command === 'migrate') rest = rest.map((a) => (a === '--channel' ? '--notify-channel' : a.startsWith('--channel=') ? `--notify-channel=${a.slice(10)}` : a));
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: rest, options: FLAG_OPTIONS, allowPositionals: false }).values;
+    values = parseArgs({ args: rest, options: FLAG_OPTIONS as never, allowPositionals: false }).values as typeof values;
   } catch (err) {
     return fail(`${(err as Error).message}\n\n${USAGE}`);
   }
@@ -103,6 +109,12 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(`wrote ${file}\n`);
       return;
     }
+    case 'defaultconfig':
+      process.stdout.write(JSON.stringify(defaultInputConfig(), null, 2) + '\n');
+      return;
+    case 'config schema':
+      process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
+      return;
     case 'checkconfig': {
       const cfg = load(configFile, values);
       if (!cfg) return;
@@ -124,14 +136,9 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-function flagOverrides(values: Record<string, string | boolean | undefined>): Record<string, string | number | boolean> {
-  const flags: Record<string, string | number | boolean> = {};
-  if (values.port !== undefined) flags['http_server.port'] = Number(values.port);
-  if (values.address !== undefined) flags['http_server.address'] = String(values.address);
-  for (const key of ['log.level', 'engine.type', 'client.insecure', 'http_api.insecure', 'health.enabled', 'prometheus.enabled']) {
-    const v = values[key];
-    if (v !== undefined) flags[key] = v;
-  }
+function flagOverrides(values: Record<string, string | boolean | undefined>): ConfigFlags {
+  const flags: ConfigFlags = {};
+  for (const { key } of CONFIG_FLAGS) if (values[key] !== undefined) flags[key] = values[key]!;
   return flags;
 }
 
@@ -139,7 +146,6 @@ function flagOverrides(values: Record<string, string | boolean | undefined>): Re
 function load(file: string | undefined, values: Record<string, string | boolean | undefined>): Config | null {
   try {
     const { config, warnings } = loadConfig({ file, env: process.env, flags: flagOverrides(values) });
-    validateConfig(config);
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     return config;
   } catch (err) {
@@ -169,7 +175,6 @@ async function serve(file: string | undefined, values: Record<string, string | b
   let loaded;
   try {
     loaded = loadConfig({ file, env: process.env, flags: flagOverrides(values) });
-    validateConfig(loaded.config);
   } catch (err) {
     return fail(err instanceof ConfigError ? `invalid configuration:\n${err.message}` : `cannot load configuration: ${(err as Error).message}`);
   }

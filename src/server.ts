@@ -7,16 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { Dispatcher } from './api/dispatcher.js';
 import { ApiHttpHandler } from './api/http-handler.js';
 import { drainSent } from './client/traffic.js';
-import { parseConsumers } from './config/consumers.js';
-import type { Config } from './config/types.js';
+import type { Config, EngineSpec } from './config/schema.js';
 import { createConsumers, type Consumer } from './consumers/index.js';
 import type { Engine } from './engines/engine.js';
 import { MemoryEngine } from './engines/memory/memory-engine.js';
 import { RedisEngine } from './engines/redis/redis-engine.js';
 import { RedisMetrics } from './engines/redis/metrics.js';
-import { engineLayout, type EngineSpec } from './config/engines.js';
 import { CompositeEngine } from './engines/composite-engine.js';
-import { ConfigError } from './config/errors.js';
 import { handleHealth } from './health.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -52,9 +49,7 @@ export class Server {
     this.api = new ApiHttpHandler(this.node, config.http_api);
     this.ws = new WebsocketEndpoint(this.node);
     this.hookTrafficMetrics(metrics);
-    const parsed = parseConsumers(config.consumers);
-    for (const w of parsed.warnings) this.log.warn(w);
-    this.consumers = createConsumers(parsed.consumers, {
+    this.consumers = createConsumers(config.consumers, {
       dispatcher: new Dispatcher(this.node),
       log: this.log,
       metrics,
@@ -196,11 +191,11 @@ function listen(server: http.Server, port: number, address: string): Promise<voi
 }
 
 export function createEngine(config: Config, log: Logger, metrics?: Metrics): Engine {
-  const layout = engineLayout(config);
-  for (const w of layout.warnings) log.warn(w);
-  if (layout.problems.length > 0) throw new ConfigError(layout.problems);
-  const redisMetrics = metrics && layout.broker.type === 'redis' ? new RedisMetrics(metrics.registry) : undefined;
-  const make = (spec: EngineSpec, m?: RedisMetrics): Engine => (spec.type === 'redis' ? new RedisEngine(spec.options, log, m) : new MemoryEngine());
-  if (layout.broker === layout.presenceManager) return make(layout.broker, redisMetrics);
-  return new CompositeEngine(make(layout.broker, redisMetrics), make(layout.presenceManager));
+  // An enabled broker or presence_manager block replaces that half of the engine.
+  const broker: EngineSpec = config.broker.enabled ? config.broker : config.engine;
+  const presence: EngineSpec = config.presence_manager.enabled ? config.presence_manager : config.engine;
+  const redisMetrics = metrics && broker.type === 'redis' ? new RedisMetrics(metrics.registry) : undefined;
+  const make = (spec: EngineSpec, m?: RedisMetrics): Engine => (spec.type === 'redis' ? new RedisEngine(spec.redis, log, m) : new MemoryEngine());
+  if (broker === presence) return make(broker, redisMetrics);
+  return new CompositeEngine(make(broker, redisMetrics), make(presence));
 }

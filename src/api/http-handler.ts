@@ -2,7 +2,7 @@
 // Status codes and bodies follow Centrifugo (server-api.md §1.1).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpApiConfig } from '../config/types.js';
+import type { HttpApiConfig } from '../config/schema.js';
 import type { Node } from '../node/node.js';
 import { stringifyWithRaw } from '../protocol/raw-json.js';
 import { BodyTooLarge, readBody, send, sendJson } from '../util/http.js';

@@ -4,6 +4,7 @@
 // still imports the JWKs and verifies the signatures.
 
 import type { JWK } from 'jose';
+import { checkJwksUrl } from '../util/token-keys.js';
 import { invalidToken } from './errors.js';
 
 export interface JwksOptions {
@@ -46,15 +47,7 @@ export class JwksCache {
     private readonly url: string,
     opts: JwksOptions = {},
   ) {
-    // Centrifugo fills `{{name}}` from named groups of issuer_regex/audience_regex.
-    // Not implemented: refuse it rather than fetch a literal "{{name}}" URL.
-    if (url.includes('{{')) {
-      throw new Error('jwks_public_endpoint placeholders ({{name}}) are not supported');
-    }
-    const protocol = new URL(url).protocol;
-    if (protocol !== 'http:' && protocol !== 'https:') {
-      throw new Error(`jwks_public_endpoint must be an http(s) URL, got ${protocol}`);
-    }
+    checkJwksUrl(url);
     this.fetchImpl = opts.fetch ?? globalThis.fetch;
     this.timeoutMs = opts.timeoutMs ?? 1000;
     this.attempts = opts.attempts ?? 2;

@@ -4,7 +4,7 @@
 // exact aud/iss checks after it, and the time checks last, so a token that is
 // both for another audience and expired is reported invalid, not expired.
 
-import type { TokenConfig } from '../config/types.js';
+import type { TokenConfig } from '../config/schema.js';
 import { expiredToken, invalidToken } from './errors.js';
 import type { RawClaims } from './claims.js';
 

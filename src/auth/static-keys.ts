@@ -4,9 +4,10 @@
 // family's algorithm list goes to jose, and a public key is never handed out as
 // an HMAC secret, so an HS256 token "signed" with the RSA PEM text never matches.
 
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { KeyInput } from 'jose';
-import type { TokenConfig } from '../config/types.js';
+import type { TokenConfig } from '../config/schema.js';
+import { EC_ALGORITHM_BY_CURVE, parsePublicKey } from '../util/token-keys.js';
 import { invalidToken } from './errors.js';
 
 /** What a token with a given `alg` must verify against: any one of `keys`. */
@@ -19,12 +20,6 @@ export interface KeyCandidates {
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
 const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
-/** ECDSA algorithms are tied to one curve each (RFC 7518 §3.4). */
-const EC_ALGORITHM_BY_CURVE: Record<string, string> = {
-  prime256v1: 'ES256',
-  secp384r1: 'ES384',
-  secp521r1: 'ES512',
-};
 const EC_ALGORITHMS = Object.values(EC_ALGORITHM_BY_CURVE);
 
 export class StaticKeys {
@@ -48,11 +43,7 @@ export class StaticKeys {
     this.rsaKey = cfg.rsa_public_key !== '' ? parsePublicKey(cfg.rsa_public_key, 'rsa', 'rsa_public_key') : undefined;
     this.ecKey = cfg.ecdsa_public_key !== '' ? parsePublicKey(cfg.ecdsa_public_key, 'ec', 'ecdsa_public_key') : undefined;
     const curve = this.ecKey?.asymmetricKeyDetails?.namedCurve;
-    const ecAlgorithm = curve !== undefined ? EC_ALGORITHM_BY_CURVE[curve] : undefined;
-    if (this.ecKey && ecAlgorithm === undefined) {
-      throw new Error(`ecdsa_public_key uses unsupported curve ${curve ?? '(unknown)'}`);
-    }
-    this.ecAlgorithms = ecAlgorithm !== undefined ? [ecAlgorithm] : [];
+    this.ecAlgorithms = curve !== undefined ? [EC_ALGORITHM_BY_CURVE[curve]!] : [];
   }
 
   /** Throws TokenError('invalid') for an algorithm with no configured key or no support at all. */
@@ -78,22 +69,4 @@ export class StaticKeys {
   private previousStillValid(nowSeconds: number): boolean {
     return this.hmacPreviousValidUntil === 0 || nowSeconds < this.hmacPreviousValidUntil;
   }
-}
-
-/**
- * Node's parser (not jose's importSPKI) because it is synchronous and accepts
- * what Go's PEM helpers accept: SPKI "PUBLIC KEY", PKCS#1 "RSA PUBLIC KEY" and
- * X.509 certificates. Only parsing happens here; jose does all verification.
- */
-function parsePublicKey(pem: string, type: 'rsa' | 'ec', name: string): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-  } catch (err) {
-    throw new Error(`${name} is not a valid PEM public key: ${(err as Error).message}`);
-  }
-  if (key.asymmetricKeyType !== type) {
-    throw new Error(`${name} must be an ${type.toUpperCase()} key, got ${key.asymmetricKeyType ?? 'unknown'}`);
-  }
-  return key;
 }

@@ -3,7 +3,7 @@
 // exp/nbf, then the Centrifugo claims. Every failure is a TokenError.
 
 import { compactVerify, decodeJwt, decodeProtectedHeader, errors, type JWSHeaderParameters } from 'jose';
-import type { TokenConfig } from '../config/types.js';
+import type { TokenConfig } from '../config/schema.js';
 import {
   parseConnectClaims,
   parseSubscribeClaims,

@@ -2,7 +2,7 @@
 // tokens get their own keys only when client.subscription_token.enabled is on;
 // otherwise they share the connection verifier (and its JWKS cache).
 
-import type { ClientConfig, TokenConfig } from '../config/types.js';
+import type { ClientConfig, TokenConfig } from '../config/schema.js';
 import { TokenVerifier } from './token-verifier.js';
 
 export interface Verifiers {

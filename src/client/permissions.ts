@@ -2,7 +2,7 @@
 // (server-api.md §2.4). Pure functions over the channel options so every rule
 // is unit-tested without a socket.
 
-import type { ChannelOptions } from '../config/types.js';
+import type { ChannelOptions } from '../config/schema.js';
 
 export interface Actor {
   user: string;

@@ -3,7 +3,7 @@
 // subscribe reply is being prepared, live traffic is buffered so the reply is
 // always the first thing the client hears about the channel.
 
-import type { ChannelOptions } from '../config/types.js';
+import type { ChannelOptions } from '../config/schema.js';
 import type { PublicationFrames, SharedFrame } from '../hub/frames.js';
 import type { ChannelSubscriber } from '../hub/hub.js';
 import type { Frame, ProtocolCodec } from '../protocol/codec.js';

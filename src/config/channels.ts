@@ -3,7 +3,7 @@
 // publish/subscribe, so results are cached per channel name.
 
 import { compileGoRegex } from './regex.js';
-import type { ChannelOptions, Config } from './types.js';
+import type { ChannelOptions, Config } from './schema.js';
 
 export interface ResolvedChannel {
   name: string;

@@ -1,204 +1,150 @@
-// Typed reading of the `consumers` list. The loader keeps that list raw (its
-// items are named objects with type-specific blocks, overridable per item from
-// the environment); this module turns it into typed consumer configs with
-// Centrifugo v6's option names and defaults, and names the key of every
-// problem. Type-specific checks run only for enabled consumers, as in
-// Centrifugo.
+// The `consumers` list: Centrifugo v6 option names and defaults for the
+// PostgreSQL outbox and Kafka consumers, plus Tributary's own dead-letter and
+// Debezium options (consumers.md §2). Type-specific checks run only for
+// enabled consumers, as in Centrifugo; a zero means the default for the
+// options where Centrifugo re-applies defaults to zero values.
 
-import { coerceLeaf } from './coerce.js';
-import { parseKafka, type KafkaConsumerOptions } from './kafka-consumer.js';
-import { defaultTlsOptions, isObject, q, readBlock, TLS_KINDS, type Obj, type ParsedConsumers, type TlsOptions } from './raw-blocks.js';
-import type { LeafKind } from './schema.js';
+import type { z } from 'zod';
+import { bool, derived, duration, int, item, list, oneOfProblem, section, str, strs, within, type Report } from './fields.js';
+import { TLS } from './tls.js';
 
+const q = JSON.stringify;
 export const CONSUMER_NAME_PATTERN = '^[a-zA-Z0-9_]{2,}$';
-const CONSUMER_NAME = new RegExp(CONSUMER_NAME_PATTERN);
-
 /** Every type Centrifugo v6 knows; `postgresql` and `kafka` are implemented here. */
-export const CONSUMER_TYPES = ['postgresql', 'kafka', 'nats_jetstream', 'redis_stream', 'google_pub_sub', 'aws_sqs', 'azure_service_bus'];
-const IMPLEMENTED_TYPES = new Set(['postgresql', 'kafka']);
+const CONSUMER_TYPES = ['postgresql', 'kafka', 'nats_jetstream', 'redis_stream', 'google_pub_sub', 'aws_sqs', 'azure_service_bus'];
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'];
 
 /**
  * Table names are interpolated into SQL (as in Centrifugo), so only plain,
  * optionally schema-qualified identifiers are accepted: no quoting, no injection.
  */
 export const SQL_TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$/;
+const PG_URL = /^postgres(ql)?:\/\//;
+const tableProblem = (name: string) => `${q(name)} must be a plain table name, optionally schema-qualified (letters, digits, _)`;
+const zero = { orDefault: 'zero' } as const;
+const positive = { orDefault: 'nonPositive' } as const;
 
-export interface PostgresConsumerOptions {
-  dsn: string;
-  outbox_table_name: string;
-  num_partitions: number;
-  partition_select_limit: number;
-  /** ms */
-  partition_poll_interval: number;
-  partition_notification_channel: string;
-  partition_notification_dsn: string;
-  tls: TlsOptions;
-  use_try_lock: boolean;
-  /**
-   * Tributary's own: dispatch attempts of a row failing with a retryable error
-   * before it moves to the dead-letter table; -1 retries forever (Centrifugo's
-   * behaviour). 0 in a file means the default, as for Centrifugo's numbers.
-   */
-  max_attempts: number;
-  /** Tributary's own: where failed rows go; default `<outbox_table_name>_dead_letter`. */
-  dead_letter_table_name: string;
-}
+const POSTGRESQL = derived(
+  'The PostgreSQL outbox consumer.',
+  {
+    dsn: str('', 'postgres:// URL of the database holding the outbox table.'),
+    outbox_table_name: str('', 'The outbox table (optionally schema-qualified).'),
+    num_partitions: int(1, 'Partitions of the table; rows of one partition are published in id order.', zero),
+    partition_select_limit: int(100, 'Rows read per partition per query.', zero),
+    partition_poll_interval: duration('300ms', 'How often a partition is polled when no NOTIFY wakes it.', zero),
+    partition_notification_channel: str('', 'The NOTIFY channel that wakes the consumer; "" polls only.'),
+    partition_notification_dsn: str('', 'A direct connection for LISTEN when dsn goes through a pooler.'),
+    tls: TLS,
+    use_try_lock: bool(false, 'Skip a partition another node holds instead of waiting for its lock.'),
+    max_attempts: int(16, "Tributary's own: attempts of a row failing with a retryable error before it is dead-lettered; -1 retries forever.", zero),
+    dead_letter_table_name: str('', "Tributary's own: where failed rows go; default <outbox_table_name>_dead_letter."),
+  },
+  (o) => ({
+    ...o,
+    dead_letter_table_name: o.dead_letter_table_name || (SQL_TABLE_NAME.test(o.outbox_table_name) ? `${o.outbox_table_name}_dead_letter` : ''),
+  }),
+);
+export type PostgresConsumerOptions = z.output<typeof POSTGRESQL>;
 
-export interface ConsumerConfig {
-  name: string;
-  enabled: boolean;
-  type: string;
-  /** Present for enabled `postgresql` consumers that parsed without problems. */
-  postgresql?: PostgresConsumerOptions;
-  /** Present for enabled `kafka` consumers that parsed without problems. */
-  kafka?: KafkaConsumerOptions;
-}
+const header = (name: string, def: string) => str(def, `Header that carries the ${name}.`, zero);
 
-export const DEFAULT_MAX_ATTEMPTS = 16;
+const KAFKA = section(
+  'The Kafka consumer.',
+  {
+    brokers: strs('Kafka brokers, host:port.'),
+    topics: strs('Topics to consume.'),
+    consumer_group: str('', 'Consumer group of the Tributary nodes.'),
+    max_poll_records: int(100, 'Records per fetch; also how many resolved offsets may wait before a commit.', zero),
+    fetch_max_bytes: int(0, 'Most bytes per fetch; 0 is the client default.'),
+    fetch_max_wait: duration('500ms', 'How long the broker may wait to fill a fetch.', positive),
+    fetch_read_uncommitted: bool(false, 'Read records of transactions that have not committed.'),
+    partition_queue_max_size: int(1000, 'Accepted for compatibility: the client holds at most one fetched batch per partition.', zero),
+    dial_timeout: duration('3s', 'Connect timeout.', positive),
+    tls: TLS,
+    sasl_mechanism: str('', 'SASL: "plain", "scram-sha-256" or "scram-sha-512".'),
+    sasl_user: str('', 'SASL user.'),
+    sasl_password: str('', 'SASL password.'),
+    assume_role_arn: str('', 'Needs aws-msk-iam, which is not supported.'),
+    instance_id: str('', 'Static group membership; not supported.', {
+      ignored: 'static group membership is not supported by the Kafka client; the consumer joins dynamically',
+    }),
+    method_header: str('centrifugo-method', 'Header naming the API method of a record whose value is the bare request.', zero),
+    publication_data_mode: section('The record value is publication data; headers say where it goes.', {
+      enabled: bool(false, 'Turn publication data mode on.'),
+      channels_header: header('channels (comma-separated)', 'centrifugo-channels'),
+      idempotency_key_header: header('idempotency key', 'centrifugo-idempotency-key'),
+      delta_header: header('delta flag', 'centrifugo-delta'),
+      version_header: header('version', 'centrifugo-version'),
+      version_epoch_header: header('version epoch', 'centrifugo-version-epoch'),
+      tags_header_prefix: header('tags (one header per tag, after this prefix)', 'centrifugo-tag-'),
+    }),
+    dead_letter_topic: str('', "Tributary's own: where records that can never succeed go; '' logs and skips them."),
+    debezium_snapshot_reads: bool(false, "Tributary's own: publish Debezium snapshot reads (op \"r\")."),
+    session_timeout: duration('30s', "Tributary's own: how long the group waits for a silent member before moving its partitions.", positive),
+  },
+);
+export type KafkaConsumerOptions = z.output<typeof KAFKA>;
+export type PublicationDataModeOptions = KafkaConsumerOptions['publication_data_mode'];
 
-export function defaultPostgresOptions(): PostgresConsumerOptions {
-  return {
-    dsn: '',
-    outbox_table_name: '',
-    num_partitions: 1,
-    partition_select_limit: 100,
-    partition_poll_interval: 300,
-    partition_notification_channel: '',
-    partition_notification_dsn: '',
-    tls: defaultTlsOptions(),
-    use_try_lock: false,
-    max_attempts: DEFAULT_MAX_ATTEMPTS,
-    dead_letter_table_name: '',
-  };
-}
-
-const POSTGRES_KINDS: Record<string, LeafKind> = {
-  dsn: 'string',
-  outbox_table_name: 'string',
-  num_partitions: 'int',
-  partition_select_limit: 'int',
-  partition_poll_interval: 'duration',
-  partition_notification_channel: 'string',
-  partition_notification_dsn: 'string',
-  use_try_lock: 'bool',
-  max_attempts: 'int',
-  dead_letter_table_name: 'string',
-};
-export { defaultTlsOptions, type ParsedConsumers, type TlsOptions } from './raw-blocks.js';
-
-// Centrifugo's options for the other consumer types live in their own blocks; an
-// enabled consumer of those types is refused before its block is read.
-const ENVELOPE_KEYS = new Set(['name', 'enabled', 'type', ...CONSUMER_TYPES]);
-
-
-
-function parsePostgres(raw: unknown, path: string, out: ParsedConsumers): PostgresConsumerOptions | undefined {
-  const problemsBefore = out.problems.length;
-  const report = (key: string, reason: string) => out.problems.push({ key: `${path}.${key}`, reason });
-  if (raw === undefined || raw === null) {
-    report('dsn', 'no Postgres DSN provided');
-    report('outbox_table_name', 'no Postgres outbox table name provided');
-    return undefined;
-  }
-  if (!isObject(raw)) {
-    out.problems.push({ key: path, reason: 'must be an object' });
-    return undefined;
-  }
-  const o = defaultPostgresOptions();
-  readBlock(o as unknown as Obj, raw, POSTGRES_KINDS, path, out);
-  const tls = raw['tls'];
-  if (tls !== undefined && tls !== null) {
-    if (isObject(tls)) readBlock(o.tls as unknown as Obj, tls, TLS_KINDS, `${path}.tls`, out);
-    else report('tls', 'must be an object');
-  }
-  if (out.problems.length > problemsBefore) return undefined;
-
-  // Zero means "the default" for these, as Centrifugo's constructor re-applies defaults.
-  const d = defaultPostgresOptions();
-  if (o.num_partitions === 0) o.num_partitions = d.num_partitions;
-  if (o.partition_select_limit === 0) o.partition_select_limit = d.partition_select_limit;
-  if (o.partition_poll_interval === 0) o.partition_poll_interval = d.partition_poll_interval;
-  if (o.max_attempts === 0) o.max_attempts = d.max_attempts;
-
+function checkPostgres(o: PostgresConsumerOptions, report: Report): void {
   if (o.dsn === '') report('dsn', 'no Postgres DSN provided');
-  else if (!/^postgres(ql)?:\/\//.test(o.dsn)) report('dsn', 'must be a postgres:// or postgresql:// URL');
-  if (o.partition_notification_dsn !== '' && !/^postgres(ql)?:\/\//.test(o.partition_notification_dsn)) {
-    report('partition_notification_dsn', 'must be a postgres:// or postgresql:// URL');
-  }
+  else if (!PG_URL.test(o.dsn)) report('dsn', 'must be a postgres:// or postgresql:// URL');
+  if (o.partition_notification_dsn !== '' && !PG_URL.test(o.partition_notification_dsn)) report('partition_notification_dsn', 'must be a postgres:// or postgresql:// URL');
   if (o.outbox_table_name === '') report('outbox_table_name', 'no Postgres outbox table name provided');
-  else if (!SQL_TABLE_NAME.test(o.outbox_table_name)) {
-    report('outbox_table_name', `${q(o.outbox_table_name)} must be a plain table name, optionally schema-qualified (letters, digits, _)`);
-  }
-  if (o.dead_letter_table_name === '' && SQL_TABLE_NAME.test(o.outbox_table_name)) {
-    o.dead_letter_table_name = `${o.outbox_table_name}_dead_letter`;
-  }
-  if (o.dead_letter_table_name !== '' && !SQL_TABLE_NAME.test(o.dead_letter_table_name)) {
-    report('dead_letter_table_name', `${q(o.dead_letter_table_name)} must be a plain table name, optionally schema-qualified (letters, digits, _)`);
-  }
+  else if (!SQL_TABLE_NAME.test(o.outbox_table_name)) report('outbox_table_name', tableProblem(o.outbox_table_name));
+  if (o.dead_letter_table_name !== '' && !SQL_TABLE_NAME.test(o.dead_letter_table_name)) report('dead_letter_table_name', tableProblem(o.dead_letter_table_name));
   if (o.num_partitions < 1 || o.num_partitions > 1024) report('num_partitions', `${o.num_partitions} must be between 1 and 1024`);
   if (o.partition_select_limit < 1) report('partition_select_limit', `${o.partition_select_limit} must be positive`);
   if (o.partition_poll_interval < 0) report('partition_poll_interval', 'must not be negative');
   if (o.max_attempts < -1) report('max_attempts', `${o.max_attempts} must be a positive number of attempts, or -1 to retry forever`);
-  if (o.partition_notification_channel.length > 63) {
-    report('partition_notification_channel', 'must be at most 63 bytes (a PostgreSQL identifier)');
-  }
-  if (o.tls.enabled && (o.tls.cert_pem === '') !== (o.tls.key_pem === '')) {
-    report('tls', 'cert_pem and key_pem must be set together');
-  }
-  return out.problems.length > problemsBefore ? undefined : o;
+  if (o.partition_notification_channel.length > 63) report('partition_notification_channel', 'must be at most 63 bytes (a PostgreSQL identifier)');
 }
 
-/** Parses and checks `consumers` (the raw list from the loader). Never throws. */
-export function parseConsumers(list: unknown[]): ParsedConsumers {
-  const out: ParsedConsumers = { consumers: [], problems: [], warnings: [] };
-  const seen = new Set<string>();
-  list.forEach((item, i) => {
-    const path = `consumers[${i}]`;
-    if (!isObject(item)) {
-      out.problems.push({ key: path, reason: 'must be an object' });
-      return;
-    }
-    const name = item['name'];
-    let nameOk = false;
-    if (typeof name !== 'string' || !CONSUMER_NAME.test(name)) {
-      out.problems.push({ key: `${path}.name`, reason: `${q(name ?? '')} must match ${CONSUMER_NAME_PATTERN}` });
-    } else if (seen.has(name)) {
-      out.problems.push({ key: `${path}.name`, reason: `${q(name)} must be unique` });
-    } else {
-      seen.add(name);
-      nameOk = true;
-    }
-    let enabled = false;
-    if (item['enabled'] !== undefined && item['enabled'] !== null) {
-      try {
-        enabled = coerceLeaf('bool', item['enabled'], 'file') as boolean;
-      } catch (err) {
-        out.problems.push({ key: `${path}.enabled`, reason: (err as Error).message });
-      }
-    }
-    const type = typeof item['type'] === 'string' ? item['type'] : '';
-    for (const key of Object.keys(item)) {
-      if (!ENVELOPE_KEYS.has(key)) out.warnings.push(`unknown config key ${path}.${key}`);
-    }
-    if (!enabled) {
-      if (nameOk) out.consumers.push({ name: name as string, enabled: false, type });
-      return;
-    }
-    if (!CONSUMER_TYPES.includes(type)) {
-      out.problems.push({ key: `${path}.type`, reason: `${q(item['type'] ?? '')} must be one of ${CONSUMER_TYPES.map(q).join(', ')}` });
-      return;
-    }
-    if (!IMPLEMENTED_TYPES.has(type)) {
-      out.problems.push({ key: `${path}.type`, reason: `consumer type ${q(type)} is not supported by Tributary yet (only "postgresql" and "kafka")` });
-      return;
-    }
-    if (type === 'kafka') {
-      const kafka = parseKafka(item['kafka'], `${path}.kafka`, out);
-      if (nameOk && kafka) out.consumers.push({ name: name as string, enabled: true, type, kafka });
-      return;
-    }
-    const postgresql = parsePostgres(item['postgresql'], `${path}.postgresql`, out);
-    if (nameOk && postgresql) out.consumers.push({ name: name as string, enabled: true, type, postgresql });
-  });
-  return out;
+function checkKafka(o: KafkaConsumerOptions, report: Report): void {
+  if (o.brokers.length === 0) report('brokers', 'no Kafka brokers provided');
+  for (const b of o.brokers) if (!/^[^\s:]+:\d{1,5}$/.test(b)) report('brokers', `${q(b)} must be host:port`);
+  if (o.topics.length === 0) report('topics', 'no Kafka topics provided');
+  if (o.consumer_group === '') report('consumer_group', 'no Kafka consumer group provided');
+  if (o.max_poll_records < 1) report('max_poll_records', `${o.max_poll_records} must be positive`);
+  if (o.fetch_max_bytes < 0) report('fetch_max_bytes', 'must not be negative');
+  if (o.partition_queue_max_size < -1) report('partition_queue_max_size', 'must be -1 or positive');
+  if (o.sasl_mechanism !== '' && !SASL_MECHANISMS.includes(o.sasl_mechanism)) {
+    report('sasl_mechanism', `unsupported SASL mechanism ${q(o.sasl_mechanism)} (one of ${SASL_MECHANISMS.map((m) => q(m)).join(', ')}; aws-msk-iam is not supported)`);
+  }
+  if (o.assume_role_arn !== '') report('assume_role_arn', 'assume_role_arn requires sasl_mechanism aws-msk-iam, which Tributary does not support');
+  if (o.dead_letter_topic !== '' && o.topics.includes(o.dead_letter_topic)) report('dead_letter_topic', 'must not be one of the consumed topics');
 }
+
+const CONSUMER = item(
+  {
+    name: str('', `Unique name, ${CONSUMER_NAME_PATTERN}; per-consumer environment variables use it.`, {
+      check: (n) => (new RegExp(CONSUMER_NAME_PATTERN).test(n) ? undefined : `${q(n)} must match ${CONSUMER_NAME_PATTERN}`),
+    }),
+    enabled: bool(false, 'Run this consumer.'),
+    type: str('', 'postgresql or kafka.'),
+    postgresql: POSTGRESQL,
+    kafka: KAFKA,
+  },
+  {
+    unsupported: Object.fromEntries(CONSUMER_TYPES.slice(2).map((t) => [t, 'silent'])),
+    check(c, report) {
+      if (!c.enabled) return;
+      if (!CONSUMER_TYPES.includes(c.type)) report('type', oneOfProblem(c.type, CONSUMER_TYPES));
+      else if (c.type === 'postgresql') checkPostgres(c.postgresql, within(report, 'postgresql'));
+      else if (c.type === 'kafka') checkKafka(c.kafka, within(report, 'kafka'));
+      else report('type', `consumer type ${q(c.type)} is not supported by Tributary yet (only "postgresql" and "kafka")`);
+    },
+  },
+);
+export type ConsumerConfig = z.output<typeof CONSUMER>;
+
+export const CONSUMERS = list('Consumers that publish what the outbox table or Kafka topics carry.', CONSUMER, {
+  named: true,
+  check(consumers, report) {
+    const seen = new Set<string>();
+    consumers.forEach((c, i) => {
+      if (seen.has(c.name)) report([i, 'name'], `${q(c.name)} must be unique`);
+      seen.add(c.name);
+    });
+  },
+});

@@ -60,17 +60,3 @@ export function durationToMs(value: unknown): number {
   }
   throw new Error(`invalid duration ${JSON.stringify(value)}: expected a string like "25s" or a number of nanoseconds`);
 }
-
-/** Milliseconds back to a Go-style duration string, for config output and logs. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const sign = ms < 0 ? '-' : '';
-  let rest = Math.abs(ms);
-  if (rest < 1000) return `${sign}${rest}ms`;
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const s = rest / 1000;
-  return `${sign}${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
-}

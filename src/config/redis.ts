@@ -1,75 +1,48 @@
-// Typed reading of the `engine.redis` block (Centrifugo v6 `RedisPrefixed`
-// plus the engine's history/presence options). The loader keeps the block raw;
-// this turns it into shard descriptions and names the key of every problem.
+// The `engine.redis` block (also `broker.redis`, `presence_manager.redis`):
+// Centrifugo v6 `RedisPrefixed` plus the engine's history and presence options,
+// parsed into shard descriptions. Channels are spread over the shards by
+// consistent hashing; each shard is one standalone Redis, a Redis Cluster or a
+// Sentinel-watched master.
 
-import { defaultTlsOptions, isObject, readBlock, TLS_KINDS, type Obj, type TlsOptions } from './raw-blocks.js';
-import type { ConfigProblem } from './errors.js';
-import type { LeafKind } from './schema.js';
+import type { z } from 'zod';
+import { bool, duration, int, section, str, strs, type Report } from './fields.js';
+import { TLS } from './tls.js';
 
-/** One independent Redis deployment; channels are spread over shards by consistent hashing. */
+/** One independent Redis deployment. */
 export type RedisShardAddress =
   | { kind: 'standalone'; host: string; port: number; path?: string; db: number; user: string; password: string; tls: boolean; label: string }
   | { kind: 'cluster'; seeds: Array<{ host: string; port: number }>; user: string; password: string; tls: boolean; label: string }
   | { kind: 'sentinel'; sentinels: Array<{ host: string; port: number }>; masterName: string; db: number; user: string; password: string; tls: boolean; label: string };
 
-export interface RedisEngineOptions {
-  prefix: string;
-  shards: RedisShardAddress[];
-  /** ms */
-  connect_timeout: number;
-  /** ms; a command not answered in this time fails (retryable). */
-  io_timeout: number;
-  client_name: string;
-  tls: TlsOptions;
-  sentinel_user: string;
-  sentinel_password: string;
-  sentinel_client_name: string;
-  /** ms */
-  presence_ttl: number;
-  /** Accepted for compatibility; streams are always used (see warnings). */
-  history_use_lists: boolean;
-  /**
-   * Tributary's own: Redis 7 sharded PUB/SUB (SPUBLISH/SSUBSCRIBE) in a Redis
-   * Cluster, so a publication travels only within the shard that owns its channel.
-   */
-  sharded_pubsub: boolean;
-}
-
-export interface ParsedRedisOptions {
-  options?: RedisEngineOptions;
-  problems: ConfigProblem[];
-  warnings: string[];
-}
-
-
-const KINDS: Record<string, LeafKind> = {
-  prefix: 'string',
-  address: 'strings',
-  cluster_address: 'strings',
-  sentinel_address: 'strings',
-  connect_timeout: 'duration',
-  io_timeout: 'duration',
-  db: 'int',
-  user: 'string',
-  password: 'string',
-  client_name: 'string',
-  force_resp2: 'bool',
-  sentinel_user: 'string',
-  sentinel_password: 'string',
-  sentinel_master_name: 'string',
-  sentinel_client_name: 'string',
-  history_use_lists: 'bool',
-  presence_ttl: 'duration',
-  presence_hash_field_ttl: 'bool',
-  presence_user_mapping: 'bool',
-  sharded_pubsub: 'bool',
-};
-const BLOCKS = new Set(['tls', 'sentinel_tls', 'replica_client']);
-
-/** Scalar keys of `engine.redis`, for environment overrides of keys the file does not set. */
-export const REDIS_OPTION_KEYS: readonly string[] = Object.keys(KINDS);
-
 export const DEFAULT_REDIS_ADDRESS = 'redis://127.0.0.1:6379';
+const positive = { orDefault: 'nonPositive' } as const;
+
+const SHAPE = {
+  address: strs('Redis URLs or host:port, one per shard (redis://, rediss://, redis+cluster://, redis+sentinel://, unix://); default redis://127.0.0.1:6379.'),
+  prefix: str('centrifugo', 'Prefix of every key and PUB/SUB channel; nodes with the same prefix form one hub.', { check: (p) => (p === '' ? 'must not be empty' : undefined) }),
+  cluster_address: strs('Seed addresses of a Redis Cluster (instead of address).'),
+  sentinel_address: strs('Sentinel addresses (instead of address); needs sentinel_master_name.'),
+  sentinel_master_name: str('', 'Name of the master the Sentinels watch.'),
+  sentinel_user: str('', 'User for the Sentinels.'),
+  sentinel_password: str('', 'Password for the Sentinels.'),
+  sentinel_client_name: str('', 'Client name on Sentinel connections.'),
+  db: int(0, 'Database number (standalone and Sentinel).', { check: (n) => (n < 0 ? 'must be a non-negative integer' : undefined) }),
+  user: str('', 'ACL user.'),
+  password: str('', 'Password.'),
+  client_name: str('', 'Client name on the connections (CLIENT SETNAME).'),
+  connect_timeout: duration('1s', 'Dial timeout.', positive),
+  io_timeout: duration('4s', 'A command not answered in this time fails (retryable).', positive),
+  force_resp2: bool(false, 'Accepted for compatibility; the client speaks RESP2.'),
+  tls: TLS,
+  presence_ttl: duration('60s', 'How long a presence entry lives without a refresh from its client.', positive),
+  history_use_lists: bool(false, 'Not supported: history is kept in Redis streams.', {
+    ignored: 'history is kept in Redis streams; lists are not supported and the option is ignored',
+  }),
+  presence_hash_field_ttl: bool(false, 'Not supported.', { ignored: 'not supported; presence uses a hash plus an expiry sorted set' }),
+  presence_user_mapping: bool(false, 'Not supported.', { ignored: 'not supported; presence stats are computed from the presence map' }),
+  sharded_pubsub: bool(false, "Tributary's own: Redis 7 sharded PUB/SUB (SPUBLISH/SSUBSCRIBE) in a Redis Cluster, so a publication travels only within its shard."),
+};
+export const REDIS = section('A Redis deployment: one or more shards.', SHAPE, { unsupported: { sentinel_tls: 'warn', replica_client: 'warn' } });
 
 function hostPort(s: string, defaultPort = 6379): { host: string; port: number } {
   const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(s.trim());
@@ -143,94 +116,32 @@ export function parseRedisAddress(entry: string, common: Common, asCluster: bool
   return { kind: 'standalone', host: hosts[0]!.host, port: hosts[0]!.port, db, user, password, tls, label };
 }
 
-/** Parses `engine.redis` (absent means every default: one Redis on localhost). Never throws. */
-export function parseRedisOptions(raw: unknown, path = 'engine.redis'): ParsedRedisOptions {
-  const out: ParsedRedisOptions = { problems: [], warnings: [] };
-  const block: Obj = raw === undefined || raw === null ? {} : isObject(raw) ? raw : {};
-  if (raw !== undefined && raw !== null && !isObject(raw)) {
-    out.problems.push({ key: path, reason: 'must be an object' });
-    return out;
-  }
-  const o: Obj = {
-    prefix: 'centrifugo',
-    address: [] as string[],
-    cluster_address: [] as string[],
-    sentinel_address: [] as string[],
-    connect_timeout: 1000,
-    io_timeout: 4000,
-    db: 0,
-    user: '',
-    password: '',
-    client_name: '',
-    sentinel_user: '',
-    sentinel_password: '',
-    sentinel_master_name: '',
-    sentinel_client_name: '',
-    history_use_lists: false,
-    presence_ttl: 60_000,
-    presence_hash_field_ttl: false,
-    presence_user_mapping: false,
-    sharded_pubsub: false,
-  };
-  readBlock(o, block, KINDS, path, out, [...BLOCKS]);
-  const tls = defaultTlsOptions();
-  if (block.tls !== undefined && block.tls !== null) {
-    if (isObject(block.tls)) readBlock(tls as unknown as Obj, block.tls, TLS_KINDS, `${path}.tls`, out, []);
-    else out.problems.push({ key: `${path}.tls`, reason: 'must be an object' });
-  }
-  if (out.problems.length > 0) return out;
-
-  if (o.history_use_lists === true) out.warnings.push(`${path}.history_use_lists: history is kept in Redis streams; lists are not supported and the option is ignored`);
-  if (o.presence_hash_field_ttl === true) out.warnings.push(`${path}.presence_hash_field_ttl is not supported; presence uses a hash plus an expiry sorted set`);
-  if (o.presence_user_mapping === true) out.warnings.push(`${path}.presence_user_mapping is not supported; presence stats are computed from the presence map`);
-  if (typeof o.prefix !== 'string' || o.prefix === '') out.problems.push({ key: `${path}.prefix`, reason: 'must not be empty' });
-  if ((o.connect_timeout as number) <= 0) o.connect_timeout = 1000;
-  if ((o.io_timeout as number) <= 0) o.io_timeout = 4000;
-  if ((o.presence_ttl as number) <= 0) o.presence_ttl = 60_000;
-  if (!Number.isInteger(o.db) || (o.db as number) < 0) out.problems.push({ key: `${path}.db`, reason: 'must be a non-negative integer' });
-
-  const common: Common = {
-    db: o.db as number,
-    user: o.user as string,
-    password: o.password as string,
-    tls: tls.enabled,
-    masterName: o.sentinel_master_name as string,
-  };
+/**
+ * The shards and connection settings of a block that is in use (an unused
+ * block's addresses are not checked, as in Centrifugo); problems name the key
+ * of the address at fault.
+ */
+export function redisOptions(o: z.output<typeof REDIS>, report: Report) {
+  const common: Common = { db: o.db, user: o.user, password: o.password, tls: o.tls.enabled, masterName: o.sentinel_master_name };
   const shards: RedisShardAddress[] = [];
-  const addresses = o.address as string[];
-  const clusters = o.cluster_address as string[];
-  const sentinels = o.sentinel_address as string[];
-  const groups = [addresses.length > 0, clusters.length > 0, sentinels.length > 0].filter(Boolean).length;
-  if (groups > 1) out.problems.push({ key: path, reason: 'set only one of address, cluster_address and sentinel_address' });
+  const groups = [o.address, o.cluster_address, o.sentinel_address].filter((list) => list.length > 0).length;
+  if (groups > 1) report([], 'set only one of address, cluster_address and sentinel_address');
   const parse = (key: string, entry: string, cluster: boolean, sentinel: boolean) => {
     try {
       shards.push(parseRedisAddress(entry, common, cluster, sentinel));
     } catch (err) {
-      out.problems.push({ key: `${path}.${key}`, reason: (err as Error).message });
+      report(key, (err as Error).message);
     }
   };
-  if (sentinels.length > 0) parse('sentinel_address', sentinels.join(','), false, true);
-  for (const entry of clusters) parse('cluster_address', entry, true, false);
-  for (const entry of addresses) parse('address', entry, false, false);
+  if (o.sentinel_address.length > 0) parse('sentinel_address', o.sentinel_address.join(','), false, true);
+  for (const entry of o.cluster_address) parse('cluster_address', entry, true, false);
+  for (const entry of o.address) parse('address', entry, false, false);
   if (groups === 0) parse('address', DEFAULT_REDIS_ADDRESS, false, false);
-  if (o.sharded_pubsub === true && !shards.every((sh) => sh.kind === 'cluster')) {
-    out.problems.push({ key: `${path}.sharded_pubsub`, reason: 'needs every address to be a Redis Cluster (cluster_address or redis+cluster://)' });
+  if (o.sharded_pubsub && !shards.every((sh) => sh.kind === 'cluster')) {
+    report('sharded_pubsub', 'needs every address to be a Redis Cluster (cluster_address or redis+cluster://)');
   }
-  if (out.problems.length > 0) return out;
-
-  out.options = {
-    prefix: o.prefix as string,
-    shards,
-    connect_timeout: o.connect_timeout as number,
-    io_timeout: o.io_timeout as number,
-    client_name: o.client_name as string,
-    tls,
-    sentinel_user: o.sentinel_user as string,
-    sentinel_password: o.sentinel_password as string,
-    sentinel_client_name: o.sentinel_client_name as string,
-    presence_ttl: o.presence_ttl as number,
-    history_use_lists: o.history_use_lists as boolean,
-    sharded_pubsub: o.sharded_pubsub as boolean,
-  };
-  return out;
+  const { address: _a, cluster_address: _c, sentinel_address: _s, db: _d, user: _u, password: _p, sentinel_master_name: _m, ...rest } = o;
+  return { ...rest, shards };
 }
+
+export type RedisEngineOptions = ReturnType<typeof redisOptions>;

@@ -1,123 +1,263 @@
-// The shape the loader walks. It is derived from the defaults, so a field added
-// to types.ts and defaults.ts becomes loadable from file, env and flags without
-// touching this file; only durations and string lists need naming here, because
-// a default of `25000` or `[]` does not say what kind of value it is.
+// The configuration: every option of a Centrifugo v6 config file that
+// Tributary reads, with its default, doc and checks (fields.ts builds them).
+// Key names are Centrifugo's, so a v6 file maps one to one; durations come
+// out in milliseconds. Keys Centrifugo knows and Tributary does not implement
+// are listed as `unsupported`: accepted, and warned about when switched on.
 
-import { defaultChannelOptions, defaultConfig } from './defaults.js';
+import type { z } from 'zod';
+import { CHANNEL_OPTIONS, checkChannelOptions, regexProblem, UNSUPPORTED_CHANNEL_OPTIONS } from './channel-options.js';
+import { CONSUMERS } from './consumers.js';
+import { bool, derived, duration, int, item, list, oneOf, oneOfProblem, section, str, strs, within, type Report } from './fields.js';
+import { REDIS, redisOptions } from './redis.js';
+import { checkJwksUrl, parsePublicKey } from '../util/token-keys.js';
 
-export type LeafKind = 'bool' | 'int' | 'string' | 'strings' | 'duration';
+const q = JSON.stringify;
+export const NAMESPACE_NAME_PATTERN = '^[-a-zA-Z0-9_.]{2,}$';
+const port = (doc: string, def: number, flag: string | boolean) =>
+  int(def, doc, { flag, check: (p) => (p < 0 || p > 65535 ? `${p} must be a port number 0..65535` : undefined) });
+const nonNegative = { check: (ms: number) => (ms < 0 ? 'must not be negative' : undefined) };
+/** An HTTP path, kept without its trailing slash so it compares with request paths as is. */
+const handlerPrefix = (def: string, doc: string) => str(def, doc, { normalize: (p) => p.replace(/\/+$/, '') || '/' });
 
-/** What to do with a key Centrifugo v6 knows but Tributary does not implement. */
-export type Unsupported = 'warn' | 'silent';
+// ---- engine ----------------------------------------------------------------
 
-export interface LeafNode {
-  kind: LeafKind;
+const ENGINE_TYPES = ['memory', 'redis'] as const;
+/** Where one half of the engine (broker or presence manager) lives. */
+export type EngineSpec = { type: 'memory' } | { type: 'redis'; redis: ReturnType<typeof redisOptions> };
+const spec = (type: string, redis: z.output<typeof REDIS>, report: Report): EngineSpec =>
+  type === 'redis' ? { type, redis: redisOptions(redis, within(report, 'redis')) } : { type: 'memory' };
+
+/** `broker` / `presence_manager`: when enabled, replaces that half of `engine` (server-api.md §2.2). */
+const override = (what: string, known: string[]) =>
+  derived(`Replaces the ${what} half of engine when enabled.`, { enabled: bool(false, `Use this ${what} instead of the engine's.`, { flag: true }), type: str('', `memory or redis.`, { flag: true }), redis: REDIS }, (o, report) => {
+    if (!o.enabled) return { enabled: false as const };
+    if (!(ENGINE_TYPES as readonly string[]).includes(o.type)) {
+      report('type', known.includes(o.type) ? `${q(o.type)} is not supported by Tributary (memory or redis)` : oneOfProblem(o.type, known));
+      return { enabled: false as const };
+    }
+    return { enabled: true as const, ...spec(o.type, o.redis, report) };
+  });
+
+// ---- client ----------------------------------------------------------------
+
+const tokenShape = () => ({
+  hmac_secret_key: str('', 'HMAC secret that signs connection tokens (HS256/384/512).'),
+  hmac_previous_secret_key: str('', 'The previous HMAC secret, still accepted during a key rotation.'),
+  hmac_previous_secret_key_valid_until: int(0, 'Unix seconds after which the previous secret stops working; 0 = no limit.'),
+  rsa_public_key: str('', 'RSA public key (PEM) for RS256/384/512 tokens.'),
+  ecdsa_public_key: str('', 'ECDSA public key (PEM) for ES256/384/512 tokens.'),
+  jwks_public_endpoint: str('', 'JWKS URL to fetch verification keys from (replaces the inline keys).'),
+  audience: str('', 'Required aud claim.'),
+  audience_regex: str('', 'Go regular expression the aud claim must match.', { check: regexProblem }),
+  issuer: str('', 'Required iss claim.'),
+  issuer_regex: str('', 'Go regular expression the iss claim must match.', { check: regexProblem }),
+  user_id_claim: str('', 'Claim holding the user id instead of sub.', {
+    check: (c) => (c === '' || /^[a-zA-Z_]+$/.test(c) ? undefined : `${q(c)} must match ^[a-zA-Z_]+$`),
+  }),
+});
+type TokenOptions = z.output<z.ZodObject<ReturnType<typeof tokenShape>>>;
+
+/** The checks a verifier would make at start, so checkconfig refuses what serve would. */
+function checkToken(t: TokenOptions, report: Report, keysInUse: boolean): void {
+  if (t.audience !== '' && t.audience_regex !== '') report('audience_regex', 'audience and audience_regex are mutually exclusive');
+  if (t.issuer !== '' && t.issuer_regex !== '') report('issuer_regex', 'issuer and issuer_regex are mutually exclusive');
+  if (!keysInUse) return;
+  const attempt = (key: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      report(key, (err as Error).message);
+    }
+  };
+  if (t.jwks_public_endpoint !== '') return attempt('jwks_public_endpoint', () => checkJwksUrl(t.jwks_public_endpoint));
+  if (t.rsa_public_key !== '') attempt('rsa_public_key', () => parsePublicKey(t.rsa_public_key, 'rsa', 'rsa_public_key'));
+  if (t.ecdsa_public_key !== '') attempt('ecdsa_public_key', () => parsePublicKey(t.ecdsa_public_key, 'ec', 'ecdsa_public_key'));
 }
-export interface SectionNode {
-  kind: 'section';
-  children: Map<string, SchemaNode>;
-  unsupported: Map<string, Unsupported>;
-}
-/** `channel.namespaces`: a list of named channel-option objects. */
-export interface NamespacesNode {
-  kind: 'namespaces';
-  item: SectionNode;
-}
-/** Kept exactly as written, for a later capability to interpret (consumers, engine.redis). */
-export interface RawNode {
-  kind: 'raw';
-  /** True for lists of named objects, whose env form may be space-separated names. */
-  namedList: boolean;
-}
-export type SchemaNode = LeafNode | SectionNode | NamespacesNode | RawNode;
 
-const DURATIONS = new Set([
-  'client.ping_interval',
-  'client.pong_timeout',
-  'client.expired_close_delay',
-  'client.expired_sub_close_delay',
-  'client.stale_close_delay',
-  'client.presence_update_interval',
-  'channel.history_meta_ttl',
-  'channel.idempotent_result_ttl',
-  'websocket.write_timeout',
-  'shutdown.timeout',
-]);
-const OPTION_DURATIONS = new Set(['history_ttl', 'history_meta_ttl']);
-const STRING_LISTS = new Set(['client.allowed_origins']);
-const OPTION_STRING_LISTS = new Set(['allowed_delta_types']);
+const CLIENT_DELAYS = ['ping_interval', 'pong_timeout', 'expired_close_delay', 'expired_sub_close_delay', 'stale_close_delay', 'presence_update_interval'];
 
-// Centrifugo v6 keys we accept without implementing. 'warn' ones change
-// behaviour when turned on, so the operator must hear that they are ignored;
-// 'silent' ones are tuning knobs with no observable effect here.
-const UNSUPPORTED_ROOT: Record<string, Unsupported> = {
-  map_broker: 'warn',
-  controller: 'warn',
-  shared_poll: 'warn',
-  rpc: 'warn',
-  proxies: 'warn',
-  grpc_api: 'warn',
-  admin: 'warn',
-  sse: 'warn',
-  http_stream: 'warn',
-  uni_sse: 'warn',
-  uni_http_stream: 'warn',
-  uni_websocket: 'warn',
-  uni_grpc: 'warn',
-  webtransport: 'warn',
-  emulation: 'silent', // only used by sse/http_stream, which warn themselves
-  opentelemetry: 'warn',
-  graphite: 'warn',
-  usage_stats: 'silent', // we never send usage stats, whatever it says
-  swagger: 'warn',
-  debug: 'warn',
-  init: 'warn',
-  pid_file: 'warn',
-  enable_unreleased_features: 'warn',
-  'http_server.tls': 'warn',
-  'http_server.tls_autocert': 'warn',
-  'http_server.tls_external': 'warn',
-  'http_server.internal_tls': 'warn',
-  'http_server.http3': 'warn',
-  'http_server.h2c_external': 'warn',
-  'http_server.external_http2_extended_connect': 'warn',
-  'client.proxy': 'warn',
-  'client.concurrency': 'silent',
-  'client.channel_position_check_delay': 'warn',
-  'client.channel_position_max_time_lag': 'warn',
-  'client.connect_code_to_unidirectional_disconnect': 'warn',
-  'client.token.insecure_skip_jwks_endpoint_safety_check': 'warn',
-  'client.subscription_token.insecure_skip_jwks_endpoint_safety_check': 'warn',
-  'channel.proxy': 'warn',
-  'websocket.compression': 'warn',
-  'websocket.compression_min_size': 'silent',
-  'websocket.compression_level': 'silent',
-  'websocket.read_buffer_size': 'silent',
-  'websocket.use_write_buffer_pool': 'silent',
-  'websocket.write_buffer_size': 'silent',
-  'websocket.decompressed_message_size_limit': 'silent',
-  'prometheus.instrument_http_handlers': 'warn',
-  'prometheus.recovered_publications_histogram': 'warn',
-  'prometheus.native_histograms': 'warn',
-  'node.info_metrics_aggregate_interval': 'silent',
-};
+const CLIENT = section(
+  'Client connections: tokens, origins, timings, limits.',
+  {
+    allowed_origins: strs('Origins allowed to connect (globs such as https://*.example.com); empty allows only requests without Origin.'),
+    token: section('Connection token verification.', tokenShape(), {
+      unsupported: { insecure_skip_jwks_endpoint_safety_check: 'warn' },
+      check: (t, report) => checkToken(t, report, true),
+    }),
+    subscription_token: section('Separate keys for subscription tokens.', { enabled: bool(false, 'Verify subscription tokens with these keys instead of client.token.'), ...tokenShape() }, {
+      unsupported: { insecure_skip_jwks_endpoint_safety_check: 'warn' },
+      check: (t, report) => checkToken(t, report, t.enabled),
+    }),
+    allow_anonymous_connect_without_token: bool(false, 'Connections without a token are anonymous instead of refused.'),
+    disallow_anonymous_connection_tokens: bool(false, 'Refuse tokens with an empty sub.'),
+    insecure: bool(false, 'Every client may connect, subscribe, publish and read everything (development only).', { flag: true }),
+    insecure_skip_token_signature_verify: bool(false, 'Trust token claims without checking signatures (development only).'),
+    user_id_http_header: str('', 'Header that carries the user id, set by a trusted proxy in front.'),
+    ping_interval: duration('25s', 'How often the server pings a client.', nonNegative),
+    pong_timeout: duration('8s', 'How long a pong may take before the client is disconnected.', nonNegative),
+    expired_close_delay: duration('25s', 'Grace period for refreshing an expired connection.', nonNegative),
+    expired_sub_close_delay: duration('25s', 'Grace period for refreshing an expired subscription.', nonNegative),
+    stale_close_delay: duration('10s', 'How long a connection may stay without a connect command.', nonNegative),
+    presence_update_interval: duration('27s', 'How often a client refreshes its presence entries.', nonNegative),
+    channel_limit: int(128, 'Subscriptions per connection.'),
+    queue_max_size: int(1048576, 'Bytes a connection may have waiting to be written before it is disconnected (3008).'),
+    connection_limit: int(0, 'Connections per node; 0 = no limit.'),
+    user_connection_limit: int(0, 'Connections per user per node; 0 = no limit.'),
+    connection_rate_limit: int(0, 'New connections per second per node; 0 = no limit.'),
+    history_max_publication_limit: int(300, 'Most publications one history call returns to a client.'),
+    recovery_max_publication_limit: int(300, 'Most publications one recovery returns.'),
+    connect_include_server_time: bool(false, 'Put the server time into connect replies.'),
+    subscribe_to_user_personal_channel: section("Subscribe every connection to its user's personal channel.", {
+      enabled: bool(false, 'Turn it on.'),
+      personal_channel_namespace: str('', 'Namespace of the personal channel; "" for channel.without_namespace.'),
+      single_connection: bool(false, 'Keep one connection per user: a new one disconnects the older ones (needs presence).'),
+    }),
+  },
+  {
+    unsupported: {
+      proxy: 'warn',
+      concurrency: 'silent',
+      channel_position_check_delay: 'warn',
+      channel_position_max_time_lag: 'warn',
+      connect_code_to_unidirectional_disconnect: 'warn',
+    },
+    check(c, report) {
+      if (c.ping_interval <= c.pong_timeout) report('ping_interval', `must be greater than client.pong_timeout (${c.ping_interval}ms <= ${c.pong_timeout}ms)`);
+    },
+  },
+);
 
-const UNSUPPORTED_OPTIONS: Record<string, Unsupported> = {
-  subscribe_proxy_enabled: 'warn',
-  publish_proxy_enabled: 'warn',
-  sub_refresh_proxy_enabled: 'warn',
-  subscribe_stream_proxy_enabled: 'warn',
-  subscribe_stream_proxy_bidirectional: 'warn',
-  // Proxy names only matter when the matching *_enabled is on, which warns.
-  subscribe_proxy_name: 'silent',
-  publish_proxy_name: 'silent',
-  sub_refresh_proxy_name: 'silent',
-  subscribe_stream_proxy_name: 'silent',
-  map: 'warn',
-  shared_poll: 'warn',
-  map_clients_presence_channel_prefix: 'warn',
-  map_users_presence_channel_prefix: 'warn',
-};
+// ---- channels ----------------------------------------------------------------
+
+const NAMESPACE = item(
+  { name: str('', `Namespace name, ${NAMESPACE_NAME_PATTERN}; channels "name:..." use it.`), ...CHANNEL_OPTIONS },
+  { unsupported: UNSUPPORTED_CHANNEL_OPTIONS },
+);
+
+const CHANNEL = section(
+  'Channels: names, namespaces and their options.',
+  {
+    without_namespace: section('Options of channels without a namespace.', CHANNEL_OPTIONS, { unsupported: UNSUPPORTED_CHANNEL_OPTIONS }),
+    namespaces: list('Channel namespaces, each with its own options.', NAMESPACE, { named: true }),
+    history_meta_ttl: duration('720h', "How long a stream's epoch and top offset live after the last publish or read (whole seconds)."),
+    idempotent_result_ttl: duration('5m', "Tributary's own: how long a publish's idempotency_key suppresses repeats.", nonNegative),
+    publication_data_format: oneOf(['', 'json', 'json_object', 'binary'], '', 'What publication data must be: "json", "json_object" or "binary"; "" accepts JSON.'),
+    max_length: int(255, 'Longest channel name in bytes; 0 = no limit.'),
+    private_prefix: str('$', 'Channels starting with this need a subscription token.'),
+    namespace_boundary: str(':', 'Separates the namespace from the rest of a channel name.'),
+    user_boundary: str('#', 'Starts the user list of a user-limited channel.'),
+    user_separator: str(',', 'Separates users in a user-limited channel.'),
+  },
+  {
+    unsupported: { proxy: 'warn' },
+    check(c, report) {
+      if (c.history_meta_ttl < 0) report('history_meta_ttl', 'must not be negative');
+      else if (c.history_meta_ttl % 1000 !== 0) report('history_meta_ttl', `${c.history_meta_ttl}ms must be a whole number of seconds`);
+      checkChannelOptions(c.without_namespace, c.history_meta_ttl, report, ['without_namespace']);
+      const seen = new Map<string, number>();
+      c.namespaces.forEach((ns, i) => {
+        const at = ['namespaces', i];
+        if (!new RegExp(NAMESPACE_NAME_PATTERN).test(ns.name)) report([...at, 'name'], `${q(ns.name)} must match ${NAMESPACE_NAME_PATTERN}`);
+        else if (seen.has(ns.name)) report([...at, 'name'], `${q(ns.name)} is already used by channel.namespaces[${seen.get(ns.name)}]`);
+        else seen.set(ns.name, i);
+        checkChannelOptions(ns, c.history_meta_ttl, report, at);
+      });
+    },
+  },
+);
+
+// ---- the whole file ------------------------------------------------------------
+
+const toggle = (what: string, prefix: string, unsupported: Record<string, 'warn'> = {}) =>
+  section(
+    `The ${what} endpoint (on the internal port when one is set).`,
+    {
+      // Deliberate deviation: Centrifugo ships metrics and health off. They are on
+      // here so every deployment has scraping and liveness probes from day one.
+      enabled: bool(true, `Serve ${what}.`, { flag: true }),
+      handler_prefix: handlerPrefix(prefix, `Path of the ${what} endpoint.`),
+    },
+    { unsupported },
+  );
+
+const warn = (keys: string) => Object.fromEntries(keys.split(' ').map((k) => [k, 'warn' as const]));
+
+export const CONFIG = section(
+  'A Tributary (Centrifugo v6) configuration.',
+  {
+    http_server: section(
+      'The HTTP server: WebSocket connections, and by default the API, health and metrics.',
+      {
+        address: str('', 'Address to listen on; "" listens on every interface.', { flag: 'a' }),
+        port: port('Port to listen on.', 8000, 'p'),
+        internal_address: str('', 'Address of the internal port.', { flag: true }),
+        internal_port: port('A separate port for the API, health and metrics; 0 serves them on port.', 0, true),
+      },
+      { unsupported: warn('tls tls_autocert tls_external internal_tls http3 h2c_external external_http2_extended_connect') },
+    ),
+    log: section('Logs: JSON lines on stdout.', {
+      level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'none'], 'info', 'Least severe level logged.', { flag: true }),
+      file: str('', 'Write logs to this file instead of stdout.', { flag: true }),
+    }),
+    engine: derived('Where publications, history and presence live: memory (one process) or redis (many).', {
+      type: oneOf(ENGINE_TYPES, 'memory', 'memory or redis.', { flag: true }),
+      redis: REDIS,
+    }, (o, report) => spec(o.type, o.redis, report)),
+    broker: override('broker', ['memory', 'redis', 'nats', 'postgres', 'redisnats']),
+    presence_manager: override('presence manager', ['memory', 'redis']),
+    client: CLIENT,
+    channel: CHANNEL,
+    http_api: section('The server HTTP API.', {
+      disabled: bool(false, 'Turn the API off.'),
+      handler_prefix: handlerPrefix('/api', 'Path prefix of the API.'),
+      key: str('', 'API key (X-API-Key header or Authorization: apikey <key>).'),
+      error_mode: str('', '"transport": errors as HTTP status codes.'),
+      external: bool(false, 'Serve the API on the external port even when an internal port is set.', { flag: true }),
+      insecure: bool(false, 'No API key check (development only).', { flag: true }),
+    }),
+    websocket: section(
+      'The WebSocket transport.',
+      {
+        disabled: bool(false, 'Turn WebSocket connections off.'),
+        handler_prefix: handlerPrefix('/connection/websocket', 'Path of WebSocket connections.'),
+        write_timeout: duration('1000ms', 'A socket that takes no write for this long is disconnected (3009).', nonNegative),
+        message_size_limit: int(65536, 'Largest message a client may send, in bytes.'),
+      },
+      {
+        unsupported: {
+          compression: 'warn',
+          ...Object.fromEntries('compression_min_size compression_level read_buffer_size use_write_buffer_pool write_buffer_size decompressed_message_size_limit'.split(' ').map((k) => [k, 'silent' as const])),
+        },
+      },
+    ),
+    prometheus: toggle('metrics', '/metrics', warn('instrument_http_handlers recovered_publications_histogram native_histograms')),
+    health: toggle('health', '/health'),
+    node: section('This node.', { name: str('', 'Node name in info and logs; default host_port.') }, { unsupported: { info_metrics_aggregate_interval: 'silent' } }),
+    shutdown: section('Graceful shutdown.', { timeout: duration('30s', 'Hard deadline for a graceful shutdown.', nonNegative) }),
+    consumers: CONSUMERS,
+  },
+  {
+    unsupported: {
+      ...warn('map_broker controller shared_poll rpc proxies grpc_api admin sse http_stream uni_sse uni_http_stream uni_websocket uni_grpc webtransport'),
+      ...warn('opentelemetry graphite swagger debug init pid_file enable_unreleased_features'),
+      emulation: 'silent', // only used by sse/http_stream, which warn themselves
+      usage_stats: 'silent', // never sent, whatever it says
+    },
+    check(c, report) {
+      const personal = c.client.subscribe_to_user_personal_channel;
+      const key = ['client', 'subscribe_to_user_personal_channel'];
+      const name = personal.personal_channel_namespace;
+      const ns = c.channel.namespaces.find((n) => n.name === name);
+      // As in Centrifugo: the namespace only has to exist when the feature is on.
+      if (personal.enabled && name !== '' && !ns) report([...key, 'personal_channel_namespace'], `namespace ${q(name)} is not defined in channel.namespaces`);
+      // single_connection counts the user's connections through presence on the personal channel.
+      const options = name === '' ? c.channel.without_namespace : ns;
+      if (personal.single_connection && options && !options.presence) {
+        report([...key, 'single_connection'], `requires presence to be enabled on ${name === '' ? 'channel.without_namespace' : `namespace ${q(name)}`}`);
+      }
+    },
+  },
+);
 
 /** Pre-v6 flat keys people carry over; the warning says where they moved. */
 export const V5_KEY_HINTS: Record<string, string> = {
@@ -133,89 +273,14 @@ export const V5_KEY_HINTS: Record<string, string> = {
   api_insecure: 'http_api.insecure',
 };
 
-function section(): SectionNode {
-  return { kind: 'section', children: new Map(), unsupported: new Map() };
-}
+export type Config = z.output<typeof CONFIG>;
+export type ClientConfig = Config['client'];
+export type TokenConfig = Config['client']['token'];
+export type ChannelConfig = Config['channel'];
+export type ChannelOptions = Config['channel']['without_namespace'];
+export type NamespaceConfig = Config['channel']['namespaces'][number];
+export type HttpApiConfig = Config['http_api'];
 
-function leafKind(value: unknown, isDuration: boolean, isStringList: boolean): LeafKind {
-  if (isDuration) return 'duration';
-  if (isStringList) return 'strings';
-  switch (typeof value) {
-    case 'boolean':
-      return 'bool';
-    case 'number':
-      return 'int';
-    case 'string':
-      return 'string';
-    default:
-      throw new Error(`config schema: cannot infer the kind of ${JSON.stringify(value)}`);
-  }
-}
-
-function optionsSection(withName: boolean): SectionNode {
-  const node = section();
-  if (withName) node.children.set('name', { kind: 'string' });
-  for (const [key, value] of Object.entries(defaultChannelOptions())) {
-    node.children.set(key, { kind: leafKind(value, OPTION_DURATIONS.has(key), OPTION_STRING_LISTS.has(key)) });
-  }
-  for (const [key, mode] of Object.entries(UNSUPPORTED_OPTIONS)) node.unsupported.set(key, mode);
-  return node;
-}
-
-function build(obj: Record<string, unknown>, path: string): SectionNode {
-  const node = section();
-  for (const [key, value] of Object.entries(obj)) {
-    const p = path ? `${path}.${key}` : key;
-    if (p === 'channel.without_namespace') node.children.set(key, optionsSection(false));
-    else if (p === 'channel.namespaces') node.children.set(key, { kind: 'namespaces', item: optionsSection(true) });
-    else if (p === 'consumers') node.children.set(key, { kind: 'raw', namedList: true });
-    else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      node.children.set(key, build(value as Record<string, unknown>, p));
-    } else node.children.set(key, { kind: leafKind(value, DURATIONS.has(p), STRING_LISTS.has(p)) });
-  }
-  return node;
-}
-
-function lookupSection(root: SectionNode, path: string[]): SectionNode {
-  let node: SchemaNode = root;
-  for (const key of path) {
-    const next: SchemaNode | undefined = node.kind === 'section' ? node.children.get(key) : undefined;
-    if (!next || next.kind !== 'section') throw new Error(`config schema: ${path.join('.')} is not a section`);
-    node = next;
-  }
-  return node as SectionNode;
-}
-
-function buildRoot(): SectionNode {
-  const root = build(defaultConfig() as unknown as Record<string, unknown>, '');
-  // Not in the defaults (it has none of its own) but kept raw for the Redis engine.
-  lookupSection(root, ['engine']).children.set('redis', { kind: 'raw', namedList: false });
-  // Override blocks for one half of the engine, read by config/engines.ts.
-  root.children.set('broker', { kind: 'raw', namedList: false });
-  root.children.set('presence_manager', { kind: 'raw', namedList: false });
-  for (const [dotted, mode] of Object.entries(UNSUPPORTED_ROOT)) {
-    const parts = dotted.split('.');
-    const key = parts.pop()!;
-    lookupSection(root, parts).unsupported.set(key, mode);
-  }
-  return root;
-}
-
-/** The schema of the whole config. Built once; treat as read-only. */
-export const CONFIG_SCHEMA: SectionNode = buildRoot();
-
-/** Whether a value written for an unsupported key would change behaviour if we implemented it. */
-export function isActive(value: unknown): boolean {
-  if (value === null || value === undefined) return false;
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value !== 0;
-  if (typeof value === 'string') return value !== '';
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    // Centrifugo sections are switched by `enabled`; settings under a disabled switch do nothing.
-    if ('enabled' in obj) return isActive(obj['enabled']);
-    return Object.values(obj).some(isActive);
-  }
-  return false;
-}
+/** The built-in defaults (every call a fresh object). */
+export const defaultConfig = (): Config => CONFIG.parse({});
+export const defaultChannelOptions = (): ChannelOptions => defaultConfig().channel.without_namespace;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { createVerifiers } from '../auth/verifiers.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import { ChannelResolver, effectiveHistoryMetaTtl, type ResolvedChannel } from '../config/channels.js';
-import type { ChannelOptions, Config } from '../config/types.js';
+import type { ChannelOptions, Config } from '../config/schema.js';
 import type { Engine, EngineEventHandler, HistoryResult, PresenceStats, PublishResult } from '../engines/engine.js';
 import { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';

@@ -2,7 +2,7 @@
 // bare Nodes (no HTTP) for control-plane tests, or full Servers with
 // WebSocket endpoints for by-user commands that must reach real clients.
 
-import type { Config } from '../../src/config/types.js';
+import type { Config } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import type { ControlOptions } from '../../src/node/control.js';

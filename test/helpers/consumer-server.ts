@@ -1,7 +1,7 @@
 // A Tributary server in this process with the given consumers, for the
 // consumer tests (outbox, Kafka): the first consumer is handed out typed.
 
-import type { Config } from '../../src/config/types.js';
+import type { Config } from '../../src/config/schema.js';
 import type { Consumer } from '../../src/consumers/consumer.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { silentLogger } from '../../src/log.js';

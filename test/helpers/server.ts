@@ -1,12 +1,11 @@
 // Starts a real Tributary server on a random port for integration tests.
 
-import { defaultChannelOptions, defaultConfig } from '../../src/config/defaults.js';
-import type { Config } from '../../src/config/types.js';
-import { validateConfig } from '../../src/config/validate.js';
+import type { Config } from '../../src/config/schema.js';
 import { Metrics } from '../../src/metrics.js';
 import { silentLogger } from '../../src/log.js';
 import { Server } from '../../src/server.js';
 import { signToken } from '../../src/auth/sign.js';
+import { configOf } from './config.js';
 
 export const SECRET = 'test-secret-not-for-production';
 export const API_KEY = 'test-api-key';
@@ -22,18 +21,16 @@ function merge(target: Record<string, unknown>, src: Record<string, unknown>): v
   }
 }
 
-export function testConfig(overrides: DeepPartial<Config> = {}): Config {
-  const cfg = defaultConfig();
-  cfg.http_server.port = 0;
-  cfg.http_server.address = '127.0.0.1';
-  cfg.log.level = 'none';
-  cfg.client.token.hmac_secret_key = SECRET;
-  cfg.http_api.key = API_KEY;
-  merge(cfg as unknown as Record<string, unknown>, overrides as Record<string, unknown>);
-  // Namespaces are whole option sets, as the loader builds them from a file.
-  cfg.channel.namespaces = cfg.channel.namespaces.map((ns) => ({ ...defaultChannelOptions(), ...ns }));
-  validateConfig(cfg);
-  return cfg;
+/** A loaded config for a test server: a free port on 127.0.0.1, no logs, the test secrets, then `overrides` (durations in ms). */
+export function testConfig(overrides: DeepPartial<Config> | Record<string, unknown> = {}): Config {
+  const raw: Record<string, unknown> = {
+    http_server: { port: 0, address: '127.0.0.1' },
+    log: { level: 'none' },
+    client: { token: { hmac_secret_key: SECRET } },
+    http_api: { key: API_KEY },
+  };
+  merge(raw, overrides as Record<string, unknown>);
+  return configOf(raw);
 }
 
 export interface TestServer {

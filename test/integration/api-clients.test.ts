@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { defaultChannelOptions } from '../../src/config/defaults.js';
-import type { ChannelOptions, NamespaceConfig } from '../../src/config/types.js';
+import { defaultChannelOptions } from '../../src/config/schema.js';
+import type { ChannelOptions, NamespaceConfig } from '../../src/config/schema.js';
 import { RawClient } from '../helpers/raw-ws.js';
 import { collect, once, sdkClient, waitFor, type Centrifuge } from '../helpers/sdk.js';
 import { startServer, token, type TestServer } from '../helpers/server.js';

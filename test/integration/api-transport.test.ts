@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { defaultChannelOptions } from '../../src/config/defaults.js';
-import type { ChannelOptions, NamespaceConfig } from '../../src/config/types.js';
+import { defaultChannelOptions } from '../../src/config/schema.js';
+import type { ChannelOptions, NamespaceConfig } from '../../src/config/schema.js';
 import { API_KEY, startServer, type TestServer } from '../helpers/server.js';
 
 function ns(name: string, opts: Partial<ChannelOptions> = {}): NamespaceConfig {

@@ -160,6 +160,51 @@ describe('CLI commands', () => {
     assert.equal(r2.status, 0, r2.stderr);
   });
 
+  it('checkconfig refuses what serve would: a public key that is not a PEM', () => {
+    const file = join(dir, 'bad-pem.json');
+    writeFileSync(file, JSON.stringify({ client: { token: { rsa_public_key: 'not a key' } } }));
+    const check = cli(['checkconfig', '--config', file]);
+    assert.equal(check.status, 1);
+    assert.match(check.stderr, /client\.token\.rsa_public_key: rsa_public_key is not a valid PEM public key/);
+    const serve = cli(['serve', '--config', file]);
+    assert.equal(serve.status, 1);
+    assert.match(serve.stderr, /client\.token\.rsa_public_key: rsa_public_key is not a valid PEM public key/);
+  });
+
+  it('takes the config flags the schema names, with their aliases', () => {
+    const help = cli(['--help']);
+    assert.match(help.stdout, /-p, --http_server\.port VALUE\s+Port to listen on\./);
+    assert.match(help.stdout, /--client\.insecure\s/);
+    const file = join(dir, 'flags.json');
+    writeFileSync(file, JSON.stringify({ log: { level: 'info' } }));
+    const bad = cli(['checkconfig', '--config', file, '--log.level', 'loud', '-p', '70000']);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /log\.level: "loud" must be one of/);
+    assert.match(bad.stderr, /http_server\.port: 70000 must be a port number/);
+  });
+
+  it('defaultconfig prints every option at its default, and the file loads back as the defaults', () => {
+    const r = cli(['defaultconfig']);
+    assert.equal(r.status, 0, r.stderr);
+    const printed = JSON.parse(r.stdout);
+    assert.equal(printed.client.ping_interval, '25s');
+    assert.equal(printed.engine.redis.prefix, 'centrifugo');
+    const file = join(dir, 'defaults.json');
+    writeFileSync(file, r.stdout);
+    const check = cli(['checkconfig', '--config', file]);
+    assert.equal(check.status, 0, check.stderr);
+    assert.equal(check.stderr, '', 'no warnings: every printed key is known');
+  });
+
+  it('config schema prints a JSON Schema', () => {
+    const r = cli(['config', 'schema']);
+    assert.equal(r.status, 0, r.stderr);
+    const schema = JSON.parse(r.stdout);
+    assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
+    assert.equal(schema.properties.client.properties.ping_interval.default, '25s');
+    assert.match(cli(['config', 'nope']).stderr, /unknown config command/);
+  });
+
   it('rejects an unknown command', () => {
     const r = cli(['frobnicate']);
     assert.equal(r.status, 1);

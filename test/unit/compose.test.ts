@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { parseConsumers } from '../../src/config/consumers.js';
 import { loadConfig } from '../../src/config/load.js';
-import { parseRedisOptions } from '../../src/config/redis.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (p: string) => readFileSync(join(root, p), 'utf8');
@@ -98,15 +96,14 @@ describe('docker-compose.yml', () => {
     assert.equal(config.client.token.hmac_secret_key, 'x', 'the token key comes from the environment');
 
     assert.equal(config.engine.type, 'redis');
-    const redis = parseRedisOptions(config.engine.redis).options!;
+    assert.ok(config.engine.type === 'redis');
+    const redis = config.engine.redis;
     assert.deepEqual(redis.shards.map((s) => s.label), ['redis://redis:6379']);
 
-    const parsed = parseConsumers(config.consumers);
-    assert.deepEqual(parsed.problems, []);
-    const outbox = parsed.consumers.find((c) => c.type === 'postgresql')!.postgresql!;
+    const outbox = config.consumers.find((c) => c.type === 'postgresql')!.postgresql;
     assert.match(outbox.dsn, /@postgres:5432\/tributary$/);
     assert.equal(outbox.outbox_table_name, 'outbox');
-    const kafka = parsed.consumers.find((c) => c.type === 'kafka')!.kafka!;
+    const kafka = config.consumers.find((c) => c.type === 'kafka')!.kafka;
     const internal = services.kafka.environment.KAFKA_ADVERTISED_LISTENERS.split(',').find((l: string) => l.startsWith('INTERNAL://'));
     assert.deepEqual(kafka.brokers, [internal.slice('INTERNAL://'.length)]);
     const cdcTopic = `${connector['topic.prefix']}.${connector['table.include.list']}`;

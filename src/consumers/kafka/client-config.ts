@@ -2,9 +2,9 @@
 // timeouts, and its log lines bridged into ours.
 
 import { logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
-import type { KafkaConsumerOptions } from '../../config/kafka-consumer.js';
+import type { KafkaConsumerOptions } from '../../config/consumers.js';
 import type { Logger } from '../../log.js';
-import { tlsConnectionOptions } from '../../util/pem.js';
+import { tlsConnectionOptions } from '../../config/tls.js';
 
 
 function sasl(o: KafkaConsumerOptions): SASLOptions | undefined {

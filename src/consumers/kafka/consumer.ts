@@ -9,7 +9,7 @@
 // or a rebalance never put a second copy into history.
 
 import { Kafka, type Admin, type Consumer as KafkaJsConsumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
-import type { KafkaConsumerOptions } from '../../config/kafka-consumer.js';
+import type { KafkaConsumerOptions } from '../../config/consumers.js';
 import type { Logger } from '../../log.js';
 import { Backoff } from '../backoff.js';
 import { dispatchCommand } from '../command.js';

@@ -9,7 +9,7 @@
 //    and the outbox event router's value (the payload column, maybe as a string).
 // Deletes, tombstones and (unless asked for) snapshot reads are skipped.
 
-import type { KafkaConsumerOptions } from '../../config/kafka-consumer.js';
+import type { KafkaConsumerOptions } from '../../config/consumers.js';
 import { parseJsonWithRaw, RawJson, type JsonPath } from '../../protocol/raw-json.js';
 import { member } from '../command.js';
 

@@ -3,8 +3,8 @@
 // ignores them), plus Centrifugo's TLS object.
 
 import pg from 'pg';
-import type { TlsOptions } from '../../config/consumers.js';
-import { readPem, tlsConnectionOptions } from '../../util/pem.js';
+import type { TlsOptions } from '../../config/tls.js';
+import { readPem, tlsConnectionOptions } from '../../config/tls.js';
 
 const JSONB_OID = 3802;
 const JSON_OID = 114;

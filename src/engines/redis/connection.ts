@@ -3,7 +3,7 @@
 
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisEngineOptions, RedisShardAddress } from '../../config/redis.js';
-import { tlsConnectionOptions } from '../../util/pem.js';
+import { tlsConnectionOptions } from '../../config/tls.js';
 
 export type RedisClient = Redis | Cluster;
 

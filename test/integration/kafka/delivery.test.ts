@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Admin, Producer } from 'kafkajs';
-import { parseRedisOptions } from '../../../src/config/redis.js';
+import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
 import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
 import { silentLogger } from '../../../src/log.js';
 import { idsInOrder, LeanSubscriber } from '../../helpers/lean-subscriber.js';

@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
-import type { Config } from '../../../src/config/types.js';
+import type { Config } from '../../../src/config/schema.js';
 import type { KafkaConsumer } from '../../../src/consumers/kafka/consumer.js';
 import type { Engine } from '../../../src/engines/engine.js';
 import { startConsumerServer, type ConsumerServer } from '../../helpers/consumer-server.js';

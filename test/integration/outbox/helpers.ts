@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { Config } from '../../../src/config/types.js';
+import type { Config } from '../../../src/config/schema.js';
 import { migrate } from '../../../src/consumers/postgres-outbox/migrate.js';
 import type { PostgresOutboxConsumer } from '../../../src/consumers/postgres-outbox/consumer.js';
 import type { Engine } from '../../../src/engines/engine.js';

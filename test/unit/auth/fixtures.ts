@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { SignJWT, type JWTPayload, type KeyInput } from 'jose';
-import type { TokenConfig } from '../../../src/config/types.js';
+import type { TokenConfig } from '../../../src/config/schema.js';
 import { TokenError, type TokenErrorKind } from '../../../src/auth/errors.js';
 
 export function tokenConfig(overrides: Partial<TokenConfig> = {}): TokenConfig {

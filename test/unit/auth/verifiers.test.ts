@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import type { ClientConfig } from '../../../src/config/types.js';
+import type { ClientConfig } from '../../../src/config/schema.js';
 import { signToken } from '../../../src/auth/sign.js';
 import { createVerifiers, hasAnyKey } from '../../../src/auth/verifiers.js';
 import { nowSeconds, rejectsWith, tokenConfig, unsignedToken } from './fixtures.js';

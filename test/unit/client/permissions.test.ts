@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultChannelOptions } from '../../../src/config/defaults.js';
-import type { ChannelOptions } from '../../../src/config/types.js';
+import { defaultChannelOptions } from '../../../src/config/schema.js';
+import type { ChannelOptions } from '../../../src/config/schema.js';
 import {
   canPublish,
   canReadHistory,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { defaultChannelOptions } from '../../../src/config/defaults.js';
+import { defaultChannelOptions } from '../../../src/config/schema.js';
 import { MemoryEngine } from '../../../src/engines/memory/memory-engine.js';
 import { Metrics } from '../../../src/metrics.js';
 import type { ClientInfo } from '../../../src/protocol/types.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyDelta } from 'fossil-delta';
 import { ClientSubscription, type SubscriptionFlags } from '../../../src/client/subscription.js';
-import { defaultChannelOptions } from '../../../src/config/defaults.js';
+import { defaultChannelOptions } from '../../../src/config/schema.js';
 import { PublicationFrames, SharedFrame } from '../../../src/hub/frames.js';
 import type { Frame } from '../../../src/protocol/codec.js';
 import { jsonCodec } from '../../../src/protocol/json-protocol.js';

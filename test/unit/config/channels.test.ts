@@ -8,8 +8,8 @@ import {
   validClientChannelName,
   type ResolvedChannel,
 } from '../../../src/config/channels.js';
-import { defaultChannelOptions, defaultConfig } from '../../../src/config/defaults.js';
-import type { Config, NamespaceConfig } from '../../../src/config/types.js';
+import { defaultChannelOptions, defaultConfig } from '../../../src/config/schema.js';
+import type { Config, NamespaceConfig } from '../../../src/config/schema.js';
 
 function ns(name: string, options: Partial<NamespaceConfig> = {}): NamespaceConfig {
   return { ...defaultChannelOptions(), name, ...options };

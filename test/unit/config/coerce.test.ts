@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { coerceLeaf, parseGoBool, parseGoInt } from '../../../src/config/coerce.js';
+import { DECODERS, parseGoBool, parseGoInt } from '../../../src/config/fields.js';
+import { loadConfig } from '../../../src/config/load.js';
 
 describe('parseGoBool (strconv.ParseBool)', () => {
   for (const s of ['1', 't', 'T', 'TRUE', 'true', 'True']) it(`${s} → true`, () => assert.equal(parseGoBool(s), true));
@@ -28,23 +29,28 @@ describe('parseGoInt (strconv.ParseInt base 0)', () => {
   }
 });
 
-describe('coerceLeaf', () => {
-  it('decodes file values weakly, like mapstructure', () => {
-    assert.equal(coerceLeaf('int', '8000', 'file'), 8000);
-    assert.equal(coerceLeaf('bool', 'true', 'file'), true);
-    assert.equal(coerceLeaf('bool', 1, 'file'), true);
-    assert.equal(coerceLeaf('string', 42, 'file'), '42');
-    assert.deepEqual(coerceLeaf('strings', '*', 'file'), ['*']);
+describe('decoding a file value', () => {
+  it('is weak, like mapstructure', () => {
+    assert.equal(DECODERS.int('8000'), 8000);
+    assert.equal(DECODERS.bool('true'), true);
+    assert.equal(DECODERS.bool(1), true);
+    assert.equal(DECODERS.string(42), '42');
+    assert.deepEqual(DECODERS.strings('*'), ['*']);
   });
   it('splits env and flag lists on spaces', () => {
-    assert.deepEqual(coerceLeaf('strings', 'http://a.com  http://b.com', 'env'), ['http://a.com', 'http://b.com']);
-    assert.deepEqual(coerceLeaf('strings', 'fossil', 'flag'), ['fossil']);
+    const { config } = loadConfig({
+      raw: {},
+      env: { TRIBUTARY_CLIENT_ALLOWED_ORIGINS: 'http://a.com  http://b.com' },
+      flags: { 'channel.without_namespace.allowed_delta_types': 'fossil' },
+    });
+    assert.deepEqual(config.client.allowed_origins, ['http://a.com', 'http://b.com']);
+    assert.deepEqual(config.channel.without_namespace.allowed_delta_types, ['fossil']);
   });
   it('rejects wrong types with a reason', () => {
-    assert.throws(() => coerceLeaf('int', 1.5, 'file'), /1.5 is not an integer/);
-    assert.throws(() => coerceLeaf('int', true, 'file'), /not an integer/);
-    assert.throws(() => coerceLeaf('string', {}, 'file'), /an object is not a string/);
-    assert.throws(() => coerceLeaf('strings', [{}], 'file'), /list item an object/);
-    assert.throws(() => coerceLeaf('bool', 'yes', 'env'), /not a boolean/);
+    assert.throws(() => DECODERS.int(1.5), /1.5 is not an integer/);
+    assert.throws(() => DECODERS.int(true), /not an integer/);
+    assert.throws(() => DECODERS.string({}), /an object is not a string/);
+    assert.throws(() => DECODERS.strings([{}]), /list item an object/);
+    assert.throws(() => DECODERS.bool('yes'), /not a boolean/);
   });
 });

@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_MAX_ATTEMPTS, parseConsumers } from '../../../src/config/consumers.js';
+import { ConfigError } from '../../../src/config/errors.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { validateConfig } from '../../../src/config/validate.js';
+
+/** The consumers list loaded from a file's content: the typed consumers, or the problems; and the warnings. */
+function parseConsumers(list: unknown[]) {
+  try {
+    const { config, warnings } = loadConfig({ raw: { consumers: list }, env: {} });
+    return { consumers: config.consumers, problems: [], warnings };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { consumers: [], problems: err.problems, warnings: [] };
+  }
+}
 
 const pg = (postgresql: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   name: 'outbox',
@@ -16,11 +26,8 @@ describe('parseConsumers: postgresql', () => {
   it("applies Centrifugo's defaults, plus ours", () => {
     const r = parseConsumers([pg({})]);
     assert.deepEqual(r.problems, []);
-    assert.deepEqual(r.consumers[0], {
-      name: 'outbox',
-      enabled: true,
-      type: 'postgresql',
-      postgresql: {
+    assert.deepEqual([r.consumers[0]!.name, r.consumers[0]!.enabled, r.consumers[0]!.type], ['outbox', true, 'postgresql']);
+    assert.deepEqual(r.consumers[0]!.postgresql, {
         dsn: 'postgres://u@db:5432/app',
         outbox_table_name: 'outbox',
         num_partitions: 1,
@@ -38,9 +45,8 @@ describe('parseConsumers: postgresql', () => {
           server_name: '',
         },
         use_try_lock: false,
-        max_attempts: DEFAULT_MAX_ATTEMPTS,
+        max_attempts: 16,
         dead_letter_table_name: 'outbox_dead_letter',
-      },
     });
   });
 
@@ -60,7 +66,7 @@ describe('parseConsumers: postgresql', () => {
       }),
     ]);
     assert.deepEqual(r.problems, []);
-    const o = r.consumers[0]!.postgresql!;
+    const o = r.consumers[0]!.postgresql;
     assert.equal(o.num_partitions, 8);
     assert.equal(o.partition_select_limit, 100);
     assert.equal(o.partition_poll_interval, 2000);
@@ -83,7 +89,7 @@ describe('parseConsumers: postgresql', () => {
     assert.deepEqual(keys, [
       'consumers[0].postgresql.num_partitions: "many" is not an integer',
       'consumers[0].postgresql.partition_poll_interval: invalid duration "5": missing unit (use Go syntax such as "25s", "1m30s", "100ms", "720h")',
-      'consumers[0].postgresql.tls: must be an object',
+      'consumers[0].postgresql.tls: must be an object, got 1',
       'consumers[1].postgresql.dsn: must be a postgres:// or postgresql:// URL',
       'consumers[1].postgresql.outbox_table_name: "outbox; drop" must be a plain table name, optionally schema-qualified (letters, digits, _)',
       'consumers[1].postgresql.num_partitions: 5000 must be between 1 and 1024',
@@ -108,10 +114,10 @@ describe('parseConsumers: postgresql', () => {
         ['on', true],
       ],
     );
-    assert.deepEqual(r.warnings, ['unknown config key consumers[1].extra', 'unknown config key consumers[1].postgresql.partition_buffer_size']);
+    assert.deepEqual(r.warnings, ['unknown config key consumers[1].postgresql.partition_buffer_size', 'unknown config key consumers[1].extra']);
   });
 
-  it('is part of validateConfig, and env overrides reach the typed options', () => {
+  it('is checked by the loader, and env overrides reach the typed options', () => {
     const { config } = loadConfig({
       file: '',
       env: {
@@ -119,9 +125,14 @@ describe('parseConsumers: postgresql', () => {
         TRIBUTARY_CONSUMERS_OUTBOX_POSTGRESQL_NUM_PARTITIONS: '4',
       },
     });
-    validateConfig(config);
-    assert.equal(parseConsumers(config.consumers).consumers[0]!.postgresql!.num_partitions, 4);
-    config.consumers = [pg({ num_partitions: 0, partition_select_limit: -1 })];
-    assert.throws(() => validateConfig(config), { message: 'consumers[0].postgresql.partition_select_limit: -1 must be positive' });
+    assert.equal(config.consumers[0]!.postgresql.num_partitions, 4);
+    assert.throws(() => loadConfig({ raw: { consumers: [pg({ num_partitions: 0, partition_select_limit: -1 })] }, env: {} }), {
+      message: 'consumers[0].postgresql.partition_select_limit: -1 must be positive',
+    });
+  });
+
+  it('warns about unknown keys inside a consumer block', () => {
+    const r = parseConsumers([{ name: 'k1', type: 'kafka', kafka: { dead_leter_topic: 'x' } }]);
+    assert.deepEqual(r.warnings, ['unknown config key consumers[0].kafka.dead_leter_topic']);
   });
 });

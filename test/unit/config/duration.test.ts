@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { durationToMs, formatDuration, parseDuration } from '../../../src/config/duration.js';
+import { durationToMs, parseDuration } from '../../../src/config/duration.js';
 
 describe('parseDuration (Go syntax → ms)', () => {
   const cases: [string, number][] = [
@@ -57,20 +57,5 @@ describe('durationToMs', () => {
     assert.throws(() => durationToMs(true), /invalid duration true/);
     assert.throws(() => durationToMs({}), /invalid duration/);
     assert.throws(() => durationToMs(Number.NaN), /finite/);
-  });
-});
-
-describe('formatDuration', () => {
-  it('formats like Go', () => {
-    assert.equal(formatDuration(0), '0s');
-    assert.equal(formatDuration(100), '100ms');
-    assert.equal(formatDuration(90_000), '1m30s');
-    assert.equal(formatDuration(2_592_000_000), '720h0m0s');
-    assert.equal(formatDuration(1500), '1.5s');
-  });
-  it('round-trips through parseDuration', () => {
-    for (const ms of [0, 1, 999, 1000, 25_000, 90_500, 3_600_000, 2_592_000_000]) {
-      assert.equal(parseDuration(formatDuration(ms)), ms);
-    }
   });
 });

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generateConfig } from '../../../src/config/generate.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { validateConfig } from '../../../src/config/validate.js';
 import { tempFile } from './helpers.js';
 
 describe('generateConfig', () => {
@@ -27,7 +26,6 @@ describe('generateConfig', () => {
     const generated = generateConfig();
     const { config, warnings } = loadConfig({ file: tempFile('config.json', generated), env: {} });
     assert.deepEqual(warnings, []);
-    validateConfig(config);
     assert.equal(config.client.token.hmac_secret_key, generated.client.token.hmac_secret_key);
     assert.equal(config.http_api.key, generated.http_api.key);
   });

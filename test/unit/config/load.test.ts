@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { defaultChannelOptions } from '../../../src/config/defaults.js';
+import { defaultChannelOptions } from '../../../src/config/schema.js';
 import { ConfigError } from '../../../src/config/errors.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { validateConfig } from '../../../src/config/validate.js';
 import { missingFile, tempFile } from './helpers.js';
 
 const noEnv = {};
@@ -221,7 +220,7 @@ describe('loadConfig: namespaces', () => {
 
   it('reports non-object namespace entries', () => {
     const file = tempFile('c.json', { channel: { namespaces: [{ name: 'ok' }, 'chat'] } });
-    assert.throws(() => loadConfig({ file, env: noEnv }), { name: 'ConfigError', message: 'channel.namespaces[1]: must be an object' });
+    assert.throws(() => loadConfig({ file, env: noEnv }), { name: 'ConfigError', message: 'channel.namespaces[1]: must be an object, got "chat"' });
   });
 });
 
@@ -287,20 +286,31 @@ describe('loadConfig: unknown and unsupported keys', () => {
     ].sort());
   });
 
-  it('keeps raw consumers and engine.redis for later capabilities', () => {
+  it('types consumers and engine.redis like every other block', () => {
     const consumers = [{ name: 'pg', type: 'postgresql', postgresql: { dsn: 'postgres://x', num_partitions: 2 } }];
     const redis = { address: ['redis://localhost:6379'], prefix: 'centrifugo' };
     const file = tempFile('c.json', { consumers, engine: { type: 'redis', redis } });
     const { config, warnings } = loadConfig({ file, env: noEnv });
     assert.deepEqual(warnings, []);
-    assert.deepEqual(config.consumers, consumers);
-    assert.equal(config.engine.type, 'redis');
-    assert.deepEqual(config.engine.redis, redis);
+    assert.equal(config.consumers[0]!.postgresql.num_partitions, 2);
+    assert.equal(config.consumers[0]!.postgresql.partition_select_limit, 100);
+    assert.ok(config.engine.type === 'redis');
+    assert.deepEqual(config.engine.redis.shards.map((s) => s.label), ['redis://localhost:6379']);
+  });
+
+  it('warns about unknown keys inside engine.redis and consumer blocks, and keeps no prototype surprises', () => {
+    const file = tempFile('c.json', '{"engine": {"redis": {"adress": []}}, "__proto__": {"x": 1}, "constructor": 1, "toString": 2}');
+    assert.deepEqual(loadConfig({ file, env: noEnv }).warnings, [
+      'unknown config key engine.redis.adress',
+      'unknown config key __proto__',
+      'unknown config key constructor',
+      'unknown config key toString',
+    ]);
   });
 
   it('rejects a consumers value that is not a list', () => {
     const file = tempFile('c.json', { consumers: { name: 'x' } });
-    assert.throws(() => loadConfig({ file, env: noEnv }), { name: 'ConfigError', message: 'consumers: must be a list' });
+    assert.throws(() => loadConfig({ file, env: noEnv }), { name: 'ConfigError', message: 'consumers: must be a list, got an object' });
   });
 });
 
@@ -348,7 +358,6 @@ describe('loadConfig: a real Centrifugo v6 config', () => {
     });
     const { config, warnings } = loadConfig({ file, env: noEnv });
     assert.deepEqual(warnings, []);
-    validateConfig(config);
     assert.equal(config.client.token.hmac_secret_key, 'bbe7d157-a253-4094-9759-06a8236543f9');
     assert.equal(config.http_api.key, 'd7627bb6-2292-4911-82e1-615c0ed3eebb');
     assert.deepEqual(config.client.allowed_origins, ['http://localhost:3000', 'https://*.example.com']);

@@ -1,26 +1,31 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultChannelOptions, defaultConfig } from '../../../src/config/defaults.js';
-import type { Config, NamespaceConfig } from '../../../src/config/types.js';
-import { ConfigError, validateConfig } from '../../../src/config/validate.js';
+import { ConfigError } from '../../../src/config/errors.js';
+import { defaultInputConfig } from '../../../src/config/json-schema.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { problemsOf as problemsOfFile, toInput } from '../../helpers/config.js';
 
-function ns(name: string, options: Partial<NamespaceConfig> = {}): NamespaceConfig {
-  return { ...defaultChannelOptions(), name, ...options };
+// Each case edits a config file that spells out every default (durations
+// written as numbers are milliseconds here) and loads it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type File = any;
+
+function ns(name: string, options: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name, ...options };
 }
 
-function problemsOf(mutate: (c: Config) => void): { key: string; reason: string }[] {
-  const config = defaultConfig();
+function problemsOf(mutate: (c: File) => void): { key: string; reason: string }[] {
+  const config = defaultInputConfig() as File;
   mutate(config);
-  try {
-    validateConfig(config);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  return [];
+  return problemsOfFile(config);
 }
 
-function expectProblem(mutate: (c: Config) => void, key: string, reason: RegExp): void {
+function validateConfig(config: File): void {
+  loadConfig({ raw: toInput(config), env: {} });
+}
+const defaultConfig = () => defaultInputConfig() as File;
+
+function expectProblem(mutate: (c: File) => void, key: string, reason: RegExp): void {
   const problems = problemsOf(mutate);
   assert.equal(problems.length, 1, JSON.stringify(problems));
   assert.equal(problems[0]!.key, key);

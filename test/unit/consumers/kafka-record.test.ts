@@ -2,10 +2,12 @@
 // data mode, and every Debezium shape (consumers.md §2.1, §3).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultKafkaOptions, parseKafka, type KafkaConsumerOptions } from '../../../src/config/kafka-consumer.js';
+import type { KafkaConsumerOptions } from '../../../src/config/consumers.js';
+import { loadConfig } from '../../../src/config/load.js';
 import { recordAction, type RecordHeaders } from '../../../src/consumers/kafka/record.js';
+import { consumersOf, kafkaOptions, problemsOf } from '../../helpers/config.js';
 
-const O = defaultKafkaOptions();
+const O = kafkaOptions();
 const PDM: KafkaConsumerOptions = { ...O, publication_data_mode: { ...O.publication_data_mode, enabled: true } };
 const rec = (value: string | null, headers?: RecordHeaders) => ({ value: value === null ? null : Buffer.from(value), headers });
 
@@ -92,18 +94,17 @@ describe('Kafka record → API call', () => {
 });
 
 describe('consumers[].kafka config', () => {
-  it('applies Centrifugo defaults and names the key of every problem', () => {
-    const out = { problems: [] as { key: string; reason: string }[], warnings: [] as string[] };
-    const o = parseKafka({ brokers: ['127.0.0.1:9092'], topics: ['t'], consumer_group: 'g' }, 'consumers[0].kafka', out);
-    assert.deepEqual(out.problems, []);
-    assert.equal(o!.max_poll_records, 100);
-    assert.equal(o!.fetch_max_wait, 500);
-    assert.equal(o!.method_header, 'centrifugo-method');
-    assert.equal(o!.publication_data_mode.channels_header, 'centrifugo-channels');
+  const consumer = (kafka: Record<string, unknown>) => ({ name: 'k1', enabled: true, type: 'kafka', kafka });
 
-    const bad = { problems: [] as { key: string; reason: string }[], warnings: [] as string[] };
-    parseKafka({ brokers: 'nope', sasl_mechanism: 'aws-msk-iam', dead_letter_topic: 't', topics: ['t'] }, 'consumers[0].kafka', bad);
-    assert.deepEqual(bad.problems.map((p) => p.key).sort(), [
+  it('applies Centrifugo defaults and names the key of every problem', () => {
+    const o = consumersOf([consumer({ brokers: ['127.0.0.1:9092'], topics: ['t'], consumer_group: 'g' })])[0]!.kafka;
+    assert.equal(o.max_poll_records, 100);
+    assert.equal(o.fetch_max_wait, 500);
+    assert.equal(o.method_header, 'centrifugo-method');
+    assert.equal(o.publication_data_mode.channels_header, 'centrifugo-channels');
+
+    const bad = problemsOf({ consumers: [consumer({ brokers: 'nope', sasl_mechanism: 'aws-msk-iam', dead_letter_topic: 't', topics: ['t'] })] });
+    assert.deepEqual(bad.map((p) => p.key).sort(), [
       'consumers[0].kafka.brokers',
       'consumers[0].kafka.consumer_group',
       'consumers[0].kafka.dead_letter_topic',
@@ -111,12 +112,15 @@ describe('consumers[].kafka config', () => {
     ]);
   });
 
-  it('reads env-style strings (space-separated brokers, durations)', () => {
-    const out = { problems: [] as { key: string; reason: string }[], warnings: [] as string[] };
-    const o = parseKafka({ brokers: 'a:1 b:2', topics: 't1,t2', consumer_group: 'g', fetch_max_wait: '1s' }, 'k', out);
-    assert.deepEqual(o!.brokers, ['a:1', 'b:2']);
-    assert.deepEqual(o!.topics, ['t1', 't2']);
-    assert.equal(o!.fetch_max_wait, 1000);
+  it('reads lists from the environment space-separated, durations in Go syntax', () => {
+    const { config } = loadConfig({
+      raw: { consumers: [consumer({ consumer_group: 'g' })] },
+      env: { TRIBUTARY_CONSUMERS_K1_KAFKA_BROKERS: 'a:1 b:2', TRIBUTARY_CONSUMERS_K1_KAFKA_TOPICS: 't1 t2', TRIBUTARY_CONSUMERS_K1_KAFKA_FETCH_MAX_WAIT: '1s' },
+    });
+    const o = config.consumers[0]!.kafka;
+    assert.deepEqual(o.brokers, ['a:1', 'b:2']);
+    assert.deepEqual(o.topics, ['t1', 't2']);
+    assert.equal(o.fetch_max_wait, 1000);
   });
 });
 

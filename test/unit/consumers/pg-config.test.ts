@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { defaultTlsOptions } from '../../../src/config/consumers.js';
+import { TLS } from '../../../src/config/tls.js';
 import { describeError, parseDsn, readPem, tlsSettings } from '../../../src/consumers/postgres-outbox/pg-config.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -36,8 +36,8 @@ describe('TLS object', () => {
   });
 
   it('maps to node-pg ssl settings only when enabled', () => {
-    assert.equal(tlsSettings(defaultTlsOptions()), undefined);
-    assert.deepEqual(tlsSettings({ ...defaultTlsOptions(), enabled: true, server_ca_pem: PEM, insecure_skip_verify: true, server_name: 'db' }), {
+    assert.equal(tlsSettings(TLS.parse({})), undefined);
+    assert.deepEqual(tlsSettings({ ...TLS.parse({}), enabled: true, server_ca_pem: PEM, insecure_skip_verify: true, server_name: 'db' }), {
       rejectUnauthorized: false,
       ca: PEM.trim(),
       servername: 'db',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Cluster } from 'ioredis';
-import { parseRedisOptions } from '../../../src/config/redis.js';
+import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
 import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
 import { silentLogger } from '../../../src/log.js';
 import { RecordingHandler, runEngineSuite } from '../../engine-suite.js';

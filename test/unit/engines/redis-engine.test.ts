@@ -3,7 +3,7 @@
 // key prefix, so runs never see each other's streams or presence.
 
 import { randomBytes } from 'node:crypto';
-import { parseRedisOptions } from '../../../src/config/redis.js';
+import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
 import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
 import { silentLogger } from '../../../src/log.js';
 import { runEngineSuite } from '../../engine-suite.js';

@@ -2,7 +2,7 @@
 // Sentinel for the master's address and works against it.
 
 import { randomBytes } from 'node:crypto';
-import { parseRedisOptions } from '../../../src/config/redis.js';
+import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
 import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
 import { silentLogger } from '../../../src/log.js';
 import { runEngineSuite } from '../../engine-suite.js';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 
-import { parseRedisOptions } from '../../../src/config/redis.js';
+import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
 import { EngineUnavailableError, type PublishOptions } from '../../../src/engines/engine.js';
 import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
 import { fnv1a64, jumpConsistentHash, shardIndex } from '../../../src/engines/redis/shard-index.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseRedisOptions } from '../../../src/config/redis.js';
+import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
 import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
 import { silentLogger } from '../../../src/log.js';
 import { RecordingHandler } from '../../engine-suite.js';

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { defaultChannelOptions } from '../../../src/config/defaults.js';
+import { defaultChannelOptions } from '../../../src/config/schema.js';
 import { eventually, linkedServers, type LinkedServer } from '../../helpers/cluster.js';
 import { RawClient } from '../../helpers/raw-ws.js';
 import { token } from '../../helpers/server.js';

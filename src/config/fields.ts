@@ -1,0 +1,241 @@
+// The building blocks of the config schema (schema.ts). Every option is one
+// call here: its kind, default, doc and checks. zod turns the schema into the
+// TypeScript types and parses, coerces and checks a config file with it; the
+// metadata kept beside each field (FIELDS) drives what zod has no notion of:
+// environment names, flags, unknown-key warnings, the JSON Schema for editors
+// and `defaultconfig`.
+//
+// Values are decoded as Centrifugo's loader (viper + mapstructure, weakly
+// typed) decodes a file: "8000" is fine for a port, 1 for a boolean, a bare
+// number for a duration is nanoseconds.
+
+import { z } from 'zod';
+import { durationToMs } from './duration.js';
+
+export type LeafKind = 'bool' | 'int' | 'string' | 'strings' | 'duration';
+/** What to do with a key Centrifugo v6 knows but Tributary does not implement. */
+export type Unsupported = 'warn' | 'silent';
+
+interface Common {
+  doc: string;
+  /** The default as an operator writes it (durations in Go syntax). */
+  input: unknown;
+}
+export interface LeafMeta extends Common {
+  kind: LeafKind;
+  /** The file decoding of this kind (throws the reason). */
+  coerce(value: unknown): unknown;
+  values?: readonly string[];
+  /** Also a command-line flag `--<dotted.path>`; a string is its one-letter alias too. */
+  flag?: boolean | string;
+  /** Accepted without effect: said once at start when switched on. */
+  ignored?: string;
+}
+export interface SectionMeta extends Common {
+  kind: 'section';
+  shape: Record<string, z.ZodType>;
+  /** Centrifugo keys accepted here without being implemented. */
+  unsupported: Record<string, Unsupported>;
+}
+export interface ListMeta extends Common {
+  kind: 'list';
+  item: z.ZodType;
+  /** Items carry a `name` that per-item environment variables use. */
+  named: boolean;
+}
+export type FieldMeta = LeafMeta | SectionMeta | ListMeta;
+
+/** Metadata of every field, keyed by the zod schema the field is. */
+export const FIELDS = new WeakMap<z.ZodType, FieldMeta>();
+
+export function metaOf(schema: z.ZodType): FieldMeta {
+  const meta = FIELDS.get(schema);
+  if (!meta) throw new Error('config schema: a field was built without fields.ts');
+  return meta;
+}
+
+export type Field = { path: string[] } & ({ meta: LeafMeta | ListMeta } | { meta?: undefined; unsupported: Unsupported });
+
+/** Every leaf, list and unsupported key reachable from `meta` through sections (not into list items), in schema order. */
+export function fieldsOf(meta: FieldMeta, path: string[] = []): Field[] {
+  if (meta.kind !== 'section') return [{ path, meta }];
+  return [
+    ...Object.entries(meta.shape).flatMap(([key, field]) => fieldsOf(metaOf(field), [...path, key])),
+    ...Object.entries(meta.unsupported).map(([key, unsupported]) => ({ path: [...path, key], unsupported })),
+  ];
+}
+
+// ---- Go-style decoding -------------------------------------------------------
+
+const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+/** Go strconv.ParseBool. */
+export function parseGoBool(s: string): boolean {
+  if (TRUE.has(s)) return true;
+  if (FALSE.has(s)) return false;
+  throw new Error(`${JSON.stringify(s)} is not a boolean (use true/false, 1/0, t/f)`);
+}
+
+/** Go strconv.ParseInt(s, 0, 64): 0x/0o/0b prefixes, a leading 0 is octal ("010" is 8), underscores only after a prefix. */
+export function parseGoInt(s: string): number {
+  const sign = s.startsWith('-') || s.startsWith('+') ? s.charAt(0) : '';
+  const body = s.slice(sign.length);
+  const digits = (from: number) => body.slice(from).replace(/_/g, '');
+  let n: number;
+  if (/^0[xX](_?[0-9a-fA-F])+$/.test(body)) n = parseInt(digits(2), 16);
+  else if (/^0[oO](_?[0-7])+$/.test(body)) n = parseInt(digits(2), 8);
+  else if (/^0[bB](_?[01])+$/.test(body)) n = parseInt(digits(2), 2);
+  else if (/^0(_?[0-7])+$/.test(body)) n = parseInt(digits(1), 8);
+  else if (/^(0|[1-9][0-9]*)$/.test(body)) n = Number(body);
+  else throw new Error(`${JSON.stringify(s)} is not an integer`);
+  if (!Number.isSafeInteger(n)) throw new Error(`${JSON.stringify(s)} is out of range`);
+  return sign === '-' ? -n : n;
+}
+
+export function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'an object';
+  return JSON.stringify(value);
+}
+
+const scalarText = (v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
+
+export const DECODERS: Record<LeafKind, (value: unknown) => unknown> = {
+  bool(v) {
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string') return parseGoBool(v.trim());
+    if (typeof v === 'number') return v !== 0;
+    throw new Error(`${describe(v)} is not a boolean`);
+  },
+  int(v) {
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+    if (typeof v === 'number') throw new Error(`${v} is not an integer`);
+    // Weak decoding turns "" into 0.
+    if (typeof v === 'string') return v.trim() === '' ? 0 : parseGoInt(v.trim());
+    throw new Error(`${describe(v)} is not an integer`);
+  },
+  string(v) {
+    if (typeof v === 'string') return v;
+    const text = scalarText(v);
+    if (text === undefined) throw new Error(`${describe(v)} is not a string`);
+    return text;
+  },
+  strings(v) {
+    // A lone string is a one-element list, as mapstructure's weak decoding makes it.
+    if (typeof v === 'string') return v === '' ? [] : [v];
+    if (!Array.isArray(v)) throw new Error(`${describe(v)} is not a list of strings`);
+    return v.map((item) => {
+      const text = typeof item === 'string' ? item : scalarText(item);
+      if (text === undefined) throw new Error(`list item ${describe(item)} is not a string`);
+      return text;
+    });
+  },
+  duration: durationToMs,
+};
+
+// ---- fields ------------------------------------------------------------------
+
+type Check<T> = (value: T) => string | undefined;
+interface LeafOptions<T> {
+  flag?: boolean | string;
+  check?: Check<T>;
+  /** Centrifugo re-applies the default to a zero (or, with 'nonPositive', negative) value. */
+  orDefault?: 'zero' | 'nonPositive';
+  /** Applied to every value read (the default is already in this form). */
+  normalize?: (value: T) => T;
+  ignored?: string;
+}
+
+function leaf<T>(kind: LeafKind, def: T, input: unknown, doc: string, opts: LeafOptions<T> = {}, values?: readonly string[]) {
+  const decode = DECODERS[kind] as (v: unknown) => T;
+  const unset = (v: T) => (opts.orDefault === 'nonPositive' ? (v as number) <= 0 : v === 0 || v === '');
+  const coerce = (v: unknown): T => {
+    const out = decode(v);
+    if (opts.orDefault && unset(out)) return def;
+    return opts.normalize ? opts.normalize(out) : out;
+  };
+  const schema = z
+    .unknown()
+    .transform((v, ctx) => {
+      try {
+        return coerce(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .superRefine((v, ctx) => {
+      const problem = opts.check?.(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default(def as never);
+  FIELDS.set(schema, { kind, doc, input, coerce, values, flag: opts.flag, ignored: opts.ignored });
+  return schema as unknown as z.ZodType<T, unknown>;
+}
+
+export const bool = (def: boolean, doc: string, opts?: LeafOptions<boolean>) => leaf('bool', def, def, doc, opts);
+export const int = (def: number, doc: string, opts?: LeafOptions<number>) => leaf('int', def, def, doc, opts);
+export const str = (def: string, doc: string, opts?: LeafOptions<string>) => leaf('string', def, def, doc, opts);
+export const strs = (doc: string, opts?: LeafOptions<string[]>) => leaf<string[]>('strings', [], [], doc, opts);
+/** `def` in Go syntax ("25s"); the parsed value is milliseconds. */
+export const duration = (def: string, doc: string, opts?: LeafOptions<number>) => leaf('duration', durationToMs(def), def, doc, opts);
+
+const q = JSON.stringify;
+export const oneOfProblem = (value: string, values: readonly string[]) => `${q(value)} must be one of ${values.map((v) => q(v)).join(', ')}`;
+
+/** A string limited to `values`; `refused` are values Centrifugo knows that are refused here with their own reason. */
+export function oneOf<const V extends readonly string[]>(values: V, def: V[number], doc: string, opts: { flag?: boolean; refused?: Record<string, string> } = {}) {
+  const check = (v: string) => (values.includes(v) ? undefined : Object.hasOwn(opts.refused ?? {}, v) ? opts.refused![v] : oneOfProblem(v, values));
+  return leaf<V[number]>('string', def, def, doc, { flag: opts.flag, check: check as Check<V[number]> }, values);
+}
+
+/** Reports a problem at a path relative to the object being checked. */
+export type Report = (path: string | (string | number)[], reason: string) => void;
+
+const pathOf = (path: string | (string | number)[]) => (typeof path !== 'string' ? path : path === '' ? [] : path.split('.'));
+
+function reporter(ctx: z.RefinementCtx): Report {
+  return (path, reason) => ctx.addIssue({ code: 'custom', message: reason, path: pathOf(path) });
+}
+
+/** A Report for the part of an object under `prefix`. */
+export const within =
+  (report: Report, ...prefix: (string | number)[]): Report =>
+  (path, reason) =>
+    report([...prefix, ...pathOf(path)], reason);
+
+const objectError = (what: string) => (issue: { code: string; input?: unknown }) =>
+  issue.code === 'invalid_type' ? `${what}, got ${describe(issue.input)}` : undefined;
+
+/** An object of fields. `check` sees the parsed object (milliseconds, defaults applied). */
+export function section<S extends Record<string, z.ZodType>>(
+  doc: string,
+  shape: S,
+  opts: { unsupported?: Record<string, Unsupported>; check?: (value: z.output<z.ZodObject<S>>, report: Report) => void } = {},
+) {
+  const object = z.object(shape, { error: objectError('must be an object') }).superRefine((value, ctx) => opts.check?.(value, reporter(ctx)));
+  return register(object.prefault({} as never), { kind: 'section', doc, input: undefined, shape, unsupported: opts.unsupported ?? {} });
+}
+
+/** A section whose parsed value is reshaped by `make` (which may report problems); docs and env still follow `shape`. */
+export function derived<S extends Record<string, z.ZodType>, T>(doc: string, shape: S, make: (value: z.output<z.ZodObject<S>>, report: Report) => T, unsupported: Record<string, Unsupported> = {}) {
+  const object = z.object(shape, { error: objectError('must be an object') }).transform((value, ctx) => make(value, reporter(ctx)));
+  return register(object.prefault({} as never), { kind: 'section', doc, input: undefined, shape, unsupported });
+}
+
+export function list<I extends z.ZodType>(doc: string, item: I, opts: { named?: boolean; check?: (value: z.output<I>[], report: Report) => void } = {}) {
+  const array = z.array(item, { error: objectError('must be a list') }).superRefine((value, ctx) => opts.check?.(value, reporter(ctx)));
+  return register(array.default([] as never), { kind: 'list', doc, input: [], item, named: opts.named ?? false });
+}
+
+/** The item of a list: an object that is not filled in when absent. */
+export function item<S extends Record<string, z.ZodType>>(shape: S, opts: { unsupported?: Record<string, Unsupported>; check?: (value: z.output<z.ZodObject<S>>, report: Report) => void } = {}) {
+  const object = z.object(shape, { error: objectError('must be an object') }).superRefine((value, ctx) => opts.check?.(value, reporter(ctx)));
+  return register(object, { kind: 'section', doc: '', input: undefined, shape, unsupported: opts.unsupported ?? {} });
+}
+
+function register<T extends z.ZodType>(schema: T, meta: FieldMeta): T {
+  FIELDS.set(schema, meta);
+  return schema;
+}
