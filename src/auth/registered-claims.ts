@@ -5,6 +5,7 @@
 // both for another audience and expired is reported invalid, not expired.
 
 import type { TokenConfig } from '../config/schema.js';
+import { compileGoRegex } from '../util/go-syntax.js';
 import { expiredToken, invalidToken } from './errors.js';
 import type { RawClaims } from './claims.js';
 
@@ -75,15 +76,11 @@ function numericDate(claims: RawClaims, name: string): number | undefined {
   return value;
 }
 
-/**
- * Config regexes are written for Go's RE2. The common RE2-only spelling of a
- * named group, `(?P<name>`, is rewritten to JavaScript's `(?<name>`; like Go's
- * MatchString, the pattern is unanchored unless it anchors itself.
- */
+/** Config regexes are Go RE2, read as Go reads them (the config check already refused those that do not compile). */
 function compileConfigRegex(source: string, name: string): RegExp | undefined {
   if (source === '') return undefined;
   try {
-    return new RegExp(source.replaceAll('(?P<', '(?<'));
+    return compileGoRegex(source);
   } catch (err) {
     throw new Error(`invalid ${name} ${JSON.stringify(source)}: ${(err as Error).message}`);
   }

@@ -3,8 +3,8 @@
 // from without_namespace, as in Centrifugo.
 
 import type { z } from 'zod';
-import { compileGoRegex } from './regex.js';
-import { bool, duration, int, oneOf, oneOfProblem, str, strs, type Report, type Unsupported } from './fields.js';
+import { compileGoRegex } from '../util/go-syntax.js';
+import { accepted, bool, duration, int, oneOf, oneOfProblem, str, strs, type Report } from './fields.js';
 
 const q = JSON.stringify;
 
@@ -43,22 +43,11 @@ export const CHANNEL_OPTIONS = {
   }),
 };
 
-/** Centrifugo options accepted without effect; the proxies warn because turning them on changes behaviour. */
-export const UNSUPPORTED_CHANNEL_OPTIONS: Record<string, Unsupported> = {
-  subscribe_proxy_enabled: 'warn',
-  publish_proxy_enabled: 'warn',
-  sub_refresh_proxy_enabled: 'warn',
-  subscribe_stream_proxy_enabled: 'warn',
-  subscribe_stream_proxy_bidirectional: 'warn',
-  // Proxy names only matter when the matching *_enabled is on, which warns.
-  subscribe_proxy_name: 'silent',
-  publish_proxy_name: 'silent',
-  sub_refresh_proxy_name: 'silent',
-  subscribe_stream_proxy_name: 'silent',
-  map: 'warn',
-  shared_poll: 'warn',
-  map_clients_presence_channel_prefix: 'warn',
-  map_users_presence_channel_prefix: 'warn',
+/** Centrifugo options not implemented here; proxy names only matter when the matching *_enabled is on, which warns. */
+export const UNSUPPORTED_CHANNEL_OPTIONS = {
+  ...accepted('warn', 'subscribe_proxy_enabled publish_proxy_enabled sub_refresh_proxy_enabled subscribe_stream_proxy_enabled subscribe_stream_proxy_bidirectional'),
+  ...accepted('warn', 'map shared_poll map_clients_presence_channel_prefix map_users_presence_channel_prefix'),
+  ...accepted('silent', 'subscribe_proxy_name publish_proxy_name sub_refresh_proxy_name subscribe_stream_proxy_name'),
 };
 
 export function regexProblem(pattern: string): string | undefined {

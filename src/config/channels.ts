@@ -2,7 +2,7 @@
 // protocol, the server API and token checks. Resolution runs on every
 // publish/subscribe, so results are cached per channel name.
 
-import { compileGoRegex } from './regex.js';
+import { compileGoRegex } from '../util/go-syntax.js';
 import type { ChannelOptions, Config } from './schema.js';
 
 export interface ResolvedChannel {

@@ -5,7 +5,7 @@
 // options where Centrifugo re-applies defaults to zero values.
 
 import type { z } from 'zod';
-import { bool, derived, duration, int, item, list, oneOfProblem, section, str, strs, within, type Report } from './fields.js';
+import { bool, duration, int, list, oneOfProblem, section, str, strs, within, type Report } from './fields.js';
 import { TLS } from './tls.js';
 
 const q = JSON.stringify;
@@ -24,7 +24,7 @@ const tableProblem = (name: string) => `${q(name)} must be a plain table name, o
 const zero = { orDefault: 'zero' } as const;
 const positive = { orDefault: 'nonPositive' } as const;
 
-const POSTGRESQL = derived(
+const POSTGRESQL = section(
   'The PostgreSQL outbox consumer.',
   {
     dsn: str('', 'postgres:// URL of the database holding the outbox table.'),
@@ -39,10 +39,12 @@ const POSTGRESQL = derived(
     max_attempts: int(16, "Tributary's own: attempts of a row failing with a retryable error before it is dead-lettered; -1 retries forever.", zero),
     dead_letter_table_name: str('', "Tributary's own: where failed rows go; default <outbox_table_name>_dead_letter."),
   },
-  (o) => ({
-    ...o,
-    dead_letter_table_name: o.dead_letter_table_name || (SQL_TABLE_NAME.test(o.outbox_table_name) ? `${o.outbox_table_name}_dead_letter` : ''),
-  }),
+  {
+    make: (o) => ({
+      ...o,
+      dead_letter_table_name: o.dead_letter_table_name || (SQL_TABLE_NAME.test(o.outbox_table_name) ? `${o.outbox_table_name}_dead_letter` : ''),
+    }),
+  },
 );
 export type PostgresConsumerOptions = z.output<typeof POSTGRESQL>;
 
@@ -115,7 +117,8 @@ function checkKafka(o: KafkaConsumerOptions, report: Report): void {
   if (o.dead_letter_topic !== '' && o.topics.includes(o.dead_letter_topic)) report('dead_letter_topic', 'must not be one of the consumed topics');
 }
 
-const CONSUMER = item(
+const CONSUMER = section(
+  '',
   {
     name: str('', `Unique name, ${CONSUMER_NAME_PATTERN}; per-consumer environment variables use it.`, {
       check: (n) => (new RegExp(CONSUMER_NAME_PATTERN).test(n) ? undefined : `${q(n)} must match ${CONSUMER_NAME_PATTERN}`),
@@ -126,7 +129,8 @@ const CONSUMER = item(
     kafka: KAFKA,
   },
   {
-    unsupported: Object.fromEntries(CONSUMER_TYPES.slice(2).map((t) => [t, 'silent'])),
+    item: true,
+    unsupported: Object.fromEntries(CONSUMER_TYPES.slice(2).map((t) => [t, 'silent' as const])),
     check(c, report) {
       if (!c.enabled) return;
       if (!CONSUMER_TYPES.includes(c.type)) report('type', oneOfProblem(c.type, CONSUMER_TYPES));

@@ -10,7 +10,7 @@
 // number for a duration is nanoseconds.
 
 import { z } from 'zod';
-import { durationToMs } from './duration.js';
+import { durationToMs, parseGoBool, parseGoInt } from '../util/go-syntax.js';
 
 export type LeafKind = 'bool' | 'int' | 'string' | 'strings' | 'duration';
 /** What to do with a key Centrifugo v6 knows but Tributary does not implement. */
@@ -66,32 +66,6 @@ export function fieldsOf(meta: FieldMeta, path: string[] = []): Field[] {
 }
 
 // ---- Go-style decoding -------------------------------------------------------
-
-const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
-const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
-
-/** Go strconv.ParseBool. */
-export function parseGoBool(s: string): boolean {
-  if (TRUE.has(s)) return true;
-  if (FALSE.has(s)) return false;
-  throw new Error(`${JSON.stringify(s)} is not a boolean (use true/false, 1/0, t/f)`);
-}
-
-/** Go strconv.ParseInt(s, 0, 64): 0x/0o/0b prefixes, a leading 0 is octal ("010" is 8), underscores only after a prefix. */
-export function parseGoInt(s: string): number {
-  const sign = s.startsWith('-') || s.startsWith('+') ? s.charAt(0) : '';
-  const body = s.slice(sign.length);
-  const digits = (from: number) => body.slice(from).replace(/_/g, '');
-  let n: number;
-  if (/^0[xX](_?[0-9a-fA-F])+$/.test(body)) n = parseInt(digits(2), 16);
-  else if (/^0[oO](_?[0-7])+$/.test(body)) n = parseInt(digits(2), 8);
-  else if (/^0[bB](_?[01])+$/.test(body)) n = parseInt(digits(2), 2);
-  else if (/^0(_?[0-7])+$/.test(body)) n = parseInt(digits(1), 8);
-  else if (/^(0|[1-9][0-9]*)$/.test(body)) n = Number(body);
-  else throw new Error(`${JSON.stringify(s)} is not an integer`);
-  if (!Number.isSafeInteger(n)) throw new Error(`${JSON.stringify(s)} is out of range`);
-  return sign === '-' ? -n : n;
-}
 
 export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
@@ -190,14 +164,17 @@ export function oneOf<const V extends readonly string[]>(values: V, def: V[numbe
   return leaf<V[number]>('string', def, def, doc, { flag: opts.flag, check: check as Check<V[number]> }, values);
 }
 
+/** Centrifugo keys accepted without being implemented; `warn` ones change behaviour when switched on, so a warning says they are ignored. */
+export const accepted = (mode: Unsupported, keys: string): Record<string, Unsupported> => Object.fromEntries(keys.split(' ').map((k) => [k, mode]));
+
 /** Reports a problem at a path relative to the object being checked. */
 export type Report = (path: string | (string | number)[], reason: string) => void;
 
 const pathOf = (path: string | (string | number)[]) => (typeof path !== 'string' ? path : path === '' ? [] : path.split('.'));
-
-function reporter(ctx: z.RefinementCtx): Report {
-  return (path, reason) => ctx.addIssue({ code: 'custom', message: reason, path: pathOf(path) });
-}
+const reporter =
+  (ctx: z.RefinementCtx): Report =>
+  (path, reason) =>
+    ctx.addIssue({ code: 'custom', message: reason, path: pathOf(path) });
 
 /** A Report for the part of an object under `prefix`. */
 export const within =
@@ -205,37 +182,36 @@ export const within =
   (path, reason) =>
     report([...prefix, ...pathOf(path)], reason);
 
-const objectError = (what: string) => (issue: { code: string; input?: unknown }) =>
-  issue.code === 'invalid_type' ? `${what}, got ${describe(issue.input)}` : undefined;
+const typeError = (what: string) => (issue: { code: string; input?: unknown }) =>
+  issue.code === 'invalid_type' ? `must be ${what}, got ${describe(issue.input)}` : undefined;
 
-/** An object of fields. `check` sees the parsed object (milliseconds, defaults applied). */
-export function section<S extends Record<string, z.ZodType>>(
-  doc: string,
-  shape: S,
-  opts: { unsupported?: Record<string, Unsupported>; check?: (value: z.output<z.ZodObject<S>>, report: Report) => void } = {},
-) {
-  const object = z.object(shape, { error: objectError('must be an object') }).superRefine((value, ctx) => opts.check?.(value, reporter(ctx)));
-  return register(object.prefault({} as never), { kind: 'section', doc, input: undefined, shape, unsupported: opts.unsupported ?? {} });
+type Shape = Record<string, z.ZodType>;
+type Out<S extends Shape> = z.output<z.ZodObject<S>>;
+
+interface SectionOptions<S extends Shape, T> {
+  unsupported?: Record<string, Unsupported>;
+  /** Checks that need several fields; sees the parsed object (milliseconds, defaults applied). */
+  check?: (value: Out<S>, report: Report) => void;
+  /** Reshapes the parsed object (and may report problems); docs and env still follow `shape`. */
+  make?: (value: Out<S>, report: Report) => T;
+  /** A list item: not filled in when absent. */
+  item?: boolean;
 }
 
-/** A section whose parsed value is reshaped by `make` (which may report problems); docs and env still follow `shape`. */
-export function derived<S extends Record<string, z.ZodType>, T>(doc: string, shape: S, make: (value: z.output<z.ZodObject<S>>, report: Report) => T, unsupported: Record<string, Unsupported> = {}) {
-  const object = z.object(shape, { error: objectError('must be an object') }).transform((value, ctx) => make(value, reporter(ctx)));
-  return register(object.prefault({} as never), { kind: 'section', doc, input: undefined, shape, unsupported });
+/** An object of fields. */
+export function section<S extends Shape, T = Out<S>>(doc: string, shape: S, opts: SectionOptions<S, T> = {}) {
+  let schema: z.ZodType = z.object(shape, { error: typeError('an object') }).superRefine((value, ctx) => opts.check?.(value, reporter(ctx)));
+  if (opts.make) schema = schema.transform((value, ctx) => opts.make!(value as Out<S>, reporter(ctx)));
+  if (!opts.item) schema = schema.prefault({});
+  FIELDS.set(schema, { kind: 'section', doc, input: undefined, shape, unsupported: opts.unsupported ?? {} });
+  return schema as z.ZodType<NoInfer<T>, unknown>;
 }
 
 export function list<I extends z.ZodType>(doc: string, item: I, opts: { named?: boolean; check?: (value: z.output<I>[], report: Report) => void } = {}) {
-  const array = z.array(item, { error: objectError('must be a list') }).superRefine((value, ctx) => opts.check?.(value, reporter(ctx)));
-  return register(array.default([] as never), { kind: 'list', doc, input: [], item, named: opts.named ?? false });
-}
-
-/** The item of a list: an object that is not filled in when absent. */
-export function item<S extends Record<string, z.ZodType>>(shape: S, opts: { unsupported?: Record<string, Unsupported>; check?: (value: z.output<z.ZodObject<S>>, report: Report) => void } = {}) {
-  const object = z.object(shape, { error: objectError('must be an object') }).superRefine((value, ctx) => opts.check?.(value, reporter(ctx)));
-  return register(object, { kind: 'section', doc: '', input: undefined, shape, unsupported: opts.unsupported ?? {} });
-}
-
-function register<T extends z.ZodType>(schema: T, meta: FieldMeta): T {
-  FIELDS.set(schema, meta);
+  const schema = z
+    .array(item, { error: typeError('a list') })
+    .superRefine((value, ctx) => opts.check?.(value, reporter(ctx)))
+    .default([]);
+  FIELDS.set(schema, { kind: 'list', doc, input: [], item, named: opts.named ?? false });
   return schema;
 }

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { CHANNEL_OPTIONS, checkChannelOptions, regexProblem, UNSUPPORTED_CHANNEL_OPTIONS } from './channel-options.js';
 import { CONSUMERS } from './consumers.js';
-import { bool, derived, duration, int, item, list, oneOf, oneOfProblem, section, str, strs, within, type Report } from './fields.js';
+import { accepted, bool, duration, int, list, oneOf, oneOfProblem, section, str, strs, within, type Report, type Unsupported } from './fields.js';
 import { REDIS, redisOptions } from './redis.js';
 import { checkJwksUrl, parsePublicKey } from '../util/token-keys.js';
 
@@ -29,14 +29,18 @@ const spec = (type: string, redis: z.output<typeof REDIS>, report: Report): Engi
 
 /** `broker` / `presence_manager`: when enabled, replaces that half of `engine` (server-api.md §2.2). */
 const override = (what: string, known: string[]) =>
-  derived(`Replaces the ${what} half of engine when enabled.`, { enabled: bool(false, `Use this ${what} instead of the engine's.`, { flag: true }), type: str('', `memory or redis.`, { flag: true }), redis: REDIS }, (o, report) => {
-    if (!o.enabled) return { enabled: false as const };
-    if (!(ENGINE_TYPES as readonly string[]).includes(o.type)) {
-      report('type', known.includes(o.type) ? `${q(o.type)} is not supported by Tributary (memory or redis)` : oneOfProblem(o.type, known));
-      return { enabled: false as const };
-    }
-    return { enabled: true as const, ...spec(o.type, o.redis, report) };
-  });
+  section(
+    `Replaces the ${what} half of engine when enabled.`,
+    { enabled: bool(false, `Use this ${what} instead of the engine's.`, { flag: true }), type: str('', 'memory or redis.', { flag: true }), redis: REDIS },
+    {
+      make(o, report): { enabled: false } | ({ enabled: true } & EngineSpec) {
+        if (!o.enabled) return { enabled: false };
+        if ((ENGINE_TYPES as readonly string[]).includes(o.type)) return { enabled: true, ...spec(o.type, o.redis, report) };
+        report('type', known.includes(o.type) ? `${q(o.type)} is not supported by Tributary (memory or redis)` : oneOfProblem(o.type, known));
+        return { enabled: false };
+      },
+    },
+  );
 
 // ---- client ----------------------------------------------------------------
 
@@ -73,8 +77,6 @@ function checkToken(t: TokenOptions, report: Report, keysInUse: boolean): void {
   if (t.rsa_public_key !== '') attempt('rsa_public_key', () => parsePublicKey(t.rsa_public_key, 'rsa', 'rsa_public_key'));
   if (t.ecdsa_public_key !== '') attempt('ecdsa_public_key', () => parsePublicKey(t.ecdsa_public_key, 'ec', 'ecdsa_public_key'));
 }
-
-const CLIENT_DELAYS = ['ping_interval', 'pong_timeout', 'expired_close_delay', 'expired_sub_close_delay', 'stale_close_delay', 'presence_update_interval'];
 
 const CLIENT = section(
   'Client connections: tokens, origins, timings, limits.',
@@ -114,13 +116,7 @@ const CLIENT = section(
     }),
   },
   {
-    unsupported: {
-      proxy: 'warn',
-      concurrency: 'silent',
-      channel_position_check_delay: 'warn',
-      channel_position_max_time_lag: 'warn',
-      connect_code_to_unidirectional_disconnect: 'warn',
-    },
+    unsupported: { ...accepted('warn', 'proxy channel_position_check_delay channel_position_max_time_lag connect_code_to_unidirectional_disconnect'), concurrency: 'silent' },
     check(c, report) {
       if (c.ping_interval <= c.pong_timeout) report('ping_interval', `must be greater than client.pong_timeout (${c.ping_interval}ms <= ${c.pong_timeout}ms)`);
     },
@@ -129,10 +125,7 @@ const CLIENT = section(
 
 // ---- channels ----------------------------------------------------------------
 
-const NAMESPACE = item(
-  { name: str('', `Namespace name, ${NAMESPACE_NAME_PATTERN}; channels "name:..." use it.`), ...CHANNEL_OPTIONS },
-  { unsupported: UNSUPPORTED_CHANNEL_OPTIONS },
-);
+const NAMESPACE = section('', { name: str('', `Namespace name, ${NAMESPACE_NAME_PATTERN}; channels "name:..." use it.`), ...CHANNEL_OPTIONS }, { item: true, unsupported: UNSUPPORTED_CHANNEL_OPTIONS });
 
 const CHANNEL = section(
   'Channels: names, namespaces and their options.',
@@ -168,7 +161,7 @@ const CHANNEL = section(
 
 // ---- the whole file ------------------------------------------------------------
 
-const toggle = (what: string, prefix: string, unsupported: Record<string, 'warn'> = {}) =>
+const toggle = (what: string, prefix: string, unsupported: Record<string, Unsupported> = {}) =>
   section(
     `The ${what} endpoint (on the internal port when one is set).`,
     {
@@ -179,8 +172,6 @@ const toggle = (what: string, prefix: string, unsupported: Record<string, 'warn'
     },
     { unsupported },
   );
-
-const warn = (keys: string) => Object.fromEntries(keys.split(' ').map((k) => [k, 'warn' as const]));
 
 export const CONFIG = section(
   'A Tributary (Centrifugo v6) configuration.',
@@ -193,16 +184,17 @@ export const CONFIG = section(
         internal_address: str('', 'Address of the internal port.', { flag: true }),
         internal_port: port('A separate port for the API, health and metrics; 0 serves them on port.', 0, true),
       },
-      { unsupported: warn('tls tls_autocert tls_external internal_tls http3 h2c_external external_http2_extended_connect') },
+      { unsupported: accepted('warn', 'tls tls_autocert tls_external internal_tls http3 h2c_external external_http2_extended_connect') },
     ),
     log: section('Logs: JSON lines on stdout.', {
       level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'none'], 'info', 'Least severe level logged.', { flag: true }),
       file: str('', 'Write logs to this file instead of stdout.', { flag: true }),
     }),
-    engine: derived('Where publications, history and presence live: memory (one process) or redis (many).', {
-      type: oneOf(ENGINE_TYPES, 'memory', 'memory or redis.', { flag: true }),
-      redis: REDIS,
-    }, (o, report) => spec(o.type, o.redis, report)),
+    engine: section(
+      'Where publications, history and presence live: memory (one process) or redis (many).',
+      { type: oneOf(ENGINE_TYPES, 'memory', 'memory or redis.', { flag: true }), redis: REDIS },
+      { make: (o, report) => spec(o.type, o.redis, report) },
+    ),
     broker: override('broker', ['memory', 'redis', 'nats', 'postgres', 'redisnats']),
     presence_manager: override('presence manager', ['memory', 'redis']),
     client: CLIENT,
@@ -223,14 +215,9 @@ export const CONFIG = section(
         write_timeout: duration('1000ms', 'A socket that takes no write for this long is disconnected (3009).', nonNegative),
         message_size_limit: int(65536, 'Largest message a client may send, in bytes.'),
       },
-      {
-        unsupported: {
-          compression: 'warn',
-          ...Object.fromEntries('compression_min_size compression_level read_buffer_size use_write_buffer_pool write_buffer_size decompressed_message_size_limit'.split(' ').map((k) => [k, 'silent' as const])),
-        },
-      },
+      { unsupported: { compression: 'warn', ...accepted('silent', 'compression_min_size compression_level read_buffer_size use_write_buffer_pool write_buffer_size decompressed_message_size_limit') } },
     ),
-    prometheus: toggle('metrics', '/metrics', warn('instrument_http_handlers recovered_publications_histogram native_histograms')),
+    prometheus: toggle('metrics', '/metrics', accepted('warn', 'instrument_http_handlers recovered_publications_histogram native_histograms')),
     health: toggle('health', '/health'),
     node: section('This node.', { name: str('', 'Node name in info and logs; default host_port.') }, { unsupported: { info_metrics_aggregate_interval: 'silent' } }),
     shutdown: section('Graceful shutdown.', { timeout: duration('30s', 'Hard deadline for a graceful shutdown.', nonNegative) }),
@@ -238,8 +225,8 @@ export const CONFIG = section(
   },
   {
     unsupported: {
-      ...warn('map_broker controller shared_poll rpc proxies grpc_api admin sse http_stream uni_sse uni_http_stream uni_websocket uni_grpc webtransport'),
-      ...warn('opentelemetry graphite swagger debug init pid_file enable_unreleased_features'),
+      ...accepted('warn', 'map_broker controller shared_poll rpc proxies grpc_api admin sse http_stream uni_sse uni_http_stream uni_websocket uni_grpc webtransport'),
+      ...accepted('warn', 'opentelemetry graphite swagger debug init pid_file enable_unreleased_features'),
       emulation: 'silent', // only used by sse/http_stream, which warn themselves
       usage_stats: 'silent', // never sent, whatever it says
     },
@@ -260,18 +247,11 @@ export const CONFIG = section(
 );
 
 /** Pre-v6 flat keys people carry over; the warning says where they moved. */
-export const V5_KEY_HINTS: Record<string, string> = {
-  log_level: 'log.level',
-  port: 'http_server.port',
-  address: 'http_server.address',
-  internal_port: 'http_server.internal_port',
-  token_hmac_secret_key: 'client.token.hmac_secret_key',
-  api_key: 'http_api.key',
-  allowed_origins: 'client.allowed_origins',
-  namespaces: 'channel.namespaces',
-  client_insecure: 'client.insecure',
-  api_insecure: 'http_api.insecure',
-};
+export const V5_KEY_HINTS: Record<string, string> = Object.fromEntries(
+  'log_level=log.level port=http_server.port address=http_server.address internal_port=http_server.internal_port token_hmac_secret_key=client.token.hmac_secret_key api_key=http_api.key allowed_origins=client.allowed_origins namespaces=channel.namespaces client_insecure=client.insecure api_insecure=http_api.insecure'
+    .split(' ')
+    .map((pair) => pair.split('=')),
+);
 
 export type Config = z.output<typeof CONFIG>;
 export type ClientConfig = Config['client'];

@@ -1,11 +1,9 @@
 // Centrifugo's TLS object (`configtypes.TLSConfig`), client side, shared by the
-// Redis, PostgreSQL and Kafka blocks; and the Node TLS options built from it.
-// PEM values are read as Centrifugo reads them: the PEM text, a file path, or
-// base64 of the PEM.
+// Redis, PostgreSQL and Kafka blocks. The PEMs of an enabled block are read at
+// load, so a path that does not exist stops checkconfig as it would stop serve.
 
-import { existsSync, readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
 import type { z } from 'zod';
+import { readPem } from '../util/tls.js';
 import { bool, section, str } from './fields.js';
 
 const PEM_KEYS = ['server_ca_pem', 'cert_pem', 'key_pem'] as const;
@@ -36,23 +34,3 @@ export const TLS = section(
     },
 );
 export type TlsOptions = z.output<typeof TLS>;
-
-/** A PEM value as Centrifugo reads it: the PEM text itself, a file path, or base64 of the PEM. */
-export function readPem(value: string, key: string): string {
-  const v = value.trim();
-  if (v.startsWith('-----BEGIN')) return v;
-  if (existsSync(v)) return readFileSync(v, 'utf8');
-  const decoded = Buffer.from(v, 'base64').toString('utf8');
-  if (decoded.includes('-----BEGIN')) return decoded;
-  throw new Error(`tls.${key} is neither PEM text, an existing file nor base64-encoded PEM`);
-}
-
-/** Node TLS client options from Centrifugo's TLS object (CA, client certificate, server name). */
-export function tlsConnectionOptions(t: TlsOptions): ConnectionOptions {
-  const out: ConnectionOptions = { rejectUnauthorized: !t.insecure_skip_verify };
-  if (t.server_ca_pem) out.ca = readPem(t.server_ca_pem, 'server_ca_pem');
-  if (t.cert_pem) out.cert = readPem(t.cert_pem, 'cert_pem');
-  if (t.key_pem) out.key = readPem(t.key_pem, 'key_pem');
-  if (t.server_name) out.servername = t.server_name;
-  return out;
-}

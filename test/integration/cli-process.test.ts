@@ -13,10 +13,13 @@ import { collect, once, sdkClient, waitFor } from '../helpers/sdk.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tributary-cli-'));
 
+// The test runner hands service addresses over as TRIBUTARY_TEST_* variables; the CLI would warn about them.
+const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRIBUTARY_TEST_')));
+
 function cli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...baseEnv, ...env },
     encoding: 'utf8',
     timeout: 30_000,
   });

@@ -4,7 +4,7 @@
 import { logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { KafkaConsumerOptions } from '../../config/consumers.js';
 import type { Logger } from '../../log.js';
-import { tlsConnectionOptions } from '../../config/tls.js';
+import { tlsConnectionOptions } from '../../util/tls.js';
 
 
 function sasl(o: KafkaConsumerOptions): SASLOptions | undefined {

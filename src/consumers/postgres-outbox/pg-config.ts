@@ -4,7 +4,7 @@
 
 import pg from 'pg';
 import type { TlsOptions } from '../../config/tls.js';
-import { readPem, tlsConnectionOptions } from '../../config/tls.js';
+import { tlsConnectionOptions } from '../../util/tls.js';
 
 const JSONB_OID = 3802;
 const JSON_OID = 114;
@@ -57,8 +57,6 @@ export function parseDsn(dsn: string, dropSsl = false): ParsedDsn {
   const where = `${url.hostname || 'localhost'}:${url.port || '5432'}${url.pathname || '/'}`;
   return { connectionString: url.toString(), poolMax, where };
 }
-
-export { readPem };
 
 export function tlsSettings(tls: TlsOptions): pg.ClientConfig['ssl'] {
   return tls.enabled ? tlsConnectionOptions(tls) : undefined;

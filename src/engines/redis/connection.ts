@@ -2,8 +2,9 @@
 // with the timeouts and failure behaviour the engine relies on.
 
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { RedisEngineOptions, RedisShardAddress } from '../../config/redis.js';
-import { tlsConnectionOptions } from '../../config/tls.js';
+import type { RedisEngineOptions } from '../../config/redis.js';
+import type { RedisShardAddress } from '../../util/redis-url.js';
+import { tlsConnectionOptions } from '../../util/tls.js';
 
 export type RedisClient = Redis | Cluster;
 

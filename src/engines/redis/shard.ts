@@ -5,7 +5,8 @@
 // which channels may have missed messages.
 
 import type { Logger } from '../../log.js';
-import type { RedisEngineOptions, RedisShardAddress } from '../../config/redis.js';
+import type { RedisEngineOptions } from '../../config/redis.js';
+import type { RedisShardAddress } from '../../util/redis-url.js';
 import { EngineUnavailableError } from '../engine.js';
 import { createClient, type RedisClient } from './connection.js';
 import type { RedisMetrics } from './metrics.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DECODERS, parseGoBool, parseGoInt } from '../../../src/config/fields.js';
+import { DECODERS } from '../../../src/config/fields.js';
+import { parseGoBool, parseGoInt } from '../../../src/util/go-syntax.js';
 import { loadConfig } from '../../../src/config/load.js';
 
 describe('parseGoBool (strconv.ParseBool)', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { generateConfig } from '../../../src/config/generate.js';
+import { generateConfig } from '../../../src/config/documents.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { tempFile } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../../src/config/errors.js';
-import { defaultInputConfig } from '../../../src/config/json-schema.js';
+import { defaultInputConfig } from '../../../src/config/documents.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { problemsOf as problemsOfFile, toInput } from '../../helpers/config.js';
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { TLS } from '../../../src/config/tls.js';
-import { describeError, parseDsn, readPem, tlsSettings } from '../../../src/consumers/postgres-outbox/pg-config.js';
+import { describeError, parseDsn, tlsSettings } from '../../../src/consumers/postgres-outbox/pg-config.js';
+import { readPem } from '../../../src/util/tls.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 

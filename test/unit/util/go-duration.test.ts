@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { durationToMs, parseDuration } from '../../../src/config/duration.js';
+import { durationToMs, parseDuration } from '../../../src/util/go-syntax.js';
 
 describe('parseDuration (Go syntax → ms)', () => {
   const cases: [string, number][] = [

@@ -1,8 +1,10 @@
-// What `tributary config schema` and `tributary defaultconfig` print, both
-// drawn from the schema's own fields so they cannot drift from what the
-// loader reads: a JSON Schema (draft 2020-12) for editors to complete and
-// check a config file with, and every option at its default.
+// The config documents the CLI prints or writes. `config schema` and
+// `defaultconfig` are drawn from the schema's own fields, so they cannot drift
+// from what the loader reads: a JSON Schema (draft 2020-12) for editors to
+// complete and check a config file with, and every option at its default.
+// `genconfig` writes a minimal file with fresh secrets.
 
+import { randomBytes } from 'node:crypto';
 import { metaOf, type FieldMeta } from './fields.js';
 import { CONFIG } from './schema.js';
 import { VERSION } from '../version.js';
@@ -51,4 +53,16 @@ export function configJsonSchema(): Json {
 export function defaultInputConfig(meta: FieldMeta = metaOf(CONFIG)): unknown {
   if (meta.kind !== 'section') return meta.input;
   return Object.fromEntries(Object.entries(meta.shape).map(([key, field]) => [key, defaultInputConfig(metaOf(field))]));
+}
+
+/** A minimal config with fresh secrets: 64 hex chars, as HS256 wants a key at least as long as its 256-bit output. */
+export function generateConfig() {
+  const secret = () => randomBytes(32).toString('hex');
+  return {
+    // No origins: only requests without an Origin header pass until the operator lists their sites.
+    client: { token: { hmac_secret_key: secret() }, allowed_origins: [] as string[] },
+    http_api: { key: secret() },
+    // Spelled out so the operator sees where channel features are switched on.
+    channel: { without_namespace: { presence: false, join_leave: false, history_size: 0, history_ttl: '0s' } },
+  };
 }

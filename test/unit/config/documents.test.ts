@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { configJsonSchema, defaultInputConfig } from '../../../src/config/json-schema.js';
+import { configJsonSchema, defaultInputConfig } from '../../../src/config/documents.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { defaultConfig } from '../../../src/config/schema.js';
 import { configOf } from '../../helpers/config.js';
