@@ -40,10 +40,12 @@ function schemaOf(meta: FieldMeta): Json {
 }
 
 export function configJsonSchema(): Json {
+  const root = schemaOf(metaOf(CONFIG));
+  (root.properties as Json).$schema = { type: 'string', description: 'Where editors find this schema; the server ignores it.' };
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: `Tributary ${VERSION} configuration (Centrifugo v6 keys)`,
-    ...schemaOf(metaOf(CONFIG)),
+    ...root,
     // YAML files keep anchors under x- keys (`x-common: &common`).
     patternProperties: { '^x-': {} },
   };

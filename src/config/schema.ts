@@ -228,6 +228,7 @@ export const CONFIG = section(
       ...accepted('warn', 'map_broker controller shared_poll rpc proxies grpc_api admin sse http_stream uni_sse uni_http_stream uni_websocket uni_grpc webtransport'),
       ...accepted('warn', 'opentelemetry graphite swagger debug init pid_file enable_unreleased_features'),
       emulation: 'silent', // only used by sse/http_stream, which warn themselves
+      $schema: 'silent', // editors read it (tributary config schema)
       usage_stats: 'silent', // never sent, whatever it says
     },
     check(c, report) {

@@ -46,6 +46,8 @@ describe('config JSON Schema', () => {
     assert.equal(validate({ log: { level: 'loud' } }), false);
     assert.equal(validate({ client: { ping_interval: '5 seconds' } }), false);
     assert.ok(validate({ admin: { enabled: false }, 'x-common': { presence: true } }), 'Centrifugo keys and YAML anchors are fine');
+    assert.ok(validate({ $schema: './tributary.schema.json' }));
+    assert.deepEqual(loadConfig({ raw: { $schema: './tributary.schema.json' }, env: {} }).warnings, []);
   });
 
   it('documents every option', () => {
