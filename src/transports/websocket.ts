@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ClientSession } from '../client/client.js';
 import type { Node } from '../node/node.js';
-import type { Transport } from './transport.js';
+import type { Transport } from '../client/transport.js';
 import type { ProtocolName } from '../protocol/codec.js';
 import { PROTOBUF_SUBPROTOCOL } from '../protocol/protobuf/codec.js';
 import { OriginCheck } from './origin.js';
