@@ -3,7 +3,7 @@
 // trusted: no permission checks, no channel-name rules beyond the namespace.
 
 import type { ResolvedChannel } from '../config/channels.js';
-import { historyEnabled } from '../client/permissions.js';
+import { historyEnabled } from '../config/channel-permissions.js';
 import { CHANNELS_OP, ChannelsSurveyError, mergeChannels } from '../node/channels-survey.js';
 import { validPublicationData } from '../node/data-format.js';
 import type { ConnectionSelector, Node } from '../node/node.js';

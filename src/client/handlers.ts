@@ -9,7 +9,7 @@ import type { Command, ConnectRequest, HistoryRequest, SubscribeRequest } from '
 import { Disconnects, DisconnectError, Errors, ReplyError, Unsubscribes } from '../protocol/codes.js';
 import { clientInfoJson, publicationJson } from '../protocol/json-frames.js';
 import type { ClientSession } from './client.js';
-import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from './permissions.js';
+import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from '../config/channel-permissions.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { validPublicationData } from '../node/data-format.js';
 

@@ -12,7 +12,7 @@ import { Errors, ReplyError } from '../protocol/codes.js';
 import { JsonStringData } from '../protocol/codec.js';
 import { publicationValue } from '../protocol/values.js';
 import type { ClientSession } from './client.js';
-import { canReadHistory, canReadPresence, historyEnabled } from './permissions.js';
+import { canReadHistory, canReadPresence, historyEnabled } from '../config/channel-permissions.js';
 import { recoverCache, recoverStream } from './recovery.js';
 import { ClientSubscription, type SubscriptionFlags } from './subscription.js';
 import { metricClientName } from './metric-labels.js';

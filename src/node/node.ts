@@ -18,7 +18,7 @@ import { TimerWheel } from '../util/timer-wheel.js';
 import { VERSION } from '../version.js';
 import type { ClientSession } from '../client/client.js';
 import type { ClientSubscription } from '../client/subscription.js';
-import { historyEnabled } from '../client/permissions.js';
+import { historyEnabled } from '../config/channel-permissions.js';
 import { CHANNELS_OP, localChannels } from './channels-survey.js';
 import { ControlPlane, type ControlOptions } from './control.js';
 import type { NodeInfo } from './control-messages.js';
