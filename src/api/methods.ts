@@ -8,7 +8,7 @@ import { CHANNELS_OP, ChannelsSurveyError, mergeChannels } from '../node/channel
 import { validPublicationData } from '../node/data-format.js';
 import type { ConnectionSelector, Node } from '../node/node.js';
 import { ApiErrors, Disconnects, ReplyError } from '../protocol/codes.js';
-import { clientInfoJson, publicationJson } from '../protocol/json-frames.js';
+import { clientInfoJson, publicationJson } from '../protocol/json/frames.js';
 import { ApiError } from './errors.js';
 import { BadBase64, asFields, bool, int, position, rawOrBase64, str, strList, strMap, type Fields } from './fields.js';
 import type { SubscriptionOverride } from '../auth/token-verifier.js';

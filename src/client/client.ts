@@ -16,7 +16,7 @@ import {
 } from '../protocol/codes.js';
 import type { Frame, ProtocolCodec, ReplyKind } from '../protocol/codec.js';
 import { codecFor } from '../protocol/codecs.js';
-import { isJsonSafePayload } from '../protocol/raw-json.js';
+import { isJsonSafePayload } from '../protocol/json/raw-json.js';
 import type { ClientInfo, StreamPosition } from '../protocol/types.js';
 import type { ResolvedChannel } from '../config/channels.js';
 import type { Node } from '../node/node.js';

@@ -7,7 +7,7 @@ import { connectionExpiry } from '../auth/token-verifier.js';
 import { channelTooLong, personalChannel, validClientChannelName, type ResolvedChannel } from '../config/channels.js';
 import type { Command, ConnectRequest, HistoryRequest, SubscribeRequest } from '../protocol/commands.js';
 import { Disconnects, DisconnectError, Errors, ReplyError, Unsubscribes } from '../protocol/codes.js';
-import { clientInfoJson, publicationJson } from '../protocol/json-frames.js';
+import { clientInfoJson, publicationJson } from '../protocol/json/frames.js';
 import type { ClientSession } from './client.js';
 import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from '../config/channel-permissions.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
