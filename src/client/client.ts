@@ -17,9 +17,10 @@ import {
 import type { Frame, ProtocolCodec, ReplyKind } from '../protocol/codec.js';
 import { codecFor } from '../protocol/codecs.js';
 import { isJsonSafePayload } from '../protocol/json/raw-json.js';
-import type { ClientInfo, StreamPosition } from '../protocol/types.js';
+import type { ClientInfo } from '../protocol/types.js';
 import type { ResolvedChannel } from '../config/channels.js';
 import type { Node } from '../node/node.js';
+import type { NodeSession, ServerRefresh, ServerSubscription } from '../node/session.js';
 import type { Transport } from './transport.js';
 import { Writer, type WriterOwner } from './writer.js';
 import type { WheelItem } from '../util/timer-wheel.js';
@@ -56,7 +57,7 @@ export interface ConnectionContext {
   userFromHeader?: string;
 }
 
-export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem {
+export class ClientSession implements NodeSession, WriterOwner, SubscriptionOwner, WheelItem {
   readonly id = randomUUID();
   /** Set for emulation / unidirectional transports; empty on WebSocket. */
   session = '';
@@ -367,6 +368,11 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     this.removeSubscription(channel).catch((err) => this.node.log.error({ err, channel }, 'unsubscribe cleanup failed'));
   }
 
+  /** Server API `unsubscribe` with no channel: every subscription goes, each with its push. */
+  serverUnsubscribeAll(why: Unsubscribe): void {
+    for (const ch of [...this.subs.keys()]) this.serverUnsubscribe(ch, why);
+  }
+
   /** Forgets a subscription: hub, presence, leave. Safe to call twice. */
   async removeSubscription(channel: string): Promise<void> {
     const sub = this.subs.get(channel);
@@ -392,7 +398,16 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   }
 
   /** Server API `subscribe`: a server-side subscription added after connect. */
-  async serverSubscribe(resolved: ResolvedChannel, grant: SubscribeGrant, since?: StreamPosition): Promise<void> {
+  async serverSubscribe(resolved: ResolvedChannel, sub: ServerSubscription): Promise<void> {
+    // The client never refreshes a server-side subscription, so it is not told the expiry.
+    const grant: SubscribeGrant = {
+      chanInfo: sub.chanInfo,
+      data: sub.data,
+      override: sub.override,
+      expireAtSec: sub.expireAtSec,
+      clientSideRefresh: false,
+    };
+    const since = sub.recoverSince;
     if (this.state !== 'connected' || this.subs.has(resolved.name) || this.subscribing.has(resolved.name)) return;
     if (grant.expireAtSec && grant.expireAtSec * 1000 <= Date.now()) return; // already expired: nothing to grant
     if (this.subs.size + this.subscribing.size >= this.node.config.client.channel_limit) {
@@ -412,7 +427,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   }
 
   /** Server API `refresh`: server-side change of expiry and info. */
-  serverRefresh(opts: { expired: boolean; expireAtSec: number; info?: Buffer }): void {
+  serverRefresh(opts: ServerRefresh): void {
     if (this.state !== 'connected') return;
     if (opts.expired) {
       this.disconnect(Disconnects.expired);

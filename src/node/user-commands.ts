@@ -7,7 +7,8 @@
 import type { SubscriptionOverride } from '../auth/token-verifier.js';
 import { Unsubscribes } from '../protocol/codes.js';
 import type { StreamPosition } from '../protocol/types.js';
-import type { ConnectionSelector, Node } from './node.js';
+import type { Node } from './node.js';
+import type { ConnectionSelector } from './session.js';
 
 export interface SubscribeCommand extends ConnectionSelector {
   channel: string;
@@ -64,19 +65,13 @@ export async function applySubscribe(node: Node, cmd: SubscribeCommand): Promise
     node.log.warn({ channel: cmd.channel }, 'subscribe command for a channel this node cannot resolve');
     return;
   }
-  const grant = {
-    chanInfo: cmd.chanInfo,
-    data: cmd.data,
-    override: cmd.override,
-    expireAtSec: cmd.expireAtSec,
-    clientSideRefresh: false,
-  };
-  await Promise.all(targets.map((c) => c.serverSubscribe(resolved, grant, cmd.recoverSince)));
+  const sub = { chanInfo: cmd.chanInfo, data: cmd.data, override: cmd.override, expireAtSec: cmd.expireAtSec, recoverSince: cmd.recoverSince };
+  await Promise.all(targets.map((c) => c.serverSubscribe(resolved, sub)));
 }
 
 export function applyUnsubscribe(node: Node, cmd: UnsubscribeCommand): void {
   for (const c of node.select(selector(cmd))) {
-    if (cmd.channel === '') for (const ch of [...c.subs.keys()]) c.serverUnsubscribe(ch, Unsubscribes.server);
+    if (cmd.channel === '') c.serverUnsubscribeAll(Unsubscribes.server);
     else c.serverUnsubscribe(cmd.channel, Unsubscribes.server);
   }
 }
