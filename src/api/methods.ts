@@ -4,7 +4,7 @@
 
 import type { ResolvedChannel } from '../config/channels.js';
 import { historyEnabled } from '../config/channel-permissions.js';
-import { CHANNELS_OP, ChannelsSurveyError, mergeChannels } from '../node/channels-survey.js';
+import { CHANNELS_OP, ChannelsSurveyError, mergeChannels } from '../node/control/channels-survey.js';
 import { validPublicationData } from '../node/data-format.js';
 import type { Node } from '../node/node.js';
 import type { ConnectionSelector } from '../node/session.js';
@@ -96,7 +96,7 @@ function target(f: Fields): ConnectionSelector {
 
 // subscribe, unsubscribe, disconnect and refresh act on the user's
 // connections on every node: node.control.apply runs the command here and
-// sends it to the other nodes, which run the same applier (node/user-commands.ts).
+// sends it to the other nodes, which run the same applier (node/apply-user-command.ts).
 
 const subscribe: ApiMethod = async (node, f) => {
   const resolved = resolve(node, str(f, 'channel'));

@@ -17,11 +17,12 @@ import type { ClientInfo, Publication, Raw, StreamPosition } from '../protocol/t
 import { TimerWheel } from '../util/timer-wheel.js';
 import { VERSION } from '../version.js';
 import { historyEnabled } from '../config/channel-permissions.js';
-import { CHANNELS_OP, localChannels } from './channels-survey.js';
-import { ControlPlane, type ControlOptions } from './control.js';
-import type { NodeInfo } from './control-messages.js';
+import { applyUserCommand } from './apply-user-command.js';
+import { CHANNELS_OP, localChannels } from './control/channels-survey.js';
+import { ControlPlane, type ControlOptions } from './control/control-plane.js';
+import type { NodeInfo } from './control/messages.js';
+import type { UserCommand } from './control/user-commands.js';
 import type { ConnectionSelector, NodeSession } from './session.js';
-import { applyUserCommand, type UserCommand } from './user-commands.js';
 
 /** Channels whose stream top is read at once after a delivery gap. */
 const GAP_CHECK_BATCH = 64;
