@@ -19,6 +19,7 @@ import { codecFor } from '../protocol/codecs.js';
 import { isJsonSafePayload } from '../protocol/json/raw-json.js';
 import type { ClientInfo } from '../protocol/types.js';
 import type { ResolvedChannel } from '../config/channels.js';
+import type { Verifiers } from '../auth/verifiers.js';
 import type { Node } from '../node/node.js';
 import type { NodeSession, ServerRefresh, ServerSubscription } from '../node/session.js';
 import type { Transport } from './transport.js';
@@ -26,6 +27,7 @@ import { Writer, type WriterOwner } from './writer.js';
 import type { WheelItem } from '../util/timer-wheel.js';
 import { ClientSubscription, type SubscriptionOwner } from './subscription.js';
 import { CommandHandlers } from './handlers.js';
+import type { SessionContext } from './session-context.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { PUBLICATIONS, trafficCounter, type TrafficCounter } from './traffic.js';
 import { metricClientName } from './metric-labels.js';
@@ -59,6 +61,9 @@ export interface ConnectionContext {
 
 export class ClientSession implements NodeSession, WriterOwner, SubscriptionOwner, WheelItem {
   readonly id = randomUUID();
+  readonly node: Node;
+  /** Token checks for connect, refresh and subscribe: the session's, never the node's. */
+  readonly verifiers: Verifiers;
   /** Set for emulation / unidirectional transports; empty on WebSocket. */
   session = '';
   user = '';
@@ -92,10 +97,13 @@ export class ClientSession implements NodeSession, WriterOwner, SubscriptionOwne
   private nextPresenceAt = 0;
 
   constructor(
-    readonly node: Node,
+    shared: SessionContext,
     readonly transport: Transport,
     readonly context: ConnectionContext = {},
   ) {
+    const node = shared.node;
+    this.node = node;
+    this.verifiers = shared.verifiers;
     this.codec = codecFor(transport.protocol);
     this.writer = new Writer(transport, this, this.codec.join, node.config.client.queue_max_size, node.config.websocket.write_timeout);
     this.handlers = new CommandHandlers(this);

@@ -71,7 +71,7 @@ export class CommandHandlers {
     if (req.token) {
       let claims;
       try {
-        claims = await node.verifiers.connection.verifyConnectToken(req.token);
+        claims = await c.verifiers.connection.verifyConnectToken(req.token);
       } catch (err) {
         if (err instanceof TokenError && err.kind === 'expired') throw new ReplyError(Errors.tokenExpired);
         node.log.info({ err: (err as Error).message, client: c.id }, 'invalid connection token');
@@ -203,7 +203,7 @@ export class CommandHandlers {
     if (req.token) {
       let claims;
       try {
-        claims = await node.verifiers.subscription.verifySubscribeToken(req.token);
+        claims = await c.verifiers.subscription.verifySubscribeToken(req.token);
       } catch (err) {
         if (err instanceof TokenError && err.kind === 'expired') throw new ReplyError(Errors.tokenExpired);
         node.log.info({ err: (err as Error).message, client: c.id, channel }, 'invalid subscription token');
@@ -314,7 +314,7 @@ export class CommandHandlers {
     if (!token) throw new DisconnectError(Disconnects.badRequest);
     let claims;
     try {
-      claims = await c.node.verifiers.connection.verifyConnectToken(token);
+      claims = await c.verifiers.connection.verifyConnectToken(token);
     } catch (err) {
       if (err instanceof TokenError && err.kind === 'expired') throw new DisconnectError(Disconnects.expired);
       c.node.log.info({ err: (err as Error).message, client: c.id }, 'invalid refresh token');
@@ -353,7 +353,7 @@ export class CommandHandlers {
     if (!token) throw new ReplyError(Errors.badRequest);
     let claims;
     try {
-      claims = await c.node.verifiers.subscription.verifySubscribeToken(token);
+      claims = await c.verifiers.subscription.verifySubscribeToken(token);
     } catch (err) {
       if (err instanceof TokenError && err.kind === 'expired') {
         // The SDK then resubscribes, gets 109 with its stale token and fetches a new one.

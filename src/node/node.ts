@@ -4,8 +4,6 @@
 
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { createVerifiers } from '../auth/verifiers.js';
-import type { TokenVerifier } from '../auth/token-verifier.js';
 import { ChannelResolver, effectiveHistoryMetaTtl, type ResolvedChannel } from '../config/channels.js';
 import type { ChannelOptions, Config } from '../config/types.js';
 import type { Engine, EngineEventHandler, HistoryResult, PresenceStats, PublishResult } from '../engines/engine.js';
@@ -56,7 +54,6 @@ export class Node implements EngineEventHandler {
   readonly hub = new Hub();
   readonly wheel: TimerWheel;
   readonly resolver: ChannelResolver;
-  readonly verifiers: { connection: TokenVerifier; subscription: TokenVerifier };
   /** Registry of the other nodes, surveys and by-user commands across nodes. */
   readonly control: ControlPlane;
   /** Every open session, connected or still in its connect handshake. */
@@ -82,7 +79,6 @@ export class Node implements EngineEventHandler {
     this.name = config.node.name || `${os.hostname()}_${config.http_server.port}`;
     this.wheel = new TimerWheel(200, (err) => log.error({ err }, 'connection timer failed'));
     this.resolver = new ChannelResolver(config);
-    this.verifiers = createVerifiers(config.client);
     metrics.build.set({ version: VERSION }, 1);
     this.publicationsSent = metrics.nodeMessagesSent.labels({ type: 'publication' });
     this.publicationsReceived = metrics.nodeMessagesReceived.labels({ type: 'publication' });
