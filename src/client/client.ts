@@ -27,6 +27,7 @@ import { Writer, type WriterOwner } from './writer.js';
 import type { WheelItem } from '../util/timer-wheel.js';
 import { ClientSubscription, type SubscriptionOwner } from './subscription.js';
 import { CommandHandlers } from './handlers.js';
+import type { ConnectionContext, HandlerSession } from './handler-session.js';
 import type { SessionContext } from './session-context.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { PUBLICATIONS, trafficCounter, type TrafficCounter } from './traffic.js';
@@ -54,12 +55,7 @@ function subscribePushFields(result: Record<string, unknown>): Record<string, un
   return out;
 }
 
-export interface ConnectionContext {
-  /** Value of client.user_id_http_header on the upgrade request, if configured and present. */
-  userFromHeader?: string;
-}
-
-export class ClientSession implements NodeSession, WriterOwner, SubscriptionOwner, WheelItem {
+export class ClientSession implements NodeSession, HandlerSession, WriterOwner, SubscriptionOwner, WheelItem {
   readonly id = randomUUID();
   readonly node: Node;
   /** Token checks for connect, refresh and subscribe: the session's, never the node's. */

@@ -8,7 +8,7 @@ import { channelTooLong, personalChannel, validClientChannelName, type ResolvedC
 import type { Command, ConnectRequest, HistoryRequest, SubscribeRequest } from '../protocol/commands.js';
 import { Disconnects, DisconnectError, Errors, ReplyError, Unsubscribes } from '../protocol/codes.js';
 import { clientInfoJson, publicationJson } from '../protocol/json/frames.js';
-import type { ClientSession } from './client.js';
+import type { HandlerSession } from './handler-session.js';
 import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from '../config/channel-permissions.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { validPublicationData } from '../node/data-format.js';
@@ -21,7 +21,7 @@ interface ServerSideWish {
 }
 
 export class CommandHandlers {
-  constructor(private readonly c: ClientSession) {}
+  constructor(private readonly c: HandlerSession) {}
 
   async handle(cmd: Command): Promise<void> {
     switch (cmd.kind) {
