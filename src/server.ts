@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Dispatcher } from './api/dispatcher.js';
 import { ApiHttpHandler } from './api/http-handler.js';
+import { createVerifiers } from './auth/verifiers.js';
 import { drainSent } from './client/traffic.js';
 import type { Config, EngineSpec } from './config/schema.js';
 import { createConsumers, type Consumer } from './consumers/index.js';
@@ -45,9 +46,13 @@ export class Server {
     this.log = opts.logger ?? createLogger(config.log.level, config.log.file);
     const metrics = opts.metrics ?? new Metrics();
     const engine = opts.engine ?? createEngine(config, this.log, metrics);
+    // Built here, not by the node: only client sessions check tokens. Before the
+    // node, so an unusable token config (bad PEM, regex, JWKS URL) throws before
+    // the node registers anything, as when the node built them.
+    const verifiers = createVerifiers(config.client);
     this.node = new Node(config, engine, this.log, metrics);
     this.api = new ApiHttpHandler(this.node, config.http_api);
-    this.ws = new WebsocketEndpoint(this.node);
+    this.ws = new WebsocketEndpoint({ node: this.node, verifiers });
     this.hookTrafficMetrics(metrics);
     this.consumers = createConsumers(config.consumers, {
       dispatcher: new Dispatcher(this.node),

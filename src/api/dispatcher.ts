@@ -4,7 +4,7 @@
 
 import type { Node } from '../node/node.js';
 import { ApiErrors } from '../protocol/codes.js';
-import { parseJsonWithRaw, type JsonPath } from '../protocol/raw-json.js';
+import { parseJsonWithRaw, type JsonPath } from '../protocol/json/raw-json.js';
 import { ApiDecodeError, ApiError } from './errors.js';
 import { BATCH_KEYS, asFields, decodeRequest, type Fields } from './fields.js';
 import { METHODS, mapLimited, type ApiResult } from './methods.js';

@@ -2,7 +2,7 @@
 // error (HTTP 400, as Go's decoder would refuse the body); a missing value is
 // up to each method.
 
-import { RawJson } from '../protocol/raw-json.js';
+import { RawJson } from '../protocol/json/raw-json.js';
 import { ApiDecodeError } from './errors.js';
 
 export type Fields = Record<string, unknown>;

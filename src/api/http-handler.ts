@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpApiConfig } from '../config/schema.js';
 import type { Node } from '../node/node.js';
-import { stringifyWithRaw } from '../protocol/raw-json.js';
+import { stringifyWithRaw } from '../protocol/json/raw-json.js';
 import { BodyTooLarge, readBody, send, sendJson } from '../util/http.js';
 import { apiKeyAuthorized } from './auth.js';
 import { Dispatcher, carriesStoredPayloads, isApiMethod, isValidJson, type ApiReply } from './dispatcher.js';

@@ -6,7 +6,7 @@
 // request is refused with 400), a known number without a handler is 104,
 // and `params` is required (107 when missing) except for `info`.
 
-import { parseJsonWithRaw, stringifyWithRaw } from '../protocol/raw-json.js';
+import { parseJsonWithRaw, stringifyWithRaw } from '../protocol/json/raw-json.js';
 import { ApiErrors } from '../protocol/codes.js';
 import { ApiDecodeError } from './errors.js';
 import { carriesStoredPayloads, isApiMethod, isValidJson, type Dispatcher } from './dispatcher.js';

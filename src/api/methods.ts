@@ -3,12 +3,13 @@
 // trusted: no permission checks, no channel-name rules beyond the namespace.
 
 import type { ResolvedChannel } from '../config/channels.js';
-import { historyEnabled } from '../client/permissions.js';
-import { CHANNELS_OP, ChannelsSurveyError, mergeChannels } from '../node/channels-survey.js';
+import { historyEnabled } from '../config/channel-permissions.js';
+import { CHANNELS_OP, ChannelsSurveyError, mergeChannels } from '../node/control/channels-survey.js';
 import { validPublicationData } from '../node/data-format.js';
-import type { ConnectionSelector, Node } from '../node/node.js';
+import type { Node } from '../node/node.js';
+import type { ConnectionSelector } from '../node/session.js';
 import { ApiErrors, Disconnects, ReplyError } from '../protocol/codes.js';
-import { clientInfoJson, publicationJson } from '../protocol/json-frames.js';
+import { clientInfoJson, publicationJson } from '../protocol/json/frames.js';
 import { ApiError } from './errors.js';
 import { BadBase64, asFields, bool, int, position, rawOrBase64, str, strList, strMap, type Fields } from './fields.js';
 import type { SubscriptionOverride } from '../auth/token-verifier.js';
@@ -95,7 +96,7 @@ function target(f: Fields): ConnectionSelector {
 
 // subscribe, unsubscribe, disconnect and refresh act on the user's
 // connections on every node: node.control.apply runs the command here and
-// sends it to the other nodes, which run the same applier (node/user-commands.ts).
+// sends it to the other nodes, which run the same applier (node/apply-user-command.ts).
 
 const subscribe: ApiMethod = async (node, f) => {
   const resolved = resolve(node, str(f, 'channel'));

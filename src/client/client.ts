@@ -16,15 +16,19 @@ import {
 } from '../protocol/codes.js';
 import type { Frame, ProtocolCodec, ReplyKind } from '../protocol/codec.js';
 import { codecFor } from '../protocol/codecs.js';
-import { isJsonSafePayload } from '../protocol/raw-json.js';
-import type { ClientInfo, StreamPosition } from '../protocol/types.js';
+import { isJsonSafePayload } from '../protocol/json/raw-json.js';
+import type { ClientInfo } from '../protocol/types.js';
 import type { ResolvedChannel } from '../config/channels.js';
+import type { Verifiers } from '../auth/verifiers.js';
 import type { Node } from '../node/node.js';
-import type { Transport } from '../transports/transport.js';
-import { Writer, type WriterOwner } from '../hub/writer.js';
+import type { NodeSession, ServerRefresh, ServerSubscription } from '../node/session.js';
+import type { Transport } from './transport.js';
+import { Writer, type WriterOwner } from './writer.js';
 import type { WheelItem } from '../util/timer-wheel.js';
 import { ClientSubscription, type SubscriptionOwner } from './subscription.js';
 import { CommandHandlers } from './handlers.js';
+import type { ConnectionContext, HandlerSession } from './handler-session.js';
+import type { SessionContext } from './session-context.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { PUBLICATIONS, trafficCounter, type TrafficCounter } from './traffic.js';
 import { metricClientName } from './metric-labels.js';
@@ -51,13 +55,11 @@ function subscribePushFields(result: Record<string, unknown>): Record<string, un
   return out;
 }
 
-export interface ConnectionContext {
-  /** Value of client.user_id_http_header on the upgrade request, if configured and present. */
-  userFromHeader?: string;
-}
-
-export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem {
+export class ClientSession implements NodeSession, HandlerSession, WriterOwner, SubscriptionOwner, WheelItem {
   readonly id = randomUUID();
+  readonly node: Node;
+  /** Token checks for connect, refresh and subscribe: the session's, never the node's. */
+  readonly verifiers: Verifiers;
   /** Set for emulation / unidirectional transports; empty on WebSocket. */
   session = '';
   user = '';
@@ -91,10 +93,13 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   private nextPresenceAt = 0;
 
   constructor(
-    readonly node: Node,
+    shared: SessionContext,
     readonly transport: Transport,
     readonly context: ConnectionContext = {},
   ) {
+    const node = shared.node;
+    this.node = node;
+    this.verifiers = shared.verifiers;
     this.codec = codecFor(transport.protocol);
     this.writer = new Writer(transport, this, this.codec.join, node.config.client.queue_max_size, node.config.websocket.write_timeout);
     this.handlers = new CommandHandlers(this);
@@ -367,6 +372,11 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
     this.removeSubscription(channel).catch((err) => this.node.log.error({ err, channel }, 'unsubscribe cleanup failed'));
   }
 
+  /** Server API `unsubscribe` with no channel: every subscription goes, each with its push. */
+  serverUnsubscribeAll(why: Unsubscribe): void {
+    for (const ch of [...this.subs.keys()]) this.serverUnsubscribe(ch, why);
+  }
+
   /** Forgets a subscription: hub, presence, leave. Safe to call twice. */
   async removeSubscription(channel: string): Promise<void> {
     const sub = this.subs.get(channel);
@@ -392,7 +402,16 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   }
 
   /** Server API `subscribe`: a server-side subscription added after connect. */
-  async serverSubscribe(resolved: ResolvedChannel, grant: SubscribeGrant, since?: StreamPosition): Promise<void> {
+  async serverSubscribe(resolved: ResolvedChannel, sub: ServerSubscription): Promise<void> {
+    // The client never refreshes a server-side subscription, so it is not told the expiry.
+    const grant: SubscribeGrant = {
+      chanInfo: sub.chanInfo,
+      data: sub.data,
+      override: sub.override,
+      expireAtSec: sub.expireAtSec,
+      clientSideRefresh: false,
+    };
+    const since = sub.recoverSince;
     if (this.state !== 'connected' || this.subs.has(resolved.name) || this.subscribing.has(resolved.name)) return;
     if (grant.expireAtSec && grant.expireAtSec * 1000 <= Date.now()) return; // already expired: nothing to grant
     if (this.subs.size + this.subscribing.size >= this.node.config.client.channel_limit) {
@@ -412,7 +431,7 @@ export class ClientSession implements WriterOwner, SubscriptionOwner, WheelItem 
   }
 
   /** Server API `refresh`: server-side change of expiry and info. */
-  serverRefresh(opts: { expired: boolean; expireAtSec: number; info?: Buffer }): void {
+  serverRefresh(opts: ServerRefresh): void {
     if (this.state !== 'connected') return;
     if (opts.expired) {
       this.disconnect(Disconnects.expired);

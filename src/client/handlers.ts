@@ -7,9 +7,9 @@ import { connectionExpiry } from '../auth/token-verifier.js';
 import { channelTooLong, personalChannel, validClientChannelName, type ResolvedChannel } from '../config/channels.js';
 import type { Command, ConnectRequest, HistoryRequest, SubscribeRequest } from '../protocol/commands.js';
 import { Disconnects, DisconnectError, Errors, ReplyError, Unsubscribes } from '../protocol/codes.js';
-import { clientInfoJson, publicationJson } from '../protocol/json-frames.js';
-import type { ClientSession } from './client.js';
-import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from './permissions.js';
+import { clientInfoJson, publicationJson } from '../protocol/json/frames.js';
+import type { HandlerSession } from './handler-session.js';
+import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from '../config/channel-permissions.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { validPublicationData } from '../node/data-format.js';
 
@@ -21,7 +21,7 @@ interface ServerSideWish {
 }
 
 export class CommandHandlers {
-  constructor(private readonly c: ClientSession) {}
+  constructor(private readonly c: HandlerSession) {}
 
   async handle(cmd: Command): Promise<void> {
     switch (cmd.kind) {
@@ -71,7 +71,7 @@ export class CommandHandlers {
     if (req.token) {
       let claims;
       try {
-        claims = await node.verifiers.connection.verifyConnectToken(req.token);
+        claims = await c.verifiers.connection.verifyConnectToken(req.token);
       } catch (err) {
         if (err instanceof TokenError && err.kind === 'expired') throw new ReplyError(Errors.tokenExpired);
         node.log.info({ err: (err as Error).message, client: c.id }, 'invalid connection token');
@@ -203,7 +203,7 @@ export class CommandHandlers {
     if (req.token) {
       let claims;
       try {
-        claims = await node.verifiers.subscription.verifySubscribeToken(req.token);
+        claims = await c.verifiers.subscription.verifySubscribeToken(req.token);
       } catch (err) {
         if (err instanceof TokenError && err.kind === 'expired') throw new ReplyError(Errors.tokenExpired);
         node.log.info({ err: (err as Error).message, client: c.id, channel }, 'invalid subscription token');
@@ -314,7 +314,7 @@ export class CommandHandlers {
     if (!token) throw new DisconnectError(Disconnects.badRequest);
     let claims;
     try {
-      claims = await c.node.verifiers.connection.verifyConnectToken(token);
+      claims = await c.verifiers.connection.verifyConnectToken(token);
     } catch (err) {
       if (err instanceof TokenError && err.kind === 'expired') throw new DisconnectError(Disconnects.expired);
       c.node.log.info({ err: (err as Error).message, client: c.id }, 'invalid refresh token');
@@ -353,7 +353,7 @@ export class CommandHandlers {
     if (!token) throw new ReplyError(Errors.badRequest);
     let claims;
     try {
-      claims = await c.node.verifiers.subscription.verifySubscribeToken(token);
+      claims = await c.verifiers.subscription.verifySubscribeToken(token);
     } catch (err) {
       if (err instanceof TokenError && err.kind === 'expired') {
         // The SDK then resubscribes, gets 109 with its stale token and fetches a new one.

@@ -11,8 +11,8 @@ import type { SubscribeRequest } from '../protocol/commands.js';
 import { Errors, ReplyError } from '../protocol/codes.js';
 import { JsonStringData } from '../protocol/codec.js';
 import { publicationValue } from '../protocol/values.js';
-import type { ClientSession } from './client.js';
-import { canReadHistory, canReadPresence, historyEnabled } from './permissions.js';
+import type { HandlerSession } from './handler-session.js';
+import { canReadHistory, canReadPresence, historyEnabled } from '../config/channel-permissions.js';
 import { recoverCache, recoverStream } from './recovery.js';
 import { ClientSubscription, type SubscriptionFlags } from './subscription.js';
 import { metricClientName } from './metric-labels.js';
@@ -72,7 +72,7 @@ export function subscriptionFlags(
 const CANCELLED = new ReplyError(Errors.internal);
 
 export async function subscribeChannel(
-  c: ClientSession,
+  c: HandlerSession,
   resolved: ResolvedChannel,
   opts: { grant: SubscribeGrant; request: SubscribeRequest; serverSide: boolean },
 ): Promise<SubscribeOutcome> {

@@ -10,7 +10,7 @@
 
 import type { Dispatcher } from '../api/dispatcher.js';
 import { ApiDecodeError, isRetryableApiError } from '../api/errors.js';
-import { parseJsonWithRaw, RawJson, type JsonPath } from '../protocol/raw-json.js';
+import { parseJsonWithRaw, RawJson, type JsonPath } from '../protocol/json/raw-json.js';
 
 /** The methods a consumer may call (Centrifugo's generated consumer handlers). */
 export const CONSUMER_METHODS = new Set(['publish', 'broadcast', 'subscribe', 'unsubscribe', 'disconnect', 'history_remove', 'refresh']);

@@ -5,7 +5,7 @@
 
 import { createDelta } from 'fossil-delta';
 import { JsonStringData, type Frame, type ProtocolCodec, type PushKind } from '../protocol/codec.js';
-import { isJsonSafePayload } from '../protocol/raw-json.js';
+import { isJsonSafePayload } from '../protocol/json/raw-json.js';
 import type { ClientInfo, Publication } from '../protocol/types.js';
 import { clientInfoValue, publicationValue } from '../protocol/values.js';
 

@@ -4,25 +4,23 @@
 
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { createVerifiers } from '../auth/verifiers.js';
-import type { TokenVerifier } from '../auth/token-verifier.js';
 import { ChannelResolver, effectiveHistoryMetaTtl, type ResolvedChannel } from '../config/channels.js';
 import type { ChannelOptions, Config } from '../config/schema.js';
 import type { Engine, EngineEventHandler, HistoryResult, PresenceStats, PublishResult } from '../engines/engine.js';
-import { Hub } from '../hub/hub.js';
+import { Hub, type ChannelSubscriber } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { Errors, ReplyError } from '../protocol/codes.js';
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../protocol/types.js';
 import { TimerWheel } from '../util/timer-wheel.js';
 import { VERSION } from '../version.js';
-import type { ClientSession } from '../client/client.js';
-import type { ClientSubscription } from '../client/subscription.js';
-import { historyEnabled } from '../client/permissions.js';
-import { CHANNELS_OP, localChannels } from './channels-survey.js';
-import { ControlPlane, type ControlOptions } from './control.js';
-import type { NodeInfo } from './control-messages.js';
-import { applyUserCommand, type UserCommand } from './user-commands.js';
+import { historyEnabled } from '../config/channel-permissions.js';
+import { applyUserCommand } from './apply-user-command.js';
+import { CHANNELS_OP, localChannels } from './control/channels-survey.js';
+import { ControlPlane, type ControlOptions } from './control/control-plane.js';
+import type { NodeInfo } from './control/messages.js';
+import type { UserCommand } from './control/user-commands.js';
+import type { ConnectionSelector, NodeSession } from './session.js';
 
 /** Channels whose stream top is read at once after a delivery gap. */
 const GAP_CHECK_BATCH = 64;
@@ -48,13 +46,6 @@ export interface NodeOptions {
   control?: Partial<ControlOptions>;
 }
 
-/** Which connections a by-user server operation targets. */
-export interface ConnectionSelector {
-  user: string;
-  client?: string;
-  session?: string;
-}
-
 export class Node implements EngineEventHandler {
   readonly id = randomUUID();
   readonly name: string;
@@ -63,14 +54,13 @@ export class Node implements EngineEventHandler {
   readonly hub = new Hub();
   readonly wheel: TimerWheel;
   readonly resolver: ChannelResolver;
-  readonly verifiers: { connection: TokenVerifier; subscription: TokenVerifier };
   /** Registry of the other nodes, surveys and by-user commands across nodes. */
   readonly control: ControlPlane;
   /** Every open session, connected or still in its connect handshake. */
-  private readonly sessions = new Set<ClientSession>();
+  private readonly sessions = new Set<NodeSession>();
   /** Connected sessions by id. */
-  private readonly clients = new Map<string, ClientSession>();
-  private readonly users = new Map<string, Set<ClientSession>>();
+  private readonly clients = new Map<string, NodeSession>();
+  private readonly users = new Map<string, Set<NodeSession>>();
   /** Node-level engine subscriptions still in flight, by channel. */
   private readonly engineSubscribing = new Map<string, Promise<void>>();
   private gaugeTimer: NodeJS.Timeout | null = null;
@@ -89,7 +79,6 @@ export class Node implements EngineEventHandler {
     this.name = config.node.name || `${os.hostname()}_${config.http_server.port}`;
     this.wheel = new TimerWheel(200, (err) => log.error({ err }, 'connection timer failed'));
     this.resolver = new ChannelResolver(config);
-    this.verifiers = createVerifiers(config.client);
     metrics.build.set({ version: VERSION }, 1);
     this.publicationsSent = metrics.nodeMessagesSent.labels({ type: 'publication' });
     this.publicationsReceived = metrics.nodeMessagesReceived.labels({ type: 'publication' });
@@ -132,11 +121,11 @@ export class Node implements EngineEventHandler {
 
   // ---- clients -------------------------------------------------------------
 
-  trackConnection(client: ClientSession): void {
+  trackConnection(client: NodeSession): void {
     this.sessions.add(client);
   }
 
-  untrackConnection(client: ClientSession): void {
+  untrackConnection(client: NodeSession): void {
     this.sessions.delete(client);
   }
 
@@ -144,7 +133,7 @@ export class Node implements EngineEventHandler {
     return this.sessions.size;
   }
 
-  addClient(client: ClientSession): void {
+  addClient(client: NodeSession): void {
     this.clients.set(client.id, client);
     let set = this.users.get(client.user);
     if (!set) {
@@ -154,7 +143,7 @@ export class Node implements EngineEventHandler {
     set.add(client);
   }
 
-  removeClient(client: ClientSession): void {
+  removeClient(client: NodeSession): void {
     if (this.clients.get(client.id) !== client) return;
     this.clients.delete(client.id);
     const set = this.users.get(client.user);
@@ -177,10 +166,10 @@ export class Node implements EngineEventHandler {
   }
 
   /** Local connections matching a by-user API call. */
-  select(sel: ConnectionSelector): ClientSession[] {
+  select(sel: ConnectionSelector): NodeSession[] {
     const set = this.users.get(sel.user);
     if (!set) return [];
-    const out: ClientSession[] = [];
+    const out: NodeSession[] = [];
     for (const c of set) {
       if (sel.client && c.id !== sel.client) continue;
       if (sel.session && c.session !== sel.session) continue;
@@ -189,13 +178,13 @@ export class Node implements EngineEventHandler {
     return out;
   }
 
-  allClients(): IterableIterator<ClientSession> {
+  allClients(): IterableIterator<NodeSession> {
     return this.clients.values();
   }
 
   // ---- subscriptions -------------------------------------------------------
 
-  async addSubscription(sub: ClientSubscription): Promise<void> {
+  async addSubscription(sub: ChannelSubscriber): Promise<void> {
     if (this.hub.add(sub)) {
       const pending = this.engine.subscribe([sub.channel]);
       this.engineSubscribing.set(sub.channel, pending);
@@ -211,7 +200,7 @@ export class Node implements EngineEventHandler {
     await this.engineSubscribing.get(sub.channel);
   }
 
-  async removeSubscription(sub: ClientSubscription): Promise<void> {
+  async removeSubscription(sub: ChannelSubscriber): Promise<void> {
     if (this.hub.remove(sub)) await this.engine.unsubscribe([sub.channel]);
   }
 

@@ -1,7 +1,7 @@
 // The codecs a transport can ask for by name.
 
 import type { ProtocolCodec, ProtocolName } from './codec.js';
-import { jsonCodec } from './json-protocol.js';
+import { jsonCodec } from './json/codec.js';
 import { protobufCodec } from './protobuf/codec.js';
 
 const codecs: Record<ProtocolName, ProtocolCodec | undefined> = {

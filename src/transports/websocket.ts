@@ -5,8 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ClientSession } from '../client/client.js';
+import type { SessionContext } from '../client/session-context.js';
 import type { Node } from '../node/node.js';
-import type { Transport } from './transport.js';
+import type { Transport } from '../client/transport.js';
 import type { ProtocolName } from '../protocol/codec.js';
 import { PROTOBUF_SUBPROTOCOL } from '../protocol/protobuf/codec.js';
 import { OriginCheck } from './origin.js';
@@ -121,7 +122,12 @@ export class WebsocketEndpoint {
   /** Received-message counters bound once per frame type, not looked up per message. */
   private readonly received;
 
-  constructor(private readonly node: Node) {
+  private readonly node: Node;
+
+  /** `sessions` is what every session this endpoint accepts shares (the node, the token verifiers). */
+  constructor(private readonly sessions: SessionContext) {
+    const node = sessions.node;
+    this.node = node;
     const cfg = node.config;
     this.wss = new WebSocketServer({
       noServer: true,
@@ -164,7 +170,7 @@ export class WebsocketEndpoint {
     const node = this.node;
     const headerName = node.config.client.user_id_http_header.toLowerCase();
     const headerUser = headerName ? req.headers[headerName] : undefined;
-    const client = new ClientSession(node, new WebsocketTransport(ws, protocolOf(ws, req)), {
+    const client = new ClientSession(this.sessions, new WebsocketTransport(ws, protocolOf(ws, req)), {
       userFromHeader: typeof headerUser === 'string' && headerUser !== '' ? headerUser : undefined,
     });
     node.trackConnection(client);

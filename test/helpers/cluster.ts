@@ -5,7 +5,7 @@
 import type { Config } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
-import type { ControlOptions } from '../../src/node/control.js';
+import type { ControlOptions } from '../../src/node/control/control-plane.js';
 import { Node } from '../../src/node/node.js';
 import { Server } from '../../src/server.js';
 import { EngineLink, type LinkedEngine } from './linked-engines.js';

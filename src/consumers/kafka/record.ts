@@ -10,7 +10,7 @@
 // Deletes, tombstones and (unless asked for) snapshot reads are skipped.
 
 import type { KafkaConsumerOptions } from '../../config/consumers.js';
-import { parseJsonWithRaw, RawJson, type JsonPath } from '../../protocol/raw-json.js';
+import { parseJsonWithRaw, RawJson, type JsonPath } from '../../protocol/json/raw-json.js';
 import { member } from '../command.js';
 
 export type RecordHeaders = Record<string, Buffer | string | Array<Buffer | string> | undefined>;

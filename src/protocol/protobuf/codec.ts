@@ -8,7 +8,7 @@ import type { Command } from '../commands.js';
 import { COMMAND_KINDS } from '../commands.js';
 import type { Frame, ProtocolCodec, PushKind, ReplyKind } from '../codec.js';
 import type { ProtocolError } from '../codes.js';
-import { DecodeError } from '../json-codec.js';
+import { DecodeError } from '../decode-error.js';
 import { acquireWriter, decodeDelimited, releaseWriter, writeMessage } from './message.js';
 import { Command as CommandMessage, Push, Reply, type FieldDesc, type MessageDesc } from './schema.js';
 import type { Writer } from './wire.js';

@@ -14,8 +14,8 @@
 // wire, skipping unknown fields, and throwing DecodeError on anything malformed.
 
 import { JsonStringData } from '../codec.js';
-import { DecodeError } from '../json-codec.js';
-import { RawJson } from '../raw-json.js';
+import { DecodeError } from '../decode-error.js';
+import { RawJson } from '../json/raw-json.js';
 import { Kind, type FieldDesc, type MessageDesc } from './schema.js';
 import { Reader, Writer, WIRE_LEN } from './wire.js';
 

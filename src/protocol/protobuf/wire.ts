@@ -7,7 +7,7 @@
 // `end` and anything malformed throws DecodeError (→ disconnect 3501), never
 // a RangeError, and never allocates more than the bytes actually present.
 
-import { DecodeError } from '../json-codec.js';
+import { DecodeError } from '../decode-error.js';
 
 export const WIRE_VARINT = 0;
 export const WIRE_I64 = 1;

@@ -13,7 +13,7 @@ import {
   strList,
   strMap,
 } from '../../../src/api/fields.js';
-import { RawJson } from '../../../src/protocol/raw-json.js';
+import { RawJson } from '../../../src/protocol/json/raw-json.js';
 
 describe('field readers', () => {
   it('asFields: objects pass, null/undefined are empty, other types are decode errors', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Dispatcher } from '../../../src/api/dispatcher.js';
 import { ApiDecodeError } from '../../../src/api/errors.js';
 import { handleLegacy, splitJsonObjects } from '../../../src/api/legacy.js';
-import { RawJson } from '../../../src/protocol/raw-json.js';
+import { RawJson } from '../../../src/protocol/json/raw-json.js';
 
 describe('splitJsonObjects', () => {
   it('returns one object as is', () => {

@@ -5,7 +5,7 @@ import { ClientSubscription, type SubscriptionFlags } from '../../../src/client/
 import { defaultChannelOptions } from '../../../src/config/schema.js';
 import { PublicationFrames, SharedFrame } from '../../../src/hub/frames.js';
 import type { Frame } from '../../../src/protocol/codec.js';
-import { jsonCodec } from '../../../src/protocol/json-protocol.js';
+import { jsonCodec } from '../../../src/protocol/json/codec.js';
 import type { Publication } from '../../../src/protocol/types.js';
 
 function make(flags: Partial<SubscriptionFlags> = {}) {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
-import { Writer } from '../../../src/hub/writer.js';
-import type { Transport } from '../../../src/transports/transport.js';
+import { Writer } from '../../../src/client/writer.js';
+import type { Transport } from '../../../src/client/transport.js';
 import type { Frame } from '../../../src/protocol/codec.js';
 
 const joinLines = (frames: Frame[]): Frame => frames.join('\n');

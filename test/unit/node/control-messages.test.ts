@@ -6,7 +6,7 @@ import {
   encodeControl,
   type ControlBody,
   type ControlMessage,
-} from '../../../src/node/control-messages.js';
+} from '../../../src/node/control/messages.js';
 
 const UID = '6f1c2c36-6a43-4d1e-9d55-6a1d2f0e9b11';
 

@@ -6,7 +6,7 @@ import { afterEach, describe, it } from 'node:test';
 import { Dispatcher } from '../../../src/api/dispatcher.js';
 import type { ChannelSubscriber } from '../../../src/hub/hub.js';
 import type { Node } from '../../../src/node/node.js';
-import { encodeControl } from '../../../src/node/control-messages.js';
+import { encodeControl } from '../../../src/node/control/messages.js';
 import { eventually, linkedNodes, settle, type NodeCluster } from '../../helpers/cluster.js';
 
 /** A hub subscriber without a connection: enough for channel counts. */

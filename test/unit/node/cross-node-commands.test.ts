@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ClientSession } from '../../../src/client/client.js';
 import { defaultChannelOptions } from '../../../src/config/schema.js';
 import { eventually, linkedServers, type LinkedServer } from '../../helpers/cluster.js';
 import { RawClient } from '../../helpers/raw-ws.js';
@@ -18,6 +19,8 @@ describe('by-user server API commands across nodes', () => {
   const opened: RawClient[] = [];
   let seq = 0;
   const fresh = (prefix = '') => `${prefix}x${++seq}`;
+  /** The user's session on a server, as the client layer sees it (the node only knows its NodeSession side). */
+  const sessionOn = (server: LinkedServer, user: string) => server.server.node.select({ user })[0] as ClientSession | undefined;
 
   before(async () => {
     const cluster = await linkedServers(2, {
@@ -89,7 +92,7 @@ describe('by-user server API commands across nodes', () => {
     const ch2 = fresh();
     await a.api('subscribe', { channel: ch2, user, expire_at: expireAt });
     await there.c.until(() => there.c.pushes('subscribe').length === 2);
-    assert.equal(b.server.node.select({ user })[0]!.subs.get(ch2)?.expireAt, expireAt * 1000);
+    assert.equal(sessionOn(b, user)!.subs.get(ch2)?.expireAt, expireAt * 1000);
   });
 
   it('unsubscribe reaches the other node (one channel, then every channel)', async () => {
@@ -106,7 +109,7 @@ describe('by-user server API commands across nodes', () => {
     await a.api('unsubscribe', { channel: '', user });
     await there.c.until(() => there.c.pushes('unsubscribe').length === 3);
     assert.deepEqual(there.c.pushes('unsubscribe').map((p) => p.channel).sort(), [ch1, ch2, ch3].sort());
-    assert.equal(b.server.node.select({ user })[0]!.subs.size, 0);
+    assert.equal(sessionOn(b, user)!.subs.size, 0);
   });
 
   it('refresh reaches the other node: expiry push, exact info bytes, expired closes', async () => {
@@ -118,7 +121,7 @@ describe('by-user server API commands across nodes', () => {
     const push = there.c.pushes('refresh')[0].refresh;
     assert.equal(push.expires, true);
     assert.ok(push.ttl >= 598 && push.ttl <= 600, String(push.ttl));
-    assert.deepEqual(b.server.node.select({ user })[0]!.connInfo, Buffer.from('{"v" : 2}'));
+    assert.deepEqual(sessionOn(b, user)!.connInfo, Buffer.from('{"v" : 2}'));
     await a.api('refresh', { user, expired: true });
     assert.equal(await there.c.waitClose(), 3005);
   });

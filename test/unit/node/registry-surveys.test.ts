@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { NodeInfo } from '../../../src/node/control-messages.js';
-import { NodeRegistry } from '../../../src/node/node-registry.js';
-import { Surveys } from '../../../src/node/surveys.js';
+import type { NodeInfo } from '../../../src/node/control/messages.js';
+import { NodeRegistry } from '../../../src/node/control/node-registry.js';
+import { Surveys } from '../../../src/node/control/surveys.js';
 
 function info(uid: string, num_clients = 0): NodeInfo {
   return { uid, name: `n-${uid}`, version: '0 OSS', num_clients, num_users: 0, num_channels: 0, num_subs: 0, uptime: 1 };

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { DecodeError, decodeJsonCommands } from '../../../src/protocol/json-codec.js';
+import { DecodeError } from '../../../src/protocol/decode-error.js';
+import { decodeJsonCommands } from '../../../src/protocol/json/decode.js';
 
 function decodeOne(frame: string): any {
   const cmds = decodeJsonCommands(frame);

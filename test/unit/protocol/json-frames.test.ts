@@ -16,8 +16,8 @@ import {
   encodeSubscribePush,
   encodeUnsubscribePush,
   publicationJson,
-} from '../../../src/protocol/json-frames.js';
-import { stringifyWithRaw } from '../../../src/protocol/raw-json.js';
+} from '../../../src/protocol/json/frames.js';
+import { stringifyWithRaw } from '../../../src/protocol/json/raw-json.js';
 import type { Publication } from '../../../src/protocol/types.js';
 
 const data = Buffer.from('{"text" : "hi"}');

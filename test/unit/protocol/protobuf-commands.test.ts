@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DecodeError, decodeJsonCommands } from '../../../src/protocol/json-codec.js';
+import { DecodeError } from '../../../src/protocol/decode-error.js';
+import { decodeJsonCommands } from '../../../src/protocol/json/decode.js';
 import { protobufCodec } from '../../../src/protocol/protobuf/codec.js';
 import { decodeMessage, encodeDelimited, encodeMessage } from '../../../src/protocol/protobuf/message.js';
 import { Command, EmulationRequest } from '../../../src/protocol/protobuf/schema.js';

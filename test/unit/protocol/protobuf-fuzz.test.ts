@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DecodeError } from '../../../src/protocol/json-codec.js';
+import { DecodeError } from '../../../src/protocol/decode-error.js';
 import { protobufCodec } from '../../../src/protocol/protobuf/codec.js';
 import { decodeDelimited, encodeDelimited } from '../../../src/protocol/protobuf/message.js';
 import { Command, Kind, Reply, type MessageDesc } from '../../../src/protocol/protobuf/schema.js';

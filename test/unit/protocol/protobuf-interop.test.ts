@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Centrifuge } from 'centrifuge/build/protobuf';
 import protobuf from 'protobufjs';
-import { decodeJsonCommands } from '../../../src/protocol/json-codec.js';
+import { decodeJsonCommands } from '../../../src/protocol/json/decode.js';
 import { protobufCodec as codec } from '../../../src/protocol/protobuf/codec.js';
 import { Kind, MESSAGES } from '../../../src/protocol/protobuf/schema.js';
 

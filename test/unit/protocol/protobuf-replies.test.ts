@@ -7,7 +7,7 @@ import { JsonStringData, type PushKind, type ReplyKind } from '../../../src/prot
 import { protobufCodec as codec } from '../../../src/protocol/protobuf/codec.js';
 import { decodeDelimited } from '../../../src/protocol/protobuf/message.js';
 import { Reply } from '../../../src/protocol/protobuf/schema.js';
-import { RawJson } from '../../../src/protocol/raw-json.js';
+import { RawJson } from '../../../src/protocol/json/raw-json.js';
 
 const replies = (frame: unknown) => {
   assert.ok(Buffer.isBuffer(frame));

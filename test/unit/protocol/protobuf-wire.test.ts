@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DecodeError } from '../../../src/protocol/json-codec.js';
+import { DecodeError } from '../../../src/protocol/decode-error.js';
 import { Reader, Writer, varintSize } from '../../../src/protocol/protobuf/wire.js';
 
 /** Reference: the varint bytes of an unsigned 64-bit value, as hex. */

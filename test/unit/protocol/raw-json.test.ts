@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { RawJson, isJsonSafePayload, parseJsonWithRaw, stringifyWithRaw, type JsonPath } from '../../../src/protocol/raw-json.js';
+import { RawJson, isJsonSafePayload, parseJsonWithRaw, stringifyWithRaw, type JsonPath } from '../../../src/protocol/json/raw-json.js';
 
 const never = (): boolean => false;
 

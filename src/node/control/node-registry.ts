@@ -4,7 +4,7 @@
 // the control plane's periodic clean, so `info` never lists a dead node even
 // between cleans.
 
-import type { NodeInfo } from './control-messages.js';
+import type { NodeInfo } from './messages.js';
 
 export type LeaveReason = 'shutdown' | 'expired';
 

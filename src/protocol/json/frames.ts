@@ -2,10 +2,10 @@
 // payload bytes so a publication is serialised once per channel, not once per
 // subscriber, and client payloads are spliced verbatim.
 
-import type { ProtocolError } from './codes.js';
+import type { ProtocolError } from '../codes.js';
 import { stringifyWithRaw } from './raw-json.js';
-import type { ClientInfo, Publication } from './types.js';
-import { clientInfoValue, publicationValue } from './values.js';
+import type { ClientInfo, Publication } from '../types.js';
+import { clientInfoValue, publicationValue } from '../values.js';
 
 /** The app-level ping: an empty reply. */
 export const JSON_PING = '{}';

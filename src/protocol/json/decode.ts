@@ -2,15 +2,9 @@
 // commands joined by '\n'. Decoding is strict about types so that garbage gets
 // a clean 3501 instead of an exception deep inside a handler.
 
-import { COMMAND_KINDS, type Command, type CommandKind } from './commands.js';
+import { COMMAND_KINDS, type Command, type CommandKind } from '../commands.js';
+import { DecodeError } from '../decode-error.js';
 import { RawJson, parseJsonWithRaw, type JsonPath } from './raw-json.js';
-
-export class DecodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DecodeError';
-  }
-}
 
 const RAW_DATA_KINDS = new Set(['connect', 'publish', 'rpc', 'send', 'subscribe']);
 

@@ -5,7 +5,7 @@
 // that stops reading cannot grow the server's memory.
 
 import type { Frame } from '../protocol/codec.js';
-import type { Transport } from '../transports/transport.js';
+import type { Transport } from './transport.js';
 
 export interface WriterOwner {
   /** Called once when the queue limit is exceeded; the owner disconnects (3008). */

@@ -2,7 +2,7 @@
 // JSON value that must travel byte-for-byte, never re-serialised. Node 20 has no
 // JSON.rawJSON / source-text access, so we keep the slices ourselves.
 
-import { JsonStringData } from './codec.js';
+import { JsonStringData } from '../codec.js';
 
 /** A JSON value kept as the exact text it arrived as (newlines stripped, see below). */
 export class RawJson {

@@ -1,4 +1,6 @@
-// What a client session needs from the socket it lives on.
+// What a client session needs from the socket it lives on. The interface
+// belongs to its user, the session: transports/ implement it, so client/ never
+// depends on any transport.
 
 export interface Transport {
   /** 'websocket', later 'sse', 'http_stream', 'uni_websocket'... */

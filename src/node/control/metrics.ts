@@ -4,9 +4,9 @@
 // (or of malformed messages) can be told apart.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Metrics } from '../metrics.js';
-import type { DecodeFailure } from './control-wire.js';
-import type { ControlType } from './control-messages.js';
+import type { Metrics } from '../../metrics.js';
+import type { DecodeFailure } from './wire.js';
+import type { ControlType } from './messages.js';
 
 type Labelled = { inc(): void };
 

@@ -1,8 +1,10 @@
 // Who may do what on a channel, as Centrifugo decides it for client commands
-// (server-api.md §2.4). Pure functions over the channel options so every rule
-// is unit-tested without a socket.
+// (server-api.md §2.4), and whether a channel keeps history. Pure functions
+// over the channel options so every rule is unit-tested without a socket; they
+// live beside the channel config so the node (gap checks), the server API and
+// client sessions all read the same rules without depending on each other.
 
-import type { ChannelOptions } from '../config/schema.js';
+import type { ChannelOptions } from './schema.js';
 
 export interface Actor {
   user: string;

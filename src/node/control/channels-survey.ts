@@ -2,11 +2,12 @@
 // subscribers, filtered by a glob pattern; the caller sums the counts per
 // channel over every node's reply (spec server-api.md §1.3 `channels`).
 
-import type { Hub } from '../hub/hub.js';
-import { globToRegExp } from '../util/glob.js';
-import { SurveyCodes } from './control-messages.js';
-import { SurveyError, type SurveyReply } from './control.js';
-import { isObject } from './control-wire.js';
+import type { Hub } from '../../hub/hub.js';
+import { globToRegExp } from '../../util/glob.js';
+import { SurveyCodes } from './messages.js';
+import { SurveyError } from './survey-handler.js';
+import type { SurveyReply } from './surveys.js';
+import { isObject } from './wire.js';
 
 export const CHANNELS_OP = 'channels';
 

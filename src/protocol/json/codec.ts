@@ -3,9 +3,9 @@
 // Buffers: a publication frame is shared by every subscriber of a broadcast,
 // and `ws` would otherwise convert a string to bytes again for each socket.
 
-import type { Frame, ProtocolCodec } from './codec.js';
-import { decodeJsonCommands } from './json-codec.js';
-import { JSON_PING, encodeErrorReply, encodePush, encodeReply } from './json-frames.js';
+import type { Frame, ProtocolCodec } from '../codec.js';
+import { decodeJsonCommands } from './decode.js';
+import { JSON_PING, encodeErrorReply, encodePush, encodeReply } from './frames.js';
 
 const PING = Buffer.from(JSON_PING);
 const NEWLINE = 0x0a;

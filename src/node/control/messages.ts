@@ -9,7 +9,7 @@
 // replies that never come, and by-user commands would not cross over.
 // The message kinds mirror controlpb's (spec server-api.md §4.6).
 
-import type { SubscriptionOverride } from '../auth/token-verifier.js';
+import type { SubscriptionOverride } from '../../auth/token-verifier.js';
 import {
   ControlDecodeError,
   bool,
@@ -24,7 +24,7 @@ import {
   str,
   strList,
   type WireObject,
-} from './control-wire.js';
+} from './wire.js';
 import type { DisconnectCommand, RefreshCommand, SubscribeCommand, UnsubscribeCommand } from './user-commands.js';
 
 export { ControlDecodeError };

@@ -6,11 +6,11 @@
 // every survey is answered by this node alone.
 //
 // Messages use Tributary's own JSON encoding, not Centrifugo's protobuf: see
-// control-messages.ts for why Go and Tributary nodes cannot share control.
+// messages.ts for why Go and Tributary nodes cannot share control.
 
-import type { Engine } from '../engines/engine.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
+import type { Engine } from '../../engines/engine.js';
+import type { Logger } from '../../log.js';
+import type { Metrics } from '../../metrics.js';
 import {
   ControlDecodeError,
   SurveyCodes,
@@ -20,13 +20,12 @@ import {
   type ControlMessage,
   type NodeInfo,
   type SurveyRequest,
-} from './control-messages.js';
-import { ControlMetrics } from './control-metrics.js';
+} from './messages.js';
+import { ControlMetrics } from './metrics.js';
 import { NodeRegistry } from './node-registry.js';
+import { SurveyError, type SurveyHandler } from './survey-handler.js';
 import { Surveys, type SurveyOutcome, type SurveyReply } from './surveys.js';
 import type { UserCommand } from './user-commands.js';
-
-export type { SurveyOutcome, SurveyReply };
 
 export interface ControlOptions {
   /** How often this node announces itself. Centrifugo: 3 s. */
@@ -45,20 +44,6 @@ export const DEFAULT_CONTROL_OPTIONS: ControlOptions = {
   cleanIntervalMs: 9000,
   surveyTimeoutMs: 10_000,
 };
-
-/** Answers one survey op on one node. The result must be plain JSON data: it crosses nodes as JSON. */
-export type SurveyHandler = (data: unknown) => unknown;
-
-/** Thrown by a survey handler to answer with a specific code (e.g. invalid request). */
-export class SurveyError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SurveyError';
-  }
-}
 
 /** What the control plane needs from its node. */
 export interface ControlHost {

@@ -1,0 +1,17 @@
+// What answers one survey op on one node (e.g. channels-survey.ts). Apart
+// from the control plane, so a handler depends only on this contract and the
+// control plane runs handlers it knows nothing else about.
+
+/** Answers one survey op on one node. The result must be plain JSON data: it crosses nodes as JSON. */
+export type SurveyHandler = (data: unknown) => unknown;
+
+/** Thrown by a survey handler to answer with a specific code (e.g. invalid request). */
+export class SurveyError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SurveyError';
+  }
+}
