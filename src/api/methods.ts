@@ -2,10 +2,10 @@
 // fields and returns the result object; failures are ApiErrors. The API is
 // trusted: no permission checks, no channel-name rules beyond the namespace.
 
-import type { ResolvedChannel } from '../config/channels.js';
-import { historyEnabled } from '../config/channel-permissions.js';
+import type { ResolvedChannel } from '../channels/resolver.js';
+import { historyEnabled } from '../channels/permissions.js';
 import { CHANNELS_OP, ChannelsSurveyError, mergeChannels } from '../node/control/channels-survey.js';
-import { validPublicationData } from '../node/data-format.js';
+import { validPublicationData } from '../channels/data-format.js';
 import type { Node } from '../node/node.js';
 import type { ConnectionSelector } from '../node/session.js';
 import { ApiErrors, Disconnects, ReplyError } from '../protocol/codes.js';

@@ -18,7 +18,7 @@ import type { Frame, ProtocolCodec, ReplyKind } from '../protocol/codec.js';
 import { codecFor } from '../protocol/codecs.js';
 import { isJsonSafePayload } from '../protocol/json/raw-json.js';
 import type { ClientInfo } from '../protocol/types.js';
-import type { ResolvedChannel } from '../config/channels.js';
+import type { ResolvedChannel } from '../channels/resolver.js';
 import type { Verifiers } from '../auth/verifiers.js';
 import type { Node } from '../node/node.js';
 import type { NodeSession, ServerRefresh, ServerSubscription } from '../node/session.js';

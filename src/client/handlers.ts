@@ -4,14 +4,14 @@
 
 import { TokenError } from '../auth/errors.js';
 import { connectionExpiry } from '../auth/token-verifier.js';
-import { channelTooLong, personalChannel, validClientChannelName, type ResolvedChannel } from '../config/channels.js';
+import { channelTooLong, personalChannel, validClientChannelName, type ResolvedChannel } from '../channels/resolver.js';
 import type { Command, ConnectRequest, HistoryRequest, SubscribeRequest } from '../protocol/commands.js';
 import { Disconnects, DisconnectError, Errors, ReplyError, Unsubscribes } from '../protocol/codes.js';
 import { clientInfoJson, publicationJson } from '../protocol/json/frames.js';
 import type { HandlerSession } from './handler-session.js';
-import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from '../config/channel-permissions.js';
+import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from '../channels/permissions.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
-import { validPublicationData } from '../node/data-format.js';
+import { validPublicationData } from '../channels/data-format.js';
 
 /** A subscription the connect command sets up on the server's initiative. */
 interface ServerSideWish {

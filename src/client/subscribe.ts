@@ -5,14 +5,14 @@
 // overtake the reply.
 
 import type { SubscriptionOverride } from '../auth/token-verifier.js';
-import type { ResolvedChannel } from '../config/channels.js';
-import { effectiveHistoryMetaTtl } from '../config/channels.js';
+import type { ResolvedChannel } from '../channels/resolver.js';
+import { effectiveHistoryMetaTtl } from '../channels/resolver.js';
 import type { SubscribeRequest } from '../protocol/commands.js';
 import { Errors, ReplyError } from '../protocol/codes.js';
 import { JsonStringData } from '../protocol/codec.js';
 import { publicationValue } from '../protocol/values.js';
 import type { HandlerSession } from './handler-session.js';
-import { canReadHistory, canReadPresence, historyEnabled } from '../config/channel-permissions.js';
+import { canReadHistory, canReadPresence, historyEnabled } from '../channels/permissions.js';
 import { recoverCache, recoverStream } from './recovery.js';
 import { ClientSubscription, type SubscriptionFlags } from './subscription.js';
 import { metricClientName } from './metric-labels.js';

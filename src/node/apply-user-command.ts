@@ -5,7 +5,7 @@
 // implementation. What a command does to one connection is the session's
 // (NodeSession); here the matching sessions are found and the channel resolved.
 
-import type { ChannelResolver } from '../config/channels.js';
+import type { ChannelResolver } from '../channels/resolver.js';
 import type { Logger } from '../log.js';
 import { Unsubscribes } from '../protocol/codes.js';
 import type { DisconnectCommand, RefreshCommand, SubscribeCommand, UnsubscribeCommand, UserCommand } from './control/user-commands.js';

@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { ChannelResolver, effectiveHistoryMetaTtl, type ResolvedChannel } from '../config/channels.js';
+import { ChannelResolver, effectiveHistoryMetaTtl, type ResolvedChannel } from '../channels/resolver.js';
 import type { ChannelOptions, Config } from '../config/schema.js';
 import type { Engine, EngineEventHandler, HistoryResult, PresenceStats, PublishResult } from '../engines/engine.js';
 import { Hub, type ChannelSubscriber } from '../hub/hub.js';
@@ -14,7 +14,7 @@ import { Errors, ReplyError } from '../protocol/codes.js';
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../protocol/types.js';
 import { TimerWheel } from '../util/timer-wheel.js';
 import { VERSION } from '../version.js';
-import { historyEnabled } from '../config/channel-permissions.js';
+import { historyEnabled } from '../channels/permissions.js';
 import { applyUserCommand } from './apply-user-command.js';
 import { CHANNELS_OP, localChannels } from './control/channels-survey.js';
 import { ControlPlane, type ControlOptions } from './control/control-plane.js';

@@ -5,7 +5,7 @@
 // on shutdown. A subscription reaches the node as the hub's ChannelSubscriber.
 
 import type { SubscriptionOverride } from '../auth/token-verifier.js';
-import type { ResolvedChannel } from '../config/channels.js';
+import type { ResolvedChannel } from '../channels/resolver.js';
 import type { Disconnect, Unsubscribe } from '../protocol/codes.js';
 import type { StreamPosition } from '../protocol/types.js';
 

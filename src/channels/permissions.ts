@@ -4,7 +4,7 @@
 // live beside the channel config so the node (gap checks), the server API and
 // client sessions all read the same rules without depending on each other.
 
-import type { ChannelOptions } from './schema.js';
+import type { ChannelOptions } from '../config/schema.js';
 
 export interface Actor {
   user: string;

@@ -3,7 +3,7 @@
 // publish/subscribe, so results are cached per channel name.
 
 import { compileGoRegex } from '../util/go-syntax.js';
-import type { ChannelOptions, Config } from './schema.js';
+import type { ChannelOptions, Config } from '../config/schema.js';
 
 export interface ResolvedChannel {
   name: string;

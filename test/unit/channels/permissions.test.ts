@@ -8,7 +8,7 @@ import {
   canReadPresence,
   canSubscribeWithoutToken,
   historyEnabled,
-} from '../../../src/config/channel-permissions.js';
+} from '../../../src/channels/permissions.js';
 
 const opts = (o: Partial<ChannelOptions>): ChannelOptions => ({ ...defaultChannelOptions(), ...o });
 const user = { user: 'u1', insecure: false };

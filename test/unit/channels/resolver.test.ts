@@ -7,7 +7,7 @@ import {
   personalChannel,
   validClientChannelName,
   type ResolvedChannel,
-} from '../../../src/config/channels.js';
+} from '../../../src/channels/resolver.js';
 import { defaultChannelOptions, defaultConfig } from '../../../src/config/schema.js';
 import type { Config, NamespaceConfig } from '../../../src/config/schema.js';
 
