@@ -8,6 +8,9 @@ import { accepted, bool, duration, int, oneOf, oneOfProblem, str, strs, type Rep
 
 const q = JSON.stringify;
 
+const refused = (t: string) => [t, `${q(t)} is not supported by Tributary (only "" or "stream")`];
+const REFUSED_TYPES = Object.fromEntries(['map', 'map_clients', 'map_users', 'shared_poll'].map(refused));
+
 export const CHANNEL_OPTIONS = {
   presence: bool(false, 'Keep who is subscribed (presence) and let clients and the API ask for it.'),
   join_leave: bool(false, 'Send join and leave messages when clients subscribe and unsubscribe.'),
@@ -38,14 +41,13 @@ export const CHANNEL_OPTIONS = {
   allow_user_limited_channels: bool(false, 'Channels ending in #user1,user2 admit only those users.'),
   channel_regex: str('', 'Go regular expression the part after the namespace must match (client subscribe and publish).', { check: regexProblem }),
   publication_data_format: oneOf(['', 'json', 'json_object', 'binary'], '', 'What publication data must be; "" means channel.publication_data_format.'),
-  subscription_type: oneOf(['', 'stream'], '', 'Only stream subscriptions exist here.', {
-    refused: Object.fromEntries(['map', 'map_clients', 'map_users', 'shared_poll'].map((t) => [t, `${q(t)} is not supported by Tributary (only "" or "stream")`])),
-  }),
+  subscription_type: oneOf(['', 'stream'], '', 'Only stream subscriptions exist here.', { refused: REFUSED_TYPES }),
 };
 
 /** Centrifugo options not implemented here; proxy names only matter when the matching *_enabled is on, which warns. */
 export const UNSUPPORTED_CHANNEL_OPTIONS = {
-  ...accepted('warn', 'subscribe_proxy_enabled publish_proxy_enabled sub_refresh_proxy_enabled subscribe_stream_proxy_enabled subscribe_stream_proxy_bidirectional'),
+  ...accepted('warn', 'subscribe_proxy_enabled publish_proxy_enabled sub_refresh_proxy_enabled'),
+  ...accepted('warn', 'subscribe_stream_proxy_enabled subscribe_stream_proxy_bidirectional'),
   ...accepted('warn', 'map shared_poll map_clients_presence_channel_prefix map_users_presence_channel_prefix'),
   ...accepted('silent', 'subscribe_proxy_name publish_proxy_name sub_refresh_proxy_name subscribe_stream_proxy_name'),
 };
@@ -75,7 +77,8 @@ export function checkChannelOptions(o: Options, globalMetaTtl: number, report: R
   }
   const metaTtl = o.history_meta_ttl || globalMetaTtl;
   if (o.history_ttl > metaTtl) report(k('history_meta_ttl'), `history meta ttl (${metaTtl}ms) must be at least history_ttl (${o.history_ttl}ms)`);
-  if (o.force_recovery && (o.history_size <= 0 || o.history_ttl <= 0)) report(k('force_recovery'), 'recovery needs history: set history_size and history_ttl');
+  const history = o.history_size > 0 && o.history_ttl > 0;
+  if (o.force_recovery && !history) report(k('force_recovery'), 'recovery needs history: set history_size and history_ttl');
   if (o.auto_cache_recover && (!o.force_recovery || o.force_recovery_mode !== 'cache')) {
     report(k('auto_cache_recover'), 'requires force_recovery: true and force_recovery_mode: "cache"');
   }

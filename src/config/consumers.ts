@@ -20,6 +20,7 @@ const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'];
  */
 export const SQL_TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$/;
 const PG_URL = /^postgres(ql)?:\/\//;
+const PG_URL_PROBLEM = 'must be a postgres:// or postgresql:// URL';
 const tableProblem = (name: string) => `${q(name)} must be a plain table name, optionally schema-qualified (letters, digits, _)`;
 const zero = { orDefault: 'zero' } as const;
 const positive = { orDefault: 'nonPositive' } as const;
@@ -90,11 +91,13 @@ export type PublicationDataModeOptions = KafkaConsumerOptions['publication_data_
 
 function checkPostgres(o: PostgresConsumerOptions, report: Report): void {
   if (o.dsn === '') report('dsn', 'no Postgres DSN provided');
-  else if (!PG_URL.test(o.dsn)) report('dsn', 'must be a postgres:// or postgresql:// URL');
-  if (o.partition_notification_dsn !== '' && !PG_URL.test(o.partition_notification_dsn)) report('partition_notification_dsn', 'must be a postgres:// or postgresql:// URL');
+  else if (!PG_URL.test(o.dsn)) report('dsn', PG_URL_PROBLEM);
+  const notify = o.partition_notification_dsn;
+  if (notify !== '' && !PG_URL.test(notify)) report('partition_notification_dsn', PG_URL_PROBLEM);
   if (o.outbox_table_name === '') report('outbox_table_name', 'no Postgres outbox table name provided');
   else if (!SQL_TABLE_NAME.test(o.outbox_table_name)) report('outbox_table_name', tableProblem(o.outbox_table_name));
-  if (o.dead_letter_table_name !== '' && !SQL_TABLE_NAME.test(o.dead_letter_table_name)) report('dead_letter_table_name', tableProblem(o.dead_letter_table_name));
+  const deadLetter = o.dead_letter_table_name;
+  if (deadLetter !== '' && !SQL_TABLE_NAME.test(deadLetter)) report('dead_letter_table_name', tableProblem(deadLetter));
   if (o.num_partitions < 1 || o.num_partitions > 1024) report('num_partitions', `${o.num_partitions} must be between 1 and 1024`);
   if (o.partition_select_limit < 1) report('partition_select_limit', `${o.partition_select_limit} must be positive`);
   if (o.partition_poll_interval < 0) report('partition_poll_interval', 'must not be negative');
@@ -111,7 +114,8 @@ function checkKafka(o: KafkaConsumerOptions, report: Report): void {
   if (o.fetch_max_bytes < 0) report('fetch_max_bytes', 'must not be negative');
   if (o.partition_queue_max_size < -1) report('partition_queue_max_size', 'must be -1 or positive');
   if (o.sasl_mechanism !== '' && !SASL_MECHANISMS.includes(o.sasl_mechanism)) {
-    report('sasl_mechanism', `unsupported SASL mechanism ${q(o.sasl_mechanism)} (one of ${SASL_MECHANISMS.map((m) => q(m)).join(', ')}; aws-msk-iam is not supported)`);
+    const known = SASL_MECHANISMS.map((m) => q(m)).join(', ');
+    report('sasl_mechanism', `unsupported SASL mechanism ${q(o.sasl_mechanism)} (one of ${known}; aws-msk-iam is not supported)`);
   }
   if (o.assume_role_arn !== '') report('assume_role_arn', 'assume_role_arn requires sasl_mechanism aws-msk-iam, which Tributary does not support');
   if (o.dead_letter_topic !== '' && o.topics.includes(o.dead_letter_topic)) report('dead_letter_topic', 'must not be one of the consumed topics');

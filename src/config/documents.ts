@@ -16,11 +16,11 @@ type Json = Record<string, unknown>;
 const GO_INT = '^[+-]?(0[xXoObB]?)?[0-9a-fA-F_]+$';
 const GO_DURATION = '^[+-]?(0|([0-9]*(\\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$';
 const LEAF_TYPES: Record<string, Json> = {
-  bool: { anyOf: [{ type: 'boolean' }, { type: 'integer' }, { type: 'string', enum: ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'] }] },
+  bool: { anyOf: [{ type: 'boolean' }, { type: 'integer' }, { type: 'string', enum: '1 t T TRUE true True 0 f F FALSE false False'.split(' ') }] },
   int: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: GO_INT }] },
   string: { type: 'string' },
   strings: { type: 'array', items: { type: 'string' } },
-  duration: { anyOf: [{ type: 'string', pattern: GO_DURATION }, { type: 'integer', description: 'nanoseconds' }] },
+  duration: { anyOf: [{ type: 'string', pattern: GO_DURATION }, { type: 'integer', description: 'ns' }] },
 };
 
 function schemaOf(meta: FieldMeta): Json {
@@ -30,7 +30,7 @@ function schemaOf(meta: FieldMeta): Json {
     const properties: Json = {};
     for (const [key, field] of Object.entries(meta.shape)) properties[key] = schemaOf(metaOf(field));
     for (const [key, mode] of Object.entries(meta.unsupported)) {
-      properties[key] = { description: `Centrifugo option not supported by Tributary${mode === 'warn' ? ' (a warning says so when it is switched on)' : ''}.` };
+      properties[key] = { description: `Centrifugo option not supported by Tributary${mode === 'warn' ? ' (a warning says so when switched on)' : ''}.` };
     }
     // Unknown keys only warn when loading, but an editor should flag them: they are usually typos.
     return { ...doc, type: 'object', properties, additionalProperties: false };

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { durationToMs, parseGoBool, parseGoInt } from '../util/go-syntax.js';
 
+type Obj<T> = Record<string, T>;
 export type LeafKind = 'bool' | 'int' | 'string' | 'strings' | 'duration';
 /** What to do with a key Centrifugo v6 knows but Tributary does not implement. */
 export type Unsupported = 'warn' | 'silent';
@@ -159,7 +160,7 @@ const q = JSON.stringify;
 export const oneOfProblem = (value: string, values: readonly string[]) => `${q(value)} must be one of ${values.map((v) => q(v)).join(', ')}`;
 
 /** A string limited to `values`; `refused` are values Centrifugo knows that are refused here with their own reason. */
-export function oneOf<const V extends readonly string[]>(values: V, def: V[number], doc: string, opts: { flag?: boolean; refused?: Record<string, string> } = {}) {
+export function oneOf<const V extends readonly string[]>(values: V, def: V[number], doc: string, opts: { flag?: boolean; refused?: Obj<string> } = {}) {
   const check = (v: string) => (values.includes(v) ? undefined : Object.hasOwn(opts.refused ?? {}, v) ? opts.refused![v] : oneOfProblem(v, values));
   return leaf<V[number]>('string', def, def, doc, { flag: opts.flag, check: check as Check<V[number]> }, values);
 }

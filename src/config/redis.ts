@@ -13,8 +13,8 @@ export const DEFAULT_REDIS_ADDRESS = 'redis://127.0.0.1:6379';
 const positive = { orDefault: 'nonPositive' } as const;
 
 const SHAPE = {
-  address: strs('Redis URLs or host:port, one per shard (redis://, rediss://, redis+cluster://, redis+sentinel://, unix://); default redis://127.0.0.1:6379.'),
-  prefix: str('centrifugo', 'Prefix of every key and PUB/SUB channel; nodes with the same prefix form one hub.', { check: (p) => (p === '' ? 'must not be empty' : undefined) }),
+  address: strs('Redis URLs (redis://, rediss://, redis+cluster://, redis+sentinel://, unix://) or host:port, one per shard.'),
+  prefix: str('centrifugo', 'Prefix of keys and channels; nodes with one prefix form one hub.', { check: (p) => (p === '' ? 'must not be empty' : undefined) }),
   cluster_address: strs('Seed addresses of a Redis Cluster (instead of address).'),
   sentinel_address: strs('Sentinel addresses (instead of address); needs sentinel_master_name.'),
   sentinel_master_name: str('', 'Name of the master the Sentinels watch.'),
@@ -35,7 +35,7 @@ const SHAPE = {
   }),
   presence_hash_field_ttl: bool(false, 'Not supported.', { ignored: 'not supported; presence uses a hash plus an expiry sorted set' }),
   presence_user_mapping: bool(false, 'Not supported.', { ignored: 'not supported; presence stats are computed from the presence map' }),
-  sharded_pubsub: bool(false, "Tributary's own: Redis 7 sharded PUB/SUB (SPUBLISH/SSUBSCRIBE) in a Redis Cluster, so a publication travels only within its shard."),
+  sharded_pubsub: bool(false, "Tributary's own: sharded PUB/SUB in a Redis 7 Cluster, so a publication travels only within its shard."),
 };
 export const REDIS = section('A Redis deployment: one or more shards.', SHAPE, { unsupported: { sentinel_tls: 'warn', replica_client: 'warn' } });
 

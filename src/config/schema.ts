@@ -78,18 +78,15 @@ function checkToken(t: TokenOptions, report: Report, keysInUse: boolean): void {
   if (t.ecdsa_public_key !== '') attempt('ecdsa_public_key', () => parsePublicKey(t.ecdsa_public_key, 'ec', 'ecdsa_public_key'));
 }
 
+const JWKS_SAFETY = { insecure_skip_jwks_endpoint_safety_check: 'warn' } as const;
+const SUBSCRIPTION_TOKEN = { enabled: bool(false, 'Verify subscription tokens with these keys instead of client.token.'), ...tokenShape() };
+
 const CLIENT = section(
   'Client connections: tokens, origins, timings, limits.',
   {
     allowed_origins: strs('Origins allowed to connect (globs such as https://*.example.com); empty allows only requests without Origin.'),
-    token: section('Connection token verification.', tokenShape(), {
-      unsupported: { insecure_skip_jwks_endpoint_safety_check: 'warn' },
-      check: (t, report) => checkToken(t, report, true),
-    }),
-    subscription_token: section('Separate keys for subscription tokens.', { enabled: bool(false, 'Verify subscription tokens with these keys instead of client.token.'), ...tokenShape() }, {
-      unsupported: { insecure_skip_jwks_endpoint_safety_check: 'warn' },
-      check: (t, report) => checkToken(t, report, t.enabled),
-    }),
+    token: section('Connection token verification.', tokenShape(), { unsupported: JWKS_SAFETY, check: (t, report) => checkToken(t, report, true) }),
+    subscription_token: section('Subscription token keys.', SUBSCRIPTION_TOKEN, { unsupported: JWKS_SAFETY, check: (t, r) => checkToken(t, r, t.enabled) }),
     allow_anonymous_connect_without_token: bool(false, 'Connections without a token are anonymous instead of refused.'),
     disallow_anonymous_connection_tokens: bool(false, 'Refuse tokens with an empty sub.'),
     insecure: bool(false, 'Every client may connect, subscribe, publish and read everything (development only).', { flag: true }),
@@ -116,16 +113,20 @@ const CLIENT = section(
     }),
   },
   {
-    unsupported: { ...accepted('warn', 'proxy channel_position_check_delay channel_position_max_time_lag connect_code_to_unidirectional_disconnect'), concurrency: 'silent' },
-    check(c, report) {
-      if (c.ping_interval <= c.pong_timeout) report('ping_interval', `must be greater than client.pong_timeout (${c.ping_interval}ms <= ${c.pong_timeout}ms)`);
+    unsupported: {
+      ...accepted('warn', 'proxy channel_position_check_delay channel_position_max_time_lag connect_code_to_unidirectional_disconnect'),
+      concurrency: 'silent',
+    },
+    check({ ping_interval: ping, pong_timeout: pong }, report) {
+      if (ping <= pong) report('ping_interval', `must be greater than client.pong_timeout (${ping}ms <= ${pong}ms)`);
     },
   },
 );
 
 // ---- channels ----------------------------------------------------------------
 
-const NAMESPACE = section('', { name: str('', `Namespace name, ${NAMESPACE_NAME_PATTERN}; channels "name:..." use it.`), ...CHANNEL_OPTIONS }, { item: true, unsupported: UNSUPPORTED_CHANNEL_OPTIONS });
+const NAMESPACE_SHAPE = { name: str('', `Namespace name, ${NAMESPACE_NAME_PATTERN}; channels "name:..." use it.`), ...CHANNEL_OPTIONS };
+const NAMESPACE = section('', NAMESPACE_SHAPE, { item: true, unsupported: UNSUPPORTED_CHANNEL_OPTIONS });
 
 const CHANNEL = section(
   'Channels: names, namespaces and their options.',
@@ -134,7 +135,7 @@ const CHANNEL = section(
     namespaces: list('Channel namespaces, each with its own options.', NAMESPACE, { named: true }),
     history_meta_ttl: duration('720h', "How long a stream's epoch and top offset live after the last publish or read (whole seconds)."),
     idempotent_result_ttl: duration('5m', "Tributary's own: how long a publish's idempotency_key suppresses repeats.", nonNegative),
-    publication_data_format: oneOf(['', 'json', 'json_object', 'binary'], '', 'What publication data must be: "json", "json_object" or "binary"; "" accepts JSON.'),
+    publication_data_format: oneOf(['', 'json', 'json_object', 'binary'], '', 'What publication data must be; "" accepts any JSON.'),
     max_length: int(255, 'Longest channel name in bytes; 0 = no limit.'),
     private_prefix: str('$', 'Channels starting with this need a subscription token.'),
     namespace_boundary: str(':', 'Separates the namespace from the rest of a channel name.'),
@@ -160,6 +161,8 @@ const CHANNEL = section(
 );
 
 // ---- the whole file ------------------------------------------------------------
+
+const WEBSOCKET_TUNING = 'compression_min_size compression_level read_buffer_size use_write_buffer_pool write_buffer_size decompressed_message_size_limit';
 
 const toggle = (what: string, prefix: string, unsupported: Record<string, Unsupported> = {}) =>
   section(
@@ -215,7 +218,7 @@ export const CONFIG = section(
         write_timeout: duration('1000ms', 'A socket that takes no write for this long is disconnected (3009).', nonNegative),
         message_size_limit: int(65536, 'Largest message a client may send, in bytes.'),
       },
-      { unsupported: { compression: 'warn', ...accepted('silent', 'compression_min_size compression_level read_buffer_size use_write_buffer_pool write_buffer_size decompressed_message_size_limit') } },
+      { unsupported: { compression: 'warn', ...accepted('silent', WEBSOCKET_TUNING) } },
     ),
     prometheus: toggle('metrics', '/metrics', accepted('warn', 'instrument_http_handlers recovered_publications_histogram native_histograms')),
     health: toggle('health', '/health'),
@@ -225,7 +228,8 @@ export const CONFIG = section(
   },
   {
     unsupported: {
-      ...accepted('warn', 'map_broker controller shared_poll rpc proxies grpc_api admin sse http_stream uni_sse uni_http_stream uni_websocket uni_grpc webtransport'),
+      ...accepted('warn', 'map_broker controller shared_poll rpc proxies grpc_api admin'),
+      ...accepted('warn', 'sse http_stream uni_sse uni_http_stream uni_websocket uni_grpc webtransport'),
       ...accepted('warn', 'opentelemetry graphite swagger debug init pid_file enable_unreleased_features'),
       emulation: 'silent', // only used by sse/http_stream, which warn themselves
       $schema: 'silent', // editors read it (tributary config schema)
@@ -248,11 +252,11 @@ export const CONFIG = section(
 );
 
 /** Pre-v6 flat keys people carry over; the warning says where they moved. */
-export const V5_KEY_HINTS: Record<string, string> = Object.fromEntries(
-  'log_level=log.level port=http_server.port address=http_server.address internal_port=http_server.internal_port token_hmac_secret_key=client.token.hmac_secret_key api_key=http_api.key allowed_origins=client.allowed_origins namespaces=channel.namespaces client_insecure=client.insecure api_insecure=http_api.insecure'
-    .split(' ')
-    .map((pair) => pair.split('=')),
-);
+export const V5_KEY_HINTS: Record<string, string> = {
+  ...{ log_level: 'log.level', port: 'http_server.port', address: 'http_server.address', internal_port: 'http_server.internal_port' },
+  ...{ token_hmac_secret_key: 'client.token.hmac_secret_key', api_key: 'http_api.key', allowed_origins: 'client.allowed_origins' },
+  ...{ namespaces: 'channel.namespaces', client_insecure: 'client.insecure', api_insecure: 'http_api.insecure' },
+};
 
 export type Config = z.output<typeof CONFIG>;
 export type ClientConfig = Config['client'];
