@@ -12,9 +12,6 @@ import { metaOf, type FieldMeta } from './config/fields.js';
 import { configJsonSchema, defaultInputConfig, generateConfig } from './config/documents.js';
 import { loadConfig, type ConfigFlags } from './config/load.js';
 import { CONFIG, type Config } from './config/schema.js';
-import { DEFAULT_OUTBOX_TABLE, loadMigrations, migrate, renderMigration } from './consumers/postgres-outbox/migrate.js';
-import { describeError } from './consumers/postgres-outbox/pg-config.js';
-import { formatStatus, outboxStatus } from './consumers/postgres-outbox/status.js';
 import { createLogger } from './log.js';
 import { Server } from './server.js';
 import { VERSION } from './version.js';
@@ -228,12 +225,14 @@ async function serve(file: string | undefined, values: Record<string, string | b
 
 type Values = Record<string, string | boolean | undefined>;
 
-function outboxTarget(values: Values): { dsn: string; table: string; deadLetterTable?: string; channel?: string } | null {
+// The outbox tools load pg only when they run: serve does not need it unless a consumer is configured.
+async function outboxTarget(values: Values): Promise<{ dsn: string; table: string; deadLetterTable?: string; channel?: string } | null> {
   const dsn = typeof values.dsn === 'string' ? values.dsn : undefined;
   if (!dsn && !values.print) {
     fail('--dsn postgres://user:password@host:5432/database is required');
     return null;
   }
+  const { DEFAULT_OUTBOX_TABLE } = await import('./consumers/postgres-outbox/migrate.js');
   return {
     dsn: dsn ?? '',
     table: typeof values.table === 'string' ? values.table : DEFAULT_OUTBOX_TABLE,
@@ -243,8 +242,10 @@ function outboxTarget(values: Values): { dsn: string; table: string; deadLetterT
 }
 
 async function runMigrate(values: Values): Promise<void> {
-  const t = outboxTarget(values);
+  const t = await outboxTarget(values);
   if (!t) return;
+  const { loadMigrations, migrate, renderMigration } = await import('./consumers/postgres-outbox/migrate.js');
+  const { describeError } = await import('./consumers/postgres-outbox/pg-config.js');
   try {
     if (values.print) {
       process.stdout.write(`-- Tributary outbox migrations for table ${t.table}\n\n`);
@@ -260,8 +261,10 @@ async function runMigrate(values: Values): Promise<void> {
 }
 
 async function runOutboxStatus(values: Values): Promise<void> {
-  const t = outboxTarget(values);
+  const t = await outboxTarget(values);
   if (!t) return;
+  const { formatStatus, outboxStatus } = await import('./consumers/postgres-outbox/status.js');
+  const { describeError } = await import('./consumers/postgres-outbox/pg-config.js');
   try {
     const status = await outboxStatus(t.dsn, t.table, t.deadLetterTable);
     process.stdout.write(values.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status));

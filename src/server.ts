@@ -9,7 +9,7 @@ import { ApiHttpHandler } from './api/http-handler.js';
 import { createVerifiers } from './auth/verifiers.js';
 import { drainSent } from './client/traffic.js';
 import type { Config, EngineSpec } from './config/schema.js';
-import { createConsumers, type Consumer } from './consumers/index.js';
+import { createConsumers, type Consumer, type ConsumerDeps } from './consumers/index.js';
 import type { Engine } from './engines/engine.js';
 import { MemoryEngine } from './engines/memory/memory-engine.js';
 import { RedisEngine } from './engines/redis/redis-engine.js';
@@ -31,8 +31,9 @@ export interface ServerOptions {
 export class Server {
   readonly node: Node;
   readonly log: Logger;
-  /** Enabled consumers: started after the node, stopped before the engine closes. */
-  readonly consumers: Consumer[];
+  /** Enabled consumers (built by start()): started after the node, stopped before the engine closes. */
+  consumers: Consumer[] = [];
+  private readonly consumerDeps: ConsumerDeps;
   private readonly external: http.Server;
   private readonly internal: http.Server | null;
   private readonly api: ApiHttpHandler;
@@ -54,12 +55,12 @@ export class Server {
     this.api = new ApiHttpHandler(this.node, config.http_api);
     this.ws = new WebsocketEndpoint({ node: this.node, verifiers });
     this.hookTrafficMetrics(metrics);
-    this.consumers = createConsumers(config.consumers, {
+    this.consumerDeps = {
       dispatcher: new Dispatcher(this.node),
       log: this.log,
       metrics,
       engineHealthy: () => engine.health().healthy,
-    });
+    };
 
     const separateInternal = config.http_server.internal_port > 0 && config.http_server.internal_port !== config.http_server.port;
     this.external = http.createServer((req, res) => this.route(req, res, !separateInternal));
@@ -95,6 +96,7 @@ export class Server {
    */
   async start(): Promise<void> {
     await this.node.start();
+    this.consumers = await createConsumers(this.config.consumers, this.consumerDeps);
     // Every init settles before the first failure is reported, so a stop() after it finds no init half done.
     const inits = await Promise.allSettled(this.consumers.map((c) => c.init()));
     const failed = inits.find((r): r is PromiseRejectedResult => r.status === 'rejected');
