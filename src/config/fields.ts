@@ -130,20 +130,21 @@ function leaf<T>(kind: LeafKind, def: T, input: unknown, doc: string, opts: Leaf
     if (opts.orDefault && unset(out)) return def;
     return opts.normalize ? opts.normalize(out) : out;
   };
+  // One transform decodes and checks: a config has a few hundred fields, and every
+  // extra zod wrapper per field shows in the start-up time.
   const schema = z
     .unknown()
     .transform((v, ctx) => {
-      try {
-        return coerce(v);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    })
-    .superRefine((v, ctx) => {
-      const problem = opts.check?.(v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
+    try {
+      const out = coerce(v);
+      const problem = opts.check?.(out);
+      if (problem === undefined) return out;
+      ctx.addIssue({ code: 'custom', message: problem });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+    return z.NEVER;
+  })
     .default(def as never);
   FIELDS.set(schema, { kind, doc, input, coerce, values, flag: opts.flag, ignored: opts.ignored });
   return schema as unknown as z.ZodType<T, unknown>;
