@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 
-import type { Engine, EngineEventHandler, HistoryResult, PublishOptions } from '../src/engines/engine.js';
+import type { HistoryResult, PublishOptions } from '../src/engines/broker.js';
+import type { Engine, EngineEventHandler } from '../src/engines/engine.js';
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../src/protocol/types.js';
 
 export interface DeliveredPublication {

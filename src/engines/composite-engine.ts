@@ -4,17 +4,10 @@
 // server-api.md §4).
 
 import type { ClientInfo, Raw } from '../protocol/types.js';
-import type {
-  Engine,
-  EngineEventHandler,
-  EngineHealth,
-  HistoryFilter,
-  HistoryOptions,
-  HistoryResult,
-  PresenceStats,
-  PublishOptions,
-  PublishResult,
-} from './engine.js';
+import type { EngineHealth } from './availability.js';
+import type { HistoryFilter, HistoryOptions, HistoryResult, PublishOptions, PublishResult } from './broker.js';
+import type { Engine, EngineEventHandler } from './engine.js';
+import type { PresenceStats } from './presence-manager.js';
 
 export class CompositeEngine implements Engine {
   readonly name: string;

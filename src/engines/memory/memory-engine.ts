@@ -6,17 +6,10 @@
 // delivery without breaking per-channel ordering.
 
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../../protocol/types.js';
-import type {
-  Engine,
-  EngineEventHandler,
-  EngineHealth,
-  HistoryFilter,
-  HistoryOptions,
-  HistoryResult,
-  PresenceStats,
-  PublishOptions,
-  PublishResult,
-} from '../engine.js';
+import type { EngineHealth } from '../availability.js';
+import type { HistoryFilter, HistoryOptions, HistoryResult, PublishOptions, PublishResult } from '../broker.js';
+import type { Engine, EngineEventHandler } from '../engine.js';
+import type { PresenceStats } from '../presence-manager.js';
 import { HistoryHub } from './history-hub.js';
 import { IdempotencyCache } from './idempotency-cache.js';
 import { PresenceStore } from './presence-store.js';

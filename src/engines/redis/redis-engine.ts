@@ -9,17 +9,10 @@
 import type { RedisEngineOptions } from '../../config/redis.js';
 import type { Logger } from '../../log.js';
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../../protocol/types.js';
-import type {
-  Engine,
-  EngineEventHandler,
-  EngineHealth,
-  HistoryFilter,
-  HistoryOptions,
-  HistoryResult,
-  PresenceStats,
-  PublishOptions,
-  PublishResult,
-} from '../engine.js';
+import type { EngineHealth } from '../availability.js';
+import type { HistoryFilter, HistoryOptions, HistoryResult, PublishOptions, PublishResult } from '../broker.js';
+import type { Engine, EngineEventHandler } from '../engine.js';
+import type { PresenceStats } from '../presence-manager.js';
 import { generateEpoch } from '../epoch.js';
 import { RedisKeys } from './keys.js';
 import { decodeClientInfo, decodePubSubMessage, decodePublication, encodeClientInfo, encodePublication, joinMessage, leaveMessage } from './payloads.js';

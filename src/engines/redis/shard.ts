@@ -6,7 +6,7 @@
 
 import type { Logger } from '../../log.js';
 import type { RedisEngineOptions, RedisShardAddress } from '../../config/redis.js';
-import { EngineUnavailableError } from '../engine.js';
+import { EngineUnavailableError } from '../availability.js';
 import { createClient, type RedisClient } from './connection.js';
 import type { RedisMetrics } from './metrics.js';
 import { HISTORY_ADD, HISTORY_READ, PRESENCE_ADD, PRESENCE_GET, PRESENCE_REMOVE, PUBLISH_IDEMPOTENT, PUBLISH_ON_SLOT, type ScriptDef } from './lua.js';

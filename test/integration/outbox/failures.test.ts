@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import type { PublishOptions, PublishResult } from '../../../src/engines/engine.js';
+import type { PublishOptions, PublishResult } from '../../../src/engines/broker.js';
 import { MemoryEngine } from '../../../src/engines/memory/memory-engine.js';
 import type { Raw } from '../../../src/protocol/types.js';
 import {

@@ -6,7 +6,7 @@ import { Dispatcher } from '../../../src/api/dispatcher.js';
 import { dispatchCommand } from '../../../src/consumers/command.js';
 import { Backoff } from '../../../src/consumers/backoff.js';
 import { renderMigration } from '../../../src/consumers/postgres-outbox/migrate.js';
-import type { PublishOptions, PublishResult } from '../../../src/engines/engine.js';
+import type { PublishOptions, PublishResult } from '../../../src/engines/broker.js';
 import { MemoryEngine } from '../../../src/engines/memory/memory-engine.js';
 import { silentLogger } from '../../../src/log.js';
 import { Metrics } from '../../../src/metrics.js';

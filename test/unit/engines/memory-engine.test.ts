@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import type { PublishOptions } from '../../../src/engines/engine.js';
+import type { PublishOptions } from '../../../src/engines/broker.js';
 import { MemoryEngine } from '../../../src/engines/memory/memory-engine.js';
 import { RecordingHandler, runEngineSuite } from '../../engine-suite.js';
 

@@ -9,7 +9,8 @@ import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { parseRedisOptions } from '../../../src/config/redis.js';
-import { EngineUnavailableError, type PublishOptions } from '../../../src/engines/engine.js';
+import { EngineUnavailableError } from '../../../src/engines/availability.js';
+import type { PublishOptions } from '../../../src/engines/broker.js';
 import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
 import { fnv1a64, jumpConsistentHash, shardIndex } from '../../../src/engines/redis/shard-index.js';
 import { silentLogger } from '../../../src/log.js';
