@@ -14,11 +14,11 @@ import type { HistoryFilter, HistoryOptions, HistoryResult, PublishOptions, Publ
 import type { Engine, EngineEventHandler } from '../engine.js';
 import type { PresenceStats } from '../presence-manager.js';
 import { generateEpoch } from '../epoch.js';
-import { RedisKeys } from './keys.js';
+import type { RedisKeys } from './keys.js';
 import { decodeClientInfo, decodePubSubMessage, decodePublication, encodeClientInfo, encodePublication, joinMessage, leaveMessage } from './payloads.js';
 import type { RedisMetrics } from './metrics.js';
-import { RedisShard } from './shard.js';
-import { shardIndex } from './shard-index.js';
+import type { RedisShard } from './shard.js';
+import { RedisShards } from './shards.js';
 
 const NOOP_HANDLER: EngineEventHandler = {
   id: '',
@@ -45,7 +45,7 @@ export interface RedisEngineStats {
 export class RedisEngine implements Engine {
   readonly name = 'redis';
   readonly keys: RedisKeys;
-  private readonly shards: RedisShard[];
+  private readonly shards: RedisShards;
   private handler: EngineEventHandler = NOOP_HANDLER;
   private nodeChannel = '';
   private started = false;
@@ -58,12 +58,9 @@ export class RedisEngine implements Engine {
     private readonly log: Logger,
     private readonly metrics?: RedisMetrics,
   ) {
-    this.keys = new RedisKeys(options.prefix, options.shards.some((s) => s.kind === 'cluster'));
+    this.shards = new RedisShards(options, log, metrics);
+    this.keys = this.shards.keys;
     this.publishCommand = options.sharded_pubsub ? 'spublish' : 'publish';
-    this.shards = options.shards.map(
-      (addr, i) =>
-        new RedisShard(i, addr, options, { onMessage: (ch, msg) => this.onMessage(ch, msg), onResubscribed: (chs) => this.onResubscribed(chs) }, log, metrics),
-    );
   }
 
   async start(handler: EngineEventHandler): Promise<void> {
@@ -71,7 +68,9 @@ export class RedisEngine implements Engine {
     this.handler = handler;
     this.nodeChannel = this.keys.node(handler.id);
     try {
-      await Promise.all(this.shards.map((s) => s.start([this.keys.control, this.nodeChannel])));
+      await this.shards.acquire();
+      const events = { onMessage: (ch: string, msg: Buffer) => this.onMessage(ch, msg), onResubscribed: (chs: string[]) => this.onResubscribed(chs) };
+      await Promise.all(this.shards.all.map((s) => s.startPubSub([this.keys.control, this.nodeChannel], events)));
     } catch (err) {
       await this.close();
       throw err;
@@ -81,18 +80,17 @@ export class RedisEngine implements Engine {
 
   async close(): Promise<void> {
     this.started = false;
-    await Promise.all(this.shards.map((s) => s.close()));
+    for (const s of this.shards.all) s.stopPubSub();
+    await this.shards.release();
     this.handler = NOOP_HANDLER;
   }
 
   health(): EngineHealth {
-    const sick = this.shards.filter((s) => !s.healthy());
-    if (sick.length === 0) return { healthy: true };
-    return { healthy: false, detail: sick.map((s) => `${s.address.label}: ${s.problemDetail() || 'not connected'}`).join('; ') };
+    return this.shards.health((s) => s.healthy());
   }
 
   private shardFor(channel: string): RedisShard {
-    return this.shards[shardIndex(channel, this.shards.length)]!;
+    return this.shards.shardFor(channel);
   }
 
   // ---- publish ---------------------------------------------------------------
@@ -162,30 +160,18 @@ export class RedisEngine implements Engine {
   async publishControl(data: Raw, nodeId?: string): Promise<void> {
     // Always the first shard: one connection keeps one sender's control messages
     // in order (a subscribe then an unsubscribe by user; a heartbeat then a shutdown).
-    const shard = this.shards[0]!;
+    const shard = this.shards.all[0]!;
     await shard.call('publish', nodeId === undefined ? this.keys.control : this.keys.node(nodeId), data);
   }
 
   // ---- node-level subscriptions ----------------------------------------------------
 
   async subscribe(channels: string[]): Promise<void> {
-    await Promise.all(this.byShard(channels).map(([shard, chs]) => shard.subscribe(chs.map((c) => this.keys.pubsub(c)))));
+    await Promise.all(this.shards.byShard(channels).map(([shard, chs]) => shard.subscribe(chs.map((c) => this.keys.pubsub(c)))));
   }
 
   async unsubscribe(channels: string[]): Promise<void> {
-    await Promise.all(this.byShard(channels).map(([shard, chs]) => shard.unsubscribe(chs.map((c) => this.keys.pubsub(c)))));
-  }
-
-  private byShard(channels: string[]): Array<[RedisShard, string[]]> {
-    if (this.shards.length === 1) return [[this.shards[0]!, channels]];
-    const groups = new Map<RedisShard, string[]>();
-    for (const ch of channels) {
-      const shard = this.shardFor(ch);
-      const list = groups.get(shard);
-      if (list) list.push(ch);
-      else groups.set(shard, [ch]);
-    }
-    return [...groups];
+    await Promise.all(this.shards.byShard(channels).map(([shard, chs]) => shard.unsubscribe(chs.map((c) => this.keys.pubsub(c)))));
   }
 
   private onMessage(pubsubChannel: string, message: Buffer): void {
