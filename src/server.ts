@@ -8,32 +8,40 @@ import { Dispatcher } from './api/dispatcher.js';
 import { ApiHttpHandler } from './api/http-handler.js';
 import { drainSent } from './client/traffic.js';
 import { parseConsumers } from './config/consumers.js';
+import type { RedisEngineOptions } from './config/redis.js';
 import type { Config } from './config/types.js';
 import { createConsumers, type Consumer } from './consumers/index.js';
-import type { Engine } from './engines/engine.js';
-import { MemoryEngine } from './engines/memory/memory-engine.js';
-import { RedisEngine } from './engines/redis/redis-engine.js';
+import type { Broker } from './engines/broker.js';
+import { MemoryBroker } from './engines/memory/memory-broker.js';
+import { MemoryPresenceManager } from './engines/memory/memory-presence-manager.js';
+import type { PresenceManager } from './engines/presence-manager.js';
+import { RedisBroker } from './engines/redis/redis-broker.js';
 import { RedisMetrics } from './engines/redis/metrics.js';
-import { engineLayout, type EngineSpec } from './config/engines.js';
-import { CompositeEngine } from './engines/composite-engine.js';
+import { RedisPresenceManager } from './engines/redis/redis-presence-manager.js';
+import { RedisShards } from './engines/redis/shards.js';
+import { engineLayout } from './config/engines.js';
 import { ConfigError } from './config/errors.js';
 import { handleHealth } from './health.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { Node } from './node/node.js';
+import { engineHealth, engineName } from './node/engine-status.js';
+import { Node, type NodeEngines } from './node/node.js';
 import { WebsocketEndpoint } from './transports/websocket.js';
 import { send } from './util/http.js';
 
 export interface ServerOptions {
   logger?: Logger;
   metrics?: Metrics;
-  engine?: Engine;
+  /** Used instead of the one the config asks for (tests). */
+  broker?: Broker;
+  /** Used instead of the one the config asks for (tests). */
+  presenceManager?: PresenceManager;
 }
 
 export class Server {
   readonly node: Node;
   readonly log: Logger;
-  /** Enabled consumers: started after the node, stopped before the engine closes. */
+  /** Enabled consumers: started after the node, stopped before the broker and presence manager close. */
   readonly consumers: Consumer[];
   private readonly external: http.Server;
   private readonly internal: http.Server | null;
@@ -47,8 +55,8 @@ export class Server {
   ) {
     this.log = opts.logger ?? createLogger(config.log.level, config.log.file);
     const metrics = opts.metrics ?? new Metrics();
-    const engine = opts.engine ?? createEngine(config, this.log, metrics);
-    this.node = new Node(config, engine, this.log, metrics);
+    const engines = createEngines(config, this.log, metrics, { broker: opts.broker, presenceManager: opts.presenceManager });
+    this.node = new Node(config, engines, this.log, metrics);
     this.api = new ApiHttpHandler(this.node, config.http_api);
     this.ws = new WebsocketEndpoint(this.node);
     this.hookTrafficMetrics(metrics);
@@ -58,7 +66,7 @@ export class Server {
       dispatcher: new Dispatcher(this.node),
       log: this.log,
       metrics,
-      engineHealthy: () => engine.health().healthy,
+      engineHealthy: () => engineHealth(engines).healthy,
     });
 
     const separateInternal = config.http_server.internal_port > 0 && config.http_server.internal_port !== config.http_server.port;
@@ -104,7 +112,7 @@ export class Server {
     if (this.internal) await listen(this.internal, hs.internal_port, hs.internal_address || hs.address);
     for (const c of this.consumers) c.run();
     this.log.info(
-      { port: this.port, internal_port: this.internalPort, engine: this.node.engine.name, version: this.node.version, node: this.node.name },
+      { port: this.port, internal_port: this.internalPort, engine: engineName(this.node), version: this.node.version, node: this.node.name },
       'tributary started',
     );
   }
@@ -112,7 +120,7 @@ export class Server {
   /**
    * Graceful stop: refuse new work, let the consumers finish the batches in
    * hand (their publications still reach connected clients), disconnect
-   * clients with 3001, close the engine and listeners.
+   * clients with 3001, close the broker, the presence manager and listeners.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
@@ -195,12 +203,28 @@ function listen(server: http.Server, port: number, address: string): Promise<voi
   });
 }
 
-export function createEngine(config: Config, log: Logger, metrics?: Metrics): Engine {
+/**
+ * The broker and the presence manager engineLayout(config) asks for; a half
+ * given in `given` is used as it is. When one engine block configures both
+ * (no broker or presence_manager override), a Redis pair shares its shards'
+ * command connections, as Centrifugo's broker and presence manager do.
+ */
+export function createEngines(config: Config, log: Logger, metrics?: Metrics, given: Partial<NodeEngines> = {}): NodeEngines {
+  if (given.broker && given.presenceManager) return { broker: given.broker, presenceManager: given.presenceManager };
   const layout = engineLayout(config);
   for (const w of layout.warnings) log.warn(w);
   if (layout.problems.length > 0) throw new ConfigError(layout.problems);
-  const redisMetrics = metrics && layout.broker.type === 'redis' ? new RedisMetrics(metrics.registry) : undefined;
-  const make = (spec: EngineSpec, m?: RedisMetrics): Engine => (spec.type === 'redis' ? new RedisEngine(spec.options, log, m) : new MemoryEngine());
-  if (layout.broker === layout.presenceManager) return make(layout.broker, redisMetrics);
-  return new CompositeEngine(make(layout.broker, redisMetrics), make(layout.presenceManager));
+  // The Redis metrics are the broker's: a second set on one registry would
+  // clash by name, so a presence manager on a Redis of its own reports none.
+  const brokerShards = (options: RedisEngineOptions) => new RedisShards(options, log, metrics && new RedisMetrics(metrics.registry));
+  if (!given.broker && !given.presenceManager && layout.broker === layout.presenceManager && layout.broker.type === 'redis') {
+    const shards = brokerShards(layout.broker.options);
+    return { broker: new RedisBroker(shards), presenceManager: new RedisPresenceManager(shards) };
+  }
+  const b = layout.broker;
+  const p = layout.presenceManager;
+  return {
+    broker: given.broker ?? (b.type === 'redis' ? new RedisBroker(brokerShards(b.options)) : new MemoryBroker()),
+    presenceManager: given.presenceManager ?? (p.type === 'redis' ? new RedisPresenceManager(new RedisShards(p.options, log)) : new MemoryPresenceManager()),
+  };
 }

@@ -1,6 +1,7 @@
-// The node ties one process together: it owns the engine, the hub of local
-// subscribers and the index of connected clients, and it is the single
-// publish path every door (client publish, HTTP API, consumers) goes through.
+// The node ties one process together: it owns the broker and the presence
+// manager, the hub of local subscribers and the index of connected clients,
+// and it is the single publish path every door (client publish, HTTP API,
+// consumers) goes through.
 
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -8,9 +9,8 @@ import { createVerifiers } from '../auth/verifiers.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import { ChannelResolver, effectiveHistoryMetaTtl, type ResolvedChannel } from '../config/channels.js';
 import type { ChannelOptions, Config } from '../config/types.js';
-import type { HistoryResult, PublishResult } from '../engines/broker.js';
-import type { Engine, EngineEventHandler } from '../engines/engine.js';
-import type { PresenceStats } from '../engines/presence-manager.js';
+import type { Broker, BrokerEventHandler, HistoryResult, PublishResult } from '../engines/broker.js';
+import type { PresenceManager, PresenceStats } from '../engines/presence-manager.js';
 import { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -45,6 +45,12 @@ export interface HistoryQuery {
   reverse?: boolean;
 }
 
+/** Where publications, history and control travel, and where presence lives. */
+export interface NodeEngines {
+  broker: Broker;
+  presenceManager: PresenceManager;
+}
+
 export interface NodeOptions {
   /** Heartbeat, node TTL and survey timings; Centrifugo's defaults when left out. */
   control?: Partial<ControlOptions>;
@@ -57,7 +63,8 @@ export interface ConnectionSelector {
   session?: string;
 }
 
-export class Node implements EngineEventHandler {
+/** The broker's event handler: the presence manager hands nothing back, so it gets none. */
+export class Node implements BrokerEventHandler {
   readonly id = randomUUID();
   readonly name: string;
   readonly version = VERSION;
@@ -73,8 +80,10 @@ export class Node implements EngineEventHandler {
   /** Connected sessions by id. */
   private readonly clients = new Map<string, ClientSession>();
   private readonly users = new Map<string, Set<ClientSession>>();
-  /** Node-level engine subscriptions still in flight, by channel. */
-  private readonly engineSubscribing = new Map<string, Promise<void>>();
+  readonly broker: Broker;
+  readonly presenceManager: PresenceManager;
+  /** Node-level broker subscriptions still in flight, by channel. */
+  private readonly brokerSubscribing = new Map<string, Promise<void>>();
   private gaugeTimer: NodeJS.Timeout | null = null;
   // Bound once: a labelled lookup per publication is measurable on the hot path.
   private readonly publicationsSent: { inc(): void };
@@ -83,11 +92,13 @@ export class Node implements EngineEventHandler {
 
   constructor(
     readonly config: Config,
-    readonly engine: Engine,
+    engines: NodeEngines,
     readonly log: Logger,
     readonly metrics: Metrics,
     options: NodeOptions = {},
   ) {
+    this.broker = engines.broker;
+    this.presenceManager = engines.presenceManager;
     this.name = config.node.name || `${os.hostname()}_${config.http_server.port}`;
     this.wheel = new TimerWheel(200, (err) => log.error({ err }, 'connection timer failed'));
     this.resolver = new ChannelResolver(config);
@@ -100,7 +111,8 @@ export class Node implements EngineEventHandler {
   }
 
   async start(): Promise<void> {
-    await this.engine.start(this);
+    await this.broker.start(this);
+    await this.presenceManager.start();
     await this.control.start();
     this.gaugeTimer = setInterval(() => this.refreshGauges(), 10_000);
     this.gaugeTimer.unref();
@@ -199,22 +211,22 @@ export class Node implements EngineEventHandler {
 
   async addSubscription(sub: ClientSubscription): Promise<void> {
     if (this.hub.add(sub)) {
-      const pending = this.engine.subscribe([sub.channel]);
-      this.engineSubscribing.set(sub.channel, pending);
+      const pending = this.broker.subscribe([sub.channel]);
+      this.brokerSubscribing.set(sub.channel, pending);
       try {
         await pending;
       } finally {
-        if (this.engineSubscribing.get(sub.channel) === pending) this.engineSubscribing.delete(sub.channel);
+        if (this.brokerSubscribing.get(sub.channel) === pending) this.brokerSubscribing.delete(sub.channel);
       }
       return;
     }
-    // Not the first local subscriber, but the engine may not have confirmed the
+    // Not the first local subscriber, but the broker may not have confirmed the
     // channel yet: reading history before that could miss what is published meanwhile.
-    await this.engineSubscribing.get(sub.channel);
+    await this.brokerSubscribing.get(sub.channel);
   }
 
   async removeSubscription(sub: ClientSubscription): Promise<void> {
-    if (this.hub.remove(sub)) await this.engine.unsubscribe([sub.channel]);
+    if (this.hub.remove(sub)) await this.broker.unsubscribe([sub.channel]);
   }
 
   // ---- publish path ----------------------------------------------------------
@@ -228,7 +240,7 @@ export class Node implements EngineEventHandler {
   async publish(resolved: ResolvedChannel, data: Raw, req: PublishRequest = {}): Promise<PublishResult> {
     const opts = resolved.options;
     const keepHistory = !req.skipHistory;
-    const result = await this.engine.publish(resolved.name, data, {
+    const result = await this.broker.publish(resolved.name, data, {
       historySize: keepHistory ? opts.history_size : 0,
       historyTtlMs: keepHistory ? opts.history_ttl : 0,
       historyMetaTtlMs: effectiveHistoryMetaTtl(opts, this.config),
@@ -247,7 +259,7 @@ export class Node implements EngineEventHandler {
 
   async history(resolved: ResolvedChannel, query: HistoryQuery): Promise<HistoryResult> {
     const since = query.since;
-    const result = await this.engine.history(
+    const result = await this.broker.history(
       resolved.name,
       { limit: query.limit, since: since && { offset: since.offset, epoch: since.epoch }, reverse: query.reverse },
       { historyMetaTtlMs: effectiveHistoryMetaTtl(resolved.options, this.config) },
@@ -260,29 +272,29 @@ export class Node implements EngineEventHandler {
 
   /** Reads only the stream top, creating the stream's epoch if it has none yet. */
   async streamTop(channel: string, opts: ChannelOptions): Promise<StreamPosition> {
-    const r = await this.engine.history(channel, { limit: 0 }, { historyMetaTtlMs: effectiveHistoryMetaTtl(opts, this.config) });
+    const r = await this.broker.history(channel, { limit: 0 }, { historyMetaTtlMs: effectiveHistoryMetaTtl(opts, this.config) });
     return r.position;
   }
 
   presence(channel: string): Promise<Map<string, ClientInfo>> {
-    return this.engine.presence(channel);
+    return this.presenceManager.presence(channel);
   }
 
   presenceStats(channel: string): Promise<PresenceStats> {
-    return this.engine.presenceStats(channel);
+    return this.presenceManager.presenceStats(channel);
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
     this.metrics.nodeMessagesSent.inc({ type: 'join' });
-    await this.engine.publishJoin(channel, info);
+    await this.broker.publishJoin(channel, info);
   }
 
   async publishLeave(channel: string, info: ClientInfo): Promise<void> {
     this.metrics.nodeMessagesSent.inc({ type: 'leave' });
-    await this.engine.publishLeave(channel, info);
+    await this.broker.publishLeave(channel, info);
   }
 
-  // ---- engine events ---------------------------------------------------------
+  // ---- broker events ---------------------------------------------------------
 
   onPublication(channel: string, pub: Publication, position: StreamPosition, delta: boolean, prev?: Publication): void {
     this.publicationsReceived.inc();
@@ -334,7 +346,7 @@ export class Node implements EngineEventHandler {
 
   // ---- lifecycle -------------------------------------------------------------
 
-  /** Disconnects every client with 3001 and closes the engine. */
+  /** Disconnects every client with 3001 and closes the broker and the presence manager. */
   async shutdown(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
@@ -347,6 +359,6 @@ export class Node implements EngineEventHandler {
     }
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
     this.wheel.stop();
-    await this.engine.close();
+    await Promise.all([this.broker.close(), this.presenceManager.close()]);
   }
 }

@@ -195,7 +195,7 @@ export class RedisShard {
     return this.lastProblem;
   }
 
-  /** Runs one of the engine's scripts. `buffers` asks for Buffer replies (payloads). */
+  /** Runs one of the Lua scripts (lua.ts). `buffers` asks for Buffer replies (payloads). */
   async script(name: ScriptName, keys: string[], args: Arg[], buffers = false): Promise<unknown> {
     const fn = (this.cmd as unknown as Record<string, ScriptCaller>)[buffers ? `${name}Buffer` : name]!;
     try {

@@ -1,11 +1,13 @@
 // Centrifugo's `broker` and `presence_manager` blocks replace one half of the
-// engine: publications and history from one, presence from the other.
+// engine: publications and history from the broker, presence from the
+// presence manager, each on its own backend.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { engineLayout } from '../../../src/config/engines.js';
 import { ConfigError } from '../../../src/config/errors.js';
+import { engineName } from '../../../src/node/engine-status.js';
 import { redisUrl } from '../../helpers/redis.js';
 import { once, sdkClient } from '../../helpers/sdk.js';
 import { startServer, testConfig, token, type TestServer } from '../../helpers/server.js';
@@ -42,7 +44,9 @@ describe('engine halves: broker and presence_manager', () => {
   it('memory engine + presence_manager redis: presence in Redis, history in memory', async () => {
     const prefix = `ovp-${randomBytes(4).toString('hex')}`;
     const ts = await serverWith({ presence_manager: { enabled: true, type: 'redis', redis: { address: [redisUrl()], prefix } } });
-    assert.equal(ts.server.node.engine.name, 'memory+redis-presence');
+    assert.equal(ts.server.node.broker.name, 'memory');
+    assert.equal(ts.server.node.presenceManager.name, 'redis');
+    assert.equal(engineName(ts.server.node), 'memory+redis-presence');
     await presentAndPublished(ts, 'ov:a');
     assert.equal(await redis.exists(`${prefix}.presence.data.ov:a`), 1, 'presence went to Redis');
     assert.equal(await redis.exists(`${prefix}.stream.ov:a`), 0, 'history did not');
@@ -51,7 +55,9 @@ describe('engine halves: broker and presence_manager', () => {
   it('memory engine + broker redis: history in Redis, presence in memory', async () => {
     const prefix = `ovb-${randomBytes(4).toString('hex')}`;
     const ts = await serverWith({ broker: { enabled: true, type: 'redis', redis: { address: [redisUrl()], prefix } } });
-    assert.equal(ts.server.node.engine.name, 'redis+memory-presence');
+    assert.equal(ts.server.node.broker.name, 'redis');
+    assert.equal(ts.server.node.presenceManager.name, 'memory');
+    assert.equal(engineName(ts.server.node), 'redis+memory-presence');
     await presentAndPublished(ts, 'ov:b');
     assert.equal(await redis.exists(`${prefix}.stream.ov:b`), 1, 'history went to Redis');
     assert.equal(await redis.exists(`${prefix}.presence.data.ov:b`), 0, 'presence did not');
