@@ -27,6 +27,13 @@ async function serverWith(overrides: Record<string, unknown>): Promise<TestServe
   return ts;
 }
 
+/** Names of the server's connections to Redis (client_name is set to `name`), sorted. */
+async function connectionNames(name: string): Promise<string[]> {
+  const list = (await redis.call('client', 'list')) as string;
+  const names = [...list.matchAll(/ name=(\S+)/g)].map((m) => m[1]!);
+  return names.filter((n) => n.startsWith(`${name}-`)).sort();
+}
+
 async function presentAndPublished(ts: TestServer, channel: string): Promise<void> {
   const c = sdkClient(ts.wsUrl, { token: await token('olga') });
   const s = c.newSubscription(channel);
@@ -61,6 +68,24 @@ describe('engine halves: broker and presence_manager', () => {
     await presentAndPublished(ts, 'ov:b');
     assert.equal(await redis.exists(`${prefix}.stream.ov:b`), 1, 'history went to Redis');
     assert.equal(await redis.exists(`${prefix}.presence.data.ov:b`), 0, 'presence did not');
+  });
+
+  it('presence_manager redis alone subscribes nothing in Redis and opens no PUB/SUB connection', async () => {
+    const prefix = `ovn-${randomBytes(4).toString('hex')}`;
+    const ts = await serverWith({ presence_manager: { enabled: true, type: 'redis', redis: { address: [redisUrl()], prefix, client_name: prefix } } });
+    await presentAndPublished(ts, 'ov:n');
+    assert.deepEqual(await redis.call('pubsub', 'channels', `${prefix}.*`), [], 'no channel of the prefix has a subscriber');
+    assert.deepEqual(await connectionNames(prefix), [`${prefix}-cmd`]);
+  });
+
+  it('engine redis: broker and presence manager share one command connection', async () => {
+    const prefix = `ovs-${randomBytes(4).toString('hex')}`;
+    const ts = await serverWith({ engine: { type: 'redis', redis: { address: [redisUrl()], prefix, client_name: prefix } } });
+    assert.equal(engineName(ts.server.node), 'redis');
+    await presentAndPublished(ts, 'ov:s');
+    assert.equal(await redis.exists(`${prefix}.presence.data.ov:s`), 1, 'presence in Redis');
+    assert.equal(await redis.exists(`${prefix}.stream.ov:s`), 1, 'history in Redis');
+    assert.deepEqual(await connectionNames(prefix), [`${prefix}-cmd`, `${prefix}-sub`]);
   });
 
   it('a disabled block changes nothing; unknown or unsupported types name their key', () => {

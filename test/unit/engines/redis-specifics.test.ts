@@ -14,6 +14,7 @@ import type { PublishOptions } from '../../../src/engines/broker.js';
 import type { RedisBroker } from '../../../src/engines/redis/redis-broker.js';
 import type { RedisPresenceManager } from '../../../src/engines/redis/redis-presence-manager.js';
 import { fnv1a64, jumpConsistentHash, shardIndex } from '../../../src/engines/redis/shard-index.js';
+import { engineHealth } from '../../../src/node/engine-status.js';
 import { RecordingHandler } from '../../broker-suite.js';
 import { redisBroker, redisPair } from '../../helpers/redis-engines.js';
 import { redisUrl, secondRedisUrl } from '../../helpers/redis.js';
@@ -267,9 +268,10 @@ describe('Redis engine: Redis goes away and comes back', () => {
     const up = script('ensure');
     assert.equal(up.status, 0, up.stderr);
     const url = up.stdout.trim().split('\n').pop()!;
-    const { broker: e, events } = await startRedis([url], prefix());
+    const { broker: e, presence, events } = await startRedis([url], prefix());
     await e.subscribe(['gap1', 'gap2']);
     assert.equal(e.health().healthy, true);
+    assert.equal(presence.health().healthy, true);
 
     assert.equal(script('stop').status, 0);
     await events.waitFor(() => !e.health().healthy, 'health to turn unhealthy');
@@ -277,15 +279,23 @@ describe('Redis engine: Redis goes away and comes back', () => {
     await assert.rejects(e.publish('gap1', Buffer.from('lost?'), HISTORY), (err: unknown) => err instanceof EngineUnavailableError);
     assert.ok(Date.now() - started < 1000, 'no waiting in an offline queue');
     assert.match(e.health().detail ?? '', /127\.0\.0\.1:16381/);
+    // The presence manager on the same shards is down too, and says so in the same words.
+    await events.waitFor(() => !presence.health().healthy, 'presence health to turn unhealthy');
+    assert.match(presence.health().detail ?? '', /127\.0\.0\.1:16381/);
+    await assert.rejects(presence.addPresence('gap1', 'c1', { user: 'u', client: 'c1' }), (err: unknown) => err instanceof EngineUnavailableError);
+    assert.deepEqual(engineHealth({ broker: e, presenceManager: presence }), e.health(), '/health reports the shared shard once');
 
     assert.equal(script('ensure').status, 0);
     await events.waitFor(() => e.health().healthy, 'health back', 10_000);
+    await events.waitFor(() => presence.health().healthy, 'presence health back', 10_000);
+    await presence.addPresence('gap1', 'c1', { user: 'u', client: 'c1' });
     await events.waitFor(() => events.gaps.length === 1, 'the gap reported', 5000);
     assert.deepEqual([...events.gaps[0]!].sort(), ['gap1', 'gap2']);
     // PUB/SUB works again.
     await e.publish('gap2', Buffer.from('after'), HISTORY);
     await events.waitForPublications('gap2', 1);
     await e.close();
+    await presence.close();
     script('stop');
   });
 });
