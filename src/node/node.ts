@@ -75,13 +75,13 @@ export class Node implements BrokerEventHandler {
   readonly verifiers: { connection: TokenVerifier; subscription: TokenVerifier };
   /** Registry of the other nodes, surveys and by-user commands across nodes. */
   readonly control: ControlPlane;
+  readonly broker: Broker;
+  readonly presenceManager: PresenceManager;
   /** Every open session, connected or still in its connect handshake. */
   private readonly sessions = new Set<ClientSession>();
   /** Connected sessions by id. */
   private readonly clients = new Map<string, ClientSession>();
   private readonly users = new Map<string, Set<ClientSession>>();
-  readonly broker: Broker;
-  readonly presenceManager: PresenceManager;
   /** Node-level broker subscriptions still in flight, by channel. */
   private readonly brokerSubscribing = new Map<string, Promise<void>>();
   private gaugeTimer: NodeJS.Timeout | null = null;
