@@ -1,11 +1,12 @@
-// /health tells the truth: 200 only while the engine and every consumer are
-// healthy and the node is not shutting down; otherwise 503 with the reason.
-// (Centrifugo always answers 200 {}, which hides a dead engine from load
-// balancers.) A consumer is unhealthy once its backend has been unreachable
-// for a while, not on a single failed query.
+// /health tells the truth: 200 only while the broker, the presence manager
+// and every consumer are healthy and the node is not shutting down; otherwise
+// 503 with the reason. (Centrifugo always answers 200 {}, which hides a dead
+// engine from load balancers.) A consumer is unhealthy once its backend has
+// been unreachable for a while, not on a single failed query.
 
 import type { ServerResponse } from 'node:http';
 import type { ConsumerHealth } from './consumers/consumer.js';
+import { engineHealth, engineName } from './node/engine-status.js';
 import type { Node } from './node/node.js';
 import { sendJson } from './util/http.js';
 
@@ -15,13 +16,13 @@ export interface HealthSource {
 }
 
 export function healthReport(node: Node, consumers: readonly HealthSource[] = []): { healthy: boolean; body: Record<string, unknown> } {
-  const engine = node.engine.health();
+  const engine = engineHealth(node);
   const sick = consumers.map((c) => ({ name: c.name, ...c.health() })).filter((c) => !c.healthy);
   const healthy = engine.healthy && sick.length === 0 && !node.shuttingDown;
   const body: Record<string, unknown> = {};
   if (!healthy) {
     body.status = node.shuttingDown ? 'shutting down' : 'unhealthy';
-    body.engine = { name: node.engine.name, ...engine };
+    body.engine = { name: engineName(node), ...engine };
     if (sick.length > 0) body.consumers = Object.fromEntries(sick.map(({ name, ...h }) => [name, h]));
   }
   return { healthy, body };

@@ -9,29 +9,37 @@ import { ApiHttpHandler } from './api/http-handler.js';
 import { createVerifiers } from './auth/verifiers.js';
 import { drainSent } from './client/traffic.js';
 import type { Config, EngineSpec } from './config/schema.js';
+import type { RedisEngineOptions } from './config/redis.js';
 import { createConsumers, type Consumer, type ConsumerDeps } from './consumers/index.js';
-import type { Engine } from './engines/engine.js';
-import { MemoryEngine } from './engines/memory/memory-engine.js';
-import { RedisEngine } from './engines/redis/redis-engine.js';
+import type { Broker } from './engines/broker.js';
+import { MemoryBroker } from './engines/memory/memory-broker.js';
+import { MemoryPresenceManager } from './engines/memory/memory-presence-manager.js';
+import type { PresenceManager } from './engines/presence-manager.js';
+import { RedisBroker } from './engines/redis/redis-broker.js';
 import { RedisMetrics } from './engines/redis/metrics.js';
-import { CompositeEngine } from './engines/composite-engine.js';
+import { RedisPresenceManager } from './engines/redis/redis-presence-manager.js';
+import { RedisShards } from './engines/redis/shards.js';
 import { handleHealth } from './health.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { Node } from './node/node.js';
+import { engineHealth, engineName } from './node/engine-status.js';
+import { Node, type NodeEngines } from './node/node.js';
 import { WebsocketEndpoint } from './transports/websocket.js';
 import { send } from './util/http.js';
 
 export interface ServerOptions {
   logger?: Logger;
   metrics?: Metrics;
-  engine?: Engine;
+  /** Used instead of the one the config asks for (tests). */
+  broker?: Broker;
+  /** Used instead of the one the config asks for (tests). */
+  presenceManager?: PresenceManager;
 }
 
 export class Server {
   readonly node: Node;
   readonly log: Logger;
-  /** Enabled consumers (built by start()): started after the node, stopped before the engine closes. */
+  /** Enabled consumers (built by start()): started after the node, stopped before the broker and presence manager close. */
   consumers: Consumer[] = [];
   private readonly consumerDeps: ConsumerDeps;
   private readonly external: http.Server;
@@ -46,12 +54,12 @@ export class Server {
   ) {
     this.log = opts.logger ?? createLogger(config.log.level, config.log.file);
     const metrics = opts.metrics ?? new Metrics();
-    const engine = opts.engine ?? createEngine(config, this.log, metrics);
+    const engines = createEngines(config, this.log, metrics, { broker: opts.broker, presenceManager: opts.presenceManager });
     // Built here, not by the node: only client sessions check tokens. Before the
     // node, so an unusable token config (bad PEM, regex, JWKS URL) throws before
     // the node registers anything, as when the node built them.
     const verifiers = createVerifiers(config.client);
-    this.node = new Node(config, engine, this.log, metrics);
+    this.node = new Node(config, engines, this.log, metrics);
     this.api = new ApiHttpHandler(this.node, config.http_api);
     this.ws = new WebsocketEndpoint({ node: this.node, verifiers });
     this.hookTrafficMetrics(metrics);
@@ -59,7 +67,7 @@ export class Server {
       dispatcher: new Dispatcher(this.node),
       log: this.log,
       metrics,
-      engineHealthy: () => engine.health().healthy,
+      engineHealthy: () => engineHealth(engines).healthy,
     };
 
     const separateInternal = config.http_server.internal_port > 0 && config.http_server.internal_port !== config.http_server.port;
@@ -106,7 +114,7 @@ export class Server {
     if (this.internal) await listen(this.internal, hs.internal_port, hs.internal_address || hs.address);
     for (const c of this.consumers) c.run();
     this.log.info(
-      { port: this.port, internal_port: this.internalPort, engine: this.node.engine.name, version: this.node.version, node: this.node.name },
+      { port: this.port, internal_port: this.internalPort, engine: engineName(this.node), version: this.node.version, node: this.node.name },
       'tributary started',
     );
   }
@@ -114,7 +122,7 @@ export class Server {
   /**
    * Graceful stop: refuse new work, let the consumers finish the batches in
    * hand (their publications still reach connected clients), disconnect
-   * clients with 3001, close the engine and listeners.
+   * clients with 3001, close the broker, the presence manager and listeners.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
@@ -197,12 +205,26 @@ function listen(server: http.Server, port: number, address: string): Promise<voi
   });
 }
 
-export function createEngine(config: Config, log: Logger, metrics?: Metrics): Engine {
-  // An enabled broker or presence_manager block replaces that half of the engine.
-  const broker: EngineSpec = config.broker.enabled ? config.broker : config.engine;
-  const presence: EngineSpec = config.presence_manager.enabled ? config.presence_manager : config.engine;
-  const redisMetrics = metrics && broker.type === 'redis' ? new RedisMetrics(metrics.registry) : undefined;
-  const make = (spec: EngineSpec, m?: RedisMetrics): Engine => (spec.type === 'redis' ? new RedisEngine(spec.redis, log, m) : new MemoryEngine());
-  if (broker === presence) return make(broker, redisMetrics);
-  return new CompositeEngine(make(broker, redisMetrics), make(presence));
+/**
+ * The broker and the presence manager the config asks for (an enabled broker or
+ * presence_manager block replaces that half of the engine); a half given in
+ * `given` is used as it is. When the engine block configures both halves, a
+ * Redis pair shares its shards' command connections, as Centrifugo's broker
+ * and presence manager do.
+ */
+export function createEngines(config: Config, log: Logger, metrics?: Metrics, given: Partial<NodeEngines> = {}): NodeEngines {
+  if (given.broker && given.presenceManager) return { broker: given.broker, presenceManager: given.presenceManager };
+  const b: EngineSpec = config.broker.enabled ? config.broker : config.engine;
+  const p: EngineSpec = config.presence_manager.enabled ? config.presence_manager : config.engine;
+  // The Redis metrics are the broker's: a second set on one registry would
+  // clash by name, so a presence manager on a Redis of its own reports none.
+  const brokerShards = (options: RedisEngineOptions) => new RedisShards(options, log, metrics && new RedisMetrics(metrics.registry));
+  if (!given.broker && !given.presenceManager && b === p && b.type === 'redis') {
+    const shards = brokerShards(b.redis);
+    return { broker: new RedisBroker(shards), presenceManager: new RedisPresenceManager(shards) };
+  }
+  return {
+    broker: given.broker ?? (b.type === 'redis' ? new RedisBroker(brokerShards(b.redis)) : new MemoryBroker()),
+    presenceManager: given.presenceManager ?? (p.type === 'redis' ? new RedisPresenceManager(new RedisShards(p.redis, log)) : new MemoryPresenceManager()),
+  };
 }

@@ -190,7 +190,7 @@ const history: ApiMethod = async (node, f) => {
 
 const historyRemove: ApiMethod = async (node, f) => {
   const resolved = historyChannel(node, f);
-  await node.engine.removeHistory(resolved.name);
+  await node.broker.removeHistory(resolved.name);
   return {};
 };
 

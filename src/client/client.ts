@@ -337,22 +337,22 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   // ---- subscriptions -------------------------------------------------------
 
   /**
-   * Re-adds this connection's presence in every channel that has it. Engines
-   * with expiring presence (Redis: TTL 60 s) drop entries that are not
-   * refreshed, which is what clears a crashed node's clients. Failures are
-   * logged: the next round retries.
+   * Re-adds this connection's presence in every channel that has it.
+   * Presence managers with expiring presence (Redis: TTL 60 s) drop entries
+   * that are not refreshed, which is what clears a crashed node's clients.
+   * Failures are logged: the next round retries.
    */
   private updatePresence(): void {
     for (const sub of this.subs.values()) {
       if (!sub.active || !sub.flags.presence) continue;
       const channel = sub.channel;
       // The current connection info: a server-side refresh may have replaced it.
-      this.node.engine
+      this.node.presenceManager
         .addPresence(channel, this.id, this.clientInfo(sub.info.chanInfo))
         .then(() => {
           // Unsubscribed while the add was in flight: its removal may have landed first.
           if (this.isClosed() || !this.subs.get(channel)?.flags.presence) {
-            return this.node.engine.removePresence(channel, this.id, this.user);
+            return this.node.presenceManager.removePresence(channel, this.id, this.user);
           }
         })
         .catch((err) => this.node.log.error({ err, channel, client: this.id }, 'presence update failed'));
@@ -388,7 +388,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     // Each step runs even when an earlier one failed (an engine link down):
     // presence must not outlive the subscription, and peers should hear the leave.
     const steps: Array<() => Promise<void>> = [() => this.node.removeSubscription(sub)];
-    if (sub.flags.presence) steps.push(() => this.node.engine.removePresence(channel, this.id, this.user));
+    if (sub.flags.presence) steps.push(() => this.node.presenceManager.removePresence(channel, this.id, this.user));
     if (wasActive && sub.flags.joinLeave) steps.push(() => this.node.publishLeave(channel, sub.info));
     let failure: unknown;
     for (const step of steps) {

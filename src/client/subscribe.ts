@@ -111,12 +111,12 @@ export async function subscribeChannel(
         let outcome;
         let top;
         if (resolved.options.force_recovery_mode === 'cache') {
-          const h = await node.engine.history(channel, { limit: 1, reverse: true }, { historyMetaTtlMs: metaTtl });
+          const h = await node.broker.history(channel, { limit: 1, reverse: true }, { historyMetaTtlMs: metaTtl });
           top = h.position;
           outcome = recoverCache(since, h.publications[0], top);
         } else {
           const limit = node.config.client.recovery_max_publication_limit || -1;
-          const h = await node.engine.history(channel, { since, limit }, { historyMetaTtlMs: metaTtl });
+          const h = await node.broker.history(channel, { since, limit }, { historyMetaTtlMs: metaTtl });
           top = h.position;
           outcome = recoverStream(since, h.publications, top);
         }
@@ -163,7 +163,7 @@ export async function subscribeChannel(
     }
     if (grant.data && grant.data.length > 0) result.data = grant.data;
     if (flags.presence) {
-      await node.engine.addPresence(channel, c.id, info);
+      await node.presenceManager.addPresence(channel, c.id, info);
       presenceAdded = true;
       if (!stillOurs()) throw CANCELLED;
     }
@@ -185,7 +185,7 @@ export async function subscribeChannel(
       await c.removeSubscription(channel).catch(() => undefined);
     } else if (presenceAdded) {
       // Whoever removed the subscription did so before our presence entry existed.
-      await node.engine.removePresence(channel, c.id, c.user).catch(() => undefined);
+      await node.presenceManager.removePresence(channel, c.id, c.user).catch(() => undefined);
     }
     throw err;
   }

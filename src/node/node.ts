@@ -1,12 +1,14 @@
-// The node ties one process together: it owns the engine, the hub of local
-// subscribers and the index of connected clients, and it is the single
-// publish path every door (client publish, HTTP API, consumers) goes through.
+// The node ties one process together: it owns the broker and the presence
+// manager, the hub of local subscribers and the index of connected clients,
+// and it is the single publish path every door (client publish, HTTP API,
+// consumers) goes through.
 
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { ChannelResolver, effectiveHistoryMetaTtl, type ResolvedChannel } from '../channels/resolver.js';
 import type { ChannelOptions, Config } from '../config/schema.js';
-import type { Engine, EngineEventHandler, HistoryResult, PresenceStats, PublishResult } from '../engines/engine.js';
+import type { Broker, BrokerEventHandler, HistoryResult, PublishResult } from '../engines/broker.js';
+import type { PresenceManager, PresenceStats } from '../engines/presence-manager.js';
 import { Hub, type ChannelSubscriber } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -41,12 +43,19 @@ export interface HistoryQuery {
   reverse?: boolean;
 }
 
+/** Where publications, history and control travel, and where presence lives. */
+export interface NodeEngines {
+  broker: Broker;
+  presenceManager: PresenceManager;
+}
+
 export interface NodeOptions {
   /** Heartbeat, node TTL and survey timings; Centrifugo's defaults when left out. */
   control?: Partial<ControlOptions>;
 }
 
-export class Node implements EngineEventHandler {
+/** The broker's event handler: the presence manager hands nothing back, so it gets none. */
+export class Node implements BrokerEventHandler {
   readonly id = randomUUID();
   readonly name: string;
   readonly version = VERSION;
@@ -56,13 +65,15 @@ export class Node implements EngineEventHandler {
   readonly resolver: ChannelResolver;
   /** Registry of the other nodes, surveys and by-user commands across nodes. */
   readonly control: ControlPlane;
+  readonly broker: Broker;
+  readonly presenceManager: PresenceManager;
   /** Every open session, connected or still in its connect handshake. */
   private readonly sessions = new Set<NodeSession>();
   /** Connected sessions by id. */
   private readonly clients = new Map<string, NodeSession>();
   private readonly users = new Map<string, Set<NodeSession>>();
-  /** Node-level engine subscriptions still in flight, by channel. */
-  private readonly engineSubscribing = new Map<string, Promise<void>>();
+  /** Node-level broker subscriptions still in flight, by channel. */
+  private readonly brokerSubscribing = new Map<string, Promise<void>>();
   private gaugeTimer: NodeJS.Timeout | null = null;
   // Bound once: a labelled lookup per publication is measurable on the hot path.
   private readonly publicationsSent: { inc(): void };
@@ -71,11 +82,13 @@ export class Node implements EngineEventHandler {
 
   constructor(
     readonly config: Config,
-    readonly engine: Engine,
+    engines: NodeEngines,
     readonly log: Logger,
     readonly metrics: Metrics,
     options: NodeOptions = {},
   ) {
+    this.broker = engines.broker;
+    this.presenceManager = engines.presenceManager;
     this.name = config.node.name || `${os.hostname()}_${config.http_server.port}`;
     this.wheel = new TimerWheel(200, (err) => log.error({ err }, 'connection timer failed'));
     this.resolver = new ChannelResolver(config);
@@ -87,7 +100,8 @@ export class Node implements EngineEventHandler {
   }
 
   async start(): Promise<void> {
-    await this.engine.start(this);
+    await this.broker.start(this);
+    await this.presenceManager.start();
     await this.control.start();
     this.gaugeTimer = setInterval(() => this.refreshGauges(), 10_000);
     this.gaugeTimer.unref();
@@ -186,22 +200,22 @@ export class Node implements EngineEventHandler {
 
   async addSubscription(sub: ChannelSubscriber): Promise<void> {
     if (this.hub.add(sub)) {
-      const pending = this.engine.subscribe([sub.channel]);
-      this.engineSubscribing.set(sub.channel, pending);
+      const pending = this.broker.subscribe([sub.channel]);
+      this.brokerSubscribing.set(sub.channel, pending);
       try {
         await pending;
       } finally {
-        if (this.engineSubscribing.get(sub.channel) === pending) this.engineSubscribing.delete(sub.channel);
+        if (this.brokerSubscribing.get(sub.channel) === pending) this.brokerSubscribing.delete(sub.channel);
       }
       return;
     }
-    // Not the first local subscriber, but the engine may not have confirmed the
+    // Not the first local subscriber, but the broker may not have confirmed the
     // channel yet: reading history before that could miss what is published meanwhile.
-    await this.engineSubscribing.get(sub.channel);
+    await this.brokerSubscribing.get(sub.channel);
   }
 
   async removeSubscription(sub: ChannelSubscriber): Promise<void> {
-    if (this.hub.remove(sub)) await this.engine.unsubscribe([sub.channel]);
+    if (this.hub.remove(sub)) await this.broker.unsubscribe([sub.channel]);
   }
 
   // ---- publish path ----------------------------------------------------------
@@ -215,7 +229,7 @@ export class Node implements EngineEventHandler {
   async publish(resolved: ResolvedChannel, data: Raw, req: PublishRequest = {}): Promise<PublishResult> {
     const opts = resolved.options;
     const keepHistory = !req.skipHistory;
-    const result = await this.engine.publish(resolved.name, data, {
+    const result = await this.broker.publish(resolved.name, data, {
       historySize: keepHistory ? opts.history_size : 0,
       historyTtlMs: keepHistory ? opts.history_ttl : 0,
       historyMetaTtlMs: effectiveHistoryMetaTtl(opts, this.config),
@@ -234,7 +248,7 @@ export class Node implements EngineEventHandler {
 
   async history(resolved: ResolvedChannel, query: HistoryQuery): Promise<HistoryResult> {
     const since = query.since;
-    const result = await this.engine.history(
+    const result = await this.broker.history(
       resolved.name,
       { limit: query.limit, since: since && { offset: since.offset, epoch: since.epoch }, reverse: query.reverse },
       { historyMetaTtlMs: effectiveHistoryMetaTtl(resolved.options, this.config) },
@@ -247,29 +261,29 @@ export class Node implements EngineEventHandler {
 
   /** Reads only the stream top, creating the stream's epoch if it has none yet. */
   async streamTop(channel: string, opts: ChannelOptions): Promise<StreamPosition> {
-    const r = await this.engine.history(channel, { limit: 0 }, { historyMetaTtlMs: effectiveHistoryMetaTtl(opts, this.config) });
+    const r = await this.broker.history(channel, { limit: 0 }, { historyMetaTtlMs: effectiveHistoryMetaTtl(opts, this.config) });
     return r.position;
   }
 
   presence(channel: string): Promise<Map<string, ClientInfo>> {
-    return this.engine.presence(channel);
+    return this.presenceManager.presence(channel);
   }
 
   presenceStats(channel: string): Promise<PresenceStats> {
-    return this.engine.presenceStats(channel);
+    return this.presenceManager.presenceStats(channel);
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
     this.metrics.nodeMessagesSent.inc({ type: 'join' });
-    await this.engine.publishJoin(channel, info);
+    await this.broker.publishJoin(channel, info);
   }
 
   async publishLeave(channel: string, info: ClientInfo): Promise<void> {
     this.metrics.nodeMessagesSent.inc({ type: 'leave' });
-    await this.engine.publishLeave(channel, info);
+    await this.broker.publishLeave(channel, info);
   }
 
-  // ---- engine events ---------------------------------------------------------
+  // ---- broker events ---------------------------------------------------------
 
   onPublication(channel: string, pub: Publication, position: StreamPosition, delta: boolean, prev?: Publication): void {
     this.publicationsReceived.inc();
@@ -321,7 +335,7 @@ export class Node implements EngineEventHandler {
 
   // ---- lifecycle -------------------------------------------------------------
 
-  /** Disconnects every client with 3001 and closes the engine. */
+  /** Disconnects every client with 3001 and closes the broker and the presence manager. */
   async shutdown(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
@@ -334,6 +348,6 @@ export class Node implements EngineEventHandler {
     }
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
     this.wheel.stop();
-    await this.engine.close();
+    await Promise.all([this.broker.close(), this.presenceManager.close()]);
   }
 }

@@ -1,4 +1,4 @@
-// Small clusters in one process, linked through test/helpers/linked-engines.ts:
+// Small clusters in one process, linked through test/helpers/linked-brokers.ts:
 // bare Nodes (no HTTP) for control-plane tests, or full Servers with
 // WebSocket endpoints for by-user commands that must reach real clients.
 
@@ -8,15 +8,16 @@ import { Metrics } from '../../src/metrics.js';
 import type { ControlOptions } from '../../src/node/control/control-plane.js';
 import { Node } from '../../src/node/node.js';
 import { Server } from '../../src/server.js';
-import { EngineLink, type LinkedEngine } from './linked-engines.js';
+import { MemoryPresenceManager } from '../../src/engines/memory/memory-presence-manager.js';
+import { BrokerLink, type LinkedBroker } from './linked-brokers.js';
 import { API_KEY, testConfig } from './server.js';
 
 type Overrides = Parameters<typeof testConfig>[0];
 
 export interface NodeCluster {
-  link: EngineLink;
+  link: BrokerLink;
   nodes: Node[];
-  engines: LinkedEngine[];
+  brokers: LinkedBroker[];
   /** Adds and starts one more node. */
   add(name?: string): Promise<Node>;
   /** Shuts down every node still running. */
@@ -25,24 +26,24 @@ export interface NodeCluster {
 
 /** `n` started Nodes on one link, named node-0..node-(n-1), each with its own Metrics. */
 export async function linkedNodes(n: number, opts: { control?: Partial<ControlOptions>; config?: Overrides } = {}): Promise<NodeCluster> {
-  const link = new EngineLink();
+  const link = new BrokerLink();
   const nodes: Node[] = [];
-  const engines: LinkedEngine[] = [];
+  const brokers: LinkedBroker[] = [];
   const add = async (name = `node-${nodes.length}`): Promise<Node> => {
-    const engine = link.engine();
-    const node = new Node(testConfig({ ...opts.config, node: { name } }), engine, silentLogger(), new Metrics({ defaultMetrics: false }), {
+    const broker = link.broker();
+    const node = new Node(testConfig({ ...opts.config, node: { name } }), { broker, presenceManager: new MemoryPresenceManager() }, silentLogger(), new Metrics({ defaultMetrics: false }), {
       control: opts.control,
     });
     await node.start();
     nodes.push(node);
-    engines.push(engine);
+    brokers.push(broker);
     return node;
   };
   for (let i = 0; i < n; i++) await add();
   return {
     link,
     nodes,
-    engines,
+    brokers,
     add,
     stop: async () => {
       await Promise.all(nodes.map((node) => node.shutdown()));
@@ -57,12 +58,12 @@ export interface LinkedServer {
 }
 
 /** `n` started Servers (random ports) whose nodes share one link. */
-export async function linkedServers(n: number, overrides: Overrides = {}): Promise<{ link: EngineLink; servers: LinkedServer[]; stop(): Promise<void> }> {
-  const link = new EngineLink();
+export async function linkedServers(n: number, overrides: Overrides = {}): Promise<{ link: BrokerLink; servers: LinkedServer[]; stop(): Promise<void> }> {
+  const link = new BrokerLink();
   const servers: LinkedServer[] = [];
   for (let i = 0; i < n; i++) {
     const config: Config = testConfig({ ...overrides, node: { name: `server-${i}` } });
-    const server = new Server(config, { logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), engine: link.engine() });
+    const server = new Server(config, { logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), broker: link.broker() });
     await server.start();
     const httpUrl = `http://127.0.0.1:${server.port}`;
     servers.push({

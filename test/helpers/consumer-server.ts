@@ -3,7 +3,8 @@
 
 import type { Config } from '../../src/config/schema.js';
 import type { Consumer } from '../../src/consumers/consumer.js';
-import type { Engine } from '../../src/engines/engine.js';
+import type { Broker } from '../../src/engines/broker.js';
+import type { PresenceManager } from '../../src/engines/presence-manager.js';
 import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { Server } from '../../src/server.js';
@@ -22,12 +23,21 @@ export interface ConsumerServer<C extends Consumer> {
   stop(): Promise<void>;
 }
 
-export async function startConsumerServer<C extends Consumer>(
-  consumers: Record<string, unknown>[],
-  opts: { engine?: Engine; config?: Partial<Config> } = {},
-): Promise<ConsumerServer<C>> {
+/** A broker or presence manager to use instead of the config's, and config overrides. */
+export interface ConsumerServerOptions {
+  broker?: Broker;
+  presenceManager?: PresenceManager;
+  config?: Partial<Config>;
+}
+
+export async function startConsumerServer<C extends Consumer>(consumers: Record<string, unknown>[], opts: ConsumerServerOptions = {}): Promise<ConsumerServer<C>> {
   const config = testConfig({ channel: CONSUMER_TEST_CHANNELS as never, consumers, ...(opts.config as object) });
-  const server = new Server(config, { logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), engine: opts.engine });
+  const server = new Server(config, {
+    logger: silentLogger(),
+    metrics: new Metrics({ defaultMetrics: false }),
+    broker: opts.broker,
+    presenceManager: opts.presenceManager,
+  });
   await server.start();
   const httpUrl = `http://127.0.0.1:${server.port}`;
   return {

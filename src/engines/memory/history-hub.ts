@@ -8,7 +8,7 @@
 // publish path O(1) in the common case.
 
 import type { Publication } from '../../protocol/types.js';
-import type { HistoryFilter, HistoryResult } from '../engine.js';
+import type { HistoryFilter, HistoryResult } from '../broker.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { HistoryStream } from './history-stream.js';
 

@@ -1,6 +1,6 @@
 // Results of idempotent publishes, so a retried publish with the same key
 // returns the first result instead of publishing twice. Entries expire
-// lazily on lookup and in bulk from the engine's sweep, via a deadline heap
+// lazily on lookup and in bulk from the broker's sweep, via a deadline heap
 // (TTLs can differ per publish, so insertion order is not expiry order).
 
 import type { StreamPosition } from '../../protocol/types.js';

@@ -3,7 +3,7 @@
 // Empty channel maps are deleted at once so idle channels cost nothing.
 
 import type { ClientInfo } from '../../protocol/types.js';
-import type { PresenceStats } from '../engine.js';
+import type { PresenceStats } from '../presence-manager.js';
 
 export class PresenceStore {
   private readonly channels = new Map<string, Map<string, ClientInfo>>();

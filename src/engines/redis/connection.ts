@@ -26,7 +26,7 @@ function baseOptions(o: RedisEngineOptions, addr: RedisShardAddress, role: 'cmd'
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     retryStrategy,
-    // Subscriptions are restored by the engine itself, in batches, so it knows when
+    // Subscriptions are restored by the shard itself, in batches, so it knows when
     // the link is whole again and can tell subscribers about the gap.
     autoResubscribe: false,
     autoResendUnfulfilledCommands: false,

@@ -1,13 +1,15 @@
 // One Redis shard: a command connection (auto-pipelined, scripts loaded once
-// and run by SHA) and a dedicated PUB/SUB connection. The shard keeps the set
+// and run by SHA), shared by the broker and the presence manager that use the
+// shard, and a dedicated PUB/SUB connection that only a broker opens
+// (startPubSub): a presence manager never needs one. The shard keeps the set
 // of PUB/SUB channels the node wants, applies changes in batches, and after a
-// lost PUB/SUB link restores every subscription before telling the engine
+// lost PUB/SUB link restores every subscription before telling the broker
 // which channels may have missed messages.
 
 import type { Logger } from '../../log.js';
 import type { RedisEngineOptions } from '../../config/redis.js';
 import type { RedisShardAddress } from '../../util/redis-url.js';
-import { EngineUnavailableError } from '../engine.js';
+import { EngineUnavailableError } from '../availability.js';
 import { createClient, type RedisClient } from './connection.js';
 import type { RedisMetrics } from './metrics.js';
 import { HISTORY_ADD, HISTORY_READ, PRESENCE_ADD, PRESENCE_GET, PRESENCE_REMOVE, PUBLISH_IDEMPOTENT, PUBLISH_ON_SLOT, type ScriptDef } from './lua.js';
@@ -39,7 +41,9 @@ type ScriptCaller = (...args: Arg[]) => Promise<unknown>;
 
 export class RedisShard {
   readonly cmd: RedisClient;
-  private readonly sub: RedisClient;
+  /** The broker's PUB/SUB link; null until startPubSub (never, for a presence manager alone). */
+  private sub: RedisClient | null = null;
+  private events: ShardEvents | null = null;
   /** PUB/SUB channels the node wants, whether or not the link currently has them. */
   private readonly wanted = new Set<string>();
   /** Channels whose state changed since the last flush, and the callers waiting for it. */
@@ -63,25 +67,29 @@ export class RedisShard {
     readonly index: number,
     readonly address: RedisShardAddress,
     private readonly options: RedisEngineOptions,
-    private readonly events: ShardEvents,
     private readonly log: Logger,
     private readonly metrics?: RedisMetrics,
   ) {
     this.sharded = options.sharded_pubsub && address.kind === 'cluster';
     this.cmd = createClient(options, address, 'cmd');
-    this.sub = createClient(options, address, 'sub');
     for (const [name, def] of Object.entries(SCRIPTS)) {
       this.cmd.defineCommand(name, { numberOfKeys: def.numberOfKeys, lua: def.lua });
     }
     this.cmd.on('error', (err: Error) => this.problem('commands', err));
-    this.sub.on('error', (err: Error) => this.problem('PUB/SUB', err));
     this.cmd.on('ready', () => {
       this.metrics?.linkUp.set({ shard: this.address.label, link: 'commands' }, 1);
       this.recovered('commands');
     });
     this.cmd.on('close', () => this.metrics?.linkUp.set({ shard: this.address.label, link: 'commands' }, 0));
-    this.sub.on('ready', () => this.onSubReady());
-    this.sub.on('close', () => {
+  }
+
+  private openSub(events: ShardEvents): RedisClient {
+    const sub = createClient(this.options, this.address, 'sub');
+    this.sub = sub;
+    this.events = events;
+    sub.on('error', (err: Error) => this.problem('PUB/SUB', err));
+    sub.on('ready', () => this.onSubReady());
+    sub.on('close', () => {
       if (this.subLinkWhole) {
         this.log.warn({ shard: this.address.label }, 'redis PUB/SUB connection lost');
         this.metrics?.pubSubErrors.inc({ broker_name: '', error: 'connection_lost' });
@@ -89,8 +97,9 @@ export class RedisShard {
       this.metrics?.linkUp.set({ shard: this.address.label, link: 'pubsub' }, 0);
       this.subLinkWhole = false;
     });
-    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.events.onMessage(channel.toString(), message));
-    this.sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.events.onMessage(channel.toString(), message));
+    sub.on('messageBuffer', (channel: Buffer, message: Buffer) => events.onMessage(channel.toString(), message));
+    sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => events.onMessage(channel.toString(), message));
+    return sub;
   }
 
   /**
@@ -98,15 +107,15 @@ export class RedisShard {
    * (allowed in subscriber mode) and drop it when no answer comes in time, so
    * it reconnects and the gap is reported.
    */
-  private startProbe(): void {
+  private startProbe(sub: RedisClient): void {
     this.probeTimer = setInterval(() => {
       if (!this.subLinkWhole || this.probing) return;
       this.probing = true;
       const timer = setTimeout(() => {
         this.log.warn({ shard: this.address.label }, 'redis PUB/SUB connection did not answer a PING; reconnecting');
-        this.sub.disconnect(true);
+        sub.disconnect(true);
       }, this.options.io_timeout);
-      this.sub
+      sub
         .ping()
         .catch(() => undefined)
         .finally(() => {
@@ -117,43 +126,77 @@ export class RedisShard {
     this.probeTimer.unref();
   }
 
-  /** Connects both links; fails with the cause when Redis cannot be reached. */
-  async start(serviceChannels: string[]): Promise<void> {
-    for (const ch of serviceChannels) this.wanted.add(ch);
-    this.serviceChannels = new Set(serviceChannels);
-    try {
+  /** Connects the command link; fails with the cause when Redis cannot be reached. */
+  async connect(): Promise<void> {
+    await this.connecting(async () => {
       await this.cmd.connect();
       // Streams are required (Redis >= 5): the same probe Centrifugo runs at start.
       await this.cmd.xrange('__tributary.check.stream', '0-0', '0-0');
-      await this.sub.connect();
-    } catch (err) {
-      // ioredis rejects connect() with "Connection is closed"; the cause came through 'error'.
-      const cause = this.lastProblem || (err as Error).message || String(err);
-      throw new Error(`redis ${this.address.label}: cannot connect (${cause})`);
-    }
+    });
+  }
+
+  /**
+   * Opens the PUB/SUB link for a broker, subscribed to `serviceChannels`
+   * (control, this node) and then to whatever the broker asks for, with
+   * messages handed to `events`. Call after connect().
+   */
+  async startPubSub(serviceChannels: string[], events: ShardEvents): Promise<void> {
+    if (this.sub) throw new Error(`redis ${this.address.label}: PUB/SUB link already started`);
+    for (const ch of serviceChannels) this.wanted.add(ch);
+    this.serviceChannels = new Set(serviceChannels);
+    const sub = this.openSub(events);
+    await this.connecting(() => sub.connect());
     // The 'ready' handler subscribes everything wanted (for a Cluster, 'ready'
     // comes after connect() resolves); wait until it has.
     const deadline = Date.now() + Math.max(this.options.connect_timeout, 5000);
     while (!this.subLinkWhole && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     if (!this.subLinkWhole) throw new Error(`redis ${this.address.label}: PUB/SUB subscription failed (${this.lastProblem || 'no ready link'})`);
-    this.startProbe();
+    this.startProbe(sub);
+  }
+
+  /** Drops the PUB/SUB link (its broker closes); the command link stays for the presence manager. */
+  stopPubSub(): void {
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
+    this.sub?.disconnect();
+    this.sub = null;
+    this.events = null;
+    this.everReady = false;
+    this.wanted.clear();
+    this.serviceChannels = new Set();
+  }
+
+  private async connecting(step: () => Promise<unknown>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      // ioredis rejects connect() with "Connection is closed"; the cause came through 'error'.
+      const cause = this.lastProblem || (err as Error).message || String(err);
+      throw new Error(`redis ${this.address.label}: cannot connect (${cause})`);
+    }
+  }
+
+  /** Whether the command link works: all a presence manager needs. */
+  commandsHealthy(): boolean {
+    return !this.closed && this.cmd.status === 'ready';
   }
 
   /**
-   * Whether both links work. With a Redis Cluster, ioredis moves the PUB/SUB
-   * connection to another node by itself on a failover; that move is not seen
-   * here, so publications missed meanwhile reach positioned subscribers only as
-   * a gap at their next publication.
+   * Whether the command link and, once a broker opened it, the PUB/SUB link
+   * work. With a Redis Cluster, ioredis moves the PUB/SUB connection to
+   * another node by itself on a failover; that move is not seen here, so
+   * publications missed meanwhile reach positioned subscribers only as a gap
+   * at their next publication.
    */
   healthy(): boolean {
-    return !this.closed && this.cmd.status === 'ready' && this.subLinkWhole;
+    return this.commandsHealthy() && (this.sub === null || this.subLinkWhole);
   }
 
   problemDetail(): string {
     return this.lastProblem;
   }
 
-  /** Runs one of the engine's scripts. `buffers` asks for Buffer replies (payloads). */
+  /** Runs one of the Lua scripts (lua.ts). `buffers` asks for Buffer replies (payloads). */
   async script(name: ScriptName, keys: string[], args: Arg[], buffers = false): Promise<unknown> {
     const fn = (this.cmd as unknown as Record<string, ScriptCaller>)[buffers ? `${name}Buffer` : name]!;
     try {
@@ -182,9 +225,8 @@ export class RedisShard {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.stopPubSub();
     this.cmd.disconnect();
-    this.sub.disconnect();
   }
 
   // ---- subscriptions ---------------------------------------------------------
@@ -237,15 +279,17 @@ export class RedisShard {
 
   /** SUBSCRIBE/UNSUBSCRIBE in batches; in sharded mode client channels one by one (one slot per command). */
   private async apply(channels: string[], subscribe: boolean): Promise<void> {
+    const sub = this.sub;
+    if (!sub) throw new EngineUnavailableError(`redis ${this.address.label}: PUB/SUB connection is down`);
     let plain = channels;
     if (this.sharded) {
       plain = channels.filter((c) => this.serviceChannels.has(c));
       const sharded = channels.filter((c) => !this.serviceChannels.has(c));
-      await Promise.all(sharded.map((c) => (subscribe ? this.sub.ssubscribe(c) : this.sub.sunsubscribe(c))));
+      await Promise.all(sharded.map((c) => (subscribe ? sub.ssubscribe(c) : sub.sunsubscribe(c))));
     }
     for (let i = 0; i < plain.length; i += SUBSCRIBE_BATCH) {
       const batch = plain.slice(i, i + SUBSCRIBE_BATCH);
-      await (subscribe ? this.sub.subscribe(...batch) : this.sub.unsubscribe(...batch));
+      await (subscribe ? sub.subscribe(...batch) : sub.unsubscribe(...batch));
     }
   }
 
@@ -259,7 +303,7 @@ export class RedisShard {
   }
 
   private async resubscribeAll(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || !this.sub) return;
     const all = [...this.wanted];
     try {
       await this.apply(all, true);
@@ -275,7 +319,7 @@ export class RedisShard {
     this.recovered('PUB/SUB');
     if (wasReady) {
       this.metrics?.resubscribes.inc({ shard: this.address.label });
-      this.events.onResubscribed(all);
+      this.events?.onResubscribed(all);
     }
   }
 

@@ -1,14 +1,14 @@
 // The cross-node control plane (spec server-api.md §4.6): heartbeats that
 // keep a registry of live nodes, surveys that gather an answer from every
 // node, and by-user commands (subscribe, unsubscribe, disconnect, refresh)
-// that reach connections on every node. Messages travel through the engine's
-// publishControl/onControl; with the memory engine nothing ever arrives and
+// that reach connections on every node. Messages travel through the broker's
+// publishControl/onControl; with the memory broker nothing ever arrives and
 // every survey is answered by this node alone.
 //
 // Messages use Tributary's own JSON encoding, not Centrifugo's protobuf: see
 // messages.ts for why Go and Tributary nodes cannot share control.
 
-import type { Engine } from '../../engines/engine.js';
+import type { Broker } from '../../engines/broker.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
 import {
@@ -48,7 +48,7 @@ export const DEFAULT_CONTROL_OPTIONS: ControlOptions = {
 /** What the control plane needs from its node. */
 export interface ControlHost {
   readonly id: string;
-  readonly engine: Pick<Engine, 'publishControl'>;
+  readonly broker: Pick<Broker, 'publishControl'>;
   /** This node's current numbers, for heartbeats and `info`. */
   nodeInfo(): NodeInfo;
   applyUserCommand(command: UserCommand): Promise<void>;
@@ -194,7 +194,7 @@ export class ControlPlane {
 
   // ---- inbound -------------------------------------------------------------------
 
-  /** One message from the engine. Never throws: a bad message is counted, logged and dropped. */
+  /** One message from the broker. Never throws: a bad message is counted, logged and dropped. */
   handle(data: Buffer): void {
     let msg: ControlMessage;
     try {
@@ -277,7 +277,7 @@ export class ControlPlane {
   private async send(m: ControlBody, to?: string): Promise<void> {
     const data = encodeControl(this.host.id, m);
     this.metrics.sent(m.type);
-    await this.host.engine.publishControl(data, to);
+    await this.host.broker.publishControl(data, to);
   }
 
   /** A periodic heartbeat; a failure is logged once per outage, not every beat. */

@@ -1,4 +1,4 @@
-// The messages nodes exchange over the engine's control channel, and their
+// The messages nodes exchange over the broker's control channel, and their
 // encoding.
 //
 // The encoding is Tributary's own JSON, NOT Centrifugo's protobuf

@@ -1,6 +1,6 @@
 // The other live nodes, as last heard from their heartbeats. An entry that
 // has not been refreshed within the TTL is gone: the node crashed or lost its
-// link to the engine. Expired entries are dropped lazily on every read and by
+// link to the broker. Expired entries are dropped lazily on every read and by
 // the control plane's periodic clean, so `info` never lists a dead node even
 // between cleans.
 

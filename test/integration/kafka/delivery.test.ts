@@ -9,10 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Admin, Producer } from 'kafkajs';
 import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
-import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
-import { silentLogger } from '../../../src/log.js';
 import { idsInOrder, LeanSubscriber } from '../../helpers/lean-subscriber.js';
 import { api, waitFor } from '../../helpers/process.js';
+import { redisPair } from '../../helpers/redis-engines.js';
 import { redisUrl } from '../../helpers/redis.js';
 import { dataOf, subscribedClient } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
@@ -126,8 +125,7 @@ describe('Kafka: failures', () => {
     const redis = new Redis(redisUrl());
     await redis.set(`${prefix}.stream.meta.kstuck`, 'not a hash');
     const parsed = parseRedisOptions({ address: [redisUrl()], prefix });
-    const engine = new RedisEngine(parsed.options!, silentLogger());
-    const srv = await startKafkaServer([kafkaConsumerConfig('k_fail', { topics: [topic], dead_letter_topic: dlq })], { engine });
+    const srv = await startKafkaServer([kafkaConsumerConfig('k_fail', { topics: [topic], dead_letter_topic: dlq })], redisPair(parsed.options!));
     const sub = await LeanSubscriber.open(srv.wsUrl, ['kstuck', 'kp0', 'kp1', 'kp2']);
     const pub = (channel: string, i: number) => JSON.stringify({ method: 'publish', payload: { channel, data: { i } } });
 

@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import type { Config } from '../../../src/config/schema.js';
 import type { KafkaConsumer } from '../../../src/consumers/kafka/consumer.js';
-import type { Engine } from '../../../src/engines/engine.js';
-import { startConsumerServer, type ConsumerServer } from '../../helpers/consumer-server.js';
+import { startConsumerServer, type ConsumerServer, type ConsumerServerOptions } from '../../helpers/consumer-server.js';
 import { serviceAddress } from '../../helpers/services.js';
 
 export function kafkaBrokers(): string[] {
@@ -45,6 +44,6 @@ export function kafkaConsumerConfig(name: string, kafkaOptions: Record<string, u
 
 export type KafkaServer = ConsumerServer<KafkaConsumer>;
 
-export function startKafkaServer(consumers: Record<string, unknown>[], opts: { engine?: Engine; config?: Partial<Config> } = {}): Promise<KafkaServer> {
+export function startKafkaServer(consumers: Record<string, unknown>[], opts: ConsumerServerOptions = {}): Promise<KafkaServer> {
   return startConsumerServer<KafkaConsumer>(consumers, opts);
 }

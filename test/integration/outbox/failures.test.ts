@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import type { PublishOptions, PublishResult } from '../../../src/engines/engine.js';
-import { MemoryEngine } from '../../../src/engines/memory/memory-engine.js';
+import type { PublishOptions, PublishResult } from '../../../src/engines/broker.js';
+import { MemoryBroker } from '../../../src/engines/memory/memory-broker.js';
 import type { Raw } from '../../../src/protocol/types.js';
 import {
   consumerConfig,
@@ -22,8 +22,8 @@ import {
   type Outbox,
 } from './helpers.js';
 
-/** The memory engine, with publishes to chosen channels failing (an internal error, code 100). */
-class FlakyEngine extends MemoryEngine {
+/** The memory broker, with publishes to chosen channels failing (an internal error, code 100). */
+class FlakyBroker extends MemoryBroker {
   /** channel → how many more publishes fail (Infinity: all). */
   readonly failing = new Map<string, number>();
   unhealthy = false;
@@ -68,9 +68,9 @@ const pub = (channel: string, i: number, extra: Record<string, unknown> = {}) =>
 describe('outbox: dead letters', () => {
   it('moves a poison row to the dead-letter table after max_attempts with its error; the rows after it are delivered', async () => {
     const box = await newOutbox('poison');
-    const engine = new FlakyEngine();
-    engine.failing.set('poison', Infinity);
-    const srv = await startOutboxServer([consumerConfig('poison_outbox', box, { max_attempts: 3 })], { engine });
+    const broker = new FlakyBroker();
+    broker.failing.set('poison', Infinity);
+    const srv = await startOutboxServer([consumerConfig('poison_outbox', box, { max_attempts: 3 })], { broker });
     try {
       const ids = await insert(box, [pub('ok', 1), pub('poison', 2), pub('ok', 3), pub('ok', 4)]);
       await waitFor(async () => (await count(pool, box.table)) === 0, 5000, 'an empty outbox');
@@ -139,9 +139,9 @@ describe('outbox: dead letters', () => {
 
   it('retries a retryable failure with backoff and keeps order: the row is delivered once it succeeds', async () => {
     const box = await newOutbox('retry');
-    const engine = new FlakyEngine();
-    engine.failing.set('r', 2);
-    const srv = await startOutboxServer([consumerConfig('retry_outbox', box, { max_attempts: 5 })], { engine });
+    const broker = new FlakyBroker();
+    broker.failing.set('r', 2);
+    const srv = await startOutboxServer([consumerConfig('retry_outbox', box, { max_attempts: 5 })], { broker });
     try {
       await insert(box, [
         ['publish', { channel: 'r', data: { i: 1 } }, 0],
@@ -160,16 +160,16 @@ describe('outbox: dead letters', () => {
 
   it('does not count failures against a row while the engine is unhealthy', async () => {
     const box = await newOutbox('down');
-    const engine = new FlakyEngine();
-    engine.failing.set('d', Infinity);
-    engine.unhealthy = true;
-    const srv = await startOutboxServer([consumerConfig('down_outbox', box, { max_attempts: 2 })], { engine });
+    const broker = new FlakyBroker();
+    broker.failing.set('d', Infinity);
+    broker.unhealthy = true;
+    const srv = await startOutboxServer([consumerConfig('down_outbox', box, { max_attempts: 2 })], { broker });
     try {
       await insert(box, [['publish', { channel: 'd', data: { i: 1 } }, 0]]);
       await sleep(400); // several retries (20, 40, 80, 160 ms backoff)
       assert.equal(await count(pool, box.table), 1, 'the row waits for the engine');
-      engine.failing.delete('d');
-      engine.unhealthy = false;
+      broker.failing.delete('d');
+      broker.unhealthy = false;
       await waitFor(async () => (await count(pool, box.table)) === 0, 8000, 'an empty outbox');
       assert.equal((await history(srv.httpUrl, 'd')).length, 1);
       assert.equal((await deadLetters(box)).length, 0);
@@ -180,12 +180,12 @@ describe('outbox: dead letters', () => {
 
   it('reports the age of a stuck row as the partition lag', async () => {
     const box = await newOutbox('lag');
-    const engine = new FlakyEngine();
-    engine.failing.set('stuck', Infinity);
+    const broker = new FlakyBroker();
+    broker.failing.set('stuck', Infinity);
     await pool.query(
       `INSERT INTO ${box.table} (method, payload, partition, created_at) VALUES ('publish', '{"channel":"stuck","data":1}', 0, now() - interval '90 seconds')`,
     );
-    const srv = await startOutboxServer([consumerConfig('lag_outbox', box, { max_attempts: -1 })], { engine });
+    const srv = await startOutboxServer([consumerConfig('lag_outbox', box, { max_attempts: -1 })], { broker });
     try {
       let lag = NaN;
       await waitFor(

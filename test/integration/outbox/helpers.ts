@@ -9,8 +9,7 @@ import pg from 'pg';
 import type { Config } from '../../../src/config/schema.js';
 import { migrate } from '../../../src/consumers/postgres-outbox/migrate.js';
 import type { PostgresOutboxConsumer } from '../../../src/consumers/postgres-outbox/consumer.js';
-import type { Engine } from '../../../src/engines/engine.js';
-import { CONSUMER_TEST_CHANNELS, startConsumerServer, type ConsumerServer } from '../../helpers/consumer-server.js';
+import { CONSUMER_TEST_CHANNELS, startConsumerServer, type ConsumerServer, type ConsumerServerOptions } from '../../helpers/consumer-server.js';
 import { API_KEY, SECRET } from '../../helpers/server.js';
 import { api, waitFor } from '../../helpers/process.js';
 import { serviceAddress } from '../../helpers/services.js';
@@ -66,7 +65,7 @@ export const CHANNELS = CONSUMER_TEST_CHANNELS;
 export type InProcess = ConsumerServer<PostgresOutboxConsumer>;
 
 /** A Tributary server in this process with the given consumers (the first is returned as `consumer`). */
-export function startOutboxServer(consumers: Record<string, unknown>[], opts: { engine?: Engine; config?: Partial<Config> } = {}): Promise<InProcess> {
+export function startOutboxServer(consumers: Record<string, unknown>[], opts: ConsumerServerOptions = {}): Promise<InProcess> {
   return startConsumerServer<PostgresOutboxConsumer>(consumers, opts);
 }
 

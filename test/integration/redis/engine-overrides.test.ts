@@ -1,10 +1,12 @@
 // Centrifugo's `broker` and `presence_manager` blocks replace one half of the
-// engine: publications and history from one, presence from the other.
+// engine: publications and history from the broker, presence from the
+// presence manager, each on its own backend.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { ConfigError } from '../../../src/config/errors.js';
+import { engineName } from '../../../src/node/engine-status.js';
 import { redisUrl } from '../../helpers/redis.js';
 import { once, sdkClient } from '../../helpers/sdk.js';
 import { startServer, testConfig, token, type TestServer } from '../../helpers/server.js';
@@ -24,6 +26,13 @@ async function serverWith(overrides: Record<string, unknown>): Promise<TestServe
   return ts;
 }
 
+/** Names of the server's connections to Redis (client_name is set to `name`), sorted. */
+async function connectionNames(name: string): Promise<string[]> {
+  const list = (await redis.call('client', 'list')) as string;
+  const names = [...list.matchAll(/ name=(\S+)/g)].map((m) => m[1]!);
+  return names.filter((n) => n.startsWith(`${name}-`)).sort();
+}
+
 async function presentAndPublished(ts: TestServer, channel: string): Promise<void> {
   const c = sdkClient(ts.wsUrl, { token: await token('olga') });
   const s = c.newSubscription(channel);
@@ -41,7 +50,9 @@ describe('engine halves: broker and presence_manager', () => {
   it('memory engine + presence_manager redis: presence in Redis, history in memory', async () => {
     const prefix = `ovp-${randomBytes(4).toString('hex')}`;
     const ts = await serverWith({ presence_manager: { enabled: true, type: 'redis', redis: { address: [redisUrl()], prefix } } });
-    assert.equal(ts.server.node.engine.name, 'memory+redis-presence');
+    assert.equal(ts.server.node.broker.name, 'memory');
+    assert.equal(ts.server.node.presenceManager.name, 'redis');
+    assert.equal(engineName(ts.server.node), 'memory+redis-presence');
     await presentAndPublished(ts, 'ov:a');
     assert.equal(await redis.exists(`${prefix}.presence.data.ov:a`), 1, 'presence went to Redis');
     assert.equal(await redis.exists(`${prefix}.stream.ov:a`), 0, 'history did not');
@@ -50,10 +61,30 @@ describe('engine halves: broker and presence_manager', () => {
   it('memory engine + broker redis: history in Redis, presence in memory', async () => {
     const prefix = `ovb-${randomBytes(4).toString('hex')}`;
     const ts = await serverWith({ broker: { enabled: true, type: 'redis', redis: { address: [redisUrl()], prefix } } });
-    assert.equal(ts.server.node.engine.name, 'redis+memory-presence');
+    assert.equal(ts.server.node.broker.name, 'redis');
+    assert.equal(ts.server.node.presenceManager.name, 'memory');
+    assert.equal(engineName(ts.server.node), 'redis+memory-presence');
     await presentAndPublished(ts, 'ov:b');
     assert.equal(await redis.exists(`${prefix}.stream.ov:b`), 1, 'history went to Redis');
     assert.equal(await redis.exists(`${prefix}.presence.data.ov:b`), 0, 'presence did not');
+  });
+
+  it('presence_manager redis alone subscribes nothing in Redis and opens no PUB/SUB connection', async () => {
+    const prefix = `ovn-${randomBytes(4).toString('hex')}`;
+    const ts = await serverWith({ presence_manager: { enabled: true, type: 'redis', redis: { address: [redisUrl()], prefix, client_name: prefix } } });
+    await presentAndPublished(ts, 'ov:n');
+    assert.deepEqual(await redis.call('pubsub', 'channels', `${prefix}.*`), [], 'no channel of the prefix has a subscriber');
+    assert.deepEqual(await connectionNames(prefix), [`${prefix}-cmd`]);
+  });
+
+  it('engine redis: broker and presence manager share one command connection', async () => {
+    const prefix = `ovs-${randomBytes(4).toString('hex')}`;
+    const ts = await serverWith({ engine: { type: 'redis', redis: { address: [redisUrl()], prefix, client_name: prefix } } });
+    assert.equal(engineName(ts.server.node), 'redis');
+    await presentAndPublished(ts, 'ov:s');
+    assert.equal(await redis.exists(`${prefix}.presence.data.ov:s`), 1, 'presence in Redis');
+    assert.equal(await redis.exists(`${prefix}.stream.ov:s`), 1, 'history in Redis');
+    assert.deepEqual(await connectionNames(prefix), [`${prefix}-cmd`, `${prefix}-sub`]);
   });
 
   it('a disabled block changes nothing; unknown or unsupported types name their key', () => {

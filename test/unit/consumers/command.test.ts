@@ -6,15 +6,16 @@ import { Dispatcher } from '../../../src/api/dispatcher.js';
 import { dispatchCommand } from '../../../src/consumers/command.js';
 import { Backoff } from '../../../src/consumers/backoff.js';
 import { renderMigration } from '../../../src/consumers/postgres-outbox/migrate.js';
-import type { PublishOptions, PublishResult } from '../../../src/engines/engine.js';
-import { MemoryEngine } from '../../../src/engines/memory/memory-engine.js';
+import type { PublishOptions, PublishResult } from '../../../src/engines/broker.js';
+import { MemoryBroker } from '../../../src/engines/memory/memory-broker.js';
+import { MemoryPresenceManager } from '../../../src/engines/memory/memory-presence-manager.js';
 import { silentLogger } from '../../../src/log.js';
 import { Metrics } from '../../../src/metrics.js';
 import { Node } from '../../../src/node/node.js';
 import type { Raw } from '../../../src/protocol/types.js';
 import { testConfig } from '../../helpers/server.js';
 
-class FailingEngine extends MemoryEngine {
+class FailingBroker extends MemoryBroker {
   readonly failing = new Set<string>();
   override publish(channel: string, data: Raw, opts: PublishOptions): Promise<PublishResult> {
     if (this.failing.has(channel)) return Promise.reject(new Error('down'));
@@ -23,12 +24,12 @@ class FailingEngine extends MemoryEngine {
 }
 
 let node: Node;
-let engine: FailingEngine;
+let broker: FailingBroker;
 let d: Dispatcher;
 before(async () => {
-  engine = new FailingEngine();
+  broker = new FailingBroker();
   const config = testConfig({ channel: { without_namespace: { history_size: 10, history_ttl: 60_000 } } as never });
-  node = new Node(config, engine, silentLogger(), new Metrics({ defaultMetrics: false }));
+  node = new Node(config, { broker, presenceManager: new MemoryPresenceManager() }, silentLogger(), new Metrics({ defaultMetrics: false }));
   await node.start();
   d = new Dispatcher(node);
 });
@@ -64,7 +65,7 @@ describe('dispatchCommand', () => {
   });
 
   it('classifies failures: internal errors retry, everything else is dead', async () => {
-    engine.failing.add('down');
+    broker.failing.add('down');
     try {
       assert.deepEqual(await dispatchCommand(d, 'publish', '{"channel":"down","data":1}'), {
         kind: 'retry',
@@ -74,7 +75,7 @@ describe('dispatchCommand', () => {
       const b = await dispatchCommand(d, 'broadcast', '{"channels":["ok1","down"],"data":1}');
       assert.equal(b.kind, 'retry');
     } finally {
-      engine.failing.clear();
+      broker.failing.clear();
     }
     assert.deepEqual(await dispatchCommand(d, 'publish', '{"channel":"x:y","data":1}'), {
       kind: 'dead',

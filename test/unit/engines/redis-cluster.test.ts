@@ -1,29 +1,29 @@
-// The shared engine contract against a real three-master Redis Cluster: every
-// key of a channel carries the channel as a hash tag, so each Lua script's
-// keys share a slot, and PUB/SUB spans the cluster.
+// The shared broker and presence manager contracts against a real
+// three-master Redis Cluster: every key of a channel carries the channel as a
+// hash tag, so each Lua script's keys share a slot, and PUB/SUB spans the cluster.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Cluster } from 'ioredis';
-import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
-import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
-import { silentLogger } from '../../../src/log.js';
-import { RecordingHandler, runEngineSuite } from '../../engine-suite.js';
+import type { RedisBroker } from '../../../src/engines/redis/redis-broker.js';
+import { RecordingHandler, runBrokerSuite } from '../../broker-suite.js';
+import { runPresenceManagerSuite } from '../../presence-manager-suite.js';
+import { redisBroker, redisOptions, redisPresenceManager } from '../../helpers/redis-engines.js';
 import { redisClusterUrl } from '../../helpers/redis.js';
 
 const url = redisClusterUrl();
 const prefix = `cl-${randomBytes(4).toString('hex')}`;
 
-function make(extra: Record<string, unknown> = {}): RedisEngine {
-  const parsed = parseRedisOptions({ address: [url], prefix, ...extra });
-  if (!parsed.options) throw new Error(JSON.stringify(parsed.problems));
-  return new RedisEngine(parsed.options, silentLogger());
+function make(extra: Record<string, unknown> = {}): RedisBroker {
+  return redisBroker(redisOptions({ address: [url], prefix, ...extra }));
 }
 
-runEngineSuite('redis cluster', async () => make());
+runBrokerSuite('redis cluster', async () => make());
 // Redis 7 sharded PUB/SUB: SPUBLISH inside the scripts, SSUBSCRIBE per channel.
-runEngineSuite('redis cluster, sharded PUB/SUB', async () => make({ sharded_pubsub: true }));
+runBrokerSuite('redis cluster, sharded PUB/SUB', async () => make({ sharded_pubsub: true }));
+runPresenceManagerSuite('redis cluster', async () => redisPresenceManager(redisOptions({ address: [url], prefix })));
+runPresenceManagerSuite('redis cluster, sharded PUB/SUB', async () => redisPresenceManager(redisOptions({ address: [url], prefix, sharded_pubsub: true })));
 
 describe('Redis Cluster specifics', () => {
   const opened: Array<() => void> = [];

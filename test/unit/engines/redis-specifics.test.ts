@@ -1,4 +1,4 @@
-// What the Redis engine does beyond the shared engine contract: Centrifugo's
+// What the Redis broker and presence manager do beyond the shared contracts: Centrifugo's
 // key layout and PUB/SUB envelopes, state shared between nodes, sharding, bad
 // input on PUB/SUB, and Redis going away and coming back. Real Redis only.
 
@@ -9,11 +9,14 @@ import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
-import { EngineUnavailableError, type PublishOptions } from '../../../src/engines/engine.js';
-import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
+import { EngineUnavailableError } from '../../../src/engines/availability.js';
+import type { PublishOptions } from '../../../src/engines/broker.js';
+import type { RedisBroker } from '../../../src/engines/redis/redis-broker.js';
+import type { RedisPresenceManager } from '../../../src/engines/redis/redis-presence-manager.js';
 import { fnv1a64, jumpConsistentHash, shardIndex } from '../../../src/engines/redis/shard-index.js';
-import { silentLogger } from '../../../src/log.js';
-import { RecordingHandler } from '../../engine-suite.js';
+import { engineHealth } from '../../../src/node/engine-status.js';
+import { RecordingHandler } from '../../broker-suite.js';
+import { redisBroker, redisPair } from '../../helpers/redis-engines.js';
 import { redisUrl, secondRedisUrl } from '../../helpers/redis.js';
 
 const HISTORY: PublishOptions = { historySize: 10, historyTtlMs: 60_000, historyMetaTtlMs: 300_000 };
@@ -27,14 +30,20 @@ function prefix(): string {
   return `spec-${randomBytes(4).toString('hex')}`;
 }
 
-async function engine(addresses: string[], p: string, extra: Record<string, unknown> = {}): Promise<{ engine: RedisEngine; events: RecordingHandler }> {
+/** A started broker and presence manager sharing shards, as `engine.type: redis` builds them. */
+async function startRedis(
+  addresses: string[],
+  p: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ broker: RedisBroker; presence: RedisPresenceManager; events: RecordingHandler }> {
   const parsed = parseRedisOptions({ address: addresses, prefix: p, ...extra });
   assert.ok(parsed.options, JSON.stringify(parsed.problems));
-  const e = new RedisEngine(parsed.options, silentLogger());
+  const { broker, presenceManager: presence } = redisPair(parsed.options);
   const events = new RecordingHandler();
-  await e.start(events);
-  opened.push(e);
-  return { engine: e, events };
+  await broker.start(events);
+  await presence.start();
+  opened.push(broker, presence);
+  return { broker, presence, events };
 }
 
 function client(url: string): Redis {
@@ -46,7 +55,7 @@ function client(url: string): Redis {
 describe('Redis engine: layout on the wire (spec §4.2–4.5)', () => {
   it('history, meta and idempotency keys have Centrifugo names and fields', async () => {
     const p = prefix();
-    const { engine: e } = await engine([redisUrl()], p);
+    const { broker: e } = await startRedis([redisUrl()], p);
     const r = client(redisUrl());
     const res = await e.publish('news', Buffer.from('{"a":1}'), { ...HISTORY, idempotencyKey: 'k1' });
     assert.equal(res.position.offset, 1);
@@ -63,7 +72,7 @@ describe('Redis engine: layout on the wire (spec §4.2–4.5)', () => {
 
   it('publications, deltas, joins and leaves travel in the __p1/__d1/__j__/__l__ envelopes', async () => {
     const p = prefix();
-    const { engine: e, events } = await engine([redisUrl()], p);
+    const { broker: e, events } = await startRedis([redisUrl()], p);
     const sub = client(redisUrl());
     const seen: Buffer[] = [];
     sub.on('messageBuffer', (_ch: Buffer, msg: Buffer) => seen.push(msg));
@@ -87,7 +96,7 @@ describe('Redis engine: layout on the wire (spec §4.2–4.5)', () => {
 
   it('presence lives in a hash and an expiry sorted set; expired entries are dropped on read', async () => {
     const p = prefix();
-    const { engine: e } = await engine([redisUrl()], p);
+    const { presence: e } = await startRedis([redisUrl()], p);
     const r = client(redisUrl());
     await e.addPresence('room', 'c1', { user: 'u1', client: 'c1', connInfo: Buffer.from('{"n":1}') });
     await e.addPresence('room', 'c2', { user: 'u1', client: 'c2' });
@@ -105,7 +114,7 @@ describe('Redis engine: layout on the wire (spec §4.2–4.5)', () => {
 
 describe('Redis engine: edges', () => {
   it('an idempotency window of 0 means the default, not "expire at once"', async () => {
-    const { engine: e } = await engine([redisUrl()], prefix());
+    const { broker: e } = await startRedis([redisUrl()], prefix());
     const o = { ...HISTORY, idempotencyKey: 'k0', idempotentResultTtlMs: 0 };
     const first = await e.publish('ttl0', Buffer.from('x'), o);
     const again = await e.publish('ttl0', Buffer.from('x'), o);
@@ -115,7 +124,7 @@ describe('Redis engine: edges', () => {
 
   it('offsets past 1e14 are written as integers (not 1e+14) in stream IDs and envelopes', async () => {
     const p = prefix();
-    const { engine: e, events } = await engine([redisUrl()], p);
+    const { broker: e, events } = await startRedis([redisUrl()], p);
     const r = client(redisUrl());
     await e.subscribe(['big']);
     const first = await e.publish('big', Buffer.from('a'), HISTORY);
@@ -133,28 +142,28 @@ describe('Redis engine: edges', () => {
 describe('Redis engine: several nodes on one Redis', () => {
   it('a publication through node A reaches node B; history and idempotency are shared', async () => {
     const p = prefix();
-    const a = await engine([redisUrl()], p);
-    const b = await engine([redisUrl()], p);
-    await b.engine.subscribe(['shared']);
-    const first = await a.engine.publish('shared', Buffer.from('x'), { ...HISTORY, idempotencyKey: 'once' });
-    const again = await b.engine.publish('shared', Buffer.from('x'), { ...HISTORY, idempotencyKey: 'once' });
+    const a = await startRedis([redisUrl()], p);
+    const b = await startRedis([redisUrl()], p);
+    await b.broker.subscribe(['shared']);
+    const first = await a.broker.publish('shared', Buffer.from('x'), { ...HISTORY, idempotencyKey: 'once' });
+    const again = await b.broker.publish('shared', Buffer.from('x'), { ...HISTORY, idempotencyKey: 'once' });
     assert.equal(again.suppressed, true, 'the same key through another node is a duplicate');
     assert.deepEqual(again.position, first.position);
     await b.events.waitForPublications('shared', 1);
-    const hist = await b.engine.history('shared', { limit: -1 }, { historyMetaTtlMs: 300_000 });
+    const hist = await b.broker.history('shared', { limit: -1 }, { historyMetaTtlMs: 300_000 });
     assert.deepEqual(hist.publications.map((x) => x.data.toString()), ['x']);
     // Nothing more arrives: a sentinel publication is next in order.
-    await a.engine.publish('shared', Buffer.from('sentinel'), HISTORY);
+    await a.broker.publish('shared', Buffer.from('sentinel'), HISTORY);
     const got = await b.events.waitForPublications('shared', 2);
     assert.deepEqual(got.map((d) => d.pub.data.toString()), ['x', 'sentinel']);
   });
 
   it('control messages reach every node, or just the addressed one', async () => {
     const p = prefix();
-    const a = await engine([redisUrl()], p);
-    const b = await engine([redisUrl()], p);
-    await a.engine.publishControl(Buffer.from('all'));
-    await a.engine.publishControl(Buffer.from('to-b'), b.events.id);
+    const a = await startRedis([redisUrl()], p);
+    const b = await startRedis([redisUrl()], p);
+    await a.broker.publishControl(Buffer.from('all'));
+    await a.broker.publishControl(Buffer.from('to-b'), b.events.id);
     await b.events.waitFor(() => b.events.controls.length === 2, 'two control messages on B');
     await a.events.waitFor(() => a.events.controls.length === 1, 'the broadcast on A too');
     assert.deepEqual(b.events.controls.map(String), ['all', 'to-b']);
@@ -163,7 +172,7 @@ describe('Redis engine: several nodes on one Redis', () => {
 
   it('a malformed message on a channel is dropped and counted; the next one is delivered', async () => {
     const p = prefix();
-    const { engine: e, events } = await engine([redisUrl()], p);
+    const { broker: e, events } = await startRedis([redisUrl()], p);
     await e.subscribe(['bad']);
     const r = client(redisUrl());
     await r.publish(`${p}.client.bad`, '__d1:xx:garbage');
@@ -196,7 +205,7 @@ describe('Redis engine: sharding', () => {
 
   it('channels spread over two Redis instances; each channel keeps its stream on one', async () => {
     const p = prefix();
-    const { engine: e, events } = await engine([redisUrl(), secondRedisUrl()], p);
+    const { broker: e, events } = await startRedis([redisUrl(), secondRedisUrl()], p);
     const channels = Array.from({ length: 20 }, (_, i) => `s${i}`);
     await e.subscribe(channels);
     for (const ch of channels) await e.publish(ch, Buffer.from(ch), HISTORY);
@@ -246,7 +255,7 @@ describe('Redis engine: configuration', () => {
 
   it('refuses to start against an unreachable Redis, naming the address and the cause', async () => {
     const parsed = parseRedisOptions({ address: ['redis://127.0.0.1:1'], prefix: prefix() });
-    const e = new RedisEngine(parsed.options!, silentLogger());
+    const e = redisBroker(parsed.options!);
     await assert.rejects(e.start(new RecordingHandler()), /redis:\/\/127\.0\.0\.1:1: cannot connect \(.*ECONNREFUSED/);
   });
 });
@@ -259,9 +268,10 @@ describe('Redis engine: Redis goes away and comes back', () => {
     const up = script('ensure');
     assert.equal(up.status, 0, up.stderr);
     const url = up.stdout.trim().split('\n').pop()!;
-    const { engine: e, events } = await engine([url], prefix());
+    const { broker: e, presence, events } = await startRedis([url], prefix());
     await e.subscribe(['gap1', 'gap2']);
     assert.equal(e.health().healthy, true);
+    assert.equal(presence.health().healthy, true);
 
     assert.equal(script('stop').status, 0);
     await events.waitFor(() => !e.health().healthy, 'health to turn unhealthy');
@@ -269,15 +279,23 @@ describe('Redis engine: Redis goes away and comes back', () => {
     await assert.rejects(e.publish('gap1', Buffer.from('lost?'), HISTORY), (err: unknown) => err instanceof EngineUnavailableError);
     assert.ok(Date.now() - started < 1000, 'no waiting in an offline queue');
     assert.match(e.health().detail ?? '', /127\.0\.0\.1:16381/);
+    // The presence manager on the same shards is down too, and says so in the same words.
+    await events.waitFor(() => !presence.health().healthy, 'presence health to turn unhealthy');
+    assert.match(presence.health().detail ?? '', /127\.0\.0\.1:16381/);
+    await assert.rejects(presence.addPresence('gap1', 'c1', { user: 'u', client: 'c1' }), (err: unknown) => err instanceof EngineUnavailableError);
+    assert.deepEqual(engineHealth({ broker: e, presenceManager: presence }), e.health(), '/health reports the shared shard once');
 
     assert.equal(script('ensure').status, 0);
     await events.waitFor(() => e.health().healthy, 'health back', 10_000);
+    await events.waitFor(() => presence.health().healthy, 'presence health back', 10_000);
+    await presence.addPresence('gap1', 'c1', { user: 'u', client: 'c1' });
     await events.waitFor(() => events.gaps.length === 1, 'the gap reported', 5000);
     assert.deepEqual([...events.gaps[0]!].sort(), ['gap1', 'gap2']);
     // PUB/SUB works again.
     await e.publish('gap2', Buffer.from('after'), HISTORY);
     await events.waitForPublications('gap2', 1);
     await e.close();
+    await presence.close();
     script('stop');
   });
 });

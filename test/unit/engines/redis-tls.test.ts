@@ -1,4 +1,4 @@
-// The Redis engine over TLS: a redis-server started here with a throwaway CA
+// The Redis broker over TLS: a redis-server started here with a throwaway CA
 // and server certificate (openssl), reached with `rediss://` and the CA from
 // the `tls` block; a server certificate from another CA is refused.
 
@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
-import { RedisEngine } from '../../../src/engines/redis/redis-engine.js';
-import { silentLogger } from '../../../src/log.js';
-import { RecordingHandler } from '../../engine-suite.js';
+import type { RedisBroker } from '../../../src/engines/redis/redis-broker.js';
+import { RecordingHandler } from '../../broker-suite.js';
+import { redisBroker } from '../../helpers/redis-engines.js';
 import { redisUrl } from '../../helpers/redis.js';
 
 const PORT = 16396;
@@ -53,14 +53,14 @@ after(() => {
   server?.kill('SIGKILL');
 });
 
-function engineWith(caFile: string): RedisEngine {
+function engineWith(caFile: string): RedisBroker {
   const parsed = parseRedisOptions({
     address: [`rediss://127.0.0.1:${PORT}`],
     prefix: 'tls',
     tls: { enabled: true, server_ca_pem: readFileSync(join(dir, caFile), 'utf8') },
   });
   assert.ok(parsed.options, JSON.stringify(parsed.problems));
-  return new RedisEngine(parsed.options, silentLogger());
+  return redisBroker(parsed.options);
 }
 
 describe('Redis engine over TLS', () => {

@@ -90,13 +90,13 @@ describe('control plane', () => {
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(a.control.nodes().length, 2);
       // B loses its link without a goodbye (crash, partition).
-      cluster.engines[1]!.isolated = true;
+      cluster.brokers[1]!.isolated = true;
       const cut = Date.now();
       await eventually(() => a.control.registry.size === 0, 1000, 'silent node dropped');
       assert.ok(Date.now() - cut >= 100, 'not before the TTL');
       assert.deepEqual(await uids(a), [a.id]);
       // Back on the link: its next heartbeat makes it a member again.
-      cluster.engines[1]!.isolated = false;
+      cluster.brokers[1]!.isolated = false;
       await eventually(() => a.control.nodes().length === 2, 1000, 'node back');
       assert.equal(b.control.nodes().length, 2);
     });
@@ -152,7 +152,7 @@ describe('control plane', () => {
       await eventually(() => a.control.nodes().length === 3);
       subscribe(b, 'from-b');
       subscribe(c, 'from-c');
-      cluster.engines[2]!.isolated = true; // C is still in A's registry but hears nothing
+      cluster.brokers[2]!.isolated = true; // C is still in A's registry but hears nothing
       const started = Date.now();
       const outcome = await a.control.survey('channels', {});
       assert.ok(Date.now() - started >= 140);
@@ -166,7 +166,7 @@ describe('control plane', () => {
       cluster = await linkedNodes(2, { control: { surveyTimeoutMs: 60_000 } });
       const [a, b] = cluster.nodes as [Node, Node];
       await eventually(() => a.control.nodes().length === 2);
-      cluster.engines[1]!.isolated = true;
+      cluster.brokers[1]!.isolated = true;
       const pending = a.control.survey('channels', {});
       cluster.link.inject(encodeControl(b.id, { type: 'shutdown', body: {} }), a.id);
       const outcome = await pending;

@@ -1,6 +1,6 @@
 // The server API's by-user commands reach connections on every node: the
 // call goes to one server, the WebSocket clients sit on another, and the two
-// nodes only share the control link (test/helpers/linked-engines.ts).
+// nodes only share the control link (test/helpers/linked-brokers.ts).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,8 +1,10 @@
-// The seam between a node and where publications, history and presence live.
-// The memory engine implements it for one process, the Redis engine for many;
-// both run test/engine-suite.ts.
+// The seam between a node and where publications, history and control
+// messages travel: Centrifugo's Broker (centrifuge broker.go). The memory
+// broker serves one process, the Redis broker many; both pass
+// test/broker-suite.ts. Presence is not here: see presence-manager.ts.
 
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../protocol/types.js';
+import type { EngineHealth } from './availability.js';
 
 export interface PublishOptions {
   /** Keep at most this many publications; 0 disables history. */
@@ -46,36 +48,27 @@ export interface HistoryResult {
   position: StreamPosition;
 }
 
-export interface PresenceStats {
-  numClients: number;
-  numUsers: number;
-}
-
-/** What an engine hands back to its node: everything that must reach local subscribers. */
-export interface EngineEventHandler {
-  /** The node's uid: engines that span nodes address control messages by it. */
+/** What a broker hands back to its node: everything that must reach local subscribers. */
+export interface BrokerEventHandler {
+  /** The node's uid: brokers that span nodes address control messages by it. */
   readonly id: string;
   onPublication(channel: string, pub: Publication, position: StreamPosition, delta: boolean, prev?: Publication): void;
   onJoin(channel: string, info: ClientInfo): void;
   onLeave(channel: string, info: ClientInfo): void;
-  /** Cross-node control messages (disconnect by user, surveys...). Memory engines never call it. */
+  /** Cross-node control messages (disconnect by user, surveys...). The memory broker never calls it. */
   onControl(data: Raw): void;
   /**
-   * Publications for these channels may have been missed (the engine's PUB/SUB
+   * Publications for these channels may have been missed (the broker's PUB/SUB
    * link was down and is back). Subscribers that track stream positions must
    * re-check them; the others lose what was missed, as in Centrifugo.
    */
   onDeliveryGap(channels: string[]): void;
 }
 
-export interface EngineHealth {
-  healthy: boolean;
-  detail?: string;
-}
-
-export interface Engine {
+export interface Broker {
   readonly name: string;
-  start(handler: EngineEventHandler): Promise<void>;
+  /** Connects and starts handing events to `handler` (centrifuge's Run). */
+  start(handler: BrokerEventHandler): Promise<void>;
   close(): Promise<void>;
   health(): EngineHealth;
 
@@ -91,17 +84,4 @@ export interface Engine {
 
   history(channel: string, filter: HistoryFilter, opts: HistoryOptions): Promise<HistoryResult>;
   removeHistory(channel: string): Promise<void>;
-
-  addPresence(channel: string, clientId: string, info: ClientInfo): Promise<void>;
-  removePresence(channel: string, clientId: string, user: string): Promise<void>;
-  presence(channel: string): Promise<Map<string, ClientInfo>>;
-  presenceStats(channel: string): Promise<PresenceStats>;
-}
-
-/** Thrown by engines for failures a caller may retry (backend unreachable, timeout). */
-export class EngineUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'EngineUnavailableError';
-  }
 }

@@ -1,39 +1,40 @@
-// Several nodes in one process, linked the way a Redis engine links nodes for
+// Several nodes in one process, linked the way a Redis broker links nodes for
 // control messages: publishControl reaches every linked node's onControl
 // (the sender's own included, as Redis PUB/SUB echoes it), or only the node
 // named by nodeId. Delivery is asynchronous and in publish order, like a
-// message through a broker. Publications, history and presence stay per node
-// (plain MemoryEngine): only the control plane is shared.
+// message through a broker. Publications and history stay per node (plain
+// MemoryBroker), presence too (each node has its own memory presence
+// manager): only the control plane is shared.
 
-import type { EngineEventHandler } from '../../src/engines/engine.js';
-import { MemoryEngine } from '../../src/engines/memory/memory-engine.js';
+import type { BrokerEventHandler } from '../../src/engines/broker.js';
+import { MemoryBroker } from '../../src/engines/memory/memory-broker.js';
 import type { Raw } from '../../src/protocol/types.js';
 
-export class EngineLink {
-  private readonly members = new Set<LinkedEngine>();
+export class BrokerLink {
+  private readonly members = new Set<LinkedBroker>();
   /** Every message published on the link, for assertions: [from node id, to node id or '*', bytes]. */
   readonly log: Array<{ from: string; to: string; data: Buffer }> = [];
 
-  engine(): LinkedEngine {
-    return new LinkedEngine(this);
+  broker(): LinkedBroker {
+    return new LinkedBroker(this);
   }
 
-  join(e: LinkedEngine): void {
-    this.members.add(e);
+  join(b: LinkedBroker): void {
+    this.members.add(b);
   }
 
-  leave(e: LinkedEngine): void {
-    this.members.delete(e);
+  leave(b: LinkedBroker): void {
+    this.members.delete(b);
   }
 
   /** Hands `data` to the recipients linked now, on a later turn of the event loop. */
-  deliver(from: LinkedEngine, data: Buffer, nodeId?: string): void {
+  deliver(from: LinkedBroker, data: Buffer, nodeId?: string): void {
     this.log.push({ from: from.nodeId, to: nodeId ?? '*', data });
-    const recipients = [...this.members].filter((e) => !e.isolated && (nodeId === undefined || e.nodeId === nodeId));
+    const recipients = [...this.members].filter((b) => !b.isolated && (nodeId === undefined || b.nodeId === nodeId));
     setImmediate(() => {
-      for (const e of recipients) {
+      for (const b of recipients) {
         // Copies: a receiver must never share (or be able to change) the sender's buffer.
-        if (this.members.has(e) && !e.isolated) e.receive(Buffer.from(data));
+        if (this.members.has(b) && !b.isolated) b.receive(Buffer.from(data));
       }
     });
   }
@@ -41,22 +42,22 @@ export class EngineLink {
   /** Sends raw bytes to every linked node (or one), as if some peer had published them. */
   inject(data: Buffer | string, nodeId?: string): void {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    for (const e of this.members) if (nodeId === undefined || e.nodeId === nodeId) setImmediate(() => e.receive(Buffer.from(bytes)));
+    for (const b of this.members) if (nodeId === undefined || b.nodeId === nodeId) setImmediate(() => b.receive(Buffer.from(bytes)));
   }
 }
 
-export class LinkedEngine extends MemoryEngine {
-  /** The uid of the node that started this engine, as the engine's event handler tells it. */
+export class LinkedBroker extends MemoryBroker {
+  /** The uid of the node that started this broker, as the broker's event handler tells it. */
   nodeId = '';
   /** True: the node's link is cut, nothing goes in or out (a crash or partition, without a goodbye). */
   isolated = false;
-  private linkedHandler: EngineEventHandler | null = null;
+  private linkedHandler: BrokerEventHandler | null = null;
 
-  constructor(private readonly link: EngineLink) {
+  constructor(private readonly link: BrokerLink) {
     super();
   }
 
-  override async start(handler: EngineEventHandler): Promise<void> {
+  override async start(handler: BrokerEventHandler): Promise<void> {
     await super.start(handler);
     this.linkedHandler = handler;
     this.nodeId = handler.id;

@@ -1,18 +1,19 @@
-// The contract every Engine must honour, written once and run against each
-// implementation (memory now, Redis later). Tests only use the Engine
-// interface, so they are written for the slowest engine:
+// The contract every Broker must honour, written once and run against each
+// implementation (memory, Redis standalone, Cluster and Sentinel). Tests only
+// use the Broker interface, so they are written for the slowest broker:
 //  - delivery may be asynchronous: tests subscribe first and wait for events;
 //  - "nothing was delivered" is checked by publishing a sentinel afterwards
 //    (per-channel order means anything suppressed would have arrived first);
 //  - channel names are unique per run, so leftovers in a shared backend never collide;
-//  - TTLs are whole seconds (Redis) and are waited out for real unless the engine
+//  - TTLs are whole seconds (Redis) and are waited out for real unless the broker
 //    reads time through Date.now() and opts into `supportsTimeTravel`.
+// Presence has its own contract: presence-manager-suite.ts.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 
-import type { Engine, EngineEventHandler, HistoryResult, PublishOptions } from '../src/engines/engine.js';
+import type { Broker, BrokerEventHandler, HistoryResult, PublishOptions } from '../src/engines/broker.js';
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../src/protocol/types.js';
 
 export interface DeliveredPublication {
@@ -23,8 +24,8 @@ export interface DeliveredPublication {
   prev: Publication | undefined;
 }
 
-/** Records everything an engine hands back, for assertions. */
-export class RecordingHandler implements EngineEventHandler {
+/** Records everything a broker hands back, for assertions. */
+export class RecordingHandler implements BrokerEventHandler {
   readonly id = randomBytes(8).toString('hex');
   readonly publications: DeliveredPublication[] = [];
   readonly joins: Array<{ channel: string; info: ClientInfo }> = [];
@@ -73,17 +74,17 @@ export class RecordingHandler implements EngineEventHandler {
   }
 }
 
-export interface EngineSuiteOptions {
+export interface BrokerSuiteOptions {
   /**
-   * The engine reads time only through Date.now(), so the suite may mock Date
-   * and jump over TTLs instead of sleeping. Leave unset for engines whose
+   * The broker reads time only through Date.now(), so the suite may mock Date
+   * and jump over TTLs instead of sleeping. Leave unset for brokers whose
    * clock lives elsewhere (Redis).
    */
   supportsTimeTravel?: boolean;
 }
 
 interface Ctx {
-  engine: Engine;
+  broker: Broker;
   events: RecordingHandler;
   /** A channel name unique to this run and test. */
   ch(name: string): string;
@@ -108,12 +109,12 @@ function offsets(result: HistoryResult): number[] {
   return result.publications.map((p) => p.offset);
 }
 
-/** Optional raw fields may come back absent or empty depending on the engine's encoding. */
+/** Optional raw fields may come back absent or empty depending on the broker's encoding. */
 function sameRaw(actual: Raw | undefined, expected: Raw | undefined): boolean {
   return Buffer.compare(actual ?? Buffer.alloc(0), expected ?? Buffer.alloc(0)) === 0;
 }
 
-function assertInfo(actual: ClientInfo | undefined, expected: ClientInfo): void {
+export function assertInfo(actual: ClientInfo | undefined, expected: ClientInfo): void {
   assert.ok(actual, 'ClientInfo present');
   assert.equal(actual.user, expected.user);
   assert.equal(actual.client, expected.client);
@@ -121,25 +122,25 @@ function assertInfo(actual: ClientInfo | undefined, expected: ClientInfo): void 
   assert.ok(sameRaw(actual.chanInfo, expected.chanInfo), 'chanInfo bytes');
 }
 
-export function runEngineSuite(
+export function runBrokerSuite(
   name: string,
-  makeEngine: () => Promise<Engine>,
-  opts: EngineSuiteOptions = {},
+  makeBroker: () => Promise<Broker>,
+  opts: BrokerSuiteOptions = {},
 ): void {
   const timeTravel = opts.supportsTimeTravel === true;
   const runId = `es-${randomBytes(4).toString('hex')}`;
   let testSeq = 0;
 
-  /** Each test gets its own started engine, closed afterwards even on failure. */
-  function engineTest(title: string, fn: (ctx: Ctx) => Promise<void>): void {
+  /** Each test gets its own started broker, closed afterwards even on failure. */
+  function brokerTest(title: string, fn: (ctx: Ctx) => Promise<void>): void {
     it(title, async (t: TestContext) => {
-      const engine = await makeEngine();
+      const broker = await makeBroker();
       const events = new RecordingHandler();
-      await engine.start(events);
+      await broker.start(events);
       const prefix = `${runId}:${++testSeq}`;
       let mocked = false;
       const ctx: Ctx = {
-        engine,
+        broker,
         events,
         ch: (n) => `${prefix}:${n}`,
         advance: async (ms) => {
@@ -155,7 +156,7 @@ export function runEngineSuite(
       try {
         await fn(ctx);
       } finally {
-        await engine.close();
+        await broker.close();
       }
     });
   }
@@ -163,69 +164,69 @@ export function runEngineSuite(
   /** Publishes `count` messages m1..mN one after another and returns their results. */
   async function publishAll(ctx: Ctx, channel: string, count: number, o: PublishOptions = HISTORY) {
     const results = [];
-    for (let i = 1; i <= count; i++) results.push(await ctx.engine.publish(channel, buf(`m${i}`), o));
+    for (let i = 1; i <= count; i++) results.push(await ctx.broker.publish(channel, buf(`m${i}`), o));
     return results;
   }
 
-  describe(`Engine contract: ${name}`, () => {
-    engineTest('has a name and reports healthy', async ({ engine }) => {
-      assert.equal(typeof engine.name, 'string');
-      assert.ok(engine.name.length > 0);
-      assert.equal(engine.health().healthy, true);
+  describe(`Broker contract: ${name}`, () => {
+    brokerTest('has a name and reports healthy', async ({ broker }) => {
+      assert.equal(typeof broker.name, 'string');
+      assert.ok(broker.name.length > 0);
+      assert.equal(broker.health().healthy, true);
     });
 
     describe('publish', () => {
-      engineTest('without history: offset 0, empty epoch, delivered, nothing stored', async (ctx) => {
-        const { engine, events } = ctx;
+      brokerTest('without history: offset 0, empty epoch, delivered, nothing stored', async (ctx) => {
+        const { broker, events } = ctx;
         const ch = ctx.ch('nohist');
-        await engine.subscribe([ch]);
-        const res = await engine.publish(ch, buf('{"x":1}'), NO_HISTORY);
+        await broker.subscribe([ch]);
+        const res = await broker.publish(ch, buf('{"x":1}'), NO_HISTORY);
         assert.deepEqual(res, { position: { offset: 0, epoch: '' }, suppressed: false });
         const [got] = await events.waitForPublications(ch, 1);
         assert.equal(got!.pub.offset, 0);
         assert.deepEqual(got!.position, { offset: 0, epoch: '' });
         assert.equal(got!.pub.data.toString(), '{"x":1}');
-        const hist = await engine.history(ch, { limit: -1 }, READ);
+        const hist = await broker.history(ch, { limit: -1 }, READ);
         assert.equal(hist.publications.length, 0);
         assert.equal(hist.position.offset, 0);
       });
 
-      engineTest('history on but size or ttl 0 behaves as no history', async (ctx) => {
+      brokerTest('history on but size or ttl 0 behaves as no history', async (ctx) => {
         const ch = ctx.ch('half');
-        const a = await ctx.engine.publish(ch, buf('a'), { ...HISTORY, historySize: 0 });
-        const b = await ctx.engine.publish(ch, buf('b'), { ...HISTORY, historyTtlMs: 0 });
+        const a = await ctx.broker.publish(ch, buf('a'), { ...HISTORY, historySize: 0 });
+        const b = await ctx.broker.publish(ch, buf('b'), { ...HISTORY, historyTtlMs: 0 });
         assert.deepEqual(a.position, { offset: 0, epoch: '' });
         assert.deepEqual(b.position, { offset: 0, epoch: '' });
       });
 
-      engineTest('with history: offsets 1..N under one stable 8-letter epoch', async (ctx) => {
+      brokerTest('with history: offsets 1..N under one stable 8-letter epoch', async (ctx) => {
         const ch = ctx.ch('offsets');
         const results = await publishAll(ctx, ch, 5);
         assert.deepEqual(results.map((r) => r.position.offset), [1, 2, 3, 4, 5]);
         const epoch = results[0]!.position.epoch;
         assert.match(epoch, EPOCH_RE);
         assert.ok(results.every((r) => r.position.epoch === epoch && !r.suppressed));
-        const hist = await ctx.engine.history(ch, { limit: -1 }, READ);
+        const hist = await ctx.broker.history(ch, { limit: -1 }, READ);
         assert.deepEqual(hist.position, { offset: 5, epoch });
         assert.deepEqual(offsets(hist), [1, 2, 3, 4, 5]);
         assert.deepEqual(hist.publications.map((p) => p.data.toString()), ['m1', 'm2', 'm3', 'm4', 'm5']);
       });
 
-      engineTest('different channels have independent streams', async (ctx) => {
-        const a = await ctx.engine.publish(ctx.ch('a'), buf('1'), HISTORY);
-        const b = await ctx.engine.publish(ctx.ch('b'), buf('1'), HISTORY);
+      brokerTest('different channels have independent streams', async (ctx) => {
+        const a = await ctx.broker.publish(ctx.ch('a'), buf('1'), HISTORY);
+        const b = await ctx.broker.publish(ctx.ch('b'), buf('1'), HISTORY);
         assert.equal(a.position.offset, 1);
         assert.equal(b.position.offset, 1);
         assert.notEqual(a.position.epoch, b.position.epoch);
       });
 
-      engineTest('delivers publications with position, time, delta flag and prev', async (ctx) => {
-        const { engine, events } = ctx;
+      brokerTest('delivers publications with position, time, delta flag and prev', async (ctx) => {
+        const { broker, events } = ctx;
         const ch = ctx.ch('deliver');
-        await engine.subscribe([ch]);
+        await broker.subscribe([ch]);
         const before = Date.now();
-        const r1 = await engine.publish(ch, buf('first'), { ...HISTORY, delta: true });
-        const r2 = await engine.publish(ch, buf('second'), { ...HISTORY, delta: true });
+        const r1 = await broker.publish(ch, buf('first'), { ...HISTORY, delta: true });
+        const r2 = await broker.publish(ch, buf('second'), { ...HISTORY, delta: true });
         const got = await events.waitForPublications(ch, 2);
         assert.deepEqual(got[0]!.position, r1.position);
         assert.deepEqual(got[1]!.position, r2.position);
@@ -239,29 +240,29 @@ export function runEngineSuite(
           assert.equal(typeof g.pub.time, 'number');
           assert.ok(g.pub.time! >= before - 5_000 && g.pub.time! <= Date.now() + 5_000, 'time is unix ms');
         }
-        await engine.publish(ch, buf('third'), HISTORY);
+        await broker.publish(ch, buf('third'), HISTORY);
         const [, , third] = await events.waitForPublications(ch, 3);
         assert.equal(third!.delta, false);
       });
 
-      engineTest('raw bytes survive byte-for-byte (delivery and history)', async (ctx) => {
-        const { engine, events } = ctx;
+      brokerTest('raw bytes survive byte-for-byte (delivery and history)', async (ctx) => {
+        const { broker, events } = ctx;
         const ch = ctx.ch('raw');
-        await engine.subscribe([ch]);
+        await broker.subscribe([ch]);
         const payloads = [buf('{"a": 1.0 }'), Buffer.from([0, 255, 10, 13, 0x80, 0x22]), buf('  "ü\\u00fc" ')];
-        for (const p of payloads) await engine.publish(ch, p, HISTORY);
+        for (const p of payloads) await broker.publish(ch, p, HISTORY);
         const got = await events.waitForPublications(ch, payloads.length);
-        const hist = await engine.history(ch, { limit: -1 }, READ);
+        const hist = await broker.history(ch, { limit: -1 }, READ);
         payloads.forEach((p, i) => {
           assert.ok(got[i]!.pub.data.equals(p), `delivered payload ${i}`);
           assert.ok(hist.publications[i]!.data.equals(p), `history payload ${i}`);
         });
       });
 
-      engineTest('tags and info round-trip through delivery and history', async (ctx) => {
-        const { engine, events } = ctx;
+      brokerTest('tags and info round-trip through delivery and history', async (ctx) => {
+        const { broker, events } = ctx;
         const ch = ctx.ch('meta');
-        await engine.subscribe([ch]);
+        await broker.subscribe([ch]);
         const info: ClientInfo = {
           user: 'u1',
           client: 'c1',
@@ -269,25 +270,25 @@ export function runEngineSuite(
           chanInfo: buf('[1, 2]'),
         };
         const tags = { kind: 'chat', 'x-y': '' };
-        await engine.publish(ch, buf('1'), { ...HISTORY, info, tags });
+        await broker.publish(ch, buf('1'), { ...HISTORY, info, tags });
         const [got] = await events.waitForPublications(ch, 1);
-        const [stored] = (await engine.history(ch, { limit: -1 }, READ)).publications;
+        const [stored] = (await broker.history(ch, { limit: -1 }, READ)).publications;
         for (const p of [got!.pub, stored!]) {
           assertInfo(p.info, info);
           assert.deepEqual({ ...p.tags }, tags);
         }
       });
 
-      engineTest('publication order per channel holds for 1000 concurrent publishes', async (ctx) => {
-        const { engine, events } = ctx;
+      brokerTest('publication order per channel holds for 1000 concurrent publishes', async (ctx) => {
+        const { broker, events } = ctx;
         const ch = ctx.ch('order');
         const plain = ctx.ch('order-plain');
-        await engine.subscribe([ch, plain]);
+        await broker.subscribe([ch, plain]);
         const n = 1000;
         const o = { ...HISTORY, historySize: n };
         const [results] = await Promise.all([
-          Promise.all(Array.from({ length: n }, (_, i) => engine.publish(ch, buf(String(i)), o))),
-          Promise.all(Array.from({ length: n }, (_, i) => engine.publish(plain, buf(String(i)), NO_HISTORY))),
+          Promise.all(Array.from({ length: n }, (_, i) => broker.publish(ch, buf(String(i)), o))),
+          Promise.all(Array.from({ length: n }, (_, i) => broker.publish(plain, buf(String(i)), NO_HISTORY))),
         ]);
         assert.deepEqual(results.map((r) => r.position.offset), Array.from({ length: n }, (_, i) => i + 1));
         const got = await events.waitForPublications(ch, n);
@@ -295,203 +296,203 @@ export function runEngineSuite(
         assert.deepEqual(got.map((g) => g.pub.data.toString()), Array.from({ length: n }, (_, i) => String(i)));
         const gotPlain = await events.waitForPublications(plain, n);
         assert.deepEqual(gotPlain.map((g) => g.pub.data.toString()), Array.from({ length: n }, (_, i) => String(i)));
-        const hist = await engine.history(ch, { limit: -1 }, READ);
+        const hist = await broker.history(ch, { limit: -1 }, READ);
         assert.equal(hist.publications.length, n);
         assert.equal(hist.position.offset, n);
       });
     });
 
     describe('history reads', () => {
-      engineTest('keeps only the last historySize publications', async (ctx) => {
+      brokerTest('keeps only the last historySize publications', async (ctx) => {
         const ch = ctx.ch('trim');
         await publishAll(ctx, ch, 5, { ...HISTORY, historySize: 3 });
-        const hist = await ctx.engine.history(ch, { limit: -1 }, READ);
+        const hist = await ctx.broker.history(ch, { limit: -1 }, READ);
         assert.deepEqual(offsets(hist), [3, 4, 5]);
         assert.equal(hist.position.offset, 5);
         assert.deepEqual(hist.publications.map((p) => p.data.toString()), ['m3', 'm4', 'm5']);
       });
 
-      engineTest('limit 0 gives only the position, -1 everything, N at most N', async (ctx) => {
+      brokerTest('limit 0 gives only the position, -1 everything, N at most N', async (ctx) => {
         const ch = ctx.ch('limit');
         const [first] = await publishAll(ctx, ch, 5);
-        const none = await ctx.engine.history(ch, { limit: 0 }, READ);
+        const none = await ctx.broker.history(ch, { limit: 0 }, READ);
         assert.deepEqual(none, { publications: [], position: { offset: 5, epoch: first!.position.epoch } });
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: -1 }, READ)), [1, 2, 3, 4, 5]);
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: 2 }, READ)), [1, 2]);
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: 50 }, READ)), [1, 2, 3, 4, 5]);
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: 0, since: { offset: 1, epoch: '' } }, READ)), []);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1 }, READ)), [1, 2, 3, 4, 5]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: 2 }, READ)), [1, 2]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: 50 }, READ)), [1, 2, 3, 4, 5]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: 0, since: { offset: 1, epoch: '' } }, READ)), []);
       });
 
-      engineTest('reverse without since returns newest first', async (ctx) => {
+      brokerTest('reverse without since returns newest first', async (ctx) => {
         const ch = ctx.ch('reverse');
         await publishAll(ctx, ch, 5);
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: -1, reverse: true }, READ)), [5, 4, 3, 2, 1]);
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: 2, reverse: true }, READ)), [5, 4]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1, reverse: true }, READ)), [5, 4, 3, 2, 1]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: 2, reverse: true }, READ)), [5, 4]);
       });
 
-      engineTest('since is exclusive: forward returns later offsets, reverse earlier ones', async (ctx) => {
+      brokerTest('since is exclusive: forward returns later offsets, reverse earlier ones', async (ctx) => {
         const ch = ctx.ch('since');
         const [first] = await publishAll(ctx, ch, 5);
         const since = { offset: 2, epoch: first!.position.epoch };
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: -1, since }, READ)), [3, 4, 5]);
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: 2, since }, READ)), [3, 4]);
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: -1, since: { ...since, offset: 0 } }, READ)), [
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1, since }, READ)), [3, 4, 5]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: 2, since }, READ)), [3, 4]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1, since: { ...since, offset: 0 } }, READ)), [
           1, 2, 3, 4, 5,
         ]);
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: -1, since: { ...since, offset: 5 } }, READ)), []);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1, since: { ...since, offset: 5 } }, READ)), []);
         const rev = { ...since, offset: 4 };
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: -1, since: rev, reverse: true }, READ)), [3, 2, 1]);
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: 2, since: rev, reverse: true }, READ)), [3, 2]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1, since: rev, reverse: true }, READ)), [3, 2, 1]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: 2, since: rev, reverse: true }, READ)), [3, 2]);
       });
 
-      engineTest('since inside the trimmed range starts at the oldest kept offset', async (ctx) => {
+      brokerTest('since inside the trimmed range starts at the oldest kept offset', async (ctx) => {
         const ch = ctx.ch('since-trim');
         const [first] = await publishAll(ctx, ch, 6, { ...HISTORY, historySize: 3 });
         const since = { offset: 1, epoch: first!.position.epoch };
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: -1, since }, READ)), [4, 5, 6]);
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: 2, since }, READ)), [4, 5]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1, since }, READ)), [4, 5, 6]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: 2, since }, READ)), [4, 5]);
       });
 
-      engineTest('since with a stale epoch still returns the current position (caller checks)', async (ctx) => {
+      brokerTest('since with a stale epoch still returns the current position (caller checks)', async (ctx) => {
         const ch = ctx.ch('since-epoch');
         const [first] = await publishAll(ctx, ch, 2);
-        const hist = await ctx.engine.history(ch, { limit: 0, since: { offset: 1, epoch: 'zzzzzzzz' } }, READ);
+        const hist = await ctx.broker.history(ch, { limit: 0, since: { offset: 1, epoch: 'zzzzzzzz' } }, READ);
         assert.deepEqual(hist.position, { offset: 2, epoch: first!.position.epoch });
       });
 
-      engineTest('reading a missing channel creates an epoch that a later publish keeps', async (ctx) => {
+      brokerTest('reading a missing channel creates an epoch that a later publish keeps', async (ctx) => {
         const ch = ctx.ch('fresh');
-        const h1 = await ctx.engine.history(ch, { limit: -1 }, READ);
+        const h1 = await ctx.broker.history(ch, { limit: -1 }, READ);
         assert.equal(h1.publications.length, 0);
         assert.equal(h1.position.offset, 0);
         assert.match(h1.position.epoch, EPOCH_RE);
-        const h2 = await ctx.engine.history(ch, { limit: 0 }, READ);
+        const h2 = await ctx.broker.history(ch, { limit: 0 }, READ);
         assert.deepEqual(h2.position, h1.position);
-        const res = await ctx.engine.publish(ch, buf('x'), HISTORY);
+        const res = await ctx.broker.publish(ch, buf('x'), HISTORY);
         assert.deepEqual(res.position, { offset: 1, epoch: h1.position.epoch });
       });
 
-      engineTest('removeHistory drops publications but keeps top and epoch', async (ctx) => {
+      brokerTest('removeHistory drops publications but keeps top and epoch', async (ctx) => {
         const ch = ctx.ch('remove');
         const [first] = await publishAll(ctx, ch, 3);
         const epoch = first!.position.epoch;
-        await ctx.engine.removeHistory(ch);
-        const hist = await ctx.engine.history(ch, { limit: -1 }, READ);
+        await ctx.broker.removeHistory(ch);
+        const hist = await ctx.broker.history(ch, { limit: -1 }, READ);
         assert.deepEqual(hist, { publications: [], position: { offset: 3, epoch } });
-        const next = await ctx.engine.publish(ch, buf('m4'), HISTORY);
+        const next = await ctx.broker.publish(ch, buf('m4'), HISTORY);
         assert.deepEqual(next.position, { offset: 4, epoch });
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: -1 }, READ)), [4]);
-        await ctx.engine.removeHistory(ctx.ch('never-existed')); // must not throw
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1 }, READ)), [4]);
+        await ctx.broker.removeHistory(ctx.ch('never-existed')); // must not throw
       });
     });
 
     // Real waits run concurrently to keep the suite short; a mocked clock is
     // process-global, so with time travel these run one by one (instantly).
     describe('expiry', { concurrency: !timeTravel }, () => {
-      engineTest('history TTL drops items but keeps top and epoch', async (ctx) => {
+      brokerTest('history TTL drops items but keeps top and epoch', async (ctx) => {
         const ch = ctx.ch('ttl');
         const o = { ...HISTORY, historyTtlMs: 1000, historyMetaTtlMs: 60_000 };
         const [first] = await publishAll(ctx, ch, 2, o);
         const epoch = first!.position.epoch;
         await ctx.advance(1300);
-        const hist = await ctx.engine.history(ch, { limit: -1 }, READ);
+        const hist = await ctx.broker.history(ch, { limit: -1 }, READ);
         assert.deepEqual(hist, { publications: [], position: { offset: 2, epoch } });
-        const next = await ctx.engine.publish(ch, buf('m3'), o);
+        const next = await ctx.broker.publish(ch, buf('m3'), o);
         assert.deepEqual(next.position, { offset: 3, epoch });
       });
 
-      engineTest('history TTL counts from the last publish', async (ctx) => {
+      brokerTest('history TTL counts from the last publish', async (ctx) => {
         const ch = ctx.ch('ttl-extend');
         const o = { ...HISTORY, historyTtlMs: 1000 };
-        await ctx.engine.publish(ch, buf('m1'), o);
+        await ctx.broker.publish(ch, buf('m1'), o);
         await ctx.advance(600);
-        await ctx.engine.publish(ch, buf('m2'), o);
+        await ctx.broker.publish(ch, buf('m2'), o);
         await ctx.advance(600);
         // 1.2 s after the first publish, 0.6 s after the last: both still there.
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: -1 }, READ)), [1, 2]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1 }, READ)), [1, 2]);
       });
 
-      engineTest('meta TTL expiry starts a new epoch at offset 1', async (ctx) => {
+      brokerTest('meta TTL expiry starts a new epoch at offset 1', async (ctx) => {
         const ch = ctx.ch('meta-ttl');
         const o = { ...HISTORY, historyTtlMs: 1000, historyMetaTtlMs: 1000 };
         const [first] = await publishAll(ctx, ch, 3, o);
         await ctx.advance(1300);
-        const next = await ctx.engine.publish(ch, buf('again'), o);
+        const next = await ctx.broker.publish(ch, buf('again'), o);
         assert.equal(next.position.offset, 1);
         assert.match(next.position.epoch, EPOCH_RE);
         assert.notEqual(next.position.epoch, first!.position.epoch);
-        assert.deepEqual(offsets(await ctx.engine.history(ch, { limit: -1 }, READ)), [1]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1 }, READ)), [1]);
       });
 
-      engineTest('a history read refreshes the meta TTL', async (ctx) => {
+      brokerTest('a history read refreshes the meta TTL', async (ctx) => {
         const ch = ctx.ch('meta-read');
         const o = { ...HISTORY, historyTtlMs: 1000, historyMetaTtlMs: 1000 };
         const [first] = await publishAll(ctx, ch, 1, o);
         await ctx.advance(600);
-        await ctx.engine.history(ch, { limit: 0 }, { historyMetaTtlMs: 1000 });
+        await ctx.broker.history(ch, { limit: 0 }, { historyMetaTtlMs: 1000 });
         await ctx.advance(600);
         // 1.2 s after the publish but 0.6 s after the read: the stream survives.
-        const hist = await ctx.engine.history(ch, { limit: 0 }, { historyMetaTtlMs: 1000 });
+        const hist = await ctx.broker.history(ch, { limit: 0 }, { historyMetaTtlMs: 1000 });
         assert.deepEqual(hist.position, first!.position);
       });
 
-      engineTest('an idempotency key expires after idempotentResultTtlMs', async (ctx) => {
+      brokerTest('an idempotency key expires after idempotentResultTtlMs', async (ctx) => {
         const ch = ctx.ch('idem-ttl');
         const o = { ...HISTORY, idempotencyKey: 'k', idempotentResultTtlMs: 1000 };
-        const a = await ctx.engine.publish(ch, buf('1'), o);
+        const a = await ctx.broker.publish(ch, buf('1'), o);
         await ctx.advance(1300);
-        const b = await ctx.engine.publish(ch, buf('2'), o);
+        const b = await ctx.broker.publish(ch, buf('2'), o);
         assert.equal(b.suppressed, false);
         assert.equal(b.position.offset, a.position.offset + 1);
       });
     });
 
     describe('idempotency and versions', () => {
-      engineTest('a repeated idempotency key is suppressed and returns the first position', async (ctx) => {
-        const { engine, events } = ctx;
+      brokerTest('a repeated idempotency key is suppressed and returns the first position', async (ctx) => {
+        const { broker, events } = ctx;
         const ch = ctx.ch('idem');
-        await engine.subscribe([ch]);
+        await broker.subscribe([ch]);
         const o = { ...HISTORY, idempotencyKey: 'key-1' };
-        const first = await engine.publish(ch, buf('one'), o);
-        await engine.publish(ch, buf('other'), HISTORY);
-        const again = await engine.publish(ch, buf('one'), o);
+        const first = await broker.publish(ch, buf('one'), o);
+        await broker.publish(ch, buf('other'), HISTORY);
+        const again = await broker.publish(ch, buf('one'), o);
         assert.deepEqual(first, { position: { offset: 1, epoch: first.position.epoch }, suppressed: false });
         assert.deepEqual(again, { position: first.position, suppressed: true });
-        await engine.publish(ch, buf('sentinel'), HISTORY);
+        await broker.publish(ch, buf('sentinel'), HISTORY);
         const got = await events.waitForPublications(ch, 3);
         assert.deepEqual(got.map((g) => g.pub.data.toString()), ['one', 'other', 'sentinel']);
-        assert.deepEqual(offsets(await engine.history(ch, { limit: -1 }, READ)), [1, 2, 3]);
+        assert.deepEqual(offsets(await broker.history(ch, { limit: -1 }, READ)), [1, 2, 3]);
       });
 
-      engineTest('the same key on another channel is not suppressed', async (ctx) => {
+      brokerTest('the same key on another channel is not suppressed', async (ctx) => {
         const o = { ...HISTORY, idempotencyKey: 'shared' };
-        const a = await ctx.engine.publish(ctx.ch('one'), buf('x'), o);
-        const b = await ctx.engine.publish(ctx.ch('two'), buf('x'), o);
+        const a = await ctx.broker.publish(ctx.ch('one'), buf('x'), o);
+        const b = await ctx.broker.publish(ctx.ch('two'), buf('x'), o);
         assert.equal(a.suppressed, false);
         assert.equal(b.suppressed, false);
         assert.equal(b.position.offset, 1);
       });
 
-      engineTest('idempotency also applies without history', async (ctx) => {
-        const { engine, events } = ctx;
+      brokerTest('idempotency also applies without history', async (ctx) => {
+        const { broker, events } = ctx;
         const ch = ctx.ch('idem-nohist');
-        await engine.subscribe([ch]);
+        await broker.subscribe([ch]);
         const o = { ...NO_HISTORY, idempotencyKey: 'k' };
-        assert.equal((await engine.publish(ch, buf('a'), o)).suppressed, false);
-        const again = await engine.publish(ch, buf('a'), o);
+        assert.equal((await broker.publish(ch, buf('a'), o)).suppressed, false);
+        const again = await broker.publish(ch, buf('a'), o);
         assert.equal(again.suppressed, true);
         assert.equal(again.position.offset, 0);
-        await engine.publish(ch, buf('sentinel'), NO_HISTORY);
+        await broker.publish(ch, buf('sentinel'), NO_HISTORY);
         const got = await events.waitForPublications(ch, 2);
         assert.deepEqual(got.map((g) => g.pub.data.toString()), ['a', 'sentinel']);
       });
 
-      engineTest('a version not above the stored one is suppressed with the current top', async (ctx) => {
-        const { engine, events } = ctx;
+      brokerTest('a version not above the stored one is suppressed with the current top', async (ctx) => {
+        const { broker, events } = ctx;
         const ch = ctx.ch('version');
-        await engine.subscribe([ch]);
+        await broker.subscribe([ch]);
         const pub = (data: string, version: number, versionEpoch = '') =>
-          engine.publish(ch, buf(data), { ...HISTORY, version, versionEpoch });
+          broker.publish(ch, buf(data), { ...HISTORY, version, versionEpoch });
         const v5 = await pub('v5', 5);
         assert.equal(v5.suppressed, false);
         const top = { offset: 1, epoch: v5.position.epoch };
@@ -504,78 +505,42 @@ export function runEngineSuite(
         // An empty version epoch matches whatever is stored.
         assert.deepEqual(await pub('v1', 1), { position: { offset: 3, epoch: v5.position.epoch }, suppressed: true });
         assert.equal((await pub('e3', 3, 'other')).suppressed, false);
-        await engine.publish(ch, buf('sentinel'), HISTORY);
+        await broker.publish(ch, buf('sentinel'), HISTORY);
         const got = await events.waitForPublications(ch, 5);
         assert.deepEqual(got.map((g) => g.pub.data.toString()), ['v5', 'v6', 'e2', 'e3', 'sentinel']);
       });
 
-      engineTest('versions are ignored without history', async (ctx) => {
+      brokerTest('versions are ignored without history', async (ctx) => {
         const ch = ctx.ch('version-nohist');
         const o = { ...NO_HISTORY, version: 5 };
-        assert.equal((await ctx.engine.publish(ch, buf('a'), o)).suppressed, false);
-        assert.equal((await ctx.engine.publish(ch, buf('b'), o)).suppressed, false);
+        assert.equal((await ctx.broker.publish(ch, buf('a'), o)).suppressed, false);
+        assert.equal((await ctx.broker.publish(ch, buf('b'), o)).suppressed, false);
       });
     });
 
-    describe('join, leave and presence', () => {
+    describe('join and leave', () => {
       const alice1: ClientInfo = { user: 'alice', client: 'c-a1', connInfo: buf('{"n":1}') };
       const alice2: ClientInfo = { user: 'alice', client: 'c-a2', chanInfo: buf('"ch"') };
-      const anon1: ClientInfo = { user: '', client: 'c-x1' };
-      const anon2: ClientInfo = { user: '', client: 'c-x2' };
 
-      engineTest('join and leave are delivered with their ClientInfo', async (ctx) => {
-        const { engine, events } = ctx;
+      brokerTest('join and leave are delivered with their ClientInfo', async (ctx) => {
+        const { broker, events } = ctx;
         const ch = ctx.ch('joinleave');
-        await engine.subscribe([ch]);
-        await engine.publishJoin(ch, alice1);
-        await engine.publishLeave(ch, alice2);
+        await broker.subscribe([ch]);
+        await broker.publishJoin(ch, alice1);
+        await broker.publishLeave(ch, alice2);
         await events.waitFor(() => events.joins.length >= 1 && events.leaves.length >= 1, 'join and leave');
         assert.equal(events.joins[0]!.channel, ch);
         assertInfo(events.joins[0]!.info, alice1);
         assert.equal(events.leaves[0]!.channel, ch);
         assertInfo(events.leaves[0]!.info, alice2);
         assert.equal(events.publications.length, 0, 'join/leave are not publications');
-        await engine.unsubscribe([ch]);
-      });
-
-      engineTest('presence add, get, stats and remove', async (ctx) => {
-        const { engine } = ctx;
-        const ch = ctx.ch('presence');
-        assert.equal((await engine.presence(ch)).size, 0);
-        assert.deepEqual(await engine.presenceStats(ch), { numClients: 0, numUsers: 0 });
-
-        for (const info of [alice1, alice2, anon1, anon2]) await engine.addPresence(ch, info.client, info);
-        await engine.addPresence(ch, alice1.client, alice1); // re-adding refreshes, never duplicates
-        const present = await engine.presence(ch);
-        assert.deepEqual([...present.keys()].sort(), ['c-a1', 'c-a2', 'c-x1', 'c-x2']);
-        assertInfo(present.get('c-a1'), alice1);
-        assertInfo(present.get('c-a2'), alice2);
-        assertInfo(present.get('c-x1'), anon1);
-        // Distinct users: alice plus anonymous counted once.
-        assert.deepEqual(await engine.presenceStats(ch), { numClients: 4, numUsers: 2 });
-
-        await engine.removePresence(ch, alice1.client, alice1.user);
-        assert.deepEqual(await engine.presenceStats(ch), { numClients: 3, numUsers: 2 });
-        await engine.removePresence(ch, alice2.client, alice2.user);
-        assert.deepEqual(await engine.presenceStats(ch), { numClients: 2, numUsers: 1 });
-        await engine.removePresence(ch, anon1.client, anon1.user);
-        await engine.removePresence(ch, anon2.client, anon2.user);
-        await engine.removePresence(ch, 'never-added', 'nobody');
-        assert.equal((await engine.presence(ch)).size, 0);
-        assert.deepEqual(await engine.presenceStats(ch), { numClients: 0, numUsers: 0 });
-      });
-
-      engineTest('presence is per channel', async (ctx) => {
-        const { engine } = ctx;
-        await engine.addPresence(ctx.ch('p1'), alice1.client, alice1);
-        assert.equal((await engine.presence(ctx.ch('p2'))).size, 0);
-        assert.deepEqual(await engine.presenceStats(ctx.ch('p1')), { numClients: 1, numUsers: 1 });
+        await broker.unsubscribe([ch]);
       });
     });
 
-    engineTest('publishControl accepts broadcast and targeted messages', async ({ engine }) => {
-      await engine.publishControl(buf('ctl'));
-      await engine.publishControl(buf('ctl'), 'some-node');
+    brokerTest('publishControl accepts broadcast and targeted messages', async ({ broker }) => {
+      await broker.publishControl(buf('ctl'));
+      await broker.publishControl(buf('ctl'), 'some-node');
     });
   });
 }

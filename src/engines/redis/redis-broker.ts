@@ -1,84 +1,56 @@
-// Engine for many processes sharing Redis (spec server-api.md §4.2–4.6):
+// Broker for many processes sharing Redis (spec server-api.md §4.2–4.4, 4.6):
 // every publication goes through Redis PUB/SUB, including back to the node
 // that published it, so all nodes deliver a channel's publications in one
 // order. History lives in Redis streams, appended with the stream meta by one
-// Lua script (one round trip per publish); presence in a hash plus an expiry
-// sorted set; idempotency results in per-key hashes, shared by all nodes.
-// Channels are spread over shards by consistent hashing.
+// Lua script (one round trip per publish); idempotency results in per-key
+// hashes, shared by all nodes. Channels are spread over shards by consistent
+// hashing. Starting the broker opens each shard's PUB/SUB link; the command
+// links may be shared with a RedisPresenceManager on the same RedisShards.
 
-import type { RedisEngineOptions } from '../../config/redis.js';
 import type { Logger } from '../../log.js';
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../../protocol/types.js';
-import type {
-  Engine,
-  EngineEventHandler,
-  EngineHealth,
-  HistoryFilter,
-  HistoryOptions,
-  HistoryResult,
-  PresenceStats,
-  PublishOptions,
-  PublishResult,
-} from '../engine.js';
+import type { EngineHealth } from '../availability.js';
+import type { Broker, BrokerEventHandler, HistoryFilter, HistoryOptions, HistoryResult, PublishOptions, PublishResult } from '../broker.js';
 import { generateEpoch } from '../epoch.js';
-import { RedisKeys } from './keys.js';
-import { decodeClientInfo, decodePubSubMessage, decodePublication, encodeClientInfo, encodePublication, joinMessage, leaveMessage } from './payloads.js';
-import type { RedisMetrics } from './metrics.js';
-import { RedisShard } from './shard.js';
-import { shardIndex } from './shard-index.js';
+import type { RedisKeys } from './keys.js';
+import { decodePubSubMessage, decodePublication, encodePublication, joinMessage, leaveMessage } from './payloads.js';
+import type { RedisShard } from './shard.js';
+import type { RedisShards } from './shards.js';
+import { seconds, text } from './values.js';
 
-const NOOP_HANDLER: EngineEventHandler = {
-  id: '',
-  onPublication() {},
-  onJoin() {},
-  onLeave() {},
-  onControl() {},
-  onDeliveryGap() {},
-};
-
-/** Redis TTLs are whole seconds; never round a positive TTL down to "no TTL". */
-function seconds(ms: number): number {
-  return ms <= 0 ? 0 : Math.max(1, Math.ceil(ms / 1000));
-}
-
-function text(v: unknown): string {
-  return Buffer.isBuffer(v) ? v.toString() : String(v ?? '');
-}
-
-export interface RedisEngineStats {
+export interface RedisBrokerStats {
   malformedMessages: number;
 }
 
-export class RedisEngine implements Engine {
+export class RedisBroker implements Broker {
   readonly name = 'redis';
   readonly keys: RedisKeys;
-  private readonly shards: RedisShard[];
-  private handler: EngineEventHandler = NOOP_HANDLER;
+  /** Null before start and after close: messages then reach nobody. */
+  private handler: BrokerEventHandler | null = null;
   private nodeChannel = '';
+  /** Whether this broker holds the shards (acquired, PUB/SUB links being opened or open). */
+  private holding = false;
   private started = false;
   /** PUBLISH, or SPUBLISH with Redis 7 sharded PUB/SUB. */
   private readonly publishCommand: string;
-  readonly stats: RedisEngineStats = { malformedMessages: 0 };
+  private readonly log: Logger;
+  readonly stats: RedisBrokerStats = { malformedMessages: 0 };
 
-  constructor(
-    private readonly options: RedisEngineOptions,
-    private readonly log: Logger,
-    private readonly metrics?: RedisMetrics,
-  ) {
-    this.keys = new RedisKeys(options.prefix, options.shards.some((s) => s.kind === 'cluster'));
-    this.publishCommand = options.sharded_pubsub ? 'spublish' : 'publish';
-    this.shards = options.shards.map(
-      (addr, i) =>
-        new RedisShard(i, addr, options, { onMessage: (ch, msg) => this.onMessage(ch, msg), onResubscribed: (chs) => this.onResubscribed(chs) }, log, metrics),
-    );
+  constructor(private readonly shards: RedisShards) {
+    this.keys = shards.keys;
+    this.log = shards.log;
+    this.publishCommand = shards.options.sharded_pubsub ? 'spublish' : 'publish';
   }
 
-  async start(handler: EngineEventHandler): Promise<void> {
+  async start(handler: BrokerEventHandler): Promise<void> {
     if (this.started) return;
     this.handler = handler;
     this.nodeChannel = this.keys.node(handler.id);
     try {
-      await Promise.all(this.shards.map((s) => s.start([this.keys.control, this.nodeChannel])));
+      await this.shards.acquire();
+      this.holding = true;
+      const events = { onMessage: (ch: string, msg: Buffer) => this.onMessage(ch, msg), onResubscribed: (chs: string[]) => this.onResubscribed(chs) };
+      await Promise.all(this.shards.all.map((s) => s.startPubSub([this.keys.control, this.nodeChannel], events)));
     } catch (err) {
       await this.close();
       throw err;
@@ -86,20 +58,23 @@ export class RedisEngine implements Engine {
     this.started = true;
   }
 
+  /** Drops the PUB/SUB links; the command links close once no presence manager shares them. */
   async close(): Promise<void> {
     this.started = false;
-    await Promise.all(this.shards.map((s) => s.close()));
-    this.handler = NOOP_HANDLER;
+    this.handler = null;
+    if (!this.holding) return;
+    this.holding = false;
+    for (const s of this.shards.all) s.stopPubSub();
+    await this.shards.release();
   }
 
+  /** Both links of every shard: without PUB/SUB, nothing published reaches anyone. */
   health(): EngineHealth {
-    const sick = this.shards.filter((s) => !s.healthy());
-    if (sick.length === 0) return { healthy: true };
-    return { healthy: false, detail: sick.map((s) => `${s.address.label}: ${s.problemDetail() || 'not connected'}`).join('; ') };
+    return this.shards.health((s) => s.healthy());
   }
 
   private shardFor(channel: string): RedisShard {
-    return this.shards[shardIndex(channel, this.shards.length)]!;
+    return this.shards.shardFor(channel);
   }
 
   // ---- publish ---------------------------------------------------------------
@@ -111,7 +86,7 @@ export class RedisEngine implements Engine {
     if (opts.tags !== undefined) pub.tags = opts.tags;
     const delta = opts.delta === true;
     const key = opts.idempotencyKey || '';
-    // 0 or less means the default window (as the memory engine reads it), never "expire at once".
+    // 0 or less means the default window (as the memory broker reads it), never "expire at once".
     const resultTtl = key ? String(seconds(opts.idempotentResultTtlMs && opts.idempotentResultTtlMs > 0 ? opts.idempotentResultTtlMs : 300_000)) : '';
 
     if (opts.historySize > 0 && opts.historyTtlMs > 0) {
@@ -169,35 +144,23 @@ export class RedisEngine implements Engine {
   async publishControl(data: Raw, nodeId?: string): Promise<void> {
     // Always the first shard: one connection keeps one sender's control messages
     // in order (a subscribe then an unsubscribe by user; a heartbeat then a shutdown).
-    const shard = this.shards[0]!;
+    const shard = this.shards.all[0]!;
     await shard.call('publish', nodeId === undefined ? this.keys.control : this.keys.node(nodeId), data);
   }
 
   // ---- node-level subscriptions ----------------------------------------------------
 
   async subscribe(channels: string[]): Promise<void> {
-    await Promise.all(this.byShard(channels).map(([shard, chs]) => shard.subscribe(chs.map((c) => this.keys.pubsub(c)))));
+    await Promise.all(this.shards.byShard(channels).map(([shard, chs]) => shard.subscribe(chs.map((c) => this.keys.pubsub(c)))));
   }
 
   async unsubscribe(channels: string[]): Promise<void> {
-    await Promise.all(this.byShard(channels).map(([shard, chs]) => shard.unsubscribe(chs.map((c) => this.keys.pubsub(c)))));
-  }
-
-  private byShard(channels: string[]): Array<[RedisShard, string[]]> {
-    if (this.shards.length === 1) return [[this.shards[0]!, channels]];
-    const groups = new Map<RedisShard, string[]>();
-    for (const ch of channels) {
-      const shard = this.shardFor(ch);
-      const list = groups.get(shard);
-      if (list) list.push(ch);
-      else groups.set(shard, [ch]);
-    }
-    return [...groups];
+    await Promise.all(this.shards.byShard(channels).map(([shard, chs]) => shard.unsubscribe(chs.map((c) => this.keys.pubsub(c)))));
   }
 
   private onMessage(pubsubChannel: string, message: Buffer): void {
     if (pubsubChannel === this.keys.control || pubsubChannel === this.nodeChannel) {
-      this.handler.onControl(message);
+      this.handler?.onControl(message);
       return;
     }
     const channel = this.keys.channelOf(pubsubChannel);
@@ -207,16 +170,16 @@ export class RedisEngine implements Engine {
       decoded = decodePubSubMessage(message);
     } catch (err) {
       this.stats.malformedMessages++;
-      this.metrics?.pubSubErrors.inc({ broker_name: '', error: 'decode' });
+      this.shards.metrics?.pubSubErrors.inc({ broker_name: '', error: 'decode' });
       this.log.warn({ channel, err: (err as Error).message }, 'malformed message on a redis PUB/SUB channel dropped');
       return;
     }
     if (decoded.kind === 'publication') {
-      this.handler.onPublication(channel, decoded.pub, { offset: decoded.pub.offset, epoch: decoded.epoch }, decoded.delta, decoded.prev);
+      this.handler?.onPublication(channel, decoded.pub, { offset: decoded.pub.offset, epoch: decoded.epoch }, decoded.delta, decoded.prev);
     } else if (decoded.kind === 'join') {
-      this.handler.onJoin(channel, decoded.info);
+      this.handler?.onJoin(channel, decoded.info);
     } else {
-      this.handler.onLeave(channel, decoded.info);
+      this.handler?.onLeave(channel, decoded.info);
     }
   }
 
@@ -228,7 +191,7 @@ export class RedisEngine implements Engine {
     }
     if (channels.length > 0) {
       this.log.info({ channels: channels.length }, 'redis PUB/SUB restored; positioned subscribers will recover what they missed');
-      this.handler.onDeliveryGap(channels);
+      this.handler?.onDeliveryGap(channels);
     }
   }
 
@@ -253,45 +216,5 @@ export class RedisEngine implements Engine {
 
   async removeHistory(channel: string): Promise<void> {
     await this.shardFor(channel).call('del', this.keys.stream(channel));
-  }
-
-  // ---- presence ----------------------------------------------------------------
-
-  async addPresence(channel: string, clientId: string, info: ClientInfo): Promise<void> {
-    const ttl = seconds(this.options.presence_ttl);
-    await this.shardFor(channel).script(
-      'presenceAdd',
-      [this.keys.presenceData(channel), this.keys.presenceExpire(channel)],
-      [ttl, Math.floor(Date.now() / 1000) + ttl, clientId, encodeClientInfo(info)],
-    );
-  }
-
-  async removePresence(channel: string, clientId: string, _user: string): Promise<void> {
-    await this.shardFor(channel).script('presenceRemove', [this.keys.presenceData(channel), this.keys.presenceExpire(channel)], [clientId]);
-  }
-
-  async presence(channel: string): Promise<Map<string, ClientInfo>> {
-    const flat = (await this.shardFor(channel).script(
-      'presenceGet',
-      [this.keys.presenceData(channel), this.keys.presenceExpire(channel)],
-      [Math.floor(Date.now() / 1000)],
-      true,
-    )) as Buffer[];
-    const out = new Map<string, ClientInfo>();
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      try {
-        out.set(text(flat[i]), decodeClientInfo(flat[i + 1]!));
-      } catch {
-        this.stats.malformedMessages++;
-      }
-    }
-    return out;
-  }
-
-  async presenceStats(channel: string): Promise<PresenceStats> {
-    const map = await this.presence(channel);
-    const users = new Set<string>();
-    for (const info of map.values()) users.add(info.user);
-    return { numClients: map.size, numUsers: users.size };
   }
 }

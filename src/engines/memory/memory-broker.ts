@@ -1,60 +1,39 @@
-// Engine for a single process: history, idempotency and presence live in
-// this node's memory and every publish is handed straight back to the node.
-// Semantics follow Centrifugo's memory broker/presence manager (spec
-// server-api.md §4.1). Everything here is synchronous, so calling publish()
-// in some order delivers in that same order; no await may be added before
-// delivery without breaking per-channel ordering.
+// Broker for a single process: history and idempotency results live in this
+// node's memory and every publish is handed straight back to the node.
+// Semantics follow Centrifugo's memory broker (spec server-api.md §4.1).
+// Everything here is synchronous, so calling publish() in some order delivers
+// in that same order; no await may be added before delivery without breaking
+// per-channel ordering.
 
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../../protocol/types.js';
-import type {
-  Engine,
-  EngineEventHandler,
-  EngineHealth,
-  HistoryFilter,
-  HistoryOptions,
-  HistoryResult,
-  PresenceStats,
-  PublishOptions,
-  PublishResult,
-} from '../engine.js';
+import type { EngineHealth } from '../availability.js';
+import type { Broker, BrokerEventHandler, HistoryFilter, HistoryOptions, HistoryResult, PublishOptions, PublishResult } from '../broker.js';
 import { HistoryHub } from './history-hub.js';
 import { IdempotencyCache } from './idempotency-cache.js';
-import { PresenceStore } from './presence-store.js';
 
 /** How often expired history, stream meta and idempotency results are reclaimed. */
 const SWEEP_INTERVAL_MS = 1000;
 
 /** Counters for leak tests and debugging. */
-export interface MemoryEngineStats {
+export interface MemoryBrokerStats {
   historyStreams: number;
   /** Streams waiting in the expiry queue (<= historyStreams). */
   scheduledStreams: number;
   idempotencyKeys: number;
-  presenceChannels: number;
-  presenceClients: number;
   /** Whether the sweep timer runs, and whether it would keep the process alive. */
   sweepTimer: 'stopped' | 'unref' | 'ref';
 }
 
-const NOOP_HANDLER: EngineEventHandler = {
-  id: '',
-  onPublication() {},
-  onJoin() {},
-  onLeave() {},
-  onControl() {},
-  onDeliveryGap() {},
-};
-
-export class MemoryEngine implements Engine {
+export class MemoryBroker implements Broker {
   readonly name = 'memory';
 
-  private handler: EngineEventHandler = NOOP_HANDLER;
+  /** Null before start and after close: publications then reach nobody. */
+  private handler: BrokerEventHandler | null = null;
   private readonly historyHub = new HistoryHub();
   private readonly idempotency = new IdempotencyCache();
-  private readonly presenceStore = new PresenceStore();
   private sweepTimer: NodeJS.Timeout | undefined;
 
-  async start(handler: EngineEventHandler): Promise<void> {
+  async start(handler: BrokerEventHandler): Promise<void> {
     this.handler = handler;
     if (this.sweepTimer === undefined) {
       this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
@@ -70,8 +49,7 @@ export class MemoryEngine implements Engine {
     }
     this.historyHub.clear();
     this.idempotency.clear();
-    this.presenceStore.clear();
-    this.handler = NOOP_HANDLER;
+    this.handler = null;
   }
 
   health(): EngineHealth {
@@ -79,7 +57,7 @@ export class MemoryEngine implements Engine {
   }
 
   /**
-   * The engine takes ownership of `data`, `opts.info` and `opts.tags`: they
+   * The broker takes ownership of `data`, `opts.info` and `opts.tags`: they
    * are stored as given (no copy), so callers must not mutate them afterwards.
    */
   async publish(channel: string, data: Raw, opts: PublishOptions): Promise<PublishResult> {
@@ -123,16 +101,16 @@ export class MemoryEngine implements Engine {
     // Synchronous hand-off: delivery order == publish call order per channel.
     // If the handler throws, the publication is already stored and the promise
     // rejects, as Centrifugo's memory broker returns the handler's error.
-    this.handler.onPublication(channel, pub, position, delta, prev);
+    this.handler?.onPublication(channel, pub, position, delta, prev);
     return { position, suppressed: false };
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
-    this.handler.onJoin(channel, info);
+    this.handler?.onJoin(channel, info);
   }
 
   async publishLeave(channel: string, info: ClientInfo): Promise<void> {
-    this.handler.onLeave(channel, info);
+    this.handler?.onLeave(channel, info);
   }
 
   /** Single node: there is nobody else to tell. */
@@ -155,22 +133,6 @@ export class MemoryEngine implements Engine {
     this.historyHub.removeItems(channel, Date.now());
   }
 
-  async addPresence(channel: string, clientId: string, info: ClientInfo): Promise<void> {
-    this.presenceStore.add(channel, clientId, info);
-  }
-
-  async removePresence(channel: string, clientId: string, _user: string): Promise<void> {
-    this.presenceStore.remove(channel, clientId);
-  }
-
-  async presence(channel: string): Promise<Map<string, ClientInfo>> {
-    return this.presenceStore.get(channel);
-  }
-
-  async presenceStats(channel: string): Promise<PresenceStats> {
-    return this.presenceStore.stats(channel);
-  }
-
   /**
    * Reclaims everything expired at `now`. The timer calls it every second;
    * tests may call it with a future `now` instead of waiting.
@@ -180,13 +142,11 @@ export class MemoryEngine implements Engine {
     this.idempotency.sweep(now);
   }
 
-  stats(): MemoryEngineStats {
+  stats(): MemoryBrokerStats {
     return {
       historyStreams: this.historyHub.streamCount,
       scheduledStreams: this.historyHub.scheduledCount,
       idempotencyKeys: this.idempotency.size,
-      presenceChannels: this.presenceStore.channelCount,
-      presenceClients: this.presenceStore.clientCount,
       sweepTimer: this.sweepTimer === undefined ? 'stopped' : this.sweepTimer.hasRef() ? 'ref' : 'unref',
     };
   }
