@@ -151,8 +151,8 @@ export class Server {
       });
       return;
     }
-    if (withInternal && cfg.health.enabled && path === trimPrefix(cfg.health.handler_prefix)) return handleHealth(this.node, res, this.consumers);
-    if (withInternal && cfg.prometheus.enabled && path === trimPrefix(cfg.prometheus.handler_prefix)) {
+    if (withInternal && cfg.health.enabled && path === cfg.health.handler_prefix) return handleHealth(this.node, res, this.consumers);
+    if (withInternal && cfg.prometheus.enabled && path === cfg.prometheus.handler_prefix) {
       this.node.refreshGauges();
       this.node.metrics.registry
         .metrics()
@@ -189,10 +189,6 @@ function parseRequestUrl(target: string | undefined): URL | null {
   } catch {
     return null;
   }
-}
-
-function trimPrefix(p: string): string {
-  return p.replace(/\/+$/, '') || '/';
 }
 
 function listen(server: http.Server, port: number, address: string): Promise<void> {

@@ -9,10 +9,10 @@ import { validPublicationData } from '../channels/data-format.js';
 import type { Node } from '../node/node.js';
 import type { ConnectionSelector } from '../node/session.js';
 import { ApiErrors, Disconnects, ReplyError } from '../protocol/codes.js';
-import { clientInfoJson, publicationJson } from '../protocol/json/frames.js';
+import { clientInfoValue, publicationValue } from '../protocol/values.js';
 import { ApiError } from './errors.js';
 import { BadBase64, asFields, bool, int, position, rawOrBase64, str, strList, strMap, type Fields } from './fields.js';
-import type { SubscriptionOverride } from '../auth/token-verifier.js';
+import type { SubscriptionOverride } from '../protocol/types.js';
 
 export type ApiResult = Record<string, unknown>;
 export type ApiMethod = (node: Node, req: Fields) => Promise<ApiResult>;
@@ -151,7 +151,7 @@ const presence: ApiMethod = async (node, f) => {
   const resolved = presenceChannel(node, f);
   const map = await node.presence(resolved.name);
   const out: Record<string, unknown> = {};
-  for (const [id, info] of map) out[id] = clientInfoJson(info);
+  for (const [id, info] of map) out[id] = clientInfoValue(info);
   return { presence: out };
 };
 
@@ -176,7 +176,7 @@ const history: ApiMethod = async (node, f) => {
   try {
     const result = await node.history(resolved, { limit: int(f, 'limit'), since, reverse });
     return {
-      publications: result.publications.map((p) => publicationJson(p)),
+      publications: result.publications.map((p) => publicationValue(p)),
       offset: result.position.offset,
       epoch: result.position.epoch,
     };

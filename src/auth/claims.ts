@@ -4,17 +4,8 @@
 // type makes the token invalid, as Go's strict unmarshalling does; `null` counts
 // as absent, as it does there.
 
-import type { Raw } from '../protocol/types.js';
+import { OVERRIDE_KEYS, type Raw, type SubscriptionOverride } from '../protocol/types.js';
 import { invalidToken } from './errors.js';
-
-/** Per-subscription overrides of namespace options, from `override` claims. */
-export interface SubscriptionOverride {
-  presence?: boolean;
-  join_leave?: boolean;
-  force_push_join_leave?: boolean;
-  force_positioning?: boolean;
-  force_recovery?: boolean;
-}
 
 export interface ServerSideSubscription {
   info?: Raw;
@@ -162,8 +153,6 @@ function parseSubs(value: unknown): Record<string, ServerSideSubscription> {
   }
   return subs;
 }
-
-const OVERRIDE_KEYS = ['presence', 'join_leave', 'force_push_join_leave', 'force_positioning', 'force_recovery'] as const;
 
 /** `{presence: {value: true}, ...}` → `{presence: true}`; unknown keys are ignored. */
 function parseOverride(value: unknown): SubscriptionOverride | undefined {

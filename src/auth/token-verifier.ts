@@ -22,7 +22,6 @@ export type {
   ConnectTokenClaims,
   ServerSideSubscription,
   SubscribeTokenClaims,
-  SubscriptionOverride,
 } from './claims.js';
 
 export interface TokenVerifierOptions {

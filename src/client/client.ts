@@ -32,6 +32,7 @@ import type { SessionContext } from './session-context.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { PUBLICATIONS, trafficCounter, type TrafficCounter } from './traffic.js';
 import { metricClientName } from './metric-labels.js';
+import { expiryFields } from './expiry.js';
 
 export type ClientState = 'connecting' | 'connected' | 'closed';
 
@@ -439,13 +440,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     }
     this.expireAt = opts.expireAtSec > 0 ? opts.expireAtSec * 1000 : 0;
     if (opts.info) this.connInfo = opts.info;
-    const ttl = this.expireAt > 0 ? Math.max(1, Math.ceil((this.expireAt - Date.now()) / 1000)) : 0;
-    const refresh: Record<string, unknown> = {};
-    if (this.expireAt > 0) {
-      refresh.expires = true;
-      refresh.ttl = ttl;
-    }
-    this.enqueue(this.codec.encodePush('', 'refresh', refresh), trafficCounter('refresh'));
+    this.enqueue(this.codec.encodePush('', 'refresh', expiryFields(this.expireAt)), trafficCounter('refresh'));
     this.rearm();
   }
 

@@ -7,11 +7,12 @@ import { connectionExpiry } from '../auth/token-verifier.js';
 import { channelTooLong, personalChannel, validClientChannelName, type ResolvedChannel } from '../channels/resolver.js';
 import type { Command, ConnectRequest, HistoryRequest, SubscribeRequest } from '../protocol/commands.js';
 import { Disconnects, DisconnectError, Errors, ReplyError, Unsubscribes } from '../protocol/codes.js';
-import { clientInfoJson, publicationJson } from '../protocol/json/frames.js';
+import { clientInfoValue, publicationValue } from '../protocol/values.js';
 import type { HandlerSession } from './handler-session.js';
 import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from '../channels/permissions.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { validPublicationData } from '../channels/data-format.js';
+import { expiryFields } from './expiry.js';
 
 /** A subscription the connect command sets up on the server's initiative. */
 interface ServerSideWish {
@@ -150,11 +151,7 @@ export class CommandHandlers {
       ready.push(outcome.activate);
     }
 
-    const result: Record<string, unknown> = { client: c.id, version: node.version };
-    if (c.expireAt > 0) {
-      result.expires = true;
-      result.ttl = Math.max(1, Math.ceil((c.expireAt - Date.now()) / 1000));
-    }
+    const result: Record<string, unknown> = { client: c.id, version: node.version, ...expiryFields(c.expireAt) };
     if (Object.keys(results).length > 0) result.subs = results;
     if (cfg.ping_interval > 0) {
       result.ping = Math.round(cfg.ping_interval / 1000);
@@ -276,7 +273,7 @@ export class CommandHandlers {
     const name = this.checkPresenceAccess(channel);
     const presence = await this.c.node.presence(name);
     const out: Record<string, unknown> = {};
-    for (const [clientId, info] of presence) out[clientId] = clientInfoJson(info);
+    for (const [clientId, info] of presence) out[clientId] = clientInfoValue(info);
     this.c.reply(id, 'presence', { presence: out });
   }
 
@@ -301,7 +298,7 @@ export class CommandHandlers {
     const since = req.since ? { offset: req.since.offset ?? 0, epoch: req.since.epoch ?? '' } : undefined;
     const result = await c.node.history(resolved, { limit, since, reverse: req.reverse });
     c.reply(id, 'history', {
-      publications: result.publications.map((p) => publicationJson(p)),
+      publications: result.publications.map((p) => publicationValue(p)),
       epoch: result.position.epoch,
       offset: result.position.offset,
     });
@@ -335,12 +332,7 @@ export class CommandHandlers {
     c.expireAt = expireAtSec * 1000;
     if (claims.info) c.connInfo = claims.info;
     c.rearm();
-    const result: Record<string, unknown> = {};
-    if (c.expireAt > 0) {
-      result.expires = true;
-      result.ttl = Math.max(1, Math.ceil((c.expireAt - Date.now()) / 1000));
-    }
-    c.reply(id, 'refresh', result);
+    c.reply(id, 'refresh', expiryFields(c.expireAt));
   }
 
   private async subRefresh(id: number, channel: string | undefined, token: string | undefined): Promise<void> {
@@ -372,12 +364,7 @@ export class CommandHandlers {
     if (expireAtSec > 0 && expireAtSec * 1000 <= Date.now()) throw new ReplyError(Errors.expired);
     sub.expireAt = expireAtSec * 1000;
     c.rearm();
-    const result: Record<string, unknown> = {};
-    if (sub.expireAt > 0) {
-      result.expires = true;
-      result.ttl = Math.max(1, Math.ceil((sub.expireAt - Date.now()) / 1000));
-    }
-    c.reply(id, 'sub_refresh', result);
+    c.reply(id, 'sub_refresh', expiryFields(sub.expireAt));
   }
 }
 

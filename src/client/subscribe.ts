@@ -4,7 +4,7 @@
 // caller runs right after writing the reply, so no live publication can
 // overtake the reply.
 
-import type { SubscriptionOverride } from '../auth/token-verifier.js';
+import type { SubscriptionOverride } from '../protocol/types.js';
 import type { ResolvedChannel } from '../channels/resolver.js';
 import { effectiveHistoryMetaTtl } from '../channels/resolver.js';
 import type { SubscribeRequest } from '../protocol/commands.js';
@@ -16,6 +16,7 @@ import { canReadHistory, canReadPresence, historyEnabled } from '../channels/per
 import { recoverCache, recoverStream } from './recovery.js';
 import { ClientSubscription, type SubscriptionFlags } from './subscription.js';
 import { metricClientName } from './metric-labels.js';
+import { expiryFields } from './expiry.js';
 
 /** What a token, an API subscribe call or the connect claims grant beyond the namespace options. */
 export interface SubscribeGrant {
@@ -157,10 +158,7 @@ export async function subscribeChannel(
         lastOffset = top.offset;
       }
     }
-    if (sub.expireAt > 0 && grant.clientSideRefresh) {
-      result.expires = true;
-      result.ttl = Math.max(1, Math.ceil((sub.expireAt - Date.now()) / 1000));
-    }
+    if (grant.clientSideRefresh) Object.assign(result, expiryFields(sub.expireAt));
     if (grant.data && grant.data.length > 0) result.data = grant.data;
     if (flags.presence) {
       await node.presenceManager.addPresence(channel, c.id, info);

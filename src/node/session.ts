@@ -4,10 +4,9 @@
 // API's by-user commands through these methods, and disconnects every session
 // on shutdown. A subscription reaches the node as the hub's ChannelSubscriber.
 
-import type { SubscriptionOverride } from '../auth/token-verifier.js';
 import type { ResolvedChannel } from '../channels/resolver.js';
 import type { Disconnect, Unsubscribe } from '../protocol/codes.js';
-import type { StreamPosition } from '../protocol/types.js';
+import type { StreamPosition, SubscriptionOverride } from '../protocol/types.js';
 
 /** Which connections a by-user server operation targets. */
 export interface ConnectionSelector {

@@ -25,3 +25,17 @@ export interface Publication {
   /** Unix ms when the publication entered the node; used for lag metrics only. */
   time?: number;
 }
+
+/**
+ * Per-subscription overrides of namespace options, from a token's `override`
+ * claim, the server API's subscribe and the by-user control messages; each is
+ * written `{"presence": {"value": true}}` on the wire (Go's BoolValue).
+ */
+export interface SubscriptionOverride {
+  presence?: boolean;
+  join_leave?: boolean;
+  force_push_join_leave?: boolean;
+  force_positioning?: boolean;
+  force_recovery?: boolean;
+}
+export const OVERRIDE_KEYS = ['presence', 'join_leave', 'force_push_join_leave', 'force_positioning', 'force_recovery'] as const satisfies readonly (keyof SubscriptionOverride)[];

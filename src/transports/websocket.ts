@@ -148,7 +148,7 @@ export class WebsocketEndpoint {
   }
 
   get path(): string {
-    return this.node.config.websocket.handler_prefix.replace(/\/+$/, '') || '/';
+    return this.node.config.websocket.handler_prefix;
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

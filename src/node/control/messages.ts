@@ -9,7 +9,7 @@
 // replies that never come, and by-user commands would not cross over.
 // The message kinds mirror controlpb's (spec server-api.md §4.6).
 
-import type { SubscriptionOverride } from '../../auth/token-verifier.js';
+import { OVERRIDE_KEYS, type SubscriptionOverride } from '../../protocol/types.js';
 import {
   ControlDecodeError,
   bool,
@@ -161,7 +161,7 @@ function decodeOverride(v: unknown): SubscriptionOverride | undefined {
   if (v === undefined) return undefined;
   const o = object(v, 'override');
   const out: SubscriptionOverride = {};
-  for (const key of ['presence', 'join_leave', 'force_push_join_leave', 'force_positioning', 'force_recovery'] as const) {
+  for (const key of OVERRIDE_KEYS) {
     const b = optBool(o, key);
     if (b !== undefined) out[key] = b;
   }

@@ -3,7 +3,7 @@
 // control plane sends to every other node (messages.ts encodes them). Each
 // node applies them to its own connections with node/apply-user-command.ts.
 
-import type { SubscriptionOverride } from '../../auth/token-verifier.js';
+import type { SubscriptionOverride } from '../../protocol/types.js';
 import type { StreamPosition } from '../../protocol/types.js';
 import type { ConnectionSelector } from '../session.js';
 

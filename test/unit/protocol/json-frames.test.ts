@@ -1,32 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { PublicationFrames, joinLeaveFrame } from '../../../src/hub/frames.js';
 import { Errors } from '../../../src/protocol/codes.js';
-import {
-  JSON_PING,
-  clientInfoJson,
-  encodeDisconnectPush,
-  encodeErrorReply,
-  encodeJoinPush,
-  encodeLeavePush,
-  encodeMessagePush,
-  encodePublicationPush,
-  encodeRefreshPush,
-  encodeReply,
-  encodeSubscribePush,
-  encodeUnsubscribePush,
-  publicationJson,
-} from '../../../src/protocol/json/frames.js';
+import { jsonCodec } from '../../../src/protocol/json/codec.js';
+import { JSON_PING, encodeErrorReply, encodePush, encodeReply } from '../../../src/protocol/json/frames.js';
 import { stringifyWithRaw } from '../../../src/protocol/json/raw-json.js';
 import type { Publication } from '../../../src/protocol/types.js';
+import { clientInfoValue, publicationValue } from '../../../src/protocol/values.js';
 
 const data = Buffer.from('{"text" : "hi"}');
 
 /** Every frame must be one line of valid JSON. */
-function parse(frame: string): any {
-  assert.ok(!frame.includes('\n'), `raw newline in ${frame}`);
-  return JSON.parse(frame);
+function parse(frame: string | Buffer): any {
+  const text = frame.toString();
+  assert.ok(!text.includes('\n'), `raw newline in ${text}`);
+  return JSON.parse(text);
 }
+
+/** The publication push a JSON subscriber gets, as the hub builds it. */
+const pubPush = (channel: string, pub: Publication, epoch: string) => new PublicationFrames(channel, pub, epoch, undefined).plain.for(jsonCodec)!;
 
 describe('json-frames', () => {
   it('ping is an empty object', () => {
@@ -34,43 +27,43 @@ describe('json-frames', () => {
   });
 
   it('ClientInfo always carries user and client, even empty', () => {
-    assert.deepEqual(JSON.parse(stringifyWithRaw(clientInfoJson({ user: '', client: '' }))), { user: '', client: '' });
-    assert.equal(stringifyWithRaw(clientInfoJson({ user: '', client: 'c1' })), '{"user":"","client":"c1"}');
+    assert.deepEqual(JSON.parse(stringifyWithRaw(clientInfoValue({ user: '', client: '' }))), { user: '', client: '' });
+    assert.equal(stringifyWithRaw(clientInfoValue({ user: '', client: 'c1' })), '{"user":"","client":"c1"}');
   });
 
   it('ClientInfo splices conn_info/chan_info raw and omits them when empty', () => {
-    const info = clientInfoJson({ user: 'u', client: 'c', connInfo: Buffer.from('{"n" :1}'), chanInfo: Buffer.alloc(0) });
+    const info = clientInfoValue({ user: 'u', client: 'c', connInfo: Buffer.from('{"n" :1}'), chanInfo: Buffer.alloc(0) });
     assert.equal(stringifyWithRaw(info), '{"user":"u","client":"c","conn_info":{"n" :1}}');
-    const both = clientInfoJson({ user: 'u', client: 'c', connInfo: Buffer.from('1'), chanInfo: Buffer.from('"x"') });
+    const both = clientInfoValue({ user: 'u', client: 'c', connInfo: Buffer.from('1'), chanInfo: Buffer.from('"x"') });
     assert.equal(stringifyWithRaw(both), '{"user":"u","client":"c","conn_info":1,"chan_info":"x"}');
   });
 
   it('publication: data raw, offset/tags/info only when set', () => {
     const bare: Publication = { data, offset: 0 };
-    assert.equal(stringifyWithRaw(publicationJson(bare)), '{"data":{"text" : "hi"}}');
+    assert.equal(stringifyWithRaw(publicationValue(bare)), '{"data":{"text" : "hi"}}');
     const full: Publication = { data, offset: 7, tags: { a: 'b' }, info: { user: '', client: 'c' }, time: 123 };
-    assert.deepEqual(parse(stringifyWithRaw(publicationJson(full))), {
+    assert.deepEqual(parse(stringifyWithRaw(publicationValue(full))), {
       data: { text: 'hi' },
       info: { user: '', client: 'c' },
       offset: 7,
       tags: { a: 'b' },
     });
     const noTags: Publication = { data, offset: 2, tags: {} };
-    assert.deepEqual(Object.keys(parse(stringifyWithRaw(publicationJson(noTags)))), ['data', 'offset']);
+    assert.deepEqual(Object.keys(parse(stringifyWithRaw(publicationValue(noTags)))), ['data', 'offset']);
   });
 
   it('publication push: epoch only on offset 1', () => {
-    const first = parse(encodePublicationPush('ch', { data, offset: 1 }, 'EPOCH'));
+    const first = parse(pubPush('ch', { data, offset: 1 }, 'EPOCH'));
     assert.deepEqual(first, { push: { channel: 'ch', pub: { data: { text: 'hi' }, offset: 1, epoch: 'EPOCH' } } });
-    const second = parse(encodePublicationPush('ch', { data, offset: 2 }, 'EPOCH'));
+    const second = parse(pubPush('ch', { data, offset: 2 }, 'EPOCH'));
     assert.deepEqual(second, { push: { channel: 'ch', pub: { data: { text: 'hi' }, offset: 2 } } });
-    const unpositioned = parse(encodePublicationPush('ch', { data, offset: 0 }, ''));
+    const unpositioned = parse(pubPush('ch', { data, offset: 0 }, ''));
     assert.deepEqual(unpositioned, { push: { channel: 'ch', pub: { data: { text: 'hi' } } } });
   });
 
   it('publication push keeps data bytes verbatim and strips raw newlines', () => {
-    const frame = encodePublicationPush('c"h', { data: Buffer.from('{\n"a" :  1}'), offset: 0 }, '');
-    assert.equal(frame, '{"push":{"channel":"c\\"h","pub":{"data":{"a" :  1}}}}');
+    const frame = pubPush('c"h', { data: Buffer.from('{\n"a" :  1}'), offset: 0 }, '');
+    assert.equal(frame.toString(), '{"push":{"channel":"c\\"h","pub":{"data":{"a" :  1}}}}');
   });
 
   it('replies carry the id and the result object, even empty', () => {
@@ -90,28 +83,28 @@ describe('json-frames', () => {
 
   it('join/leave pushes carry ClientInfo', () => {
     const info = { user: 'u', client: 'c', connInfo: Buffer.from('{"a":1}') };
-    assert.deepEqual(parse(encodeJoinPush('ch', info)), {
+    assert.deepEqual(parse(joinLeaveFrame('ch', 'join', info).for(jsonCodec)!), {
       push: { channel: 'ch', join: { info: { user: 'u', client: 'c', conn_info: { a: 1 } } } },
     });
-    assert.deepEqual(parse(encodeLeavePush('ch', { user: '', client: 'c' })), {
+    assert.deepEqual(parse(joinLeaveFrame('ch', 'leave', { user: '', client: 'c' }).for(jsonCodec)!), {
       push: { channel: 'ch', leave: { info: { user: '', client: 'c' } } },
     });
   });
 
   it('unsubscribe, subscribe, message, disconnect and refresh pushes', () => {
-    assert.deepEqual(parse(encodeUnsubscribePush('ch', 2500, 'insufficient state')), {
+    assert.deepEqual(parse(encodePush('ch', 'unsubscribe', { code: 2500, reason: 'insufficient state' })), {
       push: { channel: 'ch', unsubscribe: { code: 2500, reason: 'insufficient state' } },
     });
-    assert.deepEqual(parse(encodeSubscribePush('ch', { recoverable: true, epoch: 'e', offset: 0 })), {
+    assert.deepEqual(parse(encodePush('ch', 'subscribe', { recoverable: true, epoch: 'e', offset: 0 })), {
       push: { channel: 'ch', subscribe: { recoverable: true, epoch: 'e', offset: 0 } },
     });
-    assert.deepEqual(parse(encodeMessagePush(Buffer.from('{"m":1}'))), { push: { message: { data: { m: 1 } } } });
-    assert.deepEqual(parse(encodeDisconnectPush(3001, 'shutdown')), { push: { disconnect: { code: 3001, reason: 'shutdown' } } });
-    assert.deepEqual(parse(encodeRefreshPush(true, 60)), { push: { refresh: { expires: true, ttl: 60 } } });
-    assert.deepEqual(parse(encodeRefreshPush(false, 0)), { push: { refresh: {} } });
+    assert.deepEqual(parse(encodePush('', 'message', { data: Buffer.from('{"m":1}') })), { push: { message: { data: { m: 1 } } } });
+    assert.deepEqual(parse(encodePush('', 'disconnect', { code: 3001, reason: 'shutdown' })), { push: { disconnect: { code: 3001, reason: 'shutdown' } } });
+    assert.deepEqual(parse(encodePush('', 'refresh', { expires: true, ttl: 60 })), { push: { refresh: { expires: true, ttl: 60 } } });
+    assert.deepEqual(parse(encodePush('', 'refresh', {})), { push: { refresh: {} } });
   });
 
   it('message push strips raw newlines from its payload', () => {
-    assert.deepEqual(parse(encodeMessagePush(Buffer.from('{\n"m":\n1}'))), { push: { message: { data: { m: 1 } } } });
+    assert.deepEqual(parse(encodePush('', 'message', { data: Buffer.from('{\n"m":\n1}') })), { push: { message: { data: { m: 1 } } } });
   });
 });
