@@ -49,27 +49,6 @@ export function strMap(f: Fields, key: string): Record<string, string> | undefin
   return v as Record<string, string>;
 }
 
-/**
- * A raw payload field and its base64 twin (`data`/`b64data`, `info`/`b64info`).
- * The base64 form wins when non-empty. Returns undefined when neither is set.
- */
-export function rawOrBase64(f: Fields, key: string): Buffer | undefined {
-  const b64 = f['b64' + key];
-  if (b64 !== undefined && b64 !== null && b64 !== '') {
-    if (typeof b64 !== 'string') throw new ApiDecodeError(`b64${key} must be a string`);
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) throw new BadBase64(`b64${key}`);
-    return Buffer.from(b64, 'base64');
-  }
-  const v = f[key];
-  if (v === undefined) return undefined;
-  if (v instanceof RawJson) return v.toBuffer();
-  // Only reachable when a caller passed an already-parsed object (e.g. a consumer).
-  return Buffer.from(JSON.stringify(v), 'utf8');
-}
-
-/** Invalid base64: a bad request (107), not an undecodable body. */
-export class BadBase64 extends Error {}
-
 export function position(f: Fields, key: string): { offset: number; epoch: string } | undefined {
   const v = f[key];
   if (v === undefined || v === null) return undefined;

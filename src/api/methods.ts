@@ -10,7 +10,8 @@ import type { ConnectionSelector, Node } from '../node/node.js';
 import { ApiErrors, Disconnects, ReplyError } from '../protocol/codes.js';
 import { clientInfoJson, publicationJson } from '../protocol/json-frames.js';
 import { ApiError } from './errors.js';
-import { BadBase64, asFields, bool, int, position, rawOrBase64, str, strList, strMap, type Fields } from './fields.js';
+import { asFields, bool, int, position, str, strList, strMap, type Fields } from './fields.js';
+import { payloadBytes } from './payload.js';
 import type { SubscriptionOverride } from '../auth/token-verifier.js';
 
 export type ApiResult = Record<string, unknown>;
@@ -23,14 +24,8 @@ function resolve(node: Node, channel: string): ResolvedChannel {
   return resolved;
 }
 
-function payload(f: Fields, key: string): Buffer | undefined {
-  try {
-    return rawOrBase64(f, key);
-  } catch (err) {
-    if (err instanceof BadBase64) throw ApiError.of(ApiErrors.badRequest);
-    throw err;
-  }
-}
+/** A raw field and its base64 twin (`data`/`b64data`, `info`/`b64info`) as bytes. */
+const payload = (f: Fields, key: string): Buffer | undefined => payloadBytes(f[key], str(f, 'b64' + key));
 
 async function publishOne(node: Node, channel: string, data: Buffer | undefined, f: Fields, checkType: boolean): Promise<ApiResult> {
   const resolved = resolve(node, channel);

@@ -2,13 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiDecodeError } from '../../../src/api/errors.js';
 import {
-  BadBase64,
   asFields,
   bool,
   decodeRequest,
   int,
   position,
-  rawOrBase64,
   str,
   strList,
   strMap,
@@ -55,18 +53,6 @@ describe('field readers', () => {
     assert.deepEqual(position({ since: { offset: 3, epoch: 'e' } }, 'since'), { offset: 3, epoch: 'e' });
     assert.deepEqual(position({ since: {} }, 'since'), { offset: 0, epoch: '' });
     assert.throws(() => position({ since: 5 }, 'since'), ApiDecodeError);
-  });
-
-  it('rawOrBase64: raw bytes verbatim, base64 wins when non-empty, bad base64 is BadBase64', () => {
-    assert.equal(rawOrBase64({}, 'data'), undefined);
-    assert.equal(rawOrBase64({ data: new RawJson('{"a": 1}') }, 'data')!.toString(), '{"a": 1}');
-    assert.equal(rawOrBase64({ data: { a: 1 } }, 'data')!.toString(), '{"a":1}');
-    assert.equal(rawOrBase64({ data: null }, 'data')!.toString(), 'null');
-    assert.equal(rawOrBase64({ data: new RawJson('1'), b64data: 'eyJiIjoyfQ==' }, 'data')!.toString(), '{"b":2}');
-    assert.equal(rawOrBase64({ data: new RawJson('1'), b64data: '' }, 'data')!.toString(), '1');
-    assert.deepEqual(rawOrBase64({ b64info: 'AAEC/w==' }, 'info'), Buffer.from([0, 1, 2, 255]));
-    for (const bad of ['abc', 'ab=c', '****', 'YQ', 'YQ===']) assert.throws(() => rawOrBase64({ b64data: bad }, 'data'), BadBase64, bad);
-    assert.throws(() => rawOrBase64({ b64data: 5 }, 'data'), ApiDecodeError);
   });
 });
 
