@@ -1,4 +1,4 @@
-// The cost of decoding a server API request (src/api/fields.ts), which every
+// The cost of decoding a server API request (src/api/requests.ts), which every
 // HTTP API and consumer publish pays before it runs: a typical publish, and a
 // batch of 100 publishes, each already parsed as the dispatcher parses it
 // (raw `data` kept as RawJson). Prints ns per decode, also with the JSON
@@ -9,7 +9,7 @@
 // The machine is shared: compare runs made one right after the other.
 
 import { parseArgs } from 'node:util';
-import { decodeRequest } from '../src/api/fields.js';
+import { decodeRequest } from '../src/api/requests.js';
 import { parseJsonWithRaw, type JsonPath } from '../src/protocol/raw-json.js';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '200000' } } });
