@@ -8,7 +8,16 @@ import { ApiDecodeError } from './errors.js';
 import { isPlainObject, keptKey } from './fold.js';
 
 export function decode<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const result = schema.safeParse(value);
+  let result;
+  try {
+    result = schema.safeParse(value);
+  } catch (err) {
+    // zod recurses a few frames per level, so a label_filter nested some
+    // hundreds of levels deep overflows the stack: undecodable, as Go
+    // refuses JSON nested too deeply, rather than an internal error.
+    if (err instanceof RangeError) throw new ApiDecodeError('request is nested too deeply');
+    throw err;
+  }
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({ issue, at: inputOrder(value, issue.path) }));
   const first = issues.reduce((a, b) => (before(b.at, a.at) ? b : a));

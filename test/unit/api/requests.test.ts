@@ -114,4 +114,10 @@ describe('decodeRequest', () => {
     assert.equal(message('publish', { channel: 'ok', skip_history: 'x', CHANNEL: 5 }), 'skip_history must be a boolean');
     assert.equal(message('publish', { Channel: 5, channel: 'ok' }), 'channel must be a string');
   });
+
+  it('refuses a label filter nested too deeply for the stack as undecodable', () => {
+    let node: unknown = { op: 'x' };
+    for (let i = 0; i < 5000; i++) node = { nodes: [node] };
+    assert.throws(() => decodeRequest('subscribe', { label_filter: node }), { name: 'ApiDecodeError', message: 'request is nested too deeply' });
+  });
 });
