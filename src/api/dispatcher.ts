@@ -6,10 +6,8 @@ import type { Node } from '../node/node.js';
 import { ApiErrors } from '../protocol/codes.js';
 import { parseJsonWithRaw, type JsonPath } from '../protocol/json/raw-json.js';
 import { ApiDecodeError, ApiError } from './errors.js';
-import { BATCH_KEYS, asFields, decodeRequest, type Fields } from './fields.js';
 import { METHODS, mapLimited, type ApiResult } from './methods.js';
-
-export { BATCH_KEYS };
+import { BATCH_KEYS, decodeRequest, isMethodName, type Command, type CommandName, type MethodName, type Requests } from './requests.js';
 
 export interface ApiReply {
   result?: ApiResult;
@@ -29,8 +27,8 @@ function rawPredicate(method: string): (path: JsonPath) => boolean {
   return (p) => p.length === 1 && isRawKey(p[0]);
 }
 
-export function isApiMethod(method: string): boolean {
-  return method === 'batch' || Object.hasOwn(METHODS, method);
+export function isApiMethod(method: string): method is MethodName {
+  return isMethodName(method);
 }
 
 /**
@@ -71,33 +69,31 @@ export class Dispatcher {
 
   /**
    * Dispatches an already-parsed request. The whole request is type-checked
-   * before anything runs; a wrong type throws ApiDecodeError (HTTP 400).
+   * before anything runs; a wrong type throws ApiDecodeError (HTTP 400). The
+   * methods get typed requests and never fail to decode.
    */
   async dispatch(requested: string, req: unknown, protocol = 'http'): Promise<ApiReply> {
     const metrics = this.node.metrics;
     // Callers such as consumers pass method names from their input: never let
     // an unknown one become a metric label value.
-    const method = isApiMethod(requested) ? requested : 'unknown';
-    if (method === 'unknown') {
-      metrics.apiCommandErrors.inc({ protocol, method, error: String(ApiErrors.notFound.code) });
+    if (!isApiMethod(requested)) {
+      metrics.apiCommandErrors.inc({ protocol, method: 'unknown', error: String(ApiErrors.notFound.code) });
       return { error: ApiError.of(ApiErrors.notFound).toJSON() };
     }
-    let fields: Fields;
+    const method = requested;
+    let decoded: Requests[MethodName];
     try {
-      fields = decodeRequest(method, req);
+      decoded = decodeRequest(method, req);
     } catch (err) {
       metrics.apiCommandErrors.inc({ protocol, method, error: 'unmarshal' });
       throw err;
     }
     const started = process.hrtime.bigint();
     try {
-      const result = method === 'batch' ? await this.batch(fields, protocol) : await this.call(method, fields);
+      const result =
+        method === 'batch' ? await this.batch(decoded as Requests['batch'], protocol) : await this.call(method, decoded as Requests[CommandName]);
       return { result };
     } catch (err) {
-      if (err instanceof ApiDecodeError) {
-        metrics.apiCommandErrors.inc({ protocol, method, error: 'unmarshal' });
-        throw err;
-      }
       const apiErr = err instanceof ApiError ? err : this.internal(err, method);
       metrics.apiCommandErrors.inc({ protocol, method, error: String(apiErr.code) });
       return { error: apiErr.toJSON() };
@@ -111,31 +107,28 @@ export class Dispatcher {
     return ApiError.of(ApiErrors.internal);
   }
 
-  private call(method: string, fields: Fields): Promise<ApiResult> {
-    const fn = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
-    if (!fn) throw ApiError.of(ApiErrors.notFound);
-    return fn(this.node, fields);
+  /** `req` is the decoded request of `method` (TypeScript cannot tie the two together through a variable). */
+  private call<M extends CommandName>(method: M, req: Requests[M]): Promise<ApiResult> {
+    return (METHODS[method] as (node: Node, req: Requests[M]) => Promise<ApiResult>)(this.node, req);
   }
 
-  /** `fields` is already decoded: every command is a checked object or null. */
-  private async batch(fields: Fields, protocol: string): Promise<ApiResult> {
-    const commands = (fields.commands ?? []) as unknown[];
-    const parallel = fields.parallel === true;
+  /** Every command is already decoded: a checked object or null. */
+  private async batch(req: Requests['batch'], protocol: string): Promise<ApiResult> {
+    const commands = req.commands ?? [];
+    const parallel = req.parallel;
     const metrics = this.node.metrics;
-    const runOne = async (cmd: unknown): Promise<Record<string, unknown>> => {
-      if (cmd === null || cmd === undefined) return { error: ApiErrors.badRequest };
-      const cf = asFields(cmd, 'command');
-      const key = BATCH_KEYS.find((k) => cf[k] !== undefined && cf[k] !== null);
+    const runOne = async (cmd: Command | null): Promise<Record<string, unknown>> => {
+      if (cmd === null) return { error: ApiErrors.badRequest };
+      const key = BATCH_KEYS.find((k) => cmd[k] !== undefined);
       if (!key) {
         metrics.apiCommandErrors.inc({ protocol, method: 'unknown', error: String(ApiErrors.notFound.code) });
         return { error: ApiErrors.notFound };
       }
       const started = process.hrtime.bigint();
       try {
-        return { [key]: await this.call(key, asFields(cf[key], key)) };
+        return { [key]: await this.call(key, cmd[key]!) };
       } catch (err) {
-        const apiErr =
-          err instanceof ApiError ? err : err instanceof ApiDecodeError ? ApiError.of(ApiErrors.badRequest) : this.internal(err, key);
+        const apiErr = err instanceof ApiError ? err : this.internal(err, key);
         metrics.apiCommandErrors.inc({ protocol, method: key, error: String(apiErr.code) });
         return { error: apiErr.toJSON() };
       } finally {

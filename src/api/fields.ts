@@ -1,278 +1,113 @@
-// Typed reads of server API request fields. A wrong JSON type is a decode
-// error (HTTP 400, as Go's decoder would refuse the body); a missing value is
-// up to each method.
-
-import { RawJson } from '../protocol/json/raw-json.js';
-import { ApiDecodeError } from './errors.js';
-
-export type Fields = Record<string, unknown>;
-
-export function asFields(v: unknown, what = 'request'): Fields {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v) || v instanceof RawJson) throw new ApiDecodeError(`${what} must be an object`);
-  return v as Fields;
-}
-
-export function str(f: Fields, key: string): string {
-  const v = f[key];
-  if (v === undefined || v === null) return '';
-  if (typeof v !== 'string') throw new ApiDecodeError(`${key} must be a string`);
-  return v;
-}
-
-export function bool(f: Fields, key: string): boolean {
-  const v = f[key];
-  if (v === undefined || v === null) return false;
-  if (typeof v !== 'boolean') throw new ApiDecodeError(`${key} must be a boolean`);
-  return v;
-}
-
-export function int(f: Fields, key: string): number {
-  const v = f[key];
-  if (v === undefined || v === null) return 0;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ApiDecodeError(`${key} must be an integer`);
-  return v;
-}
-
-export function strList(f: Fields, key: string): string[] {
-  const v = f[key];
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ApiDecodeError(`${key} must be a list of strings`);
-  return v as string[];
-}
-
-export function strMap(f: Fields, key: string): Record<string, string> | undefined {
-  const v = f[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v) || v instanceof RawJson) throw new ApiDecodeError(`${key} must be an object`);
-  for (const x of Object.values(v)) if (typeof x !== 'string') throw new ApiDecodeError(`${key} values must be strings`);
-  return v as Record<string, string>;
-}
-
-/**
- * A raw payload field and its base64 twin (`data`/`b64data`, `info`/`b64info`).
- * The base64 form wins when non-empty. Returns undefined when neither is set.
- */
-export function rawOrBase64(f: Fields, key: string): Buffer | undefined {
-  const b64 = f['b64' + key];
-  if (b64 !== undefined && b64 !== null && b64 !== '') {
-    if (typeof b64 !== 'string') throw new ApiDecodeError(`b64${key} must be a string`);
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) throw new BadBase64(`b64${key}`);
-    return Buffer.from(b64, 'base64');
-  }
-  const v = f[key];
-  if (v === undefined) return undefined;
-  if (v instanceof RawJson) return v.toBuffer();
-  // Only reachable when a caller passed an already-parsed object (e.g. a consumer).
-  return Buffer.from(JSON.stringify(v), 'utf8');
-}
-
-/** Invalid base64: a bad request (107), not an undecodable body. */
-export class BadBase64 extends Error {}
-
-export function position(f: Fields, key: string): { offset: number; epoch: string } | undefined {
-  const v = f[key];
-  if (v === undefined || v === null) return undefined;
-  const p = asFields(v, key);
-  return { offset: int(p, 'offset'), epoch: str(p, 'epoch') };
-}
-
-// ---- request schemas ---------------------------------------------------------
+// The building blocks of the server API request schemas (requests.ts): the
+// field types of api.proto as zod schemas that read JSON the way Go's
+// encoding/json reads Centrifugo's request structs. No coercion ("1" is not
+// an int), and ints have their proto ranges. As in a Go struct, a scalar field
+// not set (absent or null) is its zero value ('', false, 0); a message, list,
+// map or raw field not set is undefined (Go's nil), so "not set" stays visible
+// where it matters (a batch command, `since`, `tags`, `data`).
 //
-// Centrifugo decodes a whole request with Go's encoding/json before running it,
-// so a wrong JSON type anywhere (even in the last command of a batch, or in a
-// field the method would only look at later) refuses the request with HTTP 400
-// and nothing runs. decodeRequest does the same up front: it type-checks every
-// known field, matches keys case-insensitively (an exact key and its other-case
-// spellings all land on the field; the last one set wins, `null` sets nothing),
-// drops unknown keys and returns an object with the canonical field names.
+// Issue messages are only the reason ("must be a string"); decode.ts puts the
+// field's path in front.
 
-/** A field type of api.proto, as encoding/json reads it. */
-export type FieldSpec =
-  | 'string'
-  | 'bool'
-  | 'int32'
-  | 'int64'
-  | 'uint32'
-  | 'uint64'
-  /** Any JSON value, kept as given (RawJson from the parser, or a plain value). */
-  | 'raw'
-  | 'strings'
-  | 'strmap'
-  | ObjectSpec
-  | ListSpec;
+import { z } from 'zod';
+import { isPlainObject, keyFolder } from './fold.js';
 
-export interface ObjectSpec {
-  kind: 'object';
-  fields: Record<string, FieldSpec>;
-  /** Lowercased field name → canonical name. */
-  folded: Map<string, string>;
+export const str = () => z.string({ error: 'must be a string' }).default('');
+export const bool = () => z.boolean({ error: 'must be a boolean' }).default(false);
+
+// zod's number formats have exactly the proto ranges; int64/uint64 are kept to
+// the integers a JS number holds exactly.
+export const int32 = () => z.int32({ error: 'must be an int32' }).default(0);
+export const uint32 = () => z.uint32({ error: 'must be an uint32' }).default(0);
+export const int64 = () => z.int({ error: 'must be an int64' }).default(0);
+export const uint64 = () => z.int({ error: 'must be an uint64' }).min(0, { error: 'must be an uint64' }).default(0);
+
+/** Schemas whose field keeps a JSON null: Go stores the literal `null` in a json.RawMessage. */
+const KEEPS_NULL = new WeakSet<z.ZodType>();
+
+/** Any JSON value, kept as given (RawJson from the parser, or a plain value). */
+export function raw() {
+  const schema = z.unknown();
+  KEEPS_NULL.add(schema);
+  return schema;
 }
 
-export interface ListSpec {
-  kind: 'list';
-  of: FieldSpec;
-}
+// Lists and maps are walked here, element by element up to the first bad one
+// (only the first counts, as in Go): a body of a million bad elements must not
+// become a million zod issues, which z.array and z.record would collect.
 
-export function objectSpec(fields: Record<string, FieldSpec>): ObjectSpec {
-  const spec: ObjectSpec = { kind: 'object', fields, folded: new Map() };
-  for (const name of Object.keys(fields)) spec.folded.set(name.toLowerCase(), name);
-  return spec;
-}
+const fail = (ctx: z.RefinementCtx, message: string, path?: PropertyKey[]): never => {
+  ctx.addIssue({ code: 'custom', message, path });
+  return z.NEVER;
+};
 
-const listOf = (of: FieldSpec): ListSpec => ({ kind: 'list', of });
-
-const INT_RANGES = {
-  int32: [-(2 ** 31), 2 ** 31 - 1],
-  uint32: [0, 2 ** 32 - 1],
-  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  uint64: [0, Number.MAX_SAFE_INTEGER],
-} as const;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RawJson) && !Buffer.isBuffer(v);
-}
+/** []string: a null element is Go's zero value ''. */
+export const strs = () =>
+  z.unknown().transform((v, ctx): string[] => {
+    if (!Array.isArray(v)) return fail(ctx, 'must be a list of strings');
+    let nulls = false;
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] === null) nulls = true;
+      else if (typeof v[i] !== 'string') return fail(ctx, 'must be a string', [i]);
+    }
+    return nulls ? v.map((s: string | null) => s ?? '') : (v as string[]);
+  });
 
 /**
- * Type-checks `value` against `spec` and returns it normalised; undefined
- * means "not set" (absent or null). Throws ApiDecodeError naming `path`.
+ * map[string]string. Keys are data, not field names: they are not folded, and
+ * a "__proto__" key stays a key (z.record would drop it). A null value is ''.
  */
-export function decodeValue(spec: FieldSpec, value: unknown, path: string): unknown {
-  path ||= 'request';
-  if (spec === 'raw') return value; // null is kept: Go stores the literal `null`
-  if (value === undefined || value === null) return undefined;
-  switch (spec) {
-    case 'string':
-      if (typeof value !== 'string') throw new ApiDecodeError(`${path} must be a string`);
-      return value;
-    case 'bool':
-      if (typeof value !== 'boolean') throw new ApiDecodeError(`${path} must be a boolean`);
-      return value;
-    case 'int32':
-    case 'int64':
-    case 'uint32':
-    case 'uint64': {
-      const [min, max] = INT_RANGES[spec];
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-        throw new ApiDecodeError(`${path} must be an ${spec}`);
+export const strMap = () =>
+  z.unknown().transform((v, ctx): Record<string, string> => {
+    if (!isPlainObject(v)) return fail(ctx, 'must be an object');
+    const out: Record<string, string> = {};
+    for (const key of Object.keys(v)) {
+      const value = v[key] ?? '';
+      if (typeof value !== 'string') return fail(ctx, 'must be a string', [key]);
+      // defineProperty: assigning "__proto__" would set the prototype instead.
+      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      else out[key] = value;
+    }
+    return out;
+  });
+
+/**
+ * A list of messages: elements are pointers in Go, so a null element stays
+ * null. The element schema is only called, never part of this one's tree, so
+ * a message may hold a list of itself (z.lazy) without zod treating every
+ * container above it as cyclic (it then memoizes them all on every parse).
+ */
+export const list = <T extends z.ZodType>(of: T) =>
+  z.unknown().transform((v, ctx): (z.output<T> | null)[] => {
+    if (!Array.isArray(v)) return fail(ctx, 'must be a list');
+    const out = new Array<z.output<T> | null>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] === null) {
+        out[i] = null;
+        continue;
       }
-      return value;
+      const result = of.safeParse(v[i]);
+      if (!result.success) {
+        for (const { message, path } of result.error.issues) ctx.addIssue({ code: 'custom', message, path: [i, ...path] });
+        return z.NEVER;
+      }
+      out[i] = result.data;
     }
-    case 'strings':
-      if (!Array.isArray(value)) throw new ApiDecodeError(`${path} must be a list of strings`);
-      return value.map((x, i) => (x === null ? '' : decodeValue('string', x, `${path}[${i}]`)));
-    case 'strmap': {
-      if (!isPlainObject(value)) throw new ApiDecodeError(`${path} must be an object`);
-      // fromEntries defines own properties, so a "__proto__" tag stays a tag.
-      return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [k, v === null ? '' : decodeValue('string', v, `${path}.${k}`)]),
-      );
-    }
-  }
-  if (spec.kind === 'list') {
-    if (!Array.isArray(value)) throw new ApiDecodeError(`${path} must be a list`);
-    // Elements are pointers in Go: a null element stays null.
-    return value.map((x, i) => (x === null ? null : decodeValue(spec.of, x, `${path}[${i}]`)));
-  }
-  if (!isPlainObject(value)) throw new ApiDecodeError(`${path} must be an object`);
-  const out: Fields = {};
-  for (const [key, v] of Object.entries(value)) {
-    const name = Object.hasOwn(spec.fields, key) ? key : spec.folded.get(key.toLowerCase());
-    if (name === undefined) continue; // unknown keys are ignored
-    const decoded = decodeValue(spec.fields[name]!, v, path === 'request' ? name : `${path}.${name}`);
-    if (decoded !== undefined) out[name] = decoded;
-  }
-  return out;
-}
+    return out;
+  });
 
-const position_ = objectSpec({ offset: 'uint64', epoch: 'string' });
-const boolValue = objectSpec({ value: 'bool' });
-/** PRO label filter: parsed (so its types are checked) and ignored. */
-const filterNode: ObjectSpec = objectSpec({ op: 'string', key: 'string', cmp: 'string', val: 'string', vals: 'strings' });
-filterNode.fields.nodes = listOf(filterNode);
-filterNode.folded.set('nodes', 'nodes');
-
-const publishFields: Record<string, FieldSpec> = {
-  data: 'raw',
-  b64data: 'string',
-  skip_history: 'bool',
-  tags: 'strmap',
-  idempotency_key: 'string',
-  delta: 'bool',
-  version: 'uint64',
-  version_epoch: 'string',
-};
-const targetFields: Record<string, FieldSpec> = {
-  user: 'string',
-  client: 'string',
-  session: 'string',
-  label_filter: filterNode,
-  all_users: 'bool',
-};
-
-/** Request schemas of the methods Tributary serves (api.proto). */
-export const REQUEST_SPECS: Record<string, ObjectSpec> = {
-  publish: objectSpec({ channel: 'string', ...publishFields }),
-  broadcast: objectSpec({ channels: 'strings', ...publishFields }),
-  subscribe: objectSpec({
-    channel: 'string',
-    ...targetFields,
-    expire_at: 'int64',
-    info: 'raw',
-    b64info: 'string',
-    data: 'raw',
-    b64data: 'string',
-    recover_since: position_,
-    override: objectSpec({
-      presence: boolValue,
-      join_leave: boolValue,
-      force_recovery: boolValue,
-      force_positioning: boolValue,
-      force_push_join_leave: boolValue,
-    }),
-  }),
-  unsubscribe: objectSpec({ channel: 'string', ...targetFields }),
-  disconnect: objectSpec({
-    ...targetFields,
-    disconnect: objectSpec({ code: 'uint32', reason: 'string' }),
-    whitelist: 'strings',
-  }),
-  refresh: objectSpec({ ...targetFields, expired: 'bool', expire_at: 'int64', info: 'raw' }),
-  presence: objectSpec({ channel: 'string' }),
-  presence_stats: objectSpec({ channel: 'string' }),
-  history: objectSpec({ channel: 'string', limit: 'int32', since: position_, reverse: 'bool' }),
-  history_remove: objectSpec({ channel: 'string' }),
-  channels: objectSpec({ pattern: 'string' }),
-  info: objectSpec({}),
-  rpc: objectSpec({ method: 'string', params: 'raw' }),
-};
-
-/** Batch command keys in the order Centrifugo picks the first that is set. */
-export const BATCH_KEYS = [
-  'publish',
-  'broadcast',
-  'subscribe',
-  'unsubscribe',
-  'disconnect',
-  'history',
-  'history_remove',
-  'presence',
-  'presence_stats',
-  'info',
-  'rpc',
-  'refresh',
-  'channels',
-] as const;
-
-const command = objectSpec(Object.fromEntries(BATCH_KEYS.map((k) => [k, REQUEST_SPECS[k]!])));
-REQUEST_SPECS.batch = objectSpec({ commands: listOf(command), parallel: 'bool' });
+type Shape = Record<string, z.ZodType>;
+/** The shape zod checks: a field with a default keeps it, every other one is optional. */
+type Fields<S extends Shape> = { [K in keyof S]: S[K] extends z.ZodDefault ? S[K] : z.ZodOptional<S[K]> };
 
 /**
- * Decodes a whole request of `method` as Centrifugo would before running it.
- * `null` is an empty request; a method without a schema only needs an object.
+ * A message (Go struct): one preprocess folds the keys as Go matches them
+ * (fold.ts), then zod's object (its compiled fast path) checks the fields.
  */
-export function decodeRequest(method: string, req: unknown): Fields {
-  const spec = Object.hasOwn(REQUEST_SPECS, method) ? REQUEST_SPECS[method]! : undefined;
-  if (!spec) return asFields(req);
-  return (decodeValue(spec, req, '') as Fields | undefined) ?? {};
+export function struct<S extends Shape>(shape: S) {
+  for (const name of Object.keys(shape)) if (name !== name.toLowerCase()) throw new Error(`struct: field ${name} is not lowercase`);
+  const fold = keyFolder(new Map(Object.entries(shape)), new Set(Object.keys(shape).filter((k) => KEEPS_NULL.has(shape[k]!))));
+  const prepare = (input: unknown, ctx: z.RefinementCtx): unknown => (isPlainObject(input) ? fold(input) : fail(ctx, 'must be an object'));
+  const optional = Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, s instanceof z.ZodDefault ? s : s.optional()]));
+  return z.preprocess(prepare, z.object(optional as Fields<S>));
 }

@@ -1,6 +1,7 @@
-// The server API methods (server-api.md §1.3). Each takes the decoded request
-// fields and returns the result object; failures are ApiErrors. The API is
-// trusted: no permission checks, no channel-name rules beyond the namespace.
+// The server API methods (server-api.md §1.3). Each takes its request already
+// decoded and type-checked (requests.ts) and returns the result object;
+// failures are ApiErrors. The API is trusted: no permission checks, no
+// channel-name rules beyond the namespace.
 
 import type { ResolvedChannel } from '../channels/resolver.js';
 import { historyEnabled } from '../channels/permissions.js';
@@ -11,11 +12,12 @@ import type { ConnectionSelector } from '../node/session.js';
 import { ApiErrors, Disconnects, ReplyError } from '../protocol/codes.js';
 import { clientInfoValue, publicationValue } from '../protocol/values.js';
 import { ApiError } from './errors.js';
-import { BadBase64, asFields, bool, int, position, rawOrBase64, str, strList, strMap, type Fields } from './fields.js';
+import { payloadBytes } from './payload.js';
+import type { CommandName, Requests } from './requests.js';
 import type { SubscriptionOverride } from '../protocol/types.js';
 
 export type ApiResult = Record<string, unknown>;
-export type ApiMethod = (node: Node, req: Fields) => Promise<ApiResult>;
+export type ApiMethod<M extends CommandName> = (node: Node, req: Requests[M]) => Promise<ApiResult>;
 
 function resolve(node: Node, channel: string): ResolvedChannel {
   if (channel === '') throw ApiError.of(ApiErrors.badRequest);
@@ -24,16 +26,7 @@ function resolve(node: Node, channel: string): ResolvedChannel {
   return resolved;
 }
 
-function payload(f: Fields, key: string): Buffer | undefined {
-  try {
-    return rawOrBase64(f, key);
-  } catch (err) {
-    if (err instanceof BadBase64) throw ApiError.of(ApiErrors.badRequest);
-    throw err;
-  }
-}
-
-async function publishOne(node: Node, channel: string, data: Buffer | undefined, f: Fields, checkType: boolean): Promise<ApiResult> {
+async function publishOne(node: Node, channel: string, data: Buffer | undefined, f: Requests['publish' | 'broadcast'], checkType: boolean): Promise<ApiResult> {
   const resolved = resolve(node, channel);
   const o = resolved.options;
   if (checkType && o.subscription_type !== '' && o.subscription_type !== 'stream') throw ApiError.of(ApiErrors.badRequest);
@@ -42,12 +35,12 @@ async function publishOne(node: Node, channel: string, data: Buffer | undefined,
   let result;
   try {
     result = await node.publish(resolved, data ?? Buffer.alloc(0), {
-      skipHistory: bool(f, 'skip_history'),
-      tags: strMap(f, 'tags'),
-      idempotencyKey: str(f, 'idempotency_key'),
-      delta: bool(f, 'delta'),
-      version: int(f, 'version'),
-      versionEpoch: str(f, 'version_epoch'),
+      skipHistory: f.skip_history,
+      tags: f.tags,
+      idempotencyKey: f.idempotency_key,
+      delta: f.delta,
+      version: f.version,
+      versionEpoch: f.version_epoch,
     });
   } catch (err) {
     if (err instanceof ApiError) throw err;
@@ -60,12 +53,12 @@ async function publishOne(node: Node, channel: string, data: Buffer | undefined,
   return out;
 }
 
-const publish: ApiMethod = (node, f) => publishOne(node, str(f, 'channel'), payload(f, 'data'), f, true);
+const publish: ApiMethod<'publish'> = (node, f) => publishOne(node, f.channel, payloadBytes(f.data, f.b64data), f, true);
 
-const broadcast: ApiMethod = async (node, f) => {
-  const channels = strList(f, 'channels');
+const broadcast: ApiMethod<'broadcast'> = async (node, f) => {
+  const channels = f.channels ?? [];
   if (channels.length === 0) throw ApiError.of(ApiErrors.badRequest);
-  const data = payload(f, 'data');
+  const data = payloadBytes(f.data, f.b64data);
   const responses = await mapLimited(channels, 1024, async (channel) => {
     try {
       return { result: await publishOne(node, channel, data, f, false) };
@@ -77,77 +70,71 @@ const broadcast: ApiMethod = async (node, f) => {
   return { responses };
 };
 
-function override(f: Fields): SubscriptionOverride | undefined {
-  const o = f.override;
-  if (o === undefined || o === null) return undefined;
-  const of = asFields(o, 'override');
+function override(o: Requests['subscribe']['override']): SubscriptionOverride | undefined {
+  if (o === undefined) return undefined;
   const out: SubscriptionOverride = {};
   for (const key of ['presence', 'join_leave', 'force_push_join_leave', 'force_positioning', 'force_recovery'] as const) {
-    const v = of[key];
-    if (v === undefined || v === null) continue;
-    out[key] = bool(asFields(v, `override.${key}`), 'value');
+    const v = o[key];
+    if (v !== undefined) out[key] = v.value;
   }
   return out;
 }
 
-function target(f: Fields): ConnectionSelector {
-  return { user: str(f, 'user'), client: str(f, 'client'), session: str(f, 'session') };
+function target(f: ConnectionSelector): ConnectionSelector {
+  return { user: f.user, client: f.client, session: f.session };
 }
 
 // subscribe, unsubscribe, disconnect and refresh act on the user's
 // connections on every node: node.control.apply runs the command here and
 // sends it to the other nodes, which run the same applier (node/apply-user-command.ts).
 
-const subscribe: ApiMethod = async (node, f) => {
-  const resolved = resolve(node, str(f, 'channel'));
+const subscribe: ApiMethod<'subscribe'> = async (node, f) => {
+  const resolved = resolve(node, f.channel);
   await node.control.apply({
     kind: 'subscribe',
     cmd: {
       ...target(f),
       channel: resolved.name,
-      expireAtSec: int(f, 'expire_at'),
-      chanInfo: payload(f, 'info'),
-      data: payload(f, 'data'),
-      override: override(f),
-      recoverSince: position(f, 'recover_since'),
+      expireAtSec: f.expire_at,
+      chanInfo: payloadBytes(f.info, f.b64info),
+      data: payloadBytes(f.data, f.b64data),
+      override: override(f.override),
+      recoverSince: f.recover_since,
     },
   });
   return {};
 };
 
-const unsubscribe: ApiMethod = async (node, f) => {
-  const channel = str(f, 'channel');
+const unsubscribe: ApiMethod<'unsubscribe'> = async (node, f) => {
+  const channel = f.channel;
   if (channel !== '') resolve(node, channel);
   await node.control.apply({ kind: 'unsubscribe', cmd: { ...target(f), channel } });
   return {};
 };
 
-const disconnect: ApiMethod = async (node, f) => {
+const disconnect: ApiMethod<'disconnect'> = async (node, f) => {
   let d: { code: number; reason: string } = Disconnects.forceNoReconnect;
-  if (f.disconnect !== undefined && f.disconnect !== null) {
-    const df = asFields(f.disconnect, 'disconnect');
-    const code = int(df, 'code');
-    if (code > 0) d = { code, reason: str(df, 'reason') };
-  }
-  await node.control.apply({ kind: 'disconnect', cmd: { ...target(f), ...d, whitelist: strList(f, 'whitelist') } });
+  if (f.disconnect && f.disconnect.code > 0) d = { code: f.disconnect.code, reason: f.disconnect.reason };
+  await node.control.apply({ kind: 'disconnect', cmd: { ...target(f), ...d, whitelist: f.whitelist ?? [] } });
   return {};
 };
 
-const refresh: ApiMethod = async (node, f) => {
+const refresh: ApiMethod<'refresh'> = async (node, f) => {
   await node.control.apply({
     kind: 'refresh',
-    cmd: { ...target(f), expired: bool(f, 'expired'), expireAtSec: int(f, 'expire_at'), info: payload(f, 'info') },
+    // Refresh has no b64info in api.proto.
+    cmd: { ...target(f), expired: f.expired, expireAtSec: f.expire_at, info: payloadBytes(f.info, '') },
   });
   return {};
 };
 
-function presenceChannel(node: Node, f: Fields): ResolvedChannel {
-  const resolved = resolve(node, str(f, 'channel'));
+function presenceChannel(node: Node, f: { channel: string }): ResolvedChannel {
+  const resolved = resolve(node, f.channel);
   if (!resolved.options.presence) throw ApiError.of(ApiErrors.notAvailable);
   return resolved;
 }
 
-const presence: ApiMethod = async (node, f) => {
+const presence: ApiMethod<'presence'> = async (node, f) => {
   const resolved = presenceChannel(node, f);
   const map = await node.presence(resolved.name);
   const out: Record<string, unknown> = {};
@@ -155,26 +142,25 @@ const presence: ApiMethod = async (node, f) => {
   return { presence: out };
 };
 
-const presenceStats: ApiMethod = async (node, f) => {
+const presenceStats: ApiMethod<'presence_stats'> = async (node, f) => {
   const resolved = presenceChannel(node, f);
   const stats = await node.presenceStats(resolved.name);
   return { num_clients: stats.numClients, num_users: stats.numUsers };
 };
 
-function historyChannel(node: Node, f: Fields): ResolvedChannel {
-  const resolved = resolve(node, str(f, 'channel'));
+function historyChannel(node: Node, f: { channel: string }): ResolvedChannel {
+  const resolved = resolve(node, f.channel);
   if (!historyEnabled(resolved.options)) throw ApiError.of(ApiErrors.notAvailable);
   return resolved;
 }
 
-const history: ApiMethod = async (node, f) => {
+const history: ApiMethod<'history'> = async (node, f) => {
   const resolved = historyChannel(node, f);
-  const since = position(f, 'since');
-  const reverse = bool(f, 'reverse');
+  const { since, reverse } = f;
   // The library refuses this as a bad request, which the API reports as internal.
   if (reverse && since && since.offset === 0) throw ApiError.of(ApiErrors.internal);
   try {
-    const result = await node.history(resolved, { limit: int(f, 'limit'), since, reverse });
+    const result = await node.history(resolved, { limit: f.limit, since, reverse });
     return {
       publications: result.publications.map((p) => publicationValue(p)),
       offset: result.position.offset,
@@ -188,16 +174,16 @@ const history: ApiMethod = async (node, f) => {
   }
 };
 
-const historyRemove: ApiMethod = async (node, f) => {
+const historyRemove: ApiMethod<'history_remove'> = async (node, f) => {
   const resolved = historyChannel(node, f);
   await node.broker.removeHistory(resolved.name);
   return {};
 };
 
-const channels: ApiMethod = async (node, f) => {
+const channels: ApiMethod<'channels'> = async (node, f) => {
   // Every node answers with its own counts; a node that does not answer in
   // time is left out (logged by the survey), a node that fails fails the call.
-  const outcome = await node.control.survey(CHANNELS_OP, { pattern: str(f, 'pattern') });
+  const outcome = await node.control.survey(CHANNELS_OP, { pattern: f.pattern });
   let merged: Map<string, number>;
   try {
     merged = mergeChannels(outcome.replies);
@@ -210,7 +196,7 @@ const channels: ApiMethod = async (node, f) => {
   return { channels: Object.fromEntries([...merged].map(([name, n]) => [name, { num_clients: n }])) };
 };
 
-const info: ApiMethod = async (node) => {
+const info: ApiMethod<'info'> = async (node) => {
   // Key order and omitempty as Go's NodeResult: uptime is omitted while 0.
   const nodes = node.control.nodes().map((n) => ({
     uid: n.uid,
@@ -225,14 +211,14 @@ const info: ApiMethod = async (node) => {
   return { nodes };
 };
 
-const rpc: ApiMethod = async (_node, f) => {
-  if (str(f, 'method') === '') throw ApiError.of(ApiErrors.badRequest);
+const rpc: ApiMethod<'rpc'> = async (_node, f) => {
+  if (f.method === '') throw ApiError.of(ApiErrors.badRequest);
   // No server-side RPC extensions exist, as in Centrifugo OSS.
   throw ApiError.of(ApiErrors.notFound);
 };
 
 /** Every method reachable by name, batch included separately (it needs the dispatcher). */
-export const METHODS: Record<string, ApiMethod> = {
+export const METHODS: { [M in CommandName]: ApiMethod<M> } = {
   publish,
   broadcast,
   subscribe,
