@@ -5,7 +5,8 @@
 
 import type { z } from 'zod';
 import { ApiDecodeError } from './errors.js';
-import { isPlainObject, keptKey } from './fold.js';
+import { isJsonObject } from '../protocol/json/raw-json.js';
+import { keptKey } from './fold.js';
 
 export function decode<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   let result;
@@ -40,7 +41,7 @@ function inputOrder(root: unknown, path: readonly PropertyKey[]): number[] {
       node = node[segment];
       continue;
     }
-    if (!isPlainObject(node) || typeof segment !== 'string') break;
+    if (!isJsonObject(node) || typeof segment !== 'string') break;
     const key = keptKey(node, segment);
     if (key === undefined) break;
     at.push(Object.keys(node).indexOf(key));

@@ -40,15 +40,6 @@ export function carriesStoredPayloads(method: string): boolean {
   return method === 'history' || method === 'presence' || method === 'batch';
 }
 
-export function isValidJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export class Dispatcher {
   constructor(private readonly node: Node) {}
 

@@ -10,7 +10,8 @@
 // field's path in front.
 
 import { z } from 'zod';
-import { isPlainObject, keyFolder } from './fold.js';
+import { isJsonObject } from '../protocol/json/raw-json.js';
+import { keyFolder } from './fold.js';
 
 export const str = () => z.string({ error: 'must be a string' }).default('');
 export const bool = () => z.boolean({ error: 'must be a boolean' }).default(false);
@@ -59,7 +60,7 @@ export const strs = () =>
  */
 export const strMap = () =>
   z.unknown().transform((v, ctx): Record<string, string> => {
-    if (!isPlainObject(v)) return fail(ctx, 'must be an object');
+    if (!isJsonObject(v)) return fail(ctx, 'must be an object');
     const out: Record<string, string> = {};
     for (const key of Object.keys(v)) {
       const value = v[key] ?? '';
@@ -107,7 +108,7 @@ type Fields<S extends Shape> = { [K in keyof S]: S[K] extends z.ZodDefault ? S[K
 export function struct<S extends Shape>(shape: S) {
   for (const name of Object.keys(shape)) if (name !== name.toLowerCase()) throw new Error(`struct: field ${name} is not lowercase`);
   const fold = keyFolder(new Map(Object.entries(shape)), new Set(Object.keys(shape).filter((k) => KEEPS_NULL.has(shape[k]!))));
-  const prepare = (input: unknown, ctx: z.RefinementCtx): unknown => (isPlainObject(input) ? fold(input) : fail(ctx, 'must be an object'));
+  const prepare = (input: unknown, ctx: z.RefinementCtx): unknown => (isJsonObject(input) ? fold(input) : fail(ctx, 'must be an object'));
   const optional = Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, s instanceof z.ZodDefault ? s : s.optional()]));
   return z.preprocess(prepare, z.object(optional as Fields<S>));
 }

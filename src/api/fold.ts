@@ -7,11 +7,6 @@
 // spelling is fine; the fold keeps that bad value for zod to report.
 
 import type { z } from 'zod';
-import { RawJson } from '../protocol/json/raw-json.js';
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RawJson) && !Buffer.isBuffer(v);
-}
 
 /**
  * Objects where several keys set one field: object → field → the key whose

@@ -7,9 +7,10 @@ import type { Node } from '../node/node.js';
 import { stringifyWithRaw } from '../protocol/json/raw-json.js';
 import { BodyTooLarge, readBody, send, sendJson } from '../util/http.js';
 import { apiKeyAuthorized } from './auth.js';
-import { Dispatcher, carriesStoredPayloads, isApiMethod, isValidJson, type ApiReply } from './dispatcher.js';
+import { Dispatcher, carriesStoredPayloads, isApiMethod, type ApiReply } from './dispatcher.js';
 import { ApiDecodeError } from './errors.js';
 import { handleLegacy } from './legacy.js';
+import { isJson } from '../util/values.js';
 
 /**
  * Centrifugo reads API bodies without a limit; a production server should not,
@@ -49,7 +50,7 @@ export class ApiHttpHandler {
     private readonly cfg: HttpApiConfig,
   ) {
     this.dispatcher = new Dispatcher(node);
-    this.prefix = cfg.handler_prefix.replace(/\/+$/, '') || '/';
+    this.prefix = cfg.handler_prefix;
   }
 
   /**
@@ -106,7 +107,7 @@ export class ApiHttpHandler {
       return sendJson(res, httpStatusForError(reply.error.code), JSON.stringify(reply.error));
     }
     const text = stringifyWithRaw(reply);
-    if (carriesStoredPayloads(method) && !isValidJson(text)) {
+    if (carriesStoredPayloads(method) && !isJson(text)) {
       // A payload stored from b64data that is not JSON cannot be embedded:
       // Go's encoder fails the same way and answers 500.
       this.node.metrics.apiCommandErrors.inc({ protocol: 'http', method, error: 'marshal' });

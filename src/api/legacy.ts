@@ -9,7 +9,8 @@
 import { parseJsonWithRaw, stringifyWithRaw } from '../protocol/json/raw-json.js';
 import { ApiErrors } from '../protocol/codes.js';
 import { ApiDecodeError } from './errors.js';
-import { carriesStoredPayloads, isApiMethod, isValidJson, type Dispatcher } from './dispatcher.js';
+import { carriesStoredPayloads, isApiMethod, type Dispatcher } from './dispatcher.js';
+import { isJson } from '../util/values.js';
 
 /** Centrifugo's method numbers (api.proto Command.MethodType), PRO ones included. */
 const METHOD_NUMBERS: Record<string, number> = {
@@ -188,7 +189,7 @@ export async function handleLegacy(dispatcher: Dispatcher, body: string): Promis
     const line = stringifyWithRaw({ id: id === 0 ? undefined : id, ...reply });
     // A stored payload that is not JSON cannot be embedded (see http-handler):
     // Go fails the whole request with 500.
-    if (carriesStoredPayloads(method ?? '') && !isValidJson(line)) throw new Error(`${method} reply is not valid JSON`);
+    if (carriesStoredPayloads(method ?? '') && !isJson(line)) throw new Error(`${method} reply is not valid JSON`);
     lines.push(line);
   }
   return lines.join('\n');

@@ -14,7 +14,7 @@ import { clientInfoValue, publicationValue } from '../protocol/values.js';
 import { ApiError } from './errors.js';
 import { payloadBytes } from './payload.js';
 import type { CommandName, Requests } from './requests.js';
-import type { SubscriptionOverride } from '../protocol/types.js';
+import { OVERRIDE_KEYS, type SubscriptionOverride } from '../protocol/types.js';
 
 export type ApiResult = Record<string, unknown>;
 export type ApiMethod<M extends CommandName> = (node: Node, req: Requests[M]) => Promise<ApiResult>;
@@ -73,7 +73,7 @@ const broadcast: ApiMethod<'broadcast'> = async (node, f) => {
 function override(o: Requests['subscribe']['override']): SubscriptionOverride | undefined {
   if (o === undefined) return undefined;
   const out: SubscriptionOverride = {};
-  for (const key of ['presence', 'join_leave', 'force_push_join_leave', 'force_positioning', 'force_recovery'] as const) {
+  for (const key of OVERRIDE_KEYS) {
     const v = o[key];
     if (v !== undefined) out[key] = v.value;
   }

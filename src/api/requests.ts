@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { decode } from './decode.js';
 import { bool, int32, int64, list, raw, str, strMap, strs, struct, uint32, uint64 } from './fields.js';
+import { OVERRIDE_KEYS } from '../protocol/types.js';
 
 /** A stream position (history `since`, subscribe `recover_since`). */
 const position = () => struct({ offset: uint64(), epoch: str() });
@@ -53,13 +54,7 @@ const subscribe = struct({
   data: raw(),
   b64data: str(),
   recover_since: position(),
-  override: struct({
-    presence: boolValue(),
-    join_leave: boolValue(),
-    force_recovery: boolValue(),
-    force_positioning: boolValue(),
-    force_push_join_leave: boolValue(),
-  }),
+  override: struct(Object.fromEntries(OVERRIDE_KEYS.map((k) => [k, boolValue()])) as Record<(typeof OVERRIDE_KEYS)[number], ReturnType<typeof boolValue>>),
 });
 const unsubscribe = struct({ channel: str(), ...targetFields() });
 const disconnect = struct({

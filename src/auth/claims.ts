@@ -6,6 +6,7 @@
 
 import { OVERRIDE_KEYS, type Raw, type SubscriptionOverride } from '../protocol/types.js';
 import { invalidToken } from './errors.js';
+import { isRecord } from '../util/values.js';
 
 export interface ServerSideSubscription {
   info?: Raw;
@@ -137,10 +138,10 @@ function decodeStdBase64(text: string, name: string): Buffer {
 
 function parseSubs(value: unknown): Record<string, ServerSideSubscription> {
   if (value === undefined || value === null) return {};
-  if (!isObject(value)) throw invalidToken('subs claim must be an object');
+  if (!isRecord(value)) throw invalidToken('subs claim must be an object');
   const subs: Record<string, ServerSideSubscription> = {};
   for (const [channel, options] of Object.entries(value)) {
-    if (options !== null && !isObject(options)) throw invalidToken(`subs.${channel} must be an object`);
+    if (options !== null && !isRecord(options)) throw invalidToken(`subs.${channel} must be an object`);
     const sub: ServerSideSubscription = {};
     if (options !== null) {
       setIfDefined(sub, 'info', payload(options, 'info', 'b64info'));
@@ -157,12 +158,12 @@ function parseSubs(value: unknown): Record<string, ServerSideSubscription> {
 /** `{presence: {value: true}, ...}` → `{presence: true}`; unknown keys are ignored. */
 function parseOverride(value: unknown): SubscriptionOverride | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!isObject(value)) throw invalidToken('override claim must be an object');
+  if (!isRecord(value)) throw invalidToken('override claim must be an object');
   const override: SubscriptionOverride = {};
   for (const key of OVERRIDE_KEYS) {
     const wrapper = value[key];
     if (wrapper === undefined || wrapper === null) continue;
-    if (!isObject(wrapper)) throw invalidToken(`override.${key} must be an object`);
+    if (!isRecord(wrapper)) throw invalidToken(`override.${key} must be an object`);
     const flag = wrapper.value;
     // Go's BoolValue zero value: `{}` is an override to false.
     if (flag !== undefined && flag !== null && typeof flag !== 'boolean') {
@@ -188,6 +189,3 @@ function optString(source: RawClaims, name: string): string | undefined {
   return value;
 }
 
-function isObject(value: unknown): value is RawClaims {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

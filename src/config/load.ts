@@ -11,6 +11,7 @@ import { ConfigError, type ConfigProblem } from './errors.js';
 import { fieldsOf, metaOf, type Field, type LeafMeta, type ListMeta, type SectionMeta, type Unsupported } from './fields.js';
 import { readConfigFile } from './file.js';
 import { CONFIG, V5_KEY_HINTS, type Config } from './schema.js';
+import { isRecord } from '../util/values.js';
 
 /** Used when no file is given; a missing default file is only a warning, as in Centrifugo. */
 export const DEFAULT_CONFIG_FILE = 'config.json';
@@ -30,7 +31,6 @@ export interface LoadOptions {
 
 type Obj = Record<string, unknown>;
 type Path = (string | number)[];
-const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const dotted = (path: Path) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 
 interface Context {
@@ -56,7 +56,7 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; warning
     else ctx.warnings.push(`config file ${file} not found; using defaults, environment and flags`);
   }
   raw = withoutNulls(raw ?? {});
-  if (!isObject(raw)) throw new ConfigError([{ key: source ? file : '(config)', reason: 'the top level of a config file must be an object' }]);
+  if (!isRecord(raw)) throw new ConfigError([{ key: source ? file : '(config)', reason: 'the top level of a config file must be an object' }]);
   applyEnv(raw, options.env ?? process.env, ctx);
   applyFlags(raw, options.flags ?? {}, ctx);
   warnKeys(ROOT, raw, [], ctx);
@@ -69,7 +69,7 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; warning
 /** YAML `key:` with nothing after it is null: treated as not written. */
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
-  if (!isObject(value)) return value;
+  if (!isRecord(value)) return value;
   return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === null ? [] : [[k, withoutNulls(v)]])));
 }
 
@@ -78,7 +78,7 @@ function problemsOf(error: z.ZodError, raw: unknown, envNames: Map<string, strin
   const order = new Map<string, number>();
   const number = (v: unknown, path: Path): void => {
     order.set(dotted(path), order.size);
-    if (Array.isArray(v) || isObject(v)) for (const [k, child] of Object.entries(v)) number(child, [...path, Array.isArray(v) ? Number(k) : k]);
+    if (Array.isArray(v) || isRecord(v)) for (const [k, child] of Object.entries(v)) number(child, [...path, Array.isArray(v) ? Number(k) : k]);
   };
   number(raw, []);
   const closest = <T>(map: Map<string, T>, path: Path) => path.map((_, n) => map.get(dotted(path.slice(0, path.length - n)))).find((v) => v !== undefined);
@@ -116,8 +116,8 @@ function fromText(meta: LeafMeta | ListMeta, text: string): unknown {
 /** Sets a value deep in `target`, making the sections on the way (not through a value that is no object). */
 function setAt(target: Obj, path: Path, value: unknown): void {
   let at: unknown = target;
-  for (const key of path.slice(0, -1)) at = isObject(at) ? (at[key] ??= {}) : undefined;
-  if (isObject(at)) at[path.at(-1)!] = value;
+  for (const key of path.slice(0, -1)) at = isRecord(at) ? (at[key] ??= {}) : undefined;
+  if (isRecord(at)) at[path.at(-1)!] = value;
 }
 
 function applyEnv(raw: Obj, env: NodeJS.ProcessEnv, ctx: Context): void {
@@ -142,11 +142,11 @@ function applyEnv(raw: Obj, env: NodeJS.ProcessEnv, ctx: Context): void {
   read(ROOT_FIELDS, raw, [], ENV_PREFIX);
   // Then the items of named lists, by name (<LIST>_<NAME>_<KEY>), also those that came from the environment.
   for (const { path, meta } of ROOT_FIELDS) {
-    const list = path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), raw);
+    const list = path.reduce<unknown>((v, k) => (isRecord(v) ? v[k] : undefined), raw);
     if (meta?.kind !== 'list' || !meta.named || !Array.isArray(list)) continue;
     const fields = fieldsOf(metaOf(meta.item)).filter((f) => f.path[0] !== 'name');
     list.forEach((item, i) => {
-      if (!isObject(item) || typeof item.name !== 'string' || item.name === '') return;
+      if (!isRecord(item) || typeof item.name !== 'string' || item.name === '') return;
       read(fields, item, [...path, i], `${ENV_PREFIX}_${path.join('_')}_${nameForEnv(item.name)}`);
     });
   }
@@ -181,7 +181,7 @@ function applyFlags(raw: Obj, flags: ConfigFlags, ctx: Context): void {
 function isActive(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
   // Centrifugo sections are switched by `enabled`; settings under a disabled switch do nothing.
-  if (isObject(value)) return 'enabled' in value ? isActive(value.enabled) : Object.values(value).some(isActive);
+  if (isRecord(value)) return 'enabled' in value ? isActive(value.enabled) : Object.values(value).some(isActive);
   return value != null && value !== false && value !== 0 && value !== '';
 }
 
@@ -201,9 +201,9 @@ function warnKeys(meta: SectionMeta, raw: Obj, path: Path, ctx: Context): void {
       if (!Object.hasOwn(meta.unsupported, key)) ctx.warnings.push(`unknown config key ${at}${path.length === 0 ? hintFor(key) : ''}`);
       else if (meta.unsupported[key] === 'warn' && isActive(value)) ctx.warnings.push(`config key ${at} is accepted but not supported yet; it is ignored`);
     } else if (child.kind === 'section') {
-      if (isObject(value)) warnKeys(child, value, [...path, key], ctx);
+      if (isRecord(value)) warnKeys(child, value, [...path, key], ctx);
     } else if (child.kind === 'list') {
-      if (Array.isArray(value)) value.forEach((item, i) => isObject(item) && warnKeys(metaOf(child.item) as SectionMeta, item, [...path, key, i], ctx));
+      if (Array.isArray(value)) value.forEach((item, i) => isRecord(item) && warnKeys(metaOf(child.item) as SectionMeta, item, [...path, key, i], ctx));
     } else if (child.kind === 'duration' && typeof value === 'number' && value !== 0 && Math.abs(value) < 1e6) {
       // Centrifugo reads a bare number as nanoseconds; `"ping_interval": 25` is almost always a mistake for "25s".
       ctx.warnings.push(`${at}: the number ${value} is read as nanoseconds (Go semantics), i.e. ${value / 1e6}ms; write "${value}s" if you meant seconds`);

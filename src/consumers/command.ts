@@ -10,7 +10,7 @@
 
 import type { Dispatcher } from '../api/dispatcher.js';
 import { ApiDecodeError, isRetryableApiError } from '../api/errors.js';
-import { parseJsonWithRaw, RawJson, type JsonPath } from '../protocol/json/raw-json.js';
+import { isJsonObject, parseJsonWithRaw, RawJson, type JsonPath } from '../protocol/json/raw-json.js';
 
 /** The methods a consumer may call (Centrifugo's generated consumer handlers). */
 export const CONSUMER_METHODS = new Set(['publish', 'broadcast', 'subscribe', 'unsubscribe', 'disconnect', 'history_remove', 'refresh']);
@@ -28,10 +28,6 @@ export type CommandOutcome =
 const RAW_FIELDS = new Set(['data', 'info']);
 const rawTopLevel = (p: JsonPath): boolean => p.length === 1 && typeof p[0] === 'string' && RAW_FIELDS.has(p[0].toLowerCase());
 const envelopePayload = (p: JsonPath): boolean => p.length === 1 && typeof p[0] === 'string' && p[0].toLowerCase() === 'payload';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RawJson);
-}
 
 /** A member read as Go's decoder does: exact key first, then any case-folded spelling. */
 export function member(obj: Record<string, unknown>, key: string): unknown {
@@ -55,7 +51,7 @@ function openEnvelope(text: string): { method: string; payload: string } | strin
   } catch {
     return 'malformed envelope: not valid JSON';
   }
-  if (!isPlainObject(env)) return 'malformed envelope: not a JSON object';
+  if (!isJsonObject(env)) return 'malformed envelope: not a JSON object';
   const method = member(env, 'method');
   if (typeof method !== 'string') return 'malformed envelope: "method" must be a string';
   const payload = member(env, 'payload');
@@ -105,7 +101,7 @@ export async function dispatchCommand(
   } catch {
     return { kind: 'dead', method, reason: 'bad_payload', error: 'payload is not valid JSON' };
   }
-  if (!isPlainObject(req)) return { kind: 'dead', method, reason: 'bad_payload', error: 'payload must be a JSON object' };
+  if (!isJsonObject(req)) return { kind: 'dead', method, reason: 'bad_payload', error: 'payload must be a JSON object' };
   if (opts.idempotencyKey && KEYED_METHODS.has(method) && !hasIdempotencyKey(req)) {
     // Added last, so it also wins over an empty key of any spelling.
     req['idempotency_key'] = opts.idempotencyKey;

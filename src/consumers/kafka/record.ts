@@ -10,7 +10,7 @@
 // Deletes, tombstones and (unless asked for) snapshot reads are skipped.
 
 import type { KafkaConsumerOptions } from '../../config/consumers.js';
-import { parseJsonWithRaw, RawJson, type JsonPath } from '../../protocol/json/raw-json.js';
+import { isJsonObject, parseJsonWithRaw, RawJson, type JsonPath } from '../../protocol/json/raw-json.js';
 import { member } from '../command.js';
 
 export type RecordHeaders = Record<string, Buffer | string | Array<Buffer | string> | undefined>;
@@ -83,10 +83,6 @@ const rawPayload = (p: JsonPath): boolean => {
   return typeof last === 'string' && last.toLowerCase() === 'payload';
 };
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RawJson);
-}
-
 /** The JSON text of a raw member: a JSON string's content, or the member's own text. */
 function rawText(v: RawJson): string | undefined {
   if (!v.text.startsWith('"')) return v.text;
@@ -114,10 +110,10 @@ function envelopeAction(text: string, o: KafkaConsumerOptions): RecordAction {
       continue;
     }
     let next: RawJson | undefined;
-    while (isObject(value) && next === undefined) {
+    while (isJsonObject(value) && next === undefined) {
       const v: Record<string, unknown> = value;
       // JsonConverter with schemas: {"schema": {...}, "payload": <the value>}.
-      if (isObject(v.schema) && v.payload instanceof RawJson && !('method' in v)) {
+      if (isJsonObject(v.schema) && v.payload instanceof RawJson && !('method' in v)) {
         next = v.payload;
         break;
       }

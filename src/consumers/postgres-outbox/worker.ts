@@ -17,6 +17,7 @@ import type { Logger } from '../../log.js';
 import { Backoff } from '../backoff.js';
 import { dispatchCommand, type DeadReason } from '../command.js';
 import type { OutboxQueries } from './queries.js';
+import { isJson } from '../../util/values.js';
 
 interface Row {
   id: string;
@@ -83,14 +84,6 @@ function payloadText(p: Row['payload']): string {
   return JSON.stringify(p);
 }
 
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * pool.connect() with `onError` attached in the same tick as the checkout: a

@@ -7,7 +7,7 @@ import { globToRegExp } from '../../util/glob.js';
 import { SurveyCodes } from './messages.js';
 import { SurveyError } from './survey-handler.js';
 import type { SurveyReply } from './surveys.js';
-import { isObject } from './wire.js';
+import { isRecord } from '../../util/values.js';
 
 export const CHANNELS_OP = 'channels';
 
@@ -21,7 +21,7 @@ export type ChannelCounts = Record<string, number>;
 
 /** This node's answer. */
 export function localChannels(hub: Hub, data: unknown): ChannelCounts {
-  const pattern = isObject(data) ? data.pattern : undefined;
+  const pattern = isRecord(data) ? data.pattern : undefined;
   if (pattern !== undefined && typeof pattern !== 'string') throw new SurveyError(SurveyCodes.invalidRequest, 'pattern must be a string');
   const re = pattern ? globToRegExp(pattern) : null;
   // Own properties only via an object without a prototype: a channel named "__proto__" stays a channel.
@@ -42,7 +42,7 @@ export function mergeChannels(replies: Iterable<[string, SurveyReply]>): Map<str
   const total = new Map<string, number>();
   for (const [uid, reply] of replies) {
     if (reply.code !== SurveyCodes.ok) throw new ChannelsSurveyError(`node ${uid} answered code ${reply.code}`);
-    if (!isObject(reply.data)) throw new ChannelsSurveyError(`node ${uid} sent no channel map`);
+    if (!isRecord(reply.data)) throw new ChannelsSurveyError(`node ${uid} sent no channel map`);
     for (const [name, count] of Object.entries(reply.data)) {
       if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
         throw new ChannelsSurveyError(`node ${uid} sent a bad count for ${JSON.stringify(name)}`);

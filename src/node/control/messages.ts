@@ -10,12 +10,12 @@
 // The message kinds mirror controlpb's (spec server-api.md §4.6).
 
 import { OVERRIDE_KEYS, type SubscriptionOverride } from '../../protocol/types.js';
+import { isRecord } from '../../util/values.js';
 import {
   ControlDecodeError,
   bool,
   bytes,
   int,
-  isObject,
   object,
   optBool,
   putBytes,
@@ -225,7 +225,7 @@ export function decodeControl(data: Buffer): ControlMessage {
   } catch {
     throw new ControlDecodeError('not JSON', 'bad_json');
   }
-  if (!isObject(parsed)) throw new ControlDecodeError('message must be an object', 'bad_json');
+  if (!isRecord(parsed)) throw new ControlDecodeError('message must be an object', 'bad_json');
   if (parsed.v !== CONTROL_FORMAT_VERSION) throw new ControlDecodeError(`unsupported format version ${JSON.stringify(parsed.v)}`, 'bad_version');
   const uid = requiredStr(parsed, 'uid');
   const type = str(parsed, 'type');

@@ -2,6 +2,8 @@
 // from another process: every field is checked for its type before use, and a
 // mismatch is a ControlDecodeError the receiver counts and ignores.
 
+import { isRecord } from '../../util/values.js';
+
 /** Why a message was refused; a small fixed set, so it can be a metric label. */
 export type DecodeFailure = 'bad_json' | 'bad_version' | 'unknown_type' | 'bad_field';
 
@@ -17,12 +19,8 @@ export class ControlDecodeError extends Error {
 
 export type WireObject = Record<string, unknown>;
 
-export function isObject(v: unknown): v is WireObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export function object(v: unknown, what: string): WireObject {
-  if (!isObject(v)) throw new ControlDecodeError(`${what} must be an object`);
+  if (!isRecord(v)) throw new ControlDecodeError(`${what} must be an object`);
   return v;
 }
 

@@ -5,6 +5,7 @@
 import { COMMAND_KINDS, type Command, type CommandKind } from '../commands.js';
 import { DecodeError } from '../decode-error.js';
 import { RawJson, parseJsonWithRaw, type JsonPath } from './raw-json.js';
+import { isRecord } from '../../util/values.js';
 
 const RAW_DATA_KINDS = new Set(['connect', 'publish', 'rpc', 'send', 'subscribe']);
 
@@ -32,7 +33,7 @@ function decodeOne(line: string): Command {
   } catch {
     throw new DecodeError('malformed JSON');
   }
-  if (!isObject(value)) throw new DecodeError('command is not an object');
+  if (!isRecord(value)) throw new DecodeError('command is not an object');
   const id = value.id ?? 0;
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff) {
     throw new DecodeError('bad command id');
@@ -40,7 +41,7 @@ function decodeOne(line: string): Command {
   for (const kind of COMMAND_KINDS) {
     const req = value[kind];
     if (req === undefined || req === null) continue;
-    if (!isObject(req)) throw new DecodeError(`${kind} is not an object`);
+    if (!isRecord(req)) throw new DecodeError(`${kind} is not an object`);
     return { id, kind, req: normalize(kind, req) } as Command;
   }
   return { id, kind: 'pong', req: null };
@@ -59,7 +60,7 @@ function normalize(kind: CommandKind, req: Record<string, unknown>): Record<stri
     const subs: Record<string, unknown> = {};
     for (const [ch, sub] of Object.entries(out.subs as Record<string, unknown>)) {
       if (sub === null) continue; // a null map value is as good as absent
-      if (!isObject(sub)) throw new DecodeError('connect.subs entry is not an object');
+      if (!isRecord(sub)) throw new DecodeError('connect.subs entry is not an object');
       const s = normalize('subscribe', sub);
       s.channel = ch;
       Object.defineProperty(subs, ch, { value: s, enumerable: true, writable: true, configurable: true });
@@ -127,12 +128,12 @@ function hasType(v: unknown, type: FieldType): boolean {
     case 'int64':
       return isIntIn(v, type);
     case 'object':
-      return isObject(v);
+      return isRecord(v);
     case 'string-map':
-      return isObject(v) && Object.values(v).every((x) => typeof x === 'string');
+      return isRecord(v) && Object.values(v).every((x) => typeof x === 'string');
     case 'position':
       return (
-        isObject(v) &&
+        isRecord(v) &&
         (v.offset === undefined || v.offset === null || isIntIn(v.offset, 'uint64')) &&
         (v.epoch === undefined || v.epoch === null || typeof v.epoch === 'string')
       );
@@ -147,6 +148,3 @@ function checkTypes(kind: CommandKind, req: Record<string, unknown>): void {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

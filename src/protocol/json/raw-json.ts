@@ -3,6 +3,7 @@
 // JSON.rawJSON / source-text access, so we keep the slices ourselves.
 
 import { JsonStringData } from '../codec.js';
+import { isRecord } from '../../util/values.js';
 
 /** A JSON value kept as the exact text it arrived as (newlines stripped, see below). */
 export class RawJson {
@@ -10,6 +11,11 @@ export class RawJson {
   toBuffer(): Buffer {
     return Buffer.from(this.text, 'utf8');
   }
+}
+
+/** A decoded JSON object: a record that is neither a raw member kept as text nor bytes. */
+export function isJsonObject(v: unknown): v is Record<string, unknown> {
+  return isRecord(v) && !(v instanceof RawJson) && !Buffer.isBuffer(v);
 }
 
 export type JsonPath = readonly (string | number)[];
