@@ -189,7 +189,9 @@ await ensureServices();
 // One test file at a time: some integration tests restart a shared service
 // (PostgreSQL, Redis), which would cut the connections of a file running beside
 // them.
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
+// A test that hangs (a handle left open, a promise never settled) fails after two
+// minutes instead of holding the run until CI's limit; the slowest today takes 30 s.
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=120000', ...files], {
   cwd: root,
   stdio: 'inherit',
   env,

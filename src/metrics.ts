@@ -1,188 +1,229 @@
 // Prometheus metrics. Names follow Centrifugo's (`centrifugo_<subsystem>_<name>`)
 // so existing dashboards and alerts keep working when Tributary replaces it.
+// Every metric, the node's here and each component's own set (control plane,
+// Redis, Kafka), is registered through counter()/gauge()/histogram() below.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+  type Metric,
+} from 'prom-client';
+
+export interface TrafficCounter {
+  messages: number;
+  bytes: number;
+}
+
+/**
+ * Counts of messages sent to clients, kept as plain numbers on the hot path
+ * and folded into centrifugo_transport_messages_sent* when they are scraped:
+ * a labelled prom-client inc() per delivered message would cost more than the
+ * delivery.
+ */
+export class TrafficCounters {
+  private readonly byType = new Map<string, TrafficCounter>();
+  readonly publications = this.counter('publication');
+
+  /** The counter for one message type; look it up once and keep it where it is hot. */
+  counter(type: string): TrafficCounter {
+    let c = this.byType.get(type);
+    if (!c) this.byType.set(type, (c = { messages: 0, bytes: 0 }));
+    return c;
+  }
+
+  /** Hands what was counted since the last drain to `fold` and starts again from zero. */
+  drain(fold: (type: string, counted: TrafficCounter) => void): void {
+    for (const [type, c] of this.byType) {
+      if (c.messages === 0) continue;
+      fold(type, { ...c });
+      c.messages = 0;
+      c.bytes = 0;
+    }
+  }
+}
 
 export class Metrics {
   readonly registry = new Registry();
+  readonly traffic = new TrafficCounters();
 
-  readonly connectionsAccepted = new Counter({
+  /**
+   * Registers a metric, or returns the one this registry already has under
+   * that name: several nodes in one process (tests) may share a Metrics, and
+   * every component asks for its metrics when it starts.
+   */
+  counter<L extends string>(c: CounterConfiguration<L>): Counter<L> {
+    return this.once(c.name, () => new Counter({ ...c, registers: [this.registry] }));
+  }
+
+  gauge<L extends string>(c: GaugeConfiguration<L>): Gauge<L> {
+    return this.once(c.name, () => new Gauge({ ...c, registers: [this.registry] }));
+  }
+
+  histogram<L extends string>(c: HistogramConfiguration<L>): Histogram<L> {
+    return this.once(c.name, () => new Histogram({ ...c, registers: [this.registry] }));
+  }
+
+  private once<M extends Metric>(name: string, create: () => M): M {
+    return (this.registry.getSingleMetric(name) as M | undefined) ?? create();
+  }
+
+  readonly connectionsAccepted = this.counter({
     name: 'centrifugo_client_connections_accepted',
     help: 'Connections accepted (connect command succeeded).',
-    labelNames: ['transport', 'accept_protocol', 'client_name', 'client_version'],
-    registers: [this.registry],
+    labelNames: ['transport', 'accept_protocol', 'client_name', 'client_version']
   });
-  readonly connectionsInflight = new Gauge({
+  readonly connectionsInflight = this.gauge({
     name: 'centrifugo_client_connections_inflight',
     help: 'Connections currently open (connected).',
-    labelNames: ['transport', 'accept_protocol'],
-    registers: [this.registry],
+    labelNames: ['transport', 'accept_protocol']
   });
-  readonly subscriptionsAccepted = new Counter({
+  readonly subscriptionsAccepted = this.counter({
     name: 'centrifugo_client_subscriptions_accepted',
     help: 'Subscriptions accepted.',
-    labelNames: ['client_name', 'channel_namespace'],
-    registers: [this.registry],
+    labelNames: ['client_name', 'channel_namespace']
   });
-  readonly subscriptionsInflight = new Gauge({
+  readonly subscriptionsInflight = this.gauge({
     name: 'centrifugo_client_subscriptions_inflight',
     help: 'Subscriptions currently active.',
-    labelNames: ['client_name', 'channel_namespace'],
-    registers: [this.registry],
+    labelNames: ['client_name', 'channel_namespace']
   });
-  readonly commandDuration = new Histogram({
+  readonly commandDuration = this.histogram({
     name: 'centrifugo_client_command_duration_seconds',
     help: 'Client command processing time.',
     labelNames: ['method', 'channel_namespace'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
   });
-  readonly replyErrors = new Counter({
+  readonly replyErrors = this.counter({
     name: 'centrifugo_client_num_reply_errors',
     help: 'Error replies sent to clients.',
-    labelNames: ['method', 'code', 'channel_namespace'],
-    registers: [this.registry],
+    labelNames: ['method', 'code', 'channel_namespace']
   });
-  readonly serverUnsubscribes = new Counter({
+  readonly serverUnsubscribes = this.counter({
     name: 'centrifugo_client_num_server_unsubscribes',
     help: 'Server-initiated unsubscribes.',
-    labelNames: ['code', 'channel_namespace'],
-    registers: [this.registry],
+    labelNames: ['code', 'channel_namespace']
   });
-  readonly serverDisconnects = new Counter({
+  readonly serverDisconnects = this.counter({
     name: 'centrifugo_client_num_server_disconnects',
     help: 'Server-initiated disconnects by code.',
-    labelNames: ['code'],
-    registers: [this.registry],
+    labelNames: ['code']
   });
-  readonly recover = new Counter({
+  readonly recover = this.counter({
     name: 'centrifugo_client_recover',
     help: 'Recovery attempts.',
-    labelNames: ['recovered', 'channel_namespace', 'has_recovered_publications'],
-    registers: [this.registry],
+    labelNames: ['recovered', 'channel_namespace', 'has_recovered_publications']
   });
-  readonly messagesSent = new Counter({
+  readonly messagesSent = this.counter({
     name: 'centrifugo_transport_messages_sent',
     help: 'Protocol messages sent to clients.',
     labelNames: ['transport', 'frame_type'],
-    registers: [this.registry],
+    // Brings both sent counters up to date; the size counter is registered (so scraped) after this one.
+    collect: () => this.foldTraffic(),
   });
-  readonly messagesSentSize = new Counter({
+  readonly messagesSentSize = this.counter({
     name: 'centrifugo_transport_messages_sent_size',
     help: 'Bytes of protocol messages sent to clients.',
     labelNames: ['transport', 'frame_type'],
-    registers: [this.registry],
   });
-  readonly messagesReceived = new Counter({
+  readonly messagesReceived = this.counter({
     name: 'centrifugo_transport_messages_received',
     help: 'Protocol messages received from clients.',
-    labelNames: ['transport', 'frame_type'],
-    registers: [this.registry],
+    labelNames: ['transport', 'frame_type']
   });
-  readonly messagesReceivedSize = new Counter({
+  readonly messagesReceivedSize = this.counter({
     name: 'centrifugo_transport_messages_received_size',
     help: 'Bytes received from clients.',
-    labelNames: ['transport', 'frame_type'],
-    registers: [this.registry],
+    labelNames: ['transport', 'frame_type']
   });
-  readonly nodeMessagesSent = new Counter({
+  readonly nodeMessagesSent = this.counter({
     name: 'centrifugo_node_messages_sent_count',
     help: 'Messages the node handed to the engine, by type.',
-    labelNames: ['type'],
-    registers: [this.registry],
+    labelNames: ['type']
   });
-  readonly nodeMessagesReceived = new Counter({
+  readonly nodeMessagesReceived = this.counter({
     name: 'centrifugo_node_messages_received_count',
     help: 'Messages the node received from the engine, by type.',
-    labelNames: ['type'],
-    registers: [this.registry],
+    labelNames: ['type']
   });
-  readonly publishSuppressed = new Counter({
+  readonly publishSuppressed = this.counter({
     name: 'centrifugo_broker_publish_suppressed_count',
-    help: 'Publishes dropped by idempotency key or version.',
-    registers: [this.registry],
+    help: 'Publishes dropped by idempotency key or version.'
   });
-  readonly numClients = new Gauge({ name: 'centrifugo_node_num_clients', help: 'Connected clients.', registers: [this.registry] });
-  readonly numUsers = new Gauge({ name: 'centrifugo_node_num_users', help: 'Distinct connected users.', registers: [this.registry] });
-  readonly numChannels = new Gauge({ name: 'centrifugo_node_num_channels', help: 'Channels with local subscribers.', registers: [this.registry] });
-  readonly numSubscriptions = new Gauge({ name: 'centrifugo_node_num_subscriptions', help: 'Local subscriptions.', registers: [this.registry] });
-  readonly build = new Gauge({ name: 'centrifugo_node_build', help: 'Build information.', labelNames: ['version'], registers: [this.registry] });
-  readonly apiCommandDuration = new Histogram({
+  readonly numClients = this.gauge({ name: 'centrifugo_node_num_clients', help: 'Connected clients.' });
+  readonly numUsers = this.gauge({ name: 'centrifugo_node_num_users', help: 'Distinct connected users.' });
+  readonly numChannels = this.gauge({ name: 'centrifugo_node_num_channels', help: 'Channels with local subscribers.' });
+  readonly numSubscriptions = this.gauge({ name: 'centrifugo_node_num_subscriptions', help: 'Local subscriptions.' });
+  readonly build = this.gauge({ name: 'centrifugo_node_build', help: 'Build information.', labelNames: ['version'] });
+  readonly apiCommandDuration = this.histogram({
     name: 'centrifugo_api_command_duration_seconds',
     help: 'Server API command duration.',
     labelNames: ['protocol', 'method'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
   });
-  readonly apiCommandErrors = new Counter({
+  readonly apiCommandErrors = this.counter({
     name: 'centrifugo_api_command_errors_total',
     help: 'Server API command errors by code.',
-    labelNames: ['protocol', 'method', 'error'],
-    registers: [this.registry],
+    labelNames: ['protocol', 'method', 'error']
   });
-  readonly connectionLimit = new Counter({
+  readonly connectionLimit = this.counter({
     name: 'centrifugo_node_client_connection_limit',
-    help: 'Connections refused by client.connection_limit.',
-    registers: [this.registry],
+    help: 'Connections refused by client.connection_limit.'
   });
 
 
   // ---- consumers (Centrifugo's names), then the outbox consumer's own ----------
-  readonly consumerMessagesProcessed = new Counter({
+  readonly consumerMessagesProcessed = this.counter({
     name: 'centrifugo_consumers_messages_processed_total',
     help: 'Messages a consumer processed (outbox: rows published and deleted).',
-    labelNames: ['consumer_name'],
-    registers: [this.registry],
+    labelNames: ['consumer_name']
   });
-  readonly consumerErrors = new Counter({
+  readonly consumerErrors = this.counter({
     name: 'centrifugo_consumers_errors_total',
     help: 'Consumer processing errors (outbox: failed passes over a partition).',
-    labelNames: ['consumer_name'],
-    registers: [this.registry],
+    labelNames: ['consumer_name']
   });
-  readonly outboxRowsProcessed = new Counter({
+  readonly outboxRowsProcessed = this.counter({
     name: 'tributary_outbox_rows_processed_total',
     help: 'Outbox rows dispatched successfully and deleted, by partition.',
-    labelNames: ['consumer_name', 'partition'],
-    registers: [this.registry],
+    labelNames: ['consumer_name', 'partition']
   });
-  readonly outboxRowsFailed = new Counter({
+  readonly outboxRowsFailed = this.counter({
     name: 'tributary_outbox_rows_failed_total',
     help: 'Failed dispatch attempts of outbox rows (retryable or not), by partition.',
-    labelNames: ['consumer_name', 'partition'],
-    registers: [this.registry],
+    labelNames: ['consumer_name', 'partition']
   });
-  readonly outboxRowsDeadLettered = new Counter({
+  readonly outboxRowsDeadLettered = this.counter({
     name: 'tributary_outbox_rows_dead_lettered_total',
     help: 'Outbox rows moved to the dead-letter table, by partition and reason.',
-    labelNames: ['consumer_name', 'partition', 'reason'],
-    registers: [this.registry],
+    labelNames: ['consumer_name', 'partition', 'reason']
   });
-  readonly outboxBatchDuration = new Histogram({
+  readonly outboxBatchDuration = this.histogram({
     name: 'tributary_outbox_batch_duration_seconds',
     help: 'One pass over a partition: lock, select, dispatch, delete, commit.',
     labelNames: ['consumer_name'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
   });
-  readonly outboxLag = new Gauge({
+  readonly outboxLag = this.gauge({
     name: 'tributary_outbox_lag_seconds',
     help: 'Age of the oldest unprocessed outbox row, by partition (0 when the partition is empty).',
-    labelNames: ['consumer_name', 'partition'],
-    registers: [this.registry],
+    labelNames: ['consumer_name', 'partition']
   });
-  readonly outboxPublishLatency = new Histogram({
+  readonly outboxPublishLatency = this.histogram({
     name: 'tributary_outbox_publish_latency_seconds',
     help: "From an outbox row's created_at to its publication by the dispatcher.",
     labelNames: ['consumer_name'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [this.registry],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
   });
-  readonly outboxListenerConnected = new Gauge({
+  readonly outboxListenerConnected = this.gauge({
     name: 'tributary_outbox_listener_connected',
     help: '1 while the LISTEN connection of an outbox consumer is up, 0 otherwise.',
-    labelNames: ['consumer_name'],
-    registers: [this.registry],
+    labelNames: ['consumer_name']
   });
 
   private readonly commandChildren = new Map<string, { observe(v: number): void }>();
@@ -207,6 +248,13 @@ export class Metrics {
       this.commandChildren.set(method, child);
     }
     return child;
+  }
+
+  private foldTraffic(): void {
+    this.traffic.drain((type, c) => {
+      this.messagesSent.inc({ transport: 'websocket', frame_type: type }, c.messages);
+      this.messagesSentSize.inc({ transport: 'websocket', frame_type: type }, c.bytes);
+    });
   }
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

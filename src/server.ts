@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { Dispatcher } from './api/dispatcher.js';
 import { ApiHttpHandler } from './api/http-handler.js';
 import { createVerifiers } from './auth/verifiers.js';
-import { drainSent } from './client/traffic.js';
 import type { Config, EngineSpec } from './config/schema.js';
 import type { RedisEngineOptions } from './config/redis.js';
 import { createConsumers, type Consumer, type ConsumerDeps } from './consumers/index.js';
@@ -62,7 +61,6 @@ export class Server {
     this.node = new Node(config, engines, this.log, metrics);
     this.api = new ApiHttpHandler(this.node, config.http_api);
     this.ws = new WebsocketEndpoint({ node: this.node, verifiers });
-    this.hookTrafficMetrics(metrics);
     this.consumerDeps = {
       dispatcher: new Dispatcher(this.node),
       log: this.log,
@@ -167,19 +165,6 @@ export class Server {
     send(res, 404, '404 page not found\n', 'text/plain; charset=utf-8');
   }
 
-  /** Folds the hot-path message counters into Prometheus at scrape time. */
-  private hookTrafficMetrics(metrics: Metrics): void {
-    const registry = metrics.registry;
-    const original = registry.metrics.bind(registry);
-    registry.metrics = async () => {
-      for (const [type, c] of drainSent()) {
-        if (c.messages === 0) continue;
-        metrics.messagesSent.inc({ transport: 'websocket', frame_type: type }, c.messages);
-        metrics.messagesSentSize.inc({ transport: 'websocket', frame_type: type }, c.bytes);
-      }
-      return original();
-    };
-  }
 }
 
 /** The request target as a URL, or null for a target WHATWG URL refuses (e.g. `//a:b`). */
@@ -212,9 +197,9 @@ export function createEngines(config: Config, log: Logger, metrics?: Metrics, gi
   if (given.broker && given.presenceManager) return { broker: given.broker, presenceManager: given.presenceManager };
   const b: EngineSpec = config.broker.enabled ? config.broker : config.engine;
   const p: EngineSpec = config.presence_manager.enabled ? config.presence_manager : config.engine;
-  // The Redis metrics are the broker's: a second set on one registry would
-  // clash by name, so a presence manager on a Redis of its own reports none.
-  const brokerShards = (options: RedisEngineOptions) => new RedisShards(options, log, metrics && new RedisMetrics(metrics.registry));
+  // The Redis metrics are the broker's: link and PUB/SUB state are what they
+  // report, so a presence manager on a Redis of its own has none.
+  const brokerShards = (options: RedisEngineOptions) => new RedisShards(options, log, metrics && new RedisMetrics(metrics));
   if (!given.broker && !given.presenceManager && b === p && b.type === 'redis') {
     const shards = brokerShards(b.redis);
     return { broker: new RedisBroker(shards), presenceManager: new RedisPresenceManager(shards) };

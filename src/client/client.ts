@@ -30,9 +30,9 @@ import { CommandHandlers } from './handlers.js';
 import type { ConnectionContext, HandlerSession } from './handler-session.js';
 import type { SessionContext } from './session-context.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
-import { PUBLICATIONS, trafficCounter, type TrafficCounter } from './traffic.js';
 import { metricClientName } from './metric-labels.js';
 import { expiryFields } from './expiry.js';
+import type { TrafficCounter } from '../metrics.js';
 
 export type ClientState = 'connecting' | 'connected' | 'closed';
 
@@ -197,7 +197,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     }
     this.node.metrics.replyErrors.inc({ method: cmd.kind, code: String(error.code), channel_namespace: '' });
     if (cmd.kind === 'send') return; // send has no reply
-    this.enqueue(this.codec.encodeError(cmd.id, error), trafficCounter('error'));
+    this.enqueue(this.codec.encodeError(cmd.id, error), this.traffic('error'));
     if (cmd.kind === 'connect') {
       // Like Go: a failed connect leaves nothing behind and the connection reads
       // nothing more; the SDK closes it, the stale timer does if it does not.
@@ -224,7 +224,12 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
 
   // ---- outbound ------------------------------------------------------------
 
-  enqueue(message: Frame, counter: TrafficCounter = PUBLICATIONS): void {
+  /** The sent-message counter of one message type (see Metrics.traffic). */
+  private traffic(type: string): TrafficCounter {
+    return this.node.metrics.traffic.counter(type);
+  }
+
+  enqueue(message: Frame, counter: TrafficCounter = this.node.metrics.traffic.publications): void {
     counter.messages++;
     counter.bytes += message.length;
     this.writer.enqueue(message);
@@ -238,7 +243,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
       this.onInappropriateProtocol();
       return;
     }
-    this.enqueue(message, trafficCounter(kind));
+    this.enqueue(message, this.traffic(kind));
   }
 
   onInappropriateProtocol(): void {
@@ -319,7 +324,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     if (this.pongDeadline && now >= this.pongDeadline) return this.disconnect(Disconnects.noPong);
     if (this.expireAt && now >= this.expireAt + cfg.expired_close_delay) return this.disconnect(Disconnects.expired);
     if (this.nextPingAt && now >= this.nextPingAt) {
-      this.enqueue(this.codec.ping(), trafficCounter('ping'));
+      this.enqueue(this.codec.ping(), this.traffic('ping'));
       if (cfg.pong_timeout > 0 && !this.pongDeadline) this.pongDeadline = now + cfg.pong_timeout;
       this.nextPingAt = now + cfg.ping_interval;
     }
@@ -369,7 +374,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   serverUnsubscribe(channel: string, why: Unsubscribe): void {
     if (!this.subs.has(channel)) return;
     this.node.metrics.serverUnsubscribes.inc({ code: String(why.code), channel_namespace: '' });
-    this.enqueue(this.codec.encodePush(channel, 'unsubscribe', { code: why.code, reason: why.reason }), trafficCounter('unsubscribe'));
+    this.enqueue(this.codec.encodePush(channel, 'unsubscribe', { code: why.code, reason: why.reason }), this.traffic('unsubscribe'));
     this.removeSubscription(channel).catch((err) => this.node.log.error({ err, channel }, 'unsubscribe cleanup failed'));
   }
 
@@ -424,7 +429,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     try {
       const outcome = await subscribeChannel(this, resolved, { grant, request, serverSide: true });
       if (this.isClosed()) return;
-      this.enqueue(this.codec.encodePush(resolved.name, 'subscribe', subscribePushFields(outcome.result)), trafficCounter('subscribe'));
+      this.enqueue(this.codec.encodePush(resolved.name, 'subscribe', subscribePushFields(outcome.result)), this.traffic('subscribe'));
       outcome.activate();
     } finally {
       this.subscribing.delete(resolved.name);
@@ -440,7 +445,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     }
     this.expireAt = opts.expireAtSec > 0 ? opts.expireAtSec * 1000 : 0;
     if (opts.info) this.connInfo = opts.info;
-    this.enqueue(this.codec.encodePush('', 'refresh', expiryFields(this.expireAt)), trafficCounter('refresh'));
+    this.enqueue(this.codec.encodePush('', 'refresh', expiryFields(this.expireAt)), this.traffic('refresh'));
     this.rearm();
   }
 

@@ -55,7 +55,7 @@ export class KafkaConsumer implements Consumer {
   ) {
     this.log = deps.log.child({ consumer: name });
     this.kafka = new Kafka(kafkaClientConfig(opts, this.log, `tributary-${name}`));
-    this.metrics = KafkaMetrics.for(deps.metrics.registry);
+    this.metrics = new KafkaMetrics(deps.metrics);
   }
 
   async init(): Promise<void> {

@@ -3,17 +3,12 @@
 // for dashboards, and Tributary adds per-kind counters so a flood of one kind
 // (or of malformed messages) can be told apart.
 
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { Metrics } from '../../metrics.js';
 import type { DecodeFailure } from './wire.js';
 import type { ControlType } from './messages.js';
 
 type Labelled = { inc(): void };
-
-/** Registers a metric once per registry: several nodes in one process may share a Metrics. */
-function once<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
 
 export class ControlMetrics {
   private readonly sentByType: Counter<'type'>;
@@ -25,51 +20,24 @@ export class ControlMetrics {
   private readonly receivedControl: Labelled;
 
   constructor(metrics: Metrics) {
-    const registers = [metrics.registry];
-    this.sentByType = once(
-      metrics.registry,
-      'tributary_node_control_messages_sent_total',
-      () => new Counter({ name: 'tributary_node_control_messages_sent_total', help: 'Control messages this node published, by kind.', labelNames: ['type'], registers }),
-    );
-    this.receivedByType = once(
-      metrics.registry,
-      'tributary_node_control_messages_received_total',
-      () =>
-        new Counter({
+    this.sentByType = metrics.counter({ name: 'tributary_node_control_messages_sent_total', help: 'Control messages this node published, by kind.', labelNames: ['type'], });
+    this.receivedByType = metrics.counter({
           name: 'tributary_node_control_messages_received_total',
           help: 'Control messages received from other nodes, by kind (own broadcasts excluded).',
           labelNames: ['type'],
-          registers,
-        }),
-    );
-    this.invalid = once(
-      metrics.registry,
-      'tributary_node_control_messages_invalid_total',
-      () =>
-        new Counter({
+          });
+    this.invalid = metrics.counter({
           name: 'tributary_node_control_messages_invalid_total',
           help: 'Control messages ignored because they could not be decoded, by reason.',
           labelNames: ['reason'],
-          registers,
-        }),
-    );
-    this.surveyDuration = once(
-      metrics.registry,
-      'centrifugo_node_survey_duration_seconds',
-      () =>
-        new Histogram({
+          });
+    this.surveyDuration = metrics.histogram({
           name: 'centrifugo_node_survey_duration_seconds',
           help: 'Duration of cluster-wide surveys, by op.',
           labelNames: ['op'],
           buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-          registers,
-        }),
-    );
-    this.numNodes = once(
-      metrics.registry,
-      'centrifugo_node_num_nodes',
-      () => new Gauge({ name: 'centrifugo_node_num_nodes', help: 'Live nodes in the cluster, this one included.', registers }),
-    );
+          });
+    this.numNodes = metrics.gauge({ name: 'centrifugo_node_num_nodes', help: 'Live nodes in the cluster, this one included.', });
     this.sentControl = metrics.nodeMessagesSent.labels({ type: 'control' });
     this.receivedControl = metrics.nodeMessagesReceived.labels({ type: 'control' });
   }
