@@ -67,7 +67,10 @@ if (circles.length === 0) {
     const names = new Set(circle);
     console.error(`import circle of ${circle.length} files:`);
     for (const file of circle.sort()) {
-      const into = edges.get(file).filter((t) => names.has(t)).map((t) => relative(root, t));
+      const into = edges
+        .get(file)
+        .filter((t) => names.has(t))
+        .map((t) => relative(root, t));
       console.error(`  ${relative(root, file)} -> ${into.join(', ')}`);
     }
   }
