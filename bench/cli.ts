@@ -364,7 +364,8 @@ async function main(argv: string[]): Promise<number> {
     batchParallel: Boolean(values['batch-parallel']),
     quiet: Boolean(values.quiet),
   };
-  if ((opts.scenario === 'fanout' || opts.scenario === 'publish') && opts.warmup >= opts.duration) throw new UsageError('--warmup must be shorter than --duration');
+  if ((opts.scenario === 'fanout' || opts.scenario === 'publish') && opts.warmup >= opts.duration)
+    throw new UsageError('--warmup must be shorter than --duration');
   if (opts.scenario === 'publish' && historySize < 1) throw new UsageError('--history-size: the publish scenario publishes with history (at least 1)');
 
   const notes: string[] = [];
@@ -400,7 +401,14 @@ async function main(argv: string[]): Promise<number> {
   const nodeLines = nodesTable(results);
   if (nodeLines) out.push('', nodeLines);
   if (results.some((r) => r.nodes > 1 || r.engine === 'redis' || r.scenario === 'publish')) out.push('', cpuSplit(results, os.cpus().length));
-  if (redis) out.push('', `redis: ${redis.address.url}${redis.pid !== undefined ? ` (pid ${redis.pid})` : ' (not local: no CPU figures)'}; key prefix per run: ${results.map((r) => r.redisPrefix).filter(Boolean).join(', ')}`);
+  if (redis)
+    out.push(
+      '',
+      `redis: ${redis.address.url}${redis.pid !== undefined ? ` (pid ${redis.pid})` : ' (not local: no CPU figures)'}; key prefix per run: ${results
+        .map((r) => r.redisPrefix)
+        .filter(Boolean)
+        .join(', ')}`,
+    );
   for (const r of results) {
     const extra: string[] = [];
     if (r.connectFailures > 0) extra.push(`connect failures: ${r.connectFailures} ${JSON.stringify(r.connectErrors)}`);
@@ -439,7 +447,13 @@ function jsonHeader(argv: string[]): Record<string, unknown> {
     tool: 'tributary-bench',
     date: new Date().toISOString(),
     command: ['npm', 'run', 'bench', '--', ...argv].join(' '),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryMB: Math.round(os.totalmem() / 1048576), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? '',
+      memoryMB: Math.round(os.totalmem() / 1048576),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
   };
 }
 
@@ -474,7 +488,8 @@ function resolveTargets(values: Record<string, unknown>): TargetSpec[] {
   if (typeof values['ws-url'] === 'string') {
     if (values.target !== undefined && values.target !== 'tributary') throw new UsageError('--target cannot be combined with --ws-url');
     for (const k of ['api-key', 'token-secret']) if (typeof values[k] !== 'string') throw new UsageError(`--ws-url needs --${k}`);
-    if (values.engine !== undefined || values.nodes !== undefined) throw new UsageError('--engine and --nodes apply to the Tributary the bench starts, not to --ws-url');
+    if (values.engine !== undefined || values.nodes !== undefined)
+      throw new UsageError('--engine and --nodes apply to the Tributary the bench starts, not to --ws-url');
     return [{ kind: 'external', label: 'external', engine: 'memory', nodes: 1 }];
   }
   const t = String(values.target ?? 'both');
@@ -491,7 +506,9 @@ function resolveTargets(values: Record<string, unknown>): TargetSpec[] {
     const nodes = m[2] !== undefined ? Number(m[2]) : nodesFlag;
     if (nodes < 1) throw new UsageError(`--target ${item}: at least one node`);
     if (nodes > 1 && engine !== 'redis') {
-      throw new UsageError(`${item}${m[2] === undefined ? ` with --nodes ${nodes}` : ''}: the memory engine shares nothing between processes; several nodes need the Redis engine (--engine redis)`);
+      throw new UsageError(
+        `${item}${m[2] === undefined ? ` with --nodes ${nodes}` : ''}: the memory engine shares nothing between processes; several nodes need the Redis engine (--engine redis)`,
+      );
     }
     const label = 'tributary' + (m[1] !== undefined || engine !== 'memory' ? `:${engine}` : '') + (nodes > 1 ? `:${nodes}` : '');
     specs.push({ kind: 'tributary', label, engine, nodes });
@@ -533,7 +550,8 @@ async function redisFor(targets: TargetSpec[], values: Record<string, unknown>):
 function startOptions(values: Record<string, unknown>): StartOptions {
   const build = String(values['server-build'] ?? 'tsx');
   if (build !== 'tsx' && build !== 'dist') throw new UsageError('--server-build: tsx or dist');
-  const extraConfig = typeof values['server-config'] === 'string' ? (JSON.parse(readFileSync(values['server-config'], 'utf8')) as Record<string, unknown>) : undefined;
+  const extraConfig =
+    typeof values['server-config'] === 'string' ? (JSON.parse(readFileSync(values['server-config'], 'utf8')) as Record<string, unknown>) : undefined;
   return {
     build,
     extraConfig,
@@ -546,7 +564,13 @@ function startOptions(values: Record<string, unknown>): StartOptions {
 async function openTarget(spec: TargetSpec, values: Record<string, unknown>, startOpts: StartOptions, redis: RedisSetup | undefined): Promise<Target> {
   if (spec.kind === 'external') {
     // Comma-separated lists: the nodes of one hub (subscribers and publisher lanes spread over them).
-    const list = (k: string) => (typeof values[k] === 'string' ? String(values[k]).split(',').map((x) => x.trim()).filter(Boolean) : []);
+    const list = (k: string) =>
+      typeof values[k] === 'string'
+        ? String(values[k])
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : [];
     const wsUrls = list('ws-url');
     const apiUrls = list('api-url');
     if (apiUrls.length === 0) {

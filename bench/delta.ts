@@ -174,7 +174,10 @@ export class EvolvingDocument {
   private version = 0;
   private readonly t0 = 1_767_225_600; // a fixed clock, seconds
 
-  constructor(size: number, private readonly changes: number) {
+  constructor(
+    size: number,
+    private readonly changes: number,
+  ) {
     for (let i = 0; this.items.length === 0 || this.render().length < size; i++) this.items.push(this.item(i));
   }
 
@@ -563,7 +566,9 @@ export async function runDelta(opts: DeltaOptions, target: Target): Promise<Delt
     const plainSubs = subs.subs.filter((s) => !s.wantDelta);
     const negotiated = deltaSubs.filter((s) => s.subscribed && s.negotiated).length;
     const failed = subs.subs.length - subscribed.length;
-    log(`[delta/${target.name}] ${subscribed.length} subscribed (${negotiated} with delta negotiated), ${failed} failed${failed ? ' ' + JSON.stringify(subs.errors) : ''}`);
+    log(
+      `[delta/${target.name}] ${subscribed.length} subscribed (${negotiated} with delta negotiated), ${failed} failed${failed ? ' ' + JSON.stringify(subs.errors) : ''}`,
+    );
     if (subscribed.length === 0) throw new Error(`no connection could subscribe: ${JSON.stringify(subs.errors)}`);
     if (negotiated < deltaSubs.filter((s) => s.subscribed).length) {
       notes.push(

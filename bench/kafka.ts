@@ -77,7 +77,10 @@ async function throughput(): Promise<void> {
   const t0 = Date.now();
   for (let from = 0; from < total; from += 5000) {
     const n = Math.min(5000, total - from);
-    await producer.send({ topic, messages: Array.from({ length: n }, (_, k) => ({ partition: (from + k) % partitions, value: message(`b${(from + k) % partitions}`, from + k) })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: n }, (_, k) => ({ partition: (from + k) % partitions, value: message(`b${(from + k) % partitions}`, from + k) })),
+    });
   }
   const produced = Date.now();
   await producer.disconnect();
@@ -120,7 +123,10 @@ async function latency(): Promise<void> {
       producer.send({
         topic,
         acks: 1,
-        messages: Array.from({ length: to - from }, (_, k) => ({ partition: (from + k) % partitions, value: message(`l${(from + k) % partitions}`, from + k) })),
+        messages: Array.from({ length: to - from }, (_, k) => ({
+          partition: (from + k) % partitions,
+          value: message(`l${(from + k) % partitions}`, from + k),
+        })),
       }),
     );
     sub.close();

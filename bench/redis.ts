@@ -299,7 +299,11 @@ export async function checkApiHistory(
   for (let i = 0; i < channels.length; i += 100) {
     const part = channels.slice(i, i + 100);
     const body = { commands: part.map((channel) => ({ history: { channel, limit: historySize } })) };
-    const res = await fetch(`${apiUrl}/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey }, body: JSON.stringify(body) });
+    const res = await fetch(`${apiUrl}/batch`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey },
+      body: JSON.stringify(body),
+    });
     type Reply = { history?: { offset?: number; publications?: Array<{ data?: unknown }> }; error?: unknown };
     const json = (await res.json()) as { result?: { replies?: Reply[] }; replies?: Reply[]; error?: unknown };
     const replies = json.result?.replies ?? json.replies;

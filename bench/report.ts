@@ -120,7 +120,9 @@ export function stepsTable(r: Result): string {
   const redis = r.steps.some((s) => Number.isFinite(s.redisCpuPct));
   const lines = [
     `saturation steps, ${r.target}:`,
-    '   rate pub/s   published/s    deliveries/s  delivered   p50 ms   p99 ms   max ms  API p99 ms  srv CPU%' + (redis ? '  redis CPU%' : '') + '  other CPU%  verdict',
+    '   rate pub/s   published/s    deliveries/s  delivered   p50 ms   p99 ms   max ms  API p99 ms  srv CPU%' +
+      (redis ? '  redis CPU%' : '') +
+      '  other CPU%  verdict',
   ];
   for (const s of r.steps) {
     lines.push(

@@ -272,7 +272,10 @@ export async function runScenario(opts: RunOptions, target: Target): Promise<Res
     for (const r of ready) r.subsPerChannel.forEach((n, i) => (subsPerChannel[i]! += n));
     if (workers) {
       const spread = nNodes > 1 ? ` over ${nNodes} nodes` : '';
-      log(opts, `${tag} ${subscribed} subscribed${spread} in ${rampSeconds.toFixed(1)} s, ${failed} failed${failed ? ' ' + JSON.stringify(connectErrors) : ''}`);
+      log(
+        opts,
+        `${tag} ${subscribed} subscribed${spread} in ${rampSeconds.toFixed(1)} s, ${failed} failed${failed ? ' ' + JSON.stringify(connectErrors) : ''}`,
+      );
       if (subscribed === 0) throw new Error(`no connection could subscribe: ${JSON.stringify(connectErrors)}`);
     }
 
@@ -318,7 +321,19 @@ export async function runScenario(opts: RunOptions, target: Target): Promise<Res
 
 type Base = Pick<
   Result,
-  'scenario' | 'target' | 'engine' | 'nodes' | 'redisPrefix' | 'conns' | 'subscribed' | 'connectFailures' | 'connectErrors' | 'channels' | 'size' | 'rampSeconds' | 'notes'
+  | 'scenario'
+  | 'target'
+  | 'engine'
+  | 'nodes'
+  | 'redisPrefix'
+  | 'conns'
+  | 'subscribed'
+  | 'connectFailures'
+  | 'connectErrors'
+  | 'channels'
+  | 'size'
+  | 'rampSeconds'
+  | 'notes'
 >;
 
 function emptyResult(base: Base): Result {

@@ -296,7 +296,17 @@ function targetOf(
 export function externalTarget(wsUrls: string[], apiUrls: string[], apiKey: string, tokenSecret: string, pids: Array<number | undefined> = []): Target {
   const nodes: TargetNode[] = wsUrls.map((wsUrl, i) => ({ wsUrl, apiUrl: apiUrls[i]!.replace(/\/+$/, ''), pid: pids[i] }));
   const first = nodes[0]!;
-  return { name: 'external', kind: 'external', nodes, wsUrl: first.wsUrl, apiUrl: first.apiUrl, apiKey, tokenSecret, pid: first.pid, stop: async () => undefined };
+  return {
+    name: 'external',
+    kind: 'external',
+    nodes,
+    wsUrl: first.wsUrl,
+    apiUrl: first.apiUrl,
+    apiKey,
+    tokenSecret,
+    pid: first.pid,
+    stop: async () => undefined,
+  };
 }
 
 /** serverProblems over every process of a target, each sample tagged with its node when there are several. */

@@ -42,7 +42,9 @@ const ci = process.env.CI === 'true';
 
 function serviceFailed(name, why) {
   console.error(`\nrun-tests: service "${name}" is needed by the selected tests but is not available:\n  ${why.trim().split('\n').join('\n  ')}`);
-  console.error(ci ? 'run-tests: CI=true: failing the run (services are never skipped).' : 'run-tests: failing the run (tests that need a service are never skipped).');
+  console.error(
+    ci ? 'run-tests: CI=true: failing the run (services are never skipped).' : 'run-tests: failing the run (tests that need a service are never skipped).',
+  );
   process.exit(1);
 }
 
@@ -117,7 +119,10 @@ function redisAnswers(url) {
  * seconds with error code 0. Plain node:net, so no npm package is needed.
  */
 function kafkaAnswers(brokers) {
-  const first = String(brokers).split(/[\s,]+/).filter(Boolean)[0] ?? '';
+  const first =
+    String(brokers)
+      .split(/[\s,]+/)
+      .filter(Boolean)[0] ?? '';
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(first);
   if (!m) return Promise.resolve(`not host:port: ${JSON.stringify(first)}`);
   const [, host, port] = m;

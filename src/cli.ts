@@ -81,7 +81,8 @@ export async function main(argv: string[]): Promise<void> {
     rest = rest.slice(1);
   }
   // --channel is gensubtoken's -s; for migrate it names the NOTIFY channel.
-  if (command === 'migrate') rest = rest.map((a) => (a === '--channel' ? '--notify-channel' : a.startsWith('--channel=') ? `--notify-channel=${a.slice(10)}` : a));
+  if (command === 'migrate')
+    rest = rest.map((a) => (a === '--channel' ? '--notify-channel' : a.startsWith('--channel=') ? `--notify-channel=${a.slice(10)}` : a));
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args: rest, options: FLAG_OPTIONS as never, allowPositionals: false }).values as typeof values;

@@ -76,48 +76,48 @@ export class Metrics {
   readonly connectionsAccepted = this.counter({
     name: 'centrifugo_client_connections_accepted',
     help: 'Connections accepted (connect command succeeded).',
-    labelNames: ['transport', 'accept_protocol', 'client_name', 'client_version']
+    labelNames: ['transport', 'accept_protocol', 'client_name', 'client_version'],
   });
   readonly connectionsInflight = this.gauge({
     name: 'centrifugo_client_connections_inflight',
     help: 'Connections currently open (connected).',
-    labelNames: ['transport', 'accept_protocol']
+    labelNames: ['transport', 'accept_protocol'],
   });
   readonly subscriptionsAccepted = this.counter({
     name: 'centrifugo_client_subscriptions_accepted',
     help: 'Subscriptions accepted.',
-    labelNames: ['client_name', 'channel_namespace']
+    labelNames: ['client_name', 'channel_namespace'],
   });
   readonly subscriptionsInflight = this.gauge({
     name: 'centrifugo_client_subscriptions_inflight',
     help: 'Subscriptions currently active.',
-    labelNames: ['client_name', 'channel_namespace']
+    labelNames: ['client_name', 'channel_namespace'],
   });
   readonly commandDuration = this.histogram({
     name: 'centrifugo_client_command_duration_seconds',
     help: 'Client command processing time.',
     labelNames: ['method', 'channel_namespace'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
   readonly replyErrors = this.counter({
     name: 'centrifugo_client_num_reply_errors',
     help: 'Error replies sent to clients.',
-    labelNames: ['method', 'code', 'channel_namespace']
+    labelNames: ['method', 'code', 'channel_namespace'],
   });
   readonly serverUnsubscribes = this.counter({
     name: 'centrifugo_client_num_server_unsubscribes',
     help: 'Server-initiated unsubscribes.',
-    labelNames: ['code', 'channel_namespace']
+    labelNames: ['code', 'channel_namespace'],
   });
   readonly serverDisconnects = this.counter({
     name: 'centrifugo_client_num_server_disconnects',
     help: 'Server-initiated disconnects by code.',
-    labelNames: ['code']
+    labelNames: ['code'],
   });
   readonly recover = this.counter({
     name: 'centrifugo_client_recover',
     help: 'Recovery attempts.',
-    labelNames: ['recovered', 'channel_namespace', 'has_recovered_publications']
+    labelNames: ['recovered', 'channel_namespace', 'has_recovered_publications'],
   });
   readonly messagesSent = this.counter({
     name: 'centrifugo_transport_messages_sent',
@@ -134,26 +134,26 @@ export class Metrics {
   readonly messagesReceived = this.counter({
     name: 'centrifugo_transport_messages_received',
     help: 'Protocol messages received from clients.',
-    labelNames: ['transport', 'frame_type']
+    labelNames: ['transport', 'frame_type'],
   });
   readonly messagesReceivedSize = this.counter({
     name: 'centrifugo_transport_messages_received_size',
     help: 'Bytes received from clients.',
-    labelNames: ['transport', 'frame_type']
+    labelNames: ['transport', 'frame_type'],
   });
   readonly nodeMessagesSent = this.counter({
     name: 'centrifugo_node_messages_sent_count',
     help: 'Messages the node handed to the engine, by type.',
-    labelNames: ['type']
+    labelNames: ['type'],
   });
   readonly nodeMessagesReceived = this.counter({
     name: 'centrifugo_node_messages_received_count',
     help: 'Messages the node received from the engine, by type.',
-    labelNames: ['type']
+    labelNames: ['type'],
   });
   readonly publishSuppressed = this.counter({
     name: 'centrifugo_broker_publish_suppressed_count',
-    help: 'Publishes dropped by idempotency key or version.'
+    help: 'Publishes dropped by idempotency key or version.',
   });
   readonly numClients = this.gauge({ name: 'centrifugo_node_num_clients', help: 'Connected clients.' });
   readonly numUsers = this.gauge({ name: 'centrifugo_node_num_users', help: 'Distinct connected users.' });
@@ -164,66 +164,65 @@ export class Metrics {
     name: 'centrifugo_api_command_duration_seconds',
     help: 'Server API command duration.',
     labelNames: ['protocol', 'method'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
   readonly apiCommandErrors = this.counter({
     name: 'centrifugo_api_command_errors_total',
     help: 'Server API command errors by code.',
-    labelNames: ['protocol', 'method', 'error']
+    labelNames: ['protocol', 'method', 'error'],
   });
   readonly connectionLimit = this.counter({
     name: 'centrifugo_node_client_connection_limit',
-    help: 'Connections refused by client.connection_limit.'
+    help: 'Connections refused by client.connection_limit.',
   });
-
 
   // ---- consumers (Centrifugo's names), then the outbox consumer's own ----------
   readonly consumerMessagesProcessed = this.counter({
     name: 'centrifugo_consumers_messages_processed_total',
     help: 'Messages a consumer processed (outbox: rows published and deleted).',
-    labelNames: ['consumer_name']
+    labelNames: ['consumer_name'],
   });
   readonly consumerErrors = this.counter({
     name: 'centrifugo_consumers_errors_total',
     help: 'Consumer processing errors (outbox: failed passes over a partition).',
-    labelNames: ['consumer_name']
+    labelNames: ['consumer_name'],
   });
   readonly outboxRowsProcessed = this.counter({
     name: 'tributary_outbox_rows_processed_total',
     help: 'Outbox rows dispatched successfully and deleted, by partition.',
-    labelNames: ['consumer_name', 'partition']
+    labelNames: ['consumer_name', 'partition'],
   });
   readonly outboxRowsFailed = this.counter({
     name: 'tributary_outbox_rows_failed_total',
     help: 'Failed dispatch attempts of outbox rows (retryable or not), by partition.',
-    labelNames: ['consumer_name', 'partition']
+    labelNames: ['consumer_name', 'partition'],
   });
   readonly outboxRowsDeadLettered = this.counter({
     name: 'tributary_outbox_rows_dead_lettered_total',
     help: 'Outbox rows moved to the dead-letter table, by partition and reason.',
-    labelNames: ['consumer_name', 'partition', 'reason']
+    labelNames: ['consumer_name', 'partition', 'reason'],
   });
   readonly outboxBatchDuration = this.histogram({
     name: 'tributary_outbox_batch_duration_seconds',
     help: 'One pass over a partition: lock, select, dispatch, delete, commit.',
     labelNames: ['consumer_name'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   });
   readonly outboxLag = this.gauge({
     name: 'tributary_outbox_lag_seconds',
     help: 'Age of the oldest unprocessed outbox row, by partition (0 when the partition is empty).',
-    labelNames: ['consumer_name', 'partition']
+    labelNames: ['consumer_name', 'partition'],
   });
   readonly outboxPublishLatency = this.histogram({
     name: 'tributary_outbox_publish_latency_seconds',
     help: "From an outbox row's created_at to its publication by the dispatcher.",
     labelNames: ['consumer_name'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   });
   readonly outboxListenerConnected = this.gauge({
     name: 'tributary_outbox_listener_connected',
     help: '1 while the LISTEN connection of an outbox consumer is up, 0 otherwise.',
-    labelNames: ['consumer_name']
+    labelNames: ['consumer_name'],
   });
 
   private readonly commandChildren = new Map<string, { observe(v: number): void }>();

@@ -164,7 +164,6 @@ export class Server {
     if (!internalOnly && path === this.ws.path) return send(res, 400, 'Bad Request', 'text/plain; charset=utf-8');
     send(res, 404, '404 page not found\n', 'text/plain; charset=utf-8');
   }
-
 }
 
 /** The request target as a URL, or null for a target WHATWG URL refuses (e.g. `//a:b`). */

@@ -122,11 +122,7 @@ export function assertInfo(actual: ClientInfo | undefined, expected: ClientInfo)
   assert.ok(sameRaw(actual.chanInfo, expected.chanInfo), 'chanInfo bytes');
 }
 
-export function runBrokerSuite(
-  name: string,
-  makeBroker: () => Promise<Broker>,
-  opts: BrokerSuiteOptions = {},
-): void {
+export function runBrokerSuite(name: string, makeBroker: () => Promise<Broker>, opts: BrokerSuiteOptions = {}): void {
   const timeTravel = opts.supportsTimeTravel === true;
   const runId = `es-${randomBytes(4).toString('hex')}`;
   let testSeq = 0;
@@ -202,14 +198,20 @@ export function runBrokerSuite(
       brokerTest('with history: offsets 1..N under one stable 8-letter epoch', async (ctx) => {
         const ch = ctx.ch('offsets');
         const results = await publishAll(ctx, ch, 5);
-        assert.deepEqual(results.map((r) => r.position.offset), [1, 2, 3, 4, 5]);
+        assert.deepEqual(
+          results.map((r) => r.position.offset),
+          [1, 2, 3, 4, 5],
+        );
         const epoch = results[0]!.position.epoch;
         assert.match(epoch, EPOCH_RE);
         assert.ok(results.every((r) => r.position.epoch === epoch && !r.suppressed));
         const hist = await ctx.broker.history(ch, { limit: -1 }, READ);
         assert.deepEqual(hist.position, { offset: 5, epoch });
         assert.deepEqual(offsets(hist), [1, 2, 3, 4, 5]);
-        assert.deepEqual(hist.publications.map((p) => p.data.toString()), ['m1', 'm2', 'm3', 'm4', 'm5']);
+        assert.deepEqual(
+          hist.publications.map((p) => p.data.toString()),
+          ['m1', 'm2', 'm3', 'm4', 'm5'],
+        );
       });
 
       brokerTest('different channels have independent streams', async (ctx) => {
@@ -290,12 +292,24 @@ export function runBrokerSuite(
           Promise.all(Array.from({ length: n }, (_, i) => broker.publish(ch, buf(String(i)), o))),
           Promise.all(Array.from({ length: n }, (_, i) => broker.publish(plain, buf(String(i)), NO_HISTORY))),
         ]);
-        assert.deepEqual(results.map((r) => r.position.offset), Array.from({ length: n }, (_, i) => i + 1));
+        assert.deepEqual(
+          results.map((r) => r.position.offset),
+          Array.from({ length: n }, (_, i) => i + 1),
+        );
         const got = await events.waitForPublications(ch, n);
-        assert.deepEqual(got.map((g) => g.pub.offset), Array.from({ length: n }, (_, i) => i + 1));
-        assert.deepEqual(got.map((g) => g.pub.data.toString()), Array.from({ length: n }, (_, i) => String(i)));
+        assert.deepEqual(
+          got.map((g) => g.pub.offset),
+          Array.from({ length: n }, (_, i) => i + 1),
+        );
+        assert.deepEqual(
+          got.map((g) => g.pub.data.toString()),
+          Array.from({ length: n }, (_, i) => String(i)),
+        );
         const gotPlain = await events.waitForPublications(plain, n);
-        assert.deepEqual(gotPlain.map((g) => g.pub.data.toString()), Array.from({ length: n }, (_, i) => String(i)));
+        assert.deepEqual(
+          gotPlain.map((g) => g.pub.data.toString()),
+          Array.from({ length: n }, (_, i) => String(i)),
+        );
         const hist = await broker.history(ch, { limit: -1 }, READ);
         assert.equal(hist.publications.length, n);
         assert.equal(hist.position.offset, n);
@@ -309,7 +323,10 @@ export function runBrokerSuite(
         const hist = await ctx.broker.history(ch, { limit: -1 }, READ);
         assert.deepEqual(offsets(hist), [3, 4, 5]);
         assert.equal(hist.position.offset, 5);
-        assert.deepEqual(hist.publications.map((p) => p.data.toString()), ['m3', 'm4', 'm5']);
+        assert.deepEqual(
+          hist.publications.map((p) => p.data.toString()),
+          ['m3', 'm4', 'm5'],
+        );
       });
 
       brokerTest('limit 0 gives only the position, -1 everything, N at most N', async (ctx) => {
@@ -336,9 +353,7 @@ export function runBrokerSuite(
         const since = { offset: 2, epoch: first!.position.epoch };
         assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1, since }, READ)), [3, 4, 5]);
         assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: 2, since }, READ)), [3, 4]);
-        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1, since: { ...since, offset: 0 } }, READ)), [
-          1, 2, 3, 4, 5,
-        ]);
+        assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1, since: { ...since, offset: 0 } }, READ)), [1, 2, 3, 4, 5]);
         assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1, since: { ...since, offset: 5 } }, READ)), []);
         const rev = { ...since, offset: 4 };
         assert.deepEqual(offsets(await ctx.broker.history(ch, { limit: -1, since: rev, reverse: true }, READ)), [3, 2, 1]);
@@ -460,7 +475,10 @@ export function runBrokerSuite(
         assert.deepEqual(again, { position: first.position, suppressed: true });
         await broker.publish(ch, buf('sentinel'), HISTORY);
         const got = await events.waitForPublications(ch, 3);
-        assert.deepEqual(got.map((g) => g.pub.data.toString()), ['one', 'other', 'sentinel']);
+        assert.deepEqual(
+          got.map((g) => g.pub.data.toString()),
+          ['one', 'other', 'sentinel'],
+        );
         assert.deepEqual(offsets(await broker.history(ch, { limit: -1 }, READ)), [1, 2, 3]);
       });
 
@@ -484,15 +502,17 @@ export function runBrokerSuite(
         assert.equal(again.position.offset, 0);
         await broker.publish(ch, buf('sentinel'), NO_HISTORY);
         const got = await events.waitForPublications(ch, 2);
-        assert.deepEqual(got.map((g) => g.pub.data.toString()), ['a', 'sentinel']);
+        assert.deepEqual(
+          got.map((g) => g.pub.data.toString()),
+          ['a', 'sentinel'],
+        );
       });
 
       brokerTest('a version not above the stored one is suppressed with the current top', async (ctx) => {
         const { broker, events } = ctx;
         const ch = ctx.ch('version');
         await broker.subscribe([ch]);
-        const pub = (data: string, version: number, versionEpoch = '') =>
-          broker.publish(ch, buf(data), { ...HISTORY, version, versionEpoch });
+        const pub = (data: string, version: number, versionEpoch = '') => broker.publish(ch, buf(data), { ...HISTORY, version, versionEpoch });
         const v5 = await pub('v5', 5);
         assert.equal(v5.suppressed, false);
         const top = { offset: 1, epoch: v5.position.epoch };
@@ -507,7 +527,10 @@ export function runBrokerSuite(
         assert.equal((await pub('e3', 3, 'other')).suppressed, false);
         await broker.publish(ch, buf('sentinel'), HISTORY);
         const got = await events.waitForPublications(ch, 5);
-        assert.deepEqual(got.map((g) => g.pub.data.toString()), ['v5', 'v6', 'e2', 'e3', 'sentinel']);
+        assert.deepEqual(
+          got.map((g) => g.pub.data.toString()),
+          ['v5', 'v6', 'e2', 'e3', 'sentinel'],
+        );
       });
 
       brokerTest('versions are ignored without history', async (ctx) => {

@@ -81,8 +81,7 @@ export class Dispatcher {
     }
     const started = process.hrtime.bigint();
     try {
-      const result =
-        method === 'batch' ? await this.batch(decoded as Requests['batch'], protocol) : await this.call(method, decoded as Requests[CommandName]);
+      const result = method === 'batch' ? await this.batch(decoded as Requests['batch'], protocol) : await this.call(method, decoded as Requests[CommandName]);
       return { result };
     } catch (err) {
       const apiErr = err instanceof ApiError ? err : this.internal(err, method);

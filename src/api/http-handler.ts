@@ -101,8 +101,7 @@ export class ApiHttpHandler {
 
   private respond(req: IncomingMessage, res: ServerResponse, method: string, reply: ApiReply): void {
     const transportMode =
-      method !== 'batch' &&
-      (this.cfg.error_mode === 'transport' || String(req.headers['x-centrifugo-error-mode'] ?? '').toLowerCase() === 'transport');
+      method !== 'batch' && (this.cfg.error_mode === 'transport' || String(req.headers['x-centrifugo-error-mode'] ?? '').toLowerCase() === 'transport');
     if (reply.error && transportMode) {
       return sendJson(res, httpStatusForError(reply.error.code), JSON.stringify(reply.error));
     }

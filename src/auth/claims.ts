@@ -188,4 +188,3 @@ function optString(source: RawClaims, name: string): string | undefined {
   if (typeof value !== 'string') throw invalidToken(`${name} claim must be a string`);
   return value;
 }
-

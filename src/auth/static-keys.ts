@@ -35,10 +35,7 @@ export class StaticKeys {
     const encoder = new TextEncoder();
     // The previous secret only makes sense next to a current one.
     this.hmacSecret = cfg.hmac_secret_key !== '' ? encoder.encode(cfg.hmac_secret_key) : undefined;
-    this.hmacPrevious =
-      this.hmacSecret && cfg.hmac_previous_secret_key !== ''
-        ? encoder.encode(cfg.hmac_previous_secret_key)
-        : undefined;
+    this.hmacPrevious = this.hmacSecret && cfg.hmac_previous_secret_key !== '' ? encoder.encode(cfg.hmac_previous_secret_key) : undefined;
     this.hmacPreviousValidUntil = cfg.hmac_previous_secret_key_valid_until;
     this.rsaKey = cfg.rsa_public_key !== '' ? parsePublicKey(cfg.rsa_public_key, 'rsa', 'rsa_public_key') : undefined;
     this.ecKey = cfg.ecdsa_public_key !== '' ? parsePublicKey(cfg.ecdsa_public_key, 'ec', 'ecdsa_public_key') : undefined;

@@ -4,13 +4,7 @@
 
 import { compactVerify, decodeJwt, decodeProtectedHeader, errors, type JWSHeaderParameters } from 'jose';
 import type { TokenConfig } from '../config/schema.js';
-import {
-  parseConnectClaims,
-  parseSubscribeClaims,
-  type ConnectTokenClaims,
-  type RawClaims,
-  type SubscribeTokenClaims,
-} from './claims.js';
+import { parseConnectClaims, parseSubscribeClaims, type ConnectTokenClaims, type RawClaims, type SubscribeTokenClaims } from './claims.js';
 import { invalidToken } from './errors.js';
 import { JWKS_ALGORITHMS, JwksCache } from './jwks.js';
 import { RegisteredClaimChecks } from './registered-claims.js';
@@ -18,11 +12,7 @@ import { StaticKeys, type KeyCandidates } from './static-keys.js';
 
 export { connectionExpiry } from './claims.js';
 export { TokenError } from './errors.js';
-export type {
-  ConnectTokenClaims,
-  ServerSideSubscription,
-  SubscribeTokenClaims,
-} from './claims.js';
+export type { ConnectTokenClaims, ServerSideSubscription, SubscribeTokenClaims } from './claims.js';
 
 export interface TokenVerifierOptions {
   /** client.insecure_skip_token_signature_verify: trust the claims unsigned. */

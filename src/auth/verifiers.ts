@@ -14,18 +14,11 @@ export interface Verifiers {
 export function createVerifiers(client: ClientConfig, opts: { fetch?: typeof fetch } = {}): Verifiers {
   const verifierOpts = { skipSignature: client.insecure_skip_token_signature_verify, ...opts };
   const connection = new TokenVerifier(client.token, verifierOpts);
-  const subscription = client.subscription_token.enabled
-    ? new TokenVerifier(client.subscription_token, verifierOpts)
-    : connection;
+  const subscription = client.subscription_token.enabled ? new TokenVerifier(client.subscription_token, verifierOpts) : connection;
   return { connection, subscription };
 }
 
 /** True when the config can verify anything: an inline key or a JWKS endpoint. */
 export function hasAnyKey(cfg: TokenConfig): boolean {
-  return (
-    cfg.hmac_secret_key !== '' ||
-    cfg.rsa_public_key !== '' ||
-    cfg.ecdsa_public_key !== '' ||
-    cfg.jwks_public_endpoint !== ''
-  );
+  return cfg.hmac_secret_key !== '' || cfg.rsa_public_key !== '' || cfg.ecdsa_public_key !== '' || cfg.jwks_public_endpoint !== '';
 }

@@ -12,11 +12,7 @@ export interface Actor {
 }
 
 /** Subscribe without a subscription token: rules (b), (e) and (f). */
-export function canSubscribeWithoutToken(
-  opts: ChannelOptions,
-  actor: Actor,
-  userLimitedUsers: string[] | null,
-): boolean {
+export function canSubscribeWithoutToken(opts: ChannelOptions, actor: Actor, userLimitedUsers: string[] | null): boolean {
   if (userLimitedUsers !== null) {
     // A user-limited channel admits exactly its listed users (and insecure mode).
     return (actor.user !== '' && userLimitedUsers.includes(actor.user)) || actor.insecure;

@@ -4,16 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Command } from '../protocol/commands.js';
-import {
-  Disconnects,
-  DisconnectError,
-  Errors,
-  ReplyError,
-  Unsubscribes,
-  type Disconnect,
-  type ProtocolError,
-  type Unsubscribe,
-} from '../protocol/codes.js';
+import { Disconnects, DisconnectError, Errors, ReplyError, Unsubscribes, type Disconnect, type ProtocolError, type Unsubscribe } from '../protocol/codes.js';
 import type { Frame, ProtocolCodec, ReplyKind } from '../protocol/codec.js';
 import { codecFor } from '../protocol/codecs.js';
 import { isJsonSafePayload } from '../protocol/json/raw-json.js';
@@ -41,7 +32,6 @@ const PAYLOAD_REPLIES = new Set(['connect', 'subscribe', 'history', 'presence'])
 /** Inbound frames waiting for processing before the socket stops being read, and when it resumes. */
 const MAX_PENDING_FRAMES = 32;
 const RESUME_PENDING_FRAMES = 8;
-
 
 function asBuffer(frame: Frame): Buffer {
   return typeof frame === 'string' ? Buffer.from(frame) : frame;

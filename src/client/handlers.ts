@@ -367,4 +367,3 @@ export class CommandHandlers {
     c.reply(id, 'sub_refresh', expiryFields(sub.expireAt));
   }
 }
-

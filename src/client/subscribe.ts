@@ -138,9 +138,7 @@ export async function subscribeChannel(
           if (outcome.publications.length > 0) {
             // Recovered publications go out full; delta subscribers get them in the JSON-string form,
             // and the last one becomes the client's delta base.
-            result.publications = outcome.publications.map((p) =>
-              publicationValue(p, undefined, flags.delta ? new JsonStringData(p.data) : undefined),
-            );
+            result.publications = outcome.publications.map((p) => publicationValue(p, undefined, flags.delta ? new JsonStringData(p.data) : undefined));
             deltaReady = flags.delta === true;
           }
           const last = outcome.publications[outcome.publications.length - 1];

@@ -51,41 +51,38 @@ export type PostgresConsumerOptions = z.output<typeof POSTGRESQL>;
 
 const header = (name: string, def: string) => str(def, `Header that carries the ${name}.`, zero);
 
-const KAFKA = section(
-  'The Kafka consumer.',
-  {
-    brokers: strs('Kafka brokers, host:port.'),
-    topics: strs('Topics to consume.'),
-    consumer_group: str('', 'Consumer group of the Tributary nodes.'),
-    max_poll_records: int(100, 'Records per fetch; also how many resolved offsets may wait before a commit.', zero),
-    fetch_max_bytes: int(0, 'Most bytes per fetch; 0 is the client default.'),
-    fetch_max_wait: duration('500ms', 'How long the broker may wait to fill a fetch.', positive),
-    fetch_read_uncommitted: bool(false, 'Read records of transactions that have not committed.'),
-    partition_queue_max_size: int(1000, 'Accepted for compatibility: the client holds at most one fetched batch per partition.', zero),
-    dial_timeout: duration('3s', 'Connect timeout.', positive),
-    tls: TLS,
-    sasl_mechanism: str('', 'SASL: "plain", "scram-sha-256" or "scram-sha-512".'),
-    sasl_user: str('', 'SASL user.'),
-    sasl_password: str('', 'SASL password.'),
-    assume_role_arn: str('', 'Needs aws-msk-iam, which is not supported.'),
-    instance_id: str('', 'Static group membership; not supported.', {
-      ignored: 'static group membership is not supported by the Kafka client; the consumer joins dynamically',
-    }),
-    method_header: str('centrifugo-method', 'Header naming the API method of a record whose value is the bare request.', zero),
-    publication_data_mode: section('The record value is publication data; headers say where it goes.', {
-      enabled: bool(false, 'Turn publication data mode on.'),
-      channels_header: header('channels (comma-separated)', 'centrifugo-channels'),
-      idempotency_key_header: header('idempotency key', 'centrifugo-idempotency-key'),
-      delta_header: header('delta flag', 'centrifugo-delta'),
-      version_header: header('version', 'centrifugo-version'),
-      version_epoch_header: header('version epoch', 'centrifugo-version-epoch'),
-      tags_header_prefix: header('tags (one header per tag, after this prefix)', 'centrifugo-tag-'),
-    }),
-    dead_letter_topic: str('', "Tributary's own: where records that can never succeed go; '' logs and skips them."),
-    debezium_snapshot_reads: bool(false, "Tributary's own: publish Debezium snapshot reads (op \"r\")."),
-    session_timeout: duration('30s', "Tributary's own: how long the group waits for a silent member before moving its partitions.", positive),
-  },
-);
+const KAFKA = section('The Kafka consumer.', {
+  brokers: strs('Kafka brokers, host:port.'),
+  topics: strs('Topics to consume.'),
+  consumer_group: str('', 'Consumer group of the Tributary nodes.'),
+  max_poll_records: int(100, 'Records per fetch; also how many resolved offsets may wait before a commit.', zero),
+  fetch_max_bytes: int(0, 'Most bytes per fetch; 0 is the client default.'),
+  fetch_max_wait: duration('500ms', 'How long the broker may wait to fill a fetch.', positive),
+  fetch_read_uncommitted: bool(false, 'Read records of transactions that have not committed.'),
+  partition_queue_max_size: int(1000, 'Accepted for compatibility: the client holds at most one fetched batch per partition.', zero),
+  dial_timeout: duration('3s', 'Connect timeout.', positive),
+  tls: TLS,
+  sasl_mechanism: str('', 'SASL: "plain", "scram-sha-256" or "scram-sha-512".'),
+  sasl_user: str('', 'SASL user.'),
+  sasl_password: str('', 'SASL password.'),
+  assume_role_arn: str('', 'Needs aws-msk-iam, which is not supported.'),
+  instance_id: str('', 'Static group membership; not supported.', {
+    ignored: 'static group membership is not supported by the Kafka client; the consumer joins dynamically',
+  }),
+  method_header: str('centrifugo-method', 'Header naming the API method of a record whose value is the bare request.', zero),
+  publication_data_mode: section('The record value is publication data; headers say where it goes.', {
+    enabled: bool(false, 'Turn publication data mode on.'),
+    channels_header: header('channels (comma-separated)', 'centrifugo-channels'),
+    idempotency_key_header: header('idempotency key', 'centrifugo-idempotency-key'),
+    delta_header: header('delta flag', 'centrifugo-delta'),
+    version_header: header('version', 'centrifugo-version'),
+    version_epoch_header: header('version epoch', 'centrifugo-version-epoch'),
+    tags_header_prefix: header('tags (one header per tag, after this prefix)', 'centrifugo-tag-'),
+  }),
+  dead_letter_topic: str('', "Tributary's own: where records that can never succeed go; '' logs and skips them."),
+  debezium_snapshot_reads: bool(false, 'Tributary\'s own: publish Debezium snapshot reads (op "r").'),
+  session_timeout: duration('30s', "Tributary's own: how long the group waits for a silent member before moving its partitions.", positive),
+});
 export type KafkaConsumerOptions = z.output<typeof KAFKA>;
 export type PublicationDataModeOptions = KafkaConsumerOptions['publication_data_mode'];
 

@@ -20,7 +20,12 @@ const LEAF_TYPES: Record<string, Json> = {
   int: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: GO_INT }] },
   string: { type: 'string' },
   strings: { type: 'array', items: { type: 'string' } },
-  duration: { anyOf: [{ type: 'string', pattern: GO_DURATION }, { type: 'integer', description: 'ns' }] },
+  duration: {
+    anyOf: [
+      { type: 'string', pattern: GO_DURATION },
+      { type: 'integer', description: 'ns' },
+    ],
+  },
 };
 
 function schemaOf(meta: FieldMeta): Json {

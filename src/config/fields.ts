@@ -135,16 +135,16 @@ function leaf<T>(kind: LeafKind, def: T, input: unknown, doc: string, opts: Leaf
   const schema = z
     .unknown()
     .transform((v, ctx) => {
-    try {
-      const out = coerce(v);
-      const problem = opts.check?.(out);
-      if (problem === undefined) return out;
-      ctx.addIssue({ code: 'custom', message: problem });
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    }
-    return z.NEVER;
-  })
+      try {
+        const out = coerce(v);
+        const problem = opts.check?.(out);
+        if (problem === undefined) return out;
+        ctx.addIssue({ code: 'custom', message: problem });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+      return z.NEVER;
+    })
     .default(def as never);
   FIELDS.set(schema, { kind, doc, input, coerce, values, flag: opts.flag, ignored: opts.ignored });
   return schema as unknown as z.ZodType<T, unknown>;

@@ -222,7 +222,11 @@ export const CONFIG = section(
     ),
     prometheus: toggle('metrics', '/metrics', accepted('warn', 'instrument_http_handlers recovered_publications_histogram native_histograms')),
     health: toggle('health', '/health'),
-    node: section('This node.', { name: str('', 'Node name in info and logs; default host_port.') }, { unsupported: { info_metrics_aggregate_interval: 'silent' } }),
+    node: section(
+      'This node.',
+      { name: str('', 'Node name in info and logs; default host_port.') },
+      { unsupported: { info_metrics_aggregate_interval: 'silent' } },
+    ),
     shutdown: section('Graceful shutdown.', { timeout: duration('30s', 'Hard deadline for a graceful shutdown.', nonNegative) }),
     consumers: CONSUMERS,
   },

@@ -20,9 +20,7 @@ const KEYED_METHODS = new Set(['publish', 'broadcast']);
 export type DeadReason = 'unsupported_method' | 'bad_payload' | 'api_error';
 
 export type CommandOutcome =
-  | { kind: 'ok'; method: string }
-  | { kind: 'dead'; method: string; reason: DeadReason; error: string }
-  | { kind: 'retry'; method: string; error: string };
+  { kind: 'ok'; method: string } | { kind: 'dead'; method: string; reason: DeadReason; error: string } | { kind: 'retry'; method: string; error: string };
 
 // Top-level payload fields kept byte-for-byte, as the HTTP API keeps them.
 const RAW_FIELDS = new Set(['data', 'info']);
@@ -80,12 +78,7 @@ export interface CommandOptions {
  * Dispatches one consumed message. `method` may be '' for an envelope; `text`
  * is the payload's JSON text. Never throws.
  */
-export async function dispatchCommand(
-  dispatcher: Dispatcher,
-  method: string,
-  text: string,
-  opts: CommandOptions = {},
-): Promise<CommandOutcome> {
+export async function dispatchCommand(dispatcher: Dispatcher, method: string, text: string, opts: CommandOptions = {}): Promise<CommandOutcome> {
   if (method === '') {
     const env = openEnvelope(text);
     if (typeof env === 'string') return { kind: 'dead', method, reason: 'bad_payload', error: env };

@@ -76,7 +76,12 @@ export class PublicationFrames {
   ) {
     // Go attaches the epoch to the offset-1 publication so clients learn a new stream generation.
     const epochField = pub.offset === 1 ? epoch : undefined;
-    this.plain = new SharedFrame(channel, 'pub', () => publicationValue(pub, epochField), () => this.jsonSafe());
+    this.plain = new SharedFrame(
+      channel,
+      'pub',
+      () => publicationValue(pub, epochField),
+      () => this.jsonSafe(),
+    );
   }
 
   /** Offset of the publication a patch applies to, or -1 when there is no patch base. */

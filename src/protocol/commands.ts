@@ -41,18 +41,7 @@ export interface HistoryRequest {
 
 /** The request kinds, in the order Go's dispatcher looks for them. */
 export type CommandKind =
-  | 'connect'
-  | 'subscribe'
-  | 'unsubscribe'
-  | 'publish'
-  | 'presence'
-  | 'presence_stats'
-  | 'history'
-  | 'ping'
-  | 'send'
-  | 'rpc'
-  | 'refresh'
-  | 'sub_refresh';
+  'connect' | 'subscribe' | 'unsubscribe' | 'publish' | 'presence' | 'presence_stats' | 'history' | 'ping' | 'send' | 'rpc' | 'refresh' | 'sub_refresh';
 
 export const COMMAND_KINDS: readonly CommandKind[] = [
   'connect',

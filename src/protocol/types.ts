@@ -38,4 +38,10 @@ export interface SubscriptionOverride {
   force_positioning?: boolean;
   force_recovery?: boolean;
 }
-export const OVERRIDE_KEYS = ['presence', 'join_leave', 'force_push_join_leave', 'force_positioning', 'force_recovery'] as const satisfies readonly (keyof SubscriptionOverride)[];
+export const OVERRIDE_KEYS = [
+  'presence',
+  'join_leave',
+  'force_push_join_leave',
+  'force_positioning',
+  'force_recovery',
+] as const satisfies readonly (keyof SubscriptionOverride)[];

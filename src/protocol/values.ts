@@ -17,12 +17,7 @@ export function clientInfoValue(info: ClientInfo): Record<string, unknown> {
  * (a delta patch, or the JSON-string form delta subscribers need), and `delta`
  * marks a patch.
  */
-export function publicationValue(
-  pub: Publication,
-  epoch?: string,
-  data?: Buffer | JsonStringData,
-  delta = false,
-): Record<string, unknown> {
+export function publicationValue(pub: Publication, epoch?: string, data?: Buffer | JsonStringData, delta = false): Record<string, unknown> {
   const out: Record<string, unknown> = { data: data ?? pub.data };
   if (pub.info) out.info = clientInfoValue(pub.info);
   if (pub.offset > 0) out.offset = pub.offset;

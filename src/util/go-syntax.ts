@@ -33,8 +33,8 @@ export function parseGoInt(s: string): number {
 const NS_PER_UNIT: Record<string, number> = {
   ns: 1,
   us: 1e3,
-  'µs': 1e3, // U+00B5 micro sign
-  'μs': 1e3, // U+03BC Greek mu; Go accepts both
+  µs: 1e3, // U+00B5 micro sign
+  μs: 1e3, // U+03BC Greek mu; Go accepts both
   ms: 1e6,
   s: 1e9,
   m: 60e9,

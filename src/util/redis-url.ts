@@ -6,7 +6,16 @@
 export type RedisShardAddress =
   | { kind: 'standalone'; host: string; port: number; path?: string; db: number; user: string; password: string; tls: boolean; label: string }
   | { kind: 'cluster'; seeds: Array<{ host: string; port: number }>; user: string; password: string; tls: boolean; label: string }
-  | { kind: 'sentinel'; sentinels: Array<{ host: string; port: number }>; masterName: string; db: number; user: string; password: string; tls: boolean; label: string };
+  | {
+      kind: 'sentinel';
+      sentinels: Array<{ host: string; port: number }>;
+      masterName: string;
+      db: number;
+      user: string;
+      password: string;
+      tls: boolean;
+      label: string;
+    };
 
 function hostPort(s: string, defaultPort = 6379): { host: string; port: number } {
   const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(s.trim());

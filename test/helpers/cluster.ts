@@ -31,9 +31,15 @@ export async function linkedNodes(n: number, opts: { control?: Partial<ControlOp
   const brokers: LinkedBroker[] = [];
   const add = async (name = `node-${nodes.length}`): Promise<Node> => {
     const broker = link.broker();
-    const node = new Node(testConfig({ ...opts.config, node: { name } }), { broker, presenceManager: new MemoryPresenceManager() }, silentLogger(), new Metrics({ defaultMetrics: false }), {
-      control: opts.control,
-    });
+    const node = new Node(
+      testConfig({ ...opts.config, node: { name } }),
+      { broker, presenceManager: new MemoryPresenceManager() },
+      silentLogger(),
+      new Metrics({ defaultMetrics: false }),
+      {
+        control: opts.control,
+      },
+    );
     await node.start();
     nodes.push(node);
     brokers.push(broker);

@@ -30,7 +30,10 @@ export interface ConsumerServerOptions {
   config?: Partial<Config>;
 }
 
-export async function startConsumerServer<C extends Consumer>(consumers: Record<string, unknown>[], opts: ConsumerServerOptions = {}): Promise<ConsumerServer<C>> {
+export async function startConsumerServer<C extends Consumer>(
+  consumers: Record<string, unknown>[],
+  opts: ConsumerServerOptions = {},
+): Promise<ConsumerServer<C>> {
   const config = testConfig({ channel: CONSUMER_TEST_CHANNELS as never, consumers, ...(opts.config as object) });
   const server = new Server(config, {
     logger: silentLogger(),

@@ -22,11 +22,7 @@ const OK = { result: {} };
 const CONFIG = {
   channel: {
     without_namespace: { allow_subscribe_for_client: true },
-    namespaces: [
-      ns('pres', { presence: true }),
-      ns('hist', { history_size: 10, history_ttl: 300_000 }),
-      ns('plain'),
-    ],
+    namespaces: [ns('pres', { presence: true }), ns('hist', { history_size: 10, history_ttl: 300_000 }), ns('plain')],
   },
 };
 

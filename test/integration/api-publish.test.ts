@@ -47,7 +47,11 @@ describe('server API: publish, broadcast, history', () => {
     return c;
   }
 
-  const pubs = (c: RawClient, channel: string) => c.pushes('pub').filter((p) => p.channel === channel).map((p) => p.pub);
+  const pubs = (c: RawClient, channel: string) =>
+    c
+      .pushes('pub')
+      .filter((p) => p.channel === channel)
+      .map((p) => p.pub);
 
   async function history(channel: string, req: Record<string, unknown> = {}) {
     const r = await ts.api('history', { channel, ...req });

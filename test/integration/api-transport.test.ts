@@ -418,7 +418,10 @@ describe('server API over HTTP', () => {
       const r = await request(ts, '/api', {
         body: '{"id":1,"method":"publish","params":{"channel":5}}\n{"id":2,"method":"publish","params":5}\n{"id":3,"method":"publish","params":{"channel":"legacy-plain","data":2}}',
       });
-      assert.equal(r.text, '{"id":1,"error":{"code":107,"message":"bad request"}}\n{"id":2,"error":{"code":107,"message":"bad request"}}\n{"id":3,"result":{}}');
+      assert.equal(
+        r.text,
+        '{"id":1,"error":{"code":107,"message":"bad request"}}\n{"id":2,"error":{"code":107,"message":"bad request"}}\n{"id":3,"result":{}}',
+      );
     });
 
     it('keeps raw data byte-for-byte', async () => {

@@ -64,7 +64,9 @@ describe('SDK channel features', () => {
     await waitFor(() => joins.some((j) => j.info.user === 'bob'), 4000, 'join of bob');
 
     const presence = await subA.presence();
-    const users = Object.values(presence.clients).map((ci: any) => ci.user).sort();
+    const users = Object.values(presence.clients)
+      .map((ci: any) => ci.user)
+      .sort();
     assert.deepEqual(users, ['alice', 'bob']);
     const alice = Object.values(presence.clients).find((ci: any) => ci.user === 'alice') as any;
     assert.deepEqual(alice.connInfo, { name: 'Alice' });

@@ -83,7 +83,12 @@ describe('SDK over the Protobuf protocol', () => {
       ['api', 'bob'],
     );
     const presence = await subA.presence();
-    assert.deepEqual(Object.values(presence.clients).map((c: any) => c.user).sort(), ['alice', 'bob']);
+    assert.deepEqual(
+      Object.values(presence.clients)
+        .map((c: any) => c.user)
+        .sort(),
+      ['alice', 'bob'],
+    );
     const stats = await subA.presenceStats();
     assert.deepEqual(stats, { numClients: 2, numUsers: 2 });
   });

@@ -81,7 +81,10 @@ describe('session lifecycle', { concurrency: true }, () => {
     for (let i = 2; i < 2002; i++) raw.send({ id: i, presence_stats: { channel: 'flood' } });
     await raw.waitReply(2001, 10_000);
     const ids = raw.messages.filter((m) => m.id).map((m) => m.id);
-    assert.deepEqual(ids, Array.from({ length: 2001 }, (_, i) => i + 1));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 2001 }, (_, i) => i + 1),
+    );
     raw.close();
   });
 

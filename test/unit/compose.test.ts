@@ -84,12 +84,14 @@ describe('docker-compose.yml', () => {
     assert.match(read('test/integration/kafka/debezium.test.ts'), /consumers\/debezium\/cdc-outbox\.connector\.json/);
   });
 
-  it("mounts a Tributary config that loads, and whose consumers read what the others write", () => {
+  it('mounts a Tributary config that loads, and whose consumers read what the others write', () => {
     const m = mounts('tributary');
     const configPath = m.get('/etc/tributary/config.json')!;
     assert.ok(existsSync(join(root, configPath)));
     assert.match(services.tributary.command.join(' '), /serve --config \/etc\/tributary\/config\.json/);
-    const env = Object.fromEntries(Object.entries(services.tributary.environment as Record<string, string>).map(([k, v]) => [k, v.replace(/\$\{[^}]+\}/g, 'x')]));
+    const env = Object.fromEntries(
+      Object.entries(services.tributary.environment as Record<string, string>).map(([k, v]) => [k, v.replace(/\$\{[^}]+\}/g, 'x')]),
+    );
     const { config } = loadConfig({ file: join(root, configPath), env });
     assert.equal(config.http_server.port, 8000);
     assert.equal(config.http_api.key, 'x', 'the API key comes from the environment');
@@ -98,7 +100,10 @@ describe('docker-compose.yml', () => {
     assert.equal(config.engine.type, 'redis');
     assert.ok(config.engine.type === 'redis');
     const redis = config.engine.redis;
-    assert.deepEqual(redis.shards.map((s) => s.label), ['redis://redis:6379']);
+    assert.deepEqual(
+      redis.shards.map((s) => s.label),
+      ['redis://redis:6379'],
+    );
 
     const outbox = config.consumers.find((c) => c.type === 'postgresql')!.postgresql;
     assert.match(outbox.dsn, /@postgres:5432\/tributary$/);

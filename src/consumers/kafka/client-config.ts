@@ -6,7 +6,6 @@ import type { KafkaConsumerOptions } from '../../config/consumers.js';
 import type { Logger } from '../../log.js';
 import { tlsConnectionOptions } from '../../util/tls.js';
 
-
 function sasl(o: KafkaConsumerOptions): SASLOptions | undefined {
   const username = o.sasl_user;
   const password = o.sasl_password;

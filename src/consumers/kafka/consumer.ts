@@ -151,7 +151,10 @@ export class KafkaConsumer implements Consumer {
       // kafkajs restarts only after retriable errors; after any other, start over ourselves.
       if (!e.payload.restart && !this.stopping && this.consumer === consumer) {
         this.consumer = null;
-        void consumer.disconnect().catch(() => undefined).then(() => this.startUntilRunning());
+        void consumer
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => this.startUntilRunning());
       }
     });
     await consumer.connect();
@@ -188,7 +191,10 @@ export class KafkaConsumer implements Consumer {
     if (!this.running || this.stopping) return { healthy: true };
     const silentFor = Date.now() - this.lastContact;
     if (silentFor > UNHEALTHY_AFTER_MS) {
-      return { healthy: false, detail: `no contact with Kafka at ${this.opts.brokers.join(',')} for ${Math.round(silentFor / 1000)} s${this.crashed ? `: ${this.crashed}` : ''}` };
+      return {
+        healthy: false,
+        detail: `no contact with Kafka at ${this.opts.brokers.join(',')} for ${Math.round(silentFor / 1000)} s${this.crashed ? `: ${this.crashed}` : ''}`,
+      };
     }
     return { healthy: true };
   }
@@ -268,7 +274,10 @@ export class KafkaConsumer implements Consumer {
     this.metrics.failed.inc(labels);
     this.deps.metrics.consumerErrors.inc({ consumer_name: this.name });
     if (outcome.kind === 'dead') return this.deadLetter(topic, partition, message, `${outcome.method || 'envelope'}: ${outcome.error}`, labels);
-    this.log.warn({ ...where, method: outcome.method, err: outcome.error, engine_healthy: this.deps.engineHealthy() }, 'retryable error dispatching a consumed record');
+    this.log.warn(
+      { ...where, method: outcome.method, err: outcome.error, engine_healthy: this.deps.engineHealthy() },
+      'retryable error dispatching a consumed record',
+    );
     return 'retry';
   }
 
@@ -307,7 +316,10 @@ export class KafkaConsumer implements Consumer {
         return 'retry';
       }
     }
-    this.log.error({ ...where, reason, dead_letter_topic: dlq || undefined }, dlq ? 'record dead-lettered' : 'non retryable error during consuming, skip message');
+    this.log.error(
+      { ...where, reason, dead_letter_topic: dlq || undefined },
+      dlq ? 'record dead-lettered' : 'non retryable error during consuming, skip message',
+    );
     this.metrics.deadLettered.inc(labels);
     return this.done(labels);
   }

@@ -126,7 +126,12 @@ export class PostgresOutboxConsumer implements Consumer {
     try {
       const separate = o.partition_notification_dsn !== '';
       const dsn = parseDsn(separate ? o.partition_notification_dsn : o.dsn, !separate && o.tls.enabled);
-      config = { connectionString: dsn.connectionString, ssl: separate ? undefined : mainSsl, connectionTimeoutMillis: 10_000, application_name: `tributary:${this.name}:listen` };
+      config = {
+        connectionString: dsn.connectionString,
+        ssl: separate ? undefined : mainSsl,
+        connectionTimeoutMillis: 10_000,
+        application_name: `tributary:${this.name}:listen`,
+      };
       where = dsn.where;
     } catch (err) {
       this.fail(`partition_notification_dsn: ${(err as Error).message}`);
@@ -191,9 +196,7 @@ export class PostgresOutboxConsumer implements Consumer {
       dbError: (err) => this.dbError(err),
     };
     this.workers = perPartition.map((_, p) => new PartitionWorker(p, ctx));
-    this.running = this.workers.map((w) =>
-      w.run().catch((err) => this.log.fatal({ err, partition: w.partition }, 'outbox worker crashed')),
-    );
+    this.running = this.workers.map((w) => w.run().catch((err) => this.log.fatal({ err, partition: w.partition }, 'outbox worker crashed')));
     const probe = () => {
       if (this.stopping || this.lagProbe) return;
       this.lagProbe = this.probeLag().finally(() => (this.lagProbe = null));

@@ -26,15 +26,14 @@ export async function outboxStatus(dsn: string, table: string, deadLetterTable?:
   client.on('error', () => undefined); // a lost connection fails the pending query, which reports it
   await client.connect();
   try {
-    const exists = await client.query<{ outbox: string | null; dlq: string | null }>(
-      'SELECT to_regclass($1)::text AS outbox, to_regclass($2)::text AS dlq',
-      [t.table, t.deadLetterTable],
-    );
+    const exists = await client.query<{ outbox: string | null; dlq: string | null }>('SELECT to_regclass($1)::text AS outbox, to_regclass($2)::text AS dlq', [
+      t.table,
+      t.deadLetterTable,
+    ]);
     if (!exists.rows[0]?.outbox) throw new Error(`outbox table "${t.table}" does not exist (create it with: tributary migrate --table ${t.table})`);
-    const hasCreatedAt = await client.query(
-      `SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'created_at' AND NOT attisdropped`,
-      [t.table],
-    );
+    const hasCreatedAt = await client.query(`SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'created_at' AND NOT attisdropped`, [
+      t.table,
+    ]);
     const age = hasCreatedAt.rowCount ? 'extract(epoch from clock_timestamp() - min(created_at))::float8' : '0::float8';
     const backlog = await client.query<{ partition: number; n: string; lag: number | null }>(
       `SELECT partition::int AS partition, count(*) AS n, ${age} AS lag FROM ${t.table} GROUP BY partition ORDER BY partition`,

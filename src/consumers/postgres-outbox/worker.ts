@@ -84,7 +84,6 @@ function payloadText(p: Row['payload']): string {
   return JSON.stringify(p);
 }
 
-
 /**
  * pool.connect() with `onError` attached in the same tick as the checkout: a
  * promise would attach it a microtask later, and an error that arrives in the
@@ -218,8 +217,7 @@ export class PartitionWorker {
             ? ({ kind: 'dead', method: '', reason: 'bad_payload', error: 'method is NULL' } as const)
             : await dispatchCommand(ctx.dispatcher, row.method, text, {
                 idempotencyKey: `outbox:${ctx.consumer}:${row.id}`,
-                onChannelError: (channel, error) =>
-                  ctx.log.warn({ id: row.id, channel, error }, 'non retryable error during consuming, skip channel'),
+                onChannelError: (channel, error) => ctx.log.warn({ id: row.id, channel, error }, 'non retryable error during consuming, skip channel'),
               });
         if (outcome.kind === 'ok') {
           done.push(row.id);

@@ -39,14 +39,7 @@ export class HistoryHub {
   }
 
   /** Appends to `stream` (from getOrCreate) and keeps its expiry scheduled. */
-  append(
-    stream: HistoryStream,
-    pub: Publication,
-    historySize: number,
-    historyTtlMs: number,
-    metaTtlMs: number,
-    now: number,
-  ): void {
+  append(stream: HistoryStream, pub: Publication, historySize: number, historyTtlMs: number, metaTtlMs: number, now: number): void {
     stream.append(pub, historySize, historyTtlMs, metaTtlMs, now);
     this.schedule(stream);
   }

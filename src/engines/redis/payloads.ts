@@ -62,8 +62,7 @@ export function decodePublication(bytes: Buffer, offset: number): Publication {
 const EMPTY = Buffer.alloc(0);
 
 export type PubSubMessage =
-  | { kind: 'publication'; pub: Publication; epoch: string; delta: boolean; prev?: Publication }
-  | { kind: 'join' | 'leave'; info: ClientInfo };
+  { kind: 'publication'; pub: Publication; epoch: string; delta: boolean; prev?: Publication } | { kind: 'join' | 'leave'; info: ClientInfo };
 
 const P1 = Buffer.from('__p1:');
 const D1 = Buffer.from('__d1:');

@@ -113,7 +113,11 @@ export class RedisBroker implements Broker {
 
     const message = encodePublication(pub, delta);
     if (key) {
-      const published = await shard.script('publishIdempotent', [this.keys.result(channel, key)], [this.keys.pubsub(channel), message, resultTtl, this.publishCommand]);
+      const published = await shard.script(
+        'publishIdempotent',
+        [this.keys.result(channel, key)],
+        [this.keys.pubsub(channel), message, resultTtl, this.publishCommand],
+      );
       return { position: { offset: 0, epoch: '' }, suppressed: Number(published) !== 1 };
     }
     await this.publishPlain(shard, channel, message);

@@ -43,11 +43,13 @@ export class RedisPresenceManager implements PresenceManager {
   async addPresence(channel: string, clientId: string, info: ClientInfo): Promise<void> {
     const keys = this.shards.keys;
     const ttl = seconds(this.shards.options.presence_ttl);
-    await this.shards.shardFor(channel).script(
-      'presenceAdd',
-      [keys.presenceData(channel), keys.presenceExpire(channel)],
-      [ttl, Math.floor(Date.now() / 1000) + ttl, clientId, encodeClientInfo(info)],
-    );
+    await this.shards
+      .shardFor(channel)
+      .script(
+        'presenceAdd',
+        [keys.presenceData(channel), keys.presenceExpire(channel)],
+        [ttl, Math.floor(Date.now() / 1000) + ttl, clientId, encodeClientInfo(info)],
+      );
   }
 
   async removePresence(channel: string, clientId: string, _user: string): Promise<void> {
@@ -57,12 +59,9 @@ export class RedisPresenceManager implements PresenceManager {
 
   async presence(channel: string): Promise<Map<string, ClientInfo>> {
     const keys = this.shards.keys;
-    const flat = (await this.shards.shardFor(channel).script(
-      'presenceGet',
-      [keys.presenceData(channel), keys.presenceExpire(channel)],
-      [Math.floor(Date.now() / 1000)],
-      true,
-    )) as Buffer[];
+    const flat = (await this.shards
+      .shardFor(channel)
+      .script('presenceGet', [keys.presenceData(channel), keys.presenceExpire(channel)], [Math.floor(Date.now() / 1000)], true)) as Buffer[];
     const out = new Map<string, ClientInfo>();
     for (let i = 0; i + 1 < flat.length; i += 2) {
       try {

@@ -299,7 +299,9 @@ export class RedisShard {
 
   /** Runs `step` after everything queued; a failing step is logged and never stops the queue. */
   private enqueue(step: () => Promise<void>): void {
-    this.chain = this.chain.then(step).catch((err) => this.log.error({ shard: this.address.label, err: (err as Error).message }, 'redis subscription step failed'));
+    this.chain = this.chain
+      .then(step)
+      .catch((err) => this.log.error({ shard: this.address.label, err: (err as Error).message }, 'redis subscription step failed'));
   }
 
   private async resubscribeAll(): Promise<void> {
@@ -337,7 +339,6 @@ export class RedisShard {
     this.log.info({ shard: this.address.label }, `redis ${link} connection ready`);
     this.lastProblem = '';
   }
-
 }
 
 function unavailable(label: string, err: unknown): Error {

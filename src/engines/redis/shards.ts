@@ -26,7 +26,10 @@ export class RedisShards {
     readonly log: Logger,
     readonly metrics?: RedisMetrics,
   ) {
-    this.keys = new RedisKeys(options.prefix, options.shards.some((s) => s.kind === 'cluster'));
+    this.keys = new RedisKeys(
+      options.prefix,
+      options.shards.some((s) => s.kind === 'cluster'),
+    );
     this.all = options.shards.map((addr, i) => new RedisShard(i, addr, options, log, metrics));
   }
 

@@ -223,9 +223,7 @@ export class ControlPlane {
         if (this.registry.update(msg.body)) {
           // Answer a newcomer at once, so its registry (and so its `info` and
           // surveys) is complete now instead of after our next heartbeat.
-          this.send({ type: 'node', body: this.host.nodeInfo() }, msg.uid).catch((err) =>
-            this.log.warn({ err, node: msg.uid }, 'could not greet a new node'),
-          );
+          this.send({ type: 'node', body: this.host.nodeInfo() }, msg.uid).catch((err) => this.log.warn({ err, node: msg.uid }, 'could not greet a new node'));
         }
         return;
       case 'shutdown':
@@ -236,15 +234,11 @@ export class ControlPlane {
       case 'disconnect':
       case 'refresh': {
         const command = { kind: msg.type, cmd: msg.body } as UserCommand;
-        this.host
-          .applyUserCommand(command)
-          .catch((err) => this.log.error({ err, command: msg.type, from: msg.uid }, 'control command failed'));
+        this.host.applyUserCommand(command).catch((err) => this.log.error({ err, command: msg.type, from: msg.uid }, 'control command failed'));
         return;
       }
       case 'survey_request':
-        this.replyToSurvey(msg.uid, msg.body).catch((err) =>
-          this.log.warn({ err, op: msg.body.op, to: msg.uid }, 'could not answer a survey'),
-        );
+        this.replyToSurvey(msg.uid, msg.body).catch((err) => this.log.warn({ err, op: msg.body.op, to: msg.uid }, 'could not answer a survey'));
         return;
       case 'survey_response':
         if (!this.surveys.reply(msg.body.id, msg.uid, { code: msg.body.code, data: msg.body.data })) {

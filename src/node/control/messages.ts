@@ -11,20 +11,7 @@
 
 import { OVERRIDE_KEYS, type SubscriptionOverride } from '../../protocol/types.js';
 import { isRecord } from '../../util/values.js';
-import {
-  ControlDecodeError,
-  bool,
-  bytes,
-  int,
-  object,
-  optBool,
-  putBytes,
-  putIf,
-  requiredStr,
-  str,
-  strList,
-  type WireObject,
-} from './wire.js';
+import { ControlDecodeError, bool, bytes, int, object, optBool, putBytes, putIf, requiredStr, str, strList, type WireObject } from './wire.js';
 import type { DisconnectCommand, RefreshCommand, SubscribeCommand, UnsubscribeCommand } from './user-commands.js';
 
 export { ControlDecodeError };

@@ -20,24 +20,28 @@ export class ControlMetrics {
   private readonly receivedControl: Labelled;
 
   constructor(metrics: Metrics) {
-    this.sentByType = metrics.counter({ name: 'tributary_node_control_messages_sent_total', help: 'Control messages this node published, by kind.', labelNames: ['type'], });
+    this.sentByType = metrics.counter({
+      name: 'tributary_node_control_messages_sent_total',
+      help: 'Control messages this node published, by kind.',
+      labelNames: ['type'],
+    });
     this.receivedByType = metrics.counter({
-          name: 'tributary_node_control_messages_received_total',
-          help: 'Control messages received from other nodes, by kind (own broadcasts excluded).',
-          labelNames: ['type'],
-          });
+      name: 'tributary_node_control_messages_received_total',
+      help: 'Control messages received from other nodes, by kind (own broadcasts excluded).',
+      labelNames: ['type'],
+    });
     this.invalid = metrics.counter({
-          name: 'tributary_node_control_messages_invalid_total',
-          help: 'Control messages ignored because they could not be decoded, by reason.',
-          labelNames: ['reason'],
-          });
+      name: 'tributary_node_control_messages_invalid_total',
+      help: 'Control messages ignored because they could not be decoded, by reason.',
+      labelNames: ['reason'],
+    });
     this.surveyDuration = metrics.histogram({
-          name: 'centrifugo_node_survey_duration_seconds',
-          help: 'Duration of cluster-wide surveys, by op.',
-          labelNames: ['op'],
-          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-          });
-    this.numNodes = metrics.gauge({ name: 'centrifugo_node_num_nodes', help: 'Live nodes in the cluster, this one included.', });
+      name: 'centrifugo_node_survey_duration_seconds',
+      help: 'Duration of cluster-wide surveys, by op.',
+      labelNames: ['op'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+    this.numNodes = metrics.gauge({ name: 'centrifugo_node_num_nodes', help: 'Live nodes in the cluster, this one included.' });
     this.sentControl = metrics.nodeMessagesSent.labels({ type: 'control' });
     this.receivedControl = metrics.nodeMessagesReceived.labels({ type: 'control' });
   }

@@ -147,4 +147,3 @@ function checkTypes(kind: CommandKind, req: Record<string, unknown>): void {
     if (v !== undefined && !hasType(v, schema[f]!)) throw new DecodeError(`${kind}.${f} must be of type ${schema[f]}`);
   }
 }
-

@@ -28,15 +28,14 @@ const PUSH_CHANNEL = fieldOf(Push, 'channel');
 
 // Maps, not objects: a kind is looked up by a string that must never find an Object.prototype member.
 const REPLY_FIELDS = new Map<ReplyKind, FieldDesc>(
-  (['connect', 'subscribe', 'unsubscribe', 'publish', 'presence', 'presence_stats', 'history', 'ping', 'rpc', 'refresh', 'sub_refresh'] as const).map(
-    (k) => [k, fieldOf(Reply, k)],
-  ),
+  (['connect', 'subscribe', 'unsubscribe', 'publish', 'presence', 'presence_stats', 'history', 'ping', 'rpc', 'refresh', 'sub_refresh'] as const).map((k) => [
+    k,
+    fieldOf(Reply, k),
+  ]),
 );
 
 const PUSH_FIELDS = new Map<PushKind, FieldDesc>(
-  (['pub', 'join', 'leave', 'unsubscribe', 'message', 'subscribe', 'connect', 'disconnect', 'refresh'] as const).map(
-    (k) => [k, fieldOf(Push, k)],
-  ),
+  (['pub', 'join', 'leave', 'unsubscribe', 'message', 'subscribe', 'connect', 'disconnect', 'refresh'] as const).map((k) => [k, fieldOf(Push, k)]),
 );
 
 /** Writes tag + nested message; the tag is always written, even for an empty result (§2.1: the SDK dereferences it). */

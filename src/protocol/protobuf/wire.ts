@@ -326,7 +326,7 @@ export class Writer {
     const m = v >= 0 ? v : -v - 1;
     const lo = m >>> 0;
     const hi = (m - lo) / TWO_32;
-    this.varint64((((lo << 1) | (v < 0 ? 1 : 0)) >>> 0), ((hi << 1) | (lo >>> 31)) >>> 0);
+    this.varint64(((lo << 1) | (v < 0 ? 1 : 0)) >>> 0, ((hi << 1) | (lo >>> 31)) >>> 0);
   }
 
   bytes(b: Uint8Array): void {

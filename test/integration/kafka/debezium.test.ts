@@ -66,7 +66,9 @@ after(async () => {
 async function cdcTable(overrides: Record<string, string> = {}): Promise<Cdc> {
   const id = randomBytes(4).toString('hex');
   const table = `cdc_${id}`;
-  await pool.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, method text NOT NULL DEFAULT '', payload jsonb NOT NULL, partition integer NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now())`);
+  await pool.query(
+    `CREATE TABLE ${table} (id bigserial PRIMARY KEY, method text NOT NULL DEFAULT '', payload jsonb NOT NULL, partition integer NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now())`,
+  );
   const dsn = new URL(pgDsn());
   const c: Cdc = { table, topic: `t${id}.public.${table}`, name: `tributary-test-${id}`, slot: `tributary_${id}`, publication: `tributary_${id}` };
   const config: Record<string, string> = {
@@ -84,12 +86,19 @@ async function cdcTable(overrides: Record<string, string> = {}): Promise<Cdc> {
   };
   // The local test database trusts its user; compose reads the password from Connect's environment.
   delete config['database.password'];
-  const res = await fetch(`${connectUrl()}/connectors/${c.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(config) });
+  const res = await fetch(`${connectUrl()}/connectors/${c.name}/config`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(config),
+  });
   assert.ok(res.ok, `register connector: ${res.status} ${await res.text()}`);
   registered.push(c);
   await waitFor(
     async () => {
-      const s = (await (await fetch(`${connectUrl()}/connectors/${c.name}/status`)).json()) as { connector?: { state: string }; tasks?: { state: string; trace?: string }[] };
+      const s = (await (await fetch(`${connectUrl()}/connectors/${c.name}/status`)).json()) as {
+        connector?: { state: string };
+        tasks?: { state: string; trace?: string }[];
+      };
       if (s.tasks?.some((t) => t.state === 'FAILED')) throw new Error(`connector task failed: ${s.tasks[0]!.trace}`);
       return s.connector?.state === 'RUNNING' && s.tasks?.length === 1 && s.tasks[0]!.state === 'RUNNING';
     },
@@ -98,7 +107,12 @@ async function cdcTable(overrides: Record<string, string> = {}): Promise<Cdc> {
     250,
   );
   // The replication slot exists once the task streams; rows inserted before that would be missed (snapshot.mode no_data).
-  await waitFor(async () => (await pool.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [c.slot])).rows.length === 1, 30_000, 'the slot streaming', 200);
+  await waitFor(
+    async () => (await pool.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [c.slot])).rows.length === 1,
+    30_000,
+    'the slot streaming',
+    200,
+  );
   return c;
 }
 
@@ -127,7 +141,10 @@ describe('Debezium → Kafka → Tributary', () => {
       await waitFor(() => pubs.length >= 2, 60_000, 'two publications from CDC');
       t.diagnostic(`insert → client through Debezium and Kafka: ${Date.now() - started} ms for the first rows`);
       await new Promise((r) => setTimeout(r, 500));
-      assert.deepEqual(pubs.map((p) => dataOf(p.data)), [{ n: 2 }, { n: 3 }]);
+      assert.deepEqual(
+        pubs.map((p) => dataOf(p.data)),
+        [{ n: 2 }, { n: 3 }],
+      );
       client.disconnect();
     } finally {
       await srv.stop();
@@ -142,7 +159,10 @@ describe('Debezium → Kafka → Tributary', () => {
       await insert(cdc.table, 'cdcfull', { full: true });
       await pool.query(`UPDATE ${cdc.table} SET payload = $1`, [{ channel: 'cdcfull', data: { updated: true } }]);
       await waitFor(() => pubs.length >= 2, 60_000, 'the insert and the update');
-      assert.deepEqual(pubs.map((p) => dataOf(p.data)), [{ full: true }, { updated: true }]);
+      assert.deepEqual(
+        pubs.map((p) => dataOf(p.data)),
+        [{ full: true }, { updated: true }],
+      );
       client.disconnect();
     } finally {
       await srv.stop();

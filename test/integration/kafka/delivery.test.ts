@@ -67,12 +67,22 @@ describe('Kafka: produce → the SDK client receives, in every message format', 
     const { client, pubs } = await subscribe(srv.wsUrl, 'kpdm1');
     const second = await subscribe(srv.wsUrl, 'kpdm2');
     const headers = { 'centrifugo-channels': 'kpdm1,kpdm2', 'centrifugo-idempotency-key': 'evt-1', 'centrifugo-tag-kind': 'test' };
-    await producer.send({ topic: pubdata, messages: [{ value: '{"x": 1}', headers }, { value: '{"x": 1}', headers }] });
+    await producer.send({
+      topic: pubdata,
+      messages: [
+        { value: '{"x": 1}', headers },
+        { value: '{"x": 1}', headers },
+      ],
+    });
     // A bad header can never work: logged, counted, and the partition goes on.
     await producer.send({ topic: pubdata, messages: [{ value: '{"x": 9}', headers: { 'centrifugo-channels': 'kpdm1', 'centrifugo-delta': 'maybe' } }] });
     await producer.send({ topic: pubdata, messages: [{ value: '{"x": 2}', headers: { 'centrifugo-channels': 'kpdm1' } }] });
     await waitFor(() => pubs.length === 2 && second.pubs.length === 1, 15_000, 'the publications');
-    assert.deepEqual(pubs.map((p) => dataOf(p.data)), [{ x: 1 }, { x: 2 }], 'the duplicate key was published once');
+    assert.deepEqual(
+      pubs.map((p) => dataOf(p.data)),
+      [{ x: 1 }, { x: 2 }],
+      'the duplicate key was published once',
+    );
     assert.deepEqual(pubs[0].tags, { kind: 'test' });
     const h = await api(srv.httpUrl, 'history', { channel: 'kpdm1', limit: -1 });
     assert.equal(h.result.publications.length, 2);
@@ -179,7 +189,9 @@ describe('Kafka: failures', () => {
 
   it('an unreachable broker stops the start, naming the consumer and the brokers', async () => {
     await assert.rejects(
-      startKafkaServer([{ name: 'k_nowhere', enabled: true, type: 'kafka', kafka: { brokers: ['127.0.0.1:1'], topics: ['t'], consumer_group: 'g', dial_timeout: '300ms' } }]),
+      startKafkaServer([
+        { name: 'k_nowhere', enabled: true, type: 'kafka', kafka: { brokers: ['127.0.0.1:1'], topics: ['t'], consumer_group: 'g', dial_timeout: '300ms' } },
+      ]),
       /consumer "k_nowhere": cannot connect to Kafka at 127\.0\.0\.1:1/,
     );
   });

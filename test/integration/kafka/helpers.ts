@@ -5,13 +5,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
-import type { Config } from '../../../src/config/schema.js';
 import type { KafkaConsumer } from '../../../src/consumers/kafka/consumer.js';
 import { startConsumerServer, type ConsumerServer, type ConsumerServerOptions } from '../../helpers/consumer-server.js';
 import { serviceAddress } from '../../helpers/services.js';
 
 export function kafkaBrokers(): string[] {
-  return serviceAddress('TRIBUTARY_TEST_KAFKA_BROKERS', 'scripts/services/kafka.sh').split(/[\s,]+/).filter(Boolean);
+  return serviceAddress('TRIBUTARY_TEST_KAFKA_BROKERS', 'scripts/services/kafka.sh')
+    .split(/[\s,]+/)
+    .filter(Boolean);
 }
 
 export function kafka(): Kafka {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { collect, once, sdkClient, subscribedClient } from '../../helpers/sdk.js';
+import { collect, once, subscribedClient } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
 import {
   bulkInsert,
@@ -95,7 +95,11 @@ describe('outbox: a transaction reaches the SDK client on commit, and only then'
       const h = await history(srv.httpUrl, 'env');
       assert.equal(h.length, 1);
       // The number beyond 2^53 survives: data is not re-serialised from a JS number.
-      const res = await fetch(`${srv.httpUrl}/api/history`, { method: 'POST', headers: { 'X-API-Key': 'test-api-key' }, body: JSON.stringify({ channel: 'env', limit: -1 }) });
+      const res = await fetch(`${srv.httpUrl}/api/history`, {
+        method: 'POST',
+        headers: { 'X-API-Key': 'test-api-key' },
+        body: JSON.stringify({ channel: 'env', limit: -1 }),
+      });
       assert.match(await res.text(), /12345678901234567890/);
     } finally {
       client.disconnect();
@@ -137,7 +141,11 @@ describe('outbox: 10,000 rows over 8 partitions', () => {
       });
       assert.equal(all.size, 10_000, 'every row once');
       await sleep(200);
-      assert.equal(subs.reduce((n, s) => n + s.pubs.length, 0), 10_000, 'nothing twice');
+      assert.equal(
+        subs.reduce((n, s) => n + s.pubs.length, 0),
+        10_000,
+        'nothing twice',
+      );
       assert.equal(await count(pool, box.table), 0);
     } finally {
       client.disconnect();
@@ -183,10 +191,7 @@ describe('outbox: metrics', () => {
       assert.equal(value(/^tributary_outbox_rows_processed_total\{consumer_name="metrics_outbox",partition="0"\} (\d+)/m), 5);
       assert.equal(value(/^tributary_outbox_rows_processed_total\{consumer_name="metrics_outbox",partition="1"\} (\d+)/m), 5);
       assert.equal(value(/^tributary_outbox_rows_failed_total\{consumer_name="metrics_outbox",partition="1"\} (\d+)/m), 1);
-      assert.equal(
-        value(/^tributary_outbox_rows_dead_lettered_total\{consumer_name="metrics_outbox",partition="1",reason="unsupported_method"\} (\d+)/m),
-        1,
-      );
+      assert.equal(value(/^tributary_outbox_rows_dead_lettered_total\{consumer_name="metrics_outbox",partition="1",reason="unsupported_method"\} (\d+)/m), 1);
       assert.ok(value(/^tributary_outbox_batch_duration_seconds_count\{consumer_name="metrics_outbox"\} (\d+)/m) >= 1);
       assert.equal(value(/^tributary_outbox_publish_latency_seconds_count\{consumer_name="metrics_outbox"\} (\d+)/m), 10);
       assert.match(text, /^tributary_outbox_lag_seconds\{consumer_name="metrics_outbox",partition="1"\} /m);
@@ -196,5 +201,4 @@ describe('outbox: metrics', () => {
       await srv.stop();
     }
   });
-
 });

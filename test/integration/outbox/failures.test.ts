@@ -8,19 +8,7 @@ import type pg from 'pg';
 import type { PublishOptions, PublishResult } from '../../../src/engines/broker.js';
 import { MemoryBroker } from '../../../src/engines/memory/memory-broker.js';
 import type { Raw } from '../../../src/protocol/types.js';
-import {
-  consumerConfig,
-  count,
-  history,
-  idsInOrder,
-  newOutbox,
-  newPool,
-  pgDsn,
-  sleep,
-  startOutboxServer,
-  waitFor,
-  type Outbox,
-} from './helpers.js';
+import { consumerConfig, count, history, idsInOrder, newOutbox, newPool, pgDsn, sleep, startOutboxServer, waitFor, type Outbox } from './helpers.js';
 
 /** The memory broker, with publishes to chosen channels failing (an internal error, code 100). */
 class FlakyBroker extends MemoryBroker {
@@ -63,7 +51,8 @@ async function deadLetters(box: Outbox): Promise<any[]> {
   return (await pool.query(`SELECT * FROM ${box.deadLetter} ORDER BY id`)).rows;
 }
 
-const pub = (channel: string, i: number, extra: Record<string, unknown> = {}) => ['publish', { channel, data: { i }, ...extra }, 0] as [string, unknown, number];
+const pub = (channel: string, i: number, extra: Record<string, unknown> = {}) =>
+  ['publish', { channel, data: { i }, ...extra }, 0] as [string, unknown, number];
 
 describe('outbox: dead letters', () => {
   it('moves a poison row to the dead-letter table after max_attempts with its error; the rows after it are delivered', async () => {

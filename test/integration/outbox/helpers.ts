@@ -6,12 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { Config } from '../../../src/config/schema.js';
 import { migrate } from '../../../src/consumers/postgres-outbox/migrate.js';
 import type { PostgresOutboxConsumer } from '../../../src/consumers/postgres-outbox/consumer.js';
 import { CONSUMER_TEST_CHANNELS, startConsumerServer, type ConsumerServer, type ConsumerServerOptions } from '../../helpers/consumer-server.js';
 import { API_KEY, SECRET } from '../../helpers/server.js';
-import { api, waitFor } from '../../helpers/process.js';
+import { api } from '../../helpers/process.js';
 import { serviceAddress } from '../../helpers/services.js';
 
 export { api, runTributary, sleep, spawnTributary, waitFor, writeConfig, type Proc } from '../../helpers/process.js';
@@ -107,4 +106,3 @@ export function processConfig(consumers: Record<string, unknown>[], extra: Recor
     ...extra,
   };
 }
-

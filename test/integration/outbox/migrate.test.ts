@@ -53,7 +53,11 @@ describe('tributary migrate', () => {
   it('is safe to run concurrently', async () => {
     const table = unique('conc');
     const results = await Promise.all([1, 2, 3].map(() => migrate(pgDsn(), { table })));
-    assert.equal(results.reduce((n, r) => n + r.applied.length, 0), 2, 'each migration applied once in all');
+    assert.equal(
+      results.reduce((n, r) => n + r.applied.length, 0),
+      2,
+      'each migration applied once in all',
+    );
   });
 
   it('adopts an outbox table made from Centrifugo docs (no created_at, no index, no trigger)', async () => {
@@ -125,9 +129,7 @@ describe('the NOTIFY trigger', () => {
     try {
       const tx = await pool.connect();
       await tx.query('BEGIN');
-      await tx.query(
-        `INSERT INTO ${box.table} (method, payload, partition) SELECT 'publish', '{}', k % 3 FROM generate_series(1, 300) k`,
-      );
+      await tx.query(`INSERT INTO ${box.table} (method, payload, partition) SELECT 'publish', '{}', k % 3 FROM generate_series(1, 300) k`);
       await new Promise((r) => setTimeout(r, 200));
       assert.deepEqual(got, [], 'nothing before the commit');
       await tx.query('COMMIT');

@@ -67,7 +67,10 @@ describe('outbox: two Tributary processes on one table', () => {
       perProcess.push(n);
     }
     assert.equal(seen.size, total, 'every row delivered');
-    assert.ok([...seen.values()].every((c) => c === 1), 'no row twice');
+    assert.ok(
+      [...seen.values()].every((c) => c === 1),
+      'no row twice',
+    );
     assert.equal(perProcess[0]! + perProcess[1]!, total);
     t.diagnostic(`rows published per process: ${perProcess.join(' + ')}`);
     await Promise.all([a!.stop(), b!.stop()]);
@@ -120,7 +123,10 @@ describe('outbox: kill -9 in the middle of a 50,000-row backlog', () => {
       for (const s of seen) beforeKill.add(s.i);
     }
     // The second process published exactly what the first had not committed as done…
-    assert.deepEqual([...republished].sort((x, y) => x - y), [...left].sort((x, y) => x - y));
+    assert.deepEqual(
+      [...republished].sort((x, y) => x - y),
+      [...left].sort((x, y) => x - y),
+    );
     // …and together they published everything.
     for (let i = 0; i < total; i++) assert.ok(beforeKill.has(i) || republished.has(i), `row ${i} was never published`);
     // Rows published by the first process in the batches it never committed come

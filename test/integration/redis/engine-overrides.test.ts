@@ -42,7 +42,10 @@ async function presentAndPublished(ts: TestServer, channel: string): Promise<voi
   const r = await ts.api('publish', { channel, data: { x: 1 } });
   assert.equal(r.json.result.offset, 1);
   const p = await ts.api('presence', { channel });
-  assert.deepEqual(Object.values(p.json.result.presence as Record<string, { user: string }>).map((x) => x.user), ['olga']);
+  assert.deepEqual(
+    Object.values(p.json.result.presence as Record<string, { user: string }>).map((x) => x.user),
+    ['olga'],
+  );
   c.disconnect();
 }
 
@@ -89,12 +92,18 @@ describe('engine halves: broker and presence_manager', () => {
 
   it('a disabled block changes nothing; unknown or unsupported types name their key', () => {
     assert.equal(testConfig({ broker: { enabled: false, type: 'redis' } } as never).broker.enabled, false);
-    assert.throws(() => testConfig({ broker: { enabled: true, type: 'nats' } } as never), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /broker\.type: "nats" is not supported by Tributary \(memory or redis\)/);
-      return true;
-    });
-    assert.throws(() => testConfig({ presence_manager: { enabled: true, type: 'postgres' } } as never), /presence_manager\.type: "postgres" must be one of "memory", "redis"/);
+    assert.throws(
+      () => testConfig({ broker: { enabled: true, type: 'nats' } } as never),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /broker\.type: "nats" is not supported by Tributary \(memory or redis\)/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => testConfig({ presence_manager: { enabled: true, type: 'postgres' } } as never),
+      /presence_manager\.type: "postgres" must be one of "memory", "redis"/,
+    );
     assert.throws(() => testConfig({ broker: { enabled: true, type: 'redis', redis: { db: 'x' } } } as never), /broker\.redis\.db: "x" is not an integer/);
   });
 });

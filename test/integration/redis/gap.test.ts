@@ -63,7 +63,10 @@ describe('delivery gap: only subscribers behind the stream top resubscribe', () 
     ts.server.node.onDeliveryGap(['gp:room']);
     await waitFor(() => subscribed.length === 2 && pubs.length === 2, 5000, 'the resubscribe and the recovered publication');
     assert.equal(subscribed[1].recovered, true);
-    assert.deepEqual(pubs.map((p) => p.data.n), [1, 2]);
+    assert.deepEqual(
+      pubs.map((p) => p.data.n),
+      [1, 2],
+    );
     c.disconnect();
   });
 });

@@ -53,7 +53,11 @@ describe('three nodes on one Redis', () => {
       assert.equal(r.result.offset, i + 1, 'one stream, one offset sequence across nodes');
     }
     await waitFor(() => received.every((r) => r.pubs.length === 9), 5000, 'nine publications on every node');
-    for (const r of received) assert.deepEqual(r.pubs.map((p) => p.data.i), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const r of received)
+      assert.deepEqual(
+        r.pubs.map((p) => p.data.i),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8],
+      );
   });
 
   it('presence lists clients of every node; join and leave cross nodes', async () => {
@@ -70,7 +74,9 @@ describe('three nodes on one Redis', () => {
     await waitFor(() => joins.some((j) => j.info.user === 'bob'), 5000, "bob's join on node A");
 
     const p = await api(C.httpUrl, 'presence', { channel: 'room:presence' });
-    const users = Object.values(p.result.presence as Record<string, { user: string }>).map((x) => x.user).sort();
+    const users = Object.values(p.result.presence as Record<string, { user: string }>)
+      .map((x) => x.user)
+      .sort();
     assert.deepEqual(users, ['alice', 'bob']);
     const stats = await api(C.httpUrl, 'presence_stats', { channel: 'room:presence' });
     assert.deepEqual(stats.result, { num_clients: 2, num_users: 2 });
@@ -78,7 +84,10 @@ describe('three nodes on one Redis', () => {
     sb.unsubscribe();
     await waitFor(() => leaves.some((l) => l.info.user === 'bob'), 5000, "bob's leave on node A");
     const after = await api(B.httpUrl, 'presence', { channel: 'room:presence' });
-    assert.deepEqual(Object.values(after.result.presence as Record<string, { user: string }>).map((x) => x.user), ['alice']);
+    assert.deepEqual(
+      Object.values(after.result.presence as Record<string, { user: string }>).map((x) => x.user),
+      ['alice'],
+    );
   });
 
   it('a client that left node A recovers the missed publications on node C', async () => {
@@ -101,8 +110,14 @@ describe('three nodes on one Redis', () => {
     assert.equal(ctx.recovered, true);
     assert.equal(ctx.wasRecovering, true);
     await waitFor(() => recovered.length === 10, 5000, 'ten recovered publications');
-    assert.deepEqual(recovered.map((p) => p.data.n), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    assert.deepEqual(recovered.map((p) => p.offset), [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    assert.deepEqual(
+      recovered.map((p) => p.data.n),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+    assert.deepEqual(
+      recovered.map((p) => p.offset),
+      [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    );
   });
 
   it('an idempotency key deduplicates across nodes', async () => {
@@ -115,7 +130,7 @@ describe('three nodes on one Redis', () => {
     assert.equal(h.result.publications.length, 1);
   });
 
-  it('disconnect by user reaches the user\'s connections on every node', async () => {
+  it("disconnect by user reaches the user's connections on every node", async () => {
     const onA = await connected(A, 'erin');
     const onB = await connected(B, 'erin');
     const other = await connected(C, 'frank');

@@ -23,7 +23,6 @@ after(async () => {
   redis('stop');
 });
 
-
 describe('Redis outage under traffic', () => {
   it('no crash, retryable errors while down, 503 health, and subscribers end up with every acknowledged publication', async (t) => {
     const up = redis('ensure');
@@ -78,7 +77,11 @@ describe('Redis outage under traffic', () => {
     await publisher;
 
     await waitFor(() => pubs.length >= acked.length, 10_000, `all ${acked.length} acknowledged publications at the subscriber`);
-    assert.deepEqual(pubs.map((p) => p.data.i), acked, 'every acknowledged publication, in order, once');
+    assert.deepEqual(
+      pubs.map((p) => p.data.i),
+      acked,
+      'every acknowledged publication, in order, once',
+    );
     // Told to resubscribe only if the stream moved past it during the gap; then it recovered.
     if (subscribed.length > 1) assert.equal(subscribed.at(-1).recovered, true, 'recovered from history');
     assert.equal(A.proc.exitCode, null, 'node A still running');

@@ -130,10 +130,7 @@ describe('handleLegacy', () => {
       dispatcher,
       '{"id":1,"method":13,"params":{}}{"id":2,"method":"connections","params":{}}{"id":3,"method":33,"params":{}}{"id":4,"method":-1,"params":{}}',
     );
-    assert.equal(
-      out,
-      [1, 2, 3, 4].map((id) => `{"id":${id},"error":{"code":104,"message":"not found"}}`).join('\n'),
-    );
+    assert.equal(out, [1, 2, 3, 4].map((id) => `{"id":${id},"error":{"code":104,"message":"not found"}}`).join('\n'));
     assert.equal(calls.length, 0);
   });
 
@@ -161,9 +158,7 @@ describe('handleLegacy', () => {
 
   it('splices raw results and errors of each command, in order', async () => {
     const { dispatcher } = fakeDispatcher((method) =>
-      method === 'history'
-        ? { result: { publications: [{ data: new RawJson('{"x": 1}') }] } }
-        : { error: { code: 102, message: 'unknown channel' } },
+      method === 'history' ? { result: { publications: [{ data: new RawJson('{"x": 1}') }] } } : { error: { code: 102, message: 'unknown channel' } },
     );
     const out = await handleLegacy(dispatcher, '{"id":1,"method":"history","params":{}}{"id":2,"method":"publish","params":{}}');
     assert.equal(out, '{"id":1,"result":{"publications":[{"data":{"x": 1}}]}}\n{"id":2,"error":{"code":102,"message":"unknown channel"}}');

@@ -14,7 +14,11 @@ describe('payloadBytes', () => {
     assert.equal(payloadBytes(new RawJson('1'), '')!.toString(), '1');
     assert.deepEqual(payloadBytes(undefined, 'AAEC/w=='), Buffer.from([0, 1, 2, 255]));
     for (const bad of ['abc', 'ab=c', '****', 'YQ', 'YQ===']) {
-      assert.throws(() => payloadBytes(undefined, bad), (err) => err instanceof ApiError && err.code === 107, bad);
+      assert.throws(
+        () => payloadBytes(undefined, bad),
+        (err) => err instanceof ApiError && err.code === 107,
+        bad,
+      );
     }
   });
 });

@@ -6,8 +6,7 @@ import { nowSeconds, rejectsWith, sign, tokenConfig } from './fixtures.js';
 const SECRET = 'claims-secret';
 const verifier = new TokenVerifier(tokenConfig({ hmac_secret_key: SECRET }));
 const connect = async (claims: Record<string, unknown>) => verifier.verifyConnectToken(await sign(claims, 'HS256', SECRET));
-const subscribe = async (claims: Record<string, unknown>) =>
-  verifier.verifySubscribeToken(await sign(claims, 'HS256', SECRET));
+const subscribe = async (claims: Record<string, unknown>) => verifier.verifySubscribeToken(await sign(claims, 'HS256', SECRET));
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 describe('connection token claims', () => {

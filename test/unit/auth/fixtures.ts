@@ -26,12 +26,7 @@ export function tokenConfig(overrides: Partial<TokenConfig> = {}): TokenConfig {
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** Signs claims with any algorithm and key, and optional extra header fields. */
-export function sign(
-  claims: JWTPayload,
-  alg: string,
-  key: KeyInput | string,
-  header: Record<string, unknown> = {},
-): Promise<string> {
+export function sign(claims: JWTPayload, alg: string, key: KeyInput | string, header: Record<string, unknown> = {}): Promise<string> {
   const signingKey = typeof key === 'string' ? new TextEncoder().encode(key) : key;
   return new SignJWT(claims).setProtectedHeader({ ...header, alg }).sign(signingKey);
 }

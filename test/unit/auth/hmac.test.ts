@@ -84,8 +84,7 @@ describe('TokenVerifier with an HMAC secret', () => {
 });
 
 describe('HMAC secret rotation', () => {
-  const rotated = (validUntil: number) =>
-    verifier({ hmac_previous_secret_key: 'old-secret', hmac_previous_secret_key_valid_until: validUntil });
+  const rotated = (validUntil: number) => verifier({ hmac_previous_secret_key: 'old-secret', hmac_previous_secret_key_valid_until: validUntil });
 
   it('accepts the previous secret when no deadline is set', async () => {
     const claims = await rotated(0).verifyConnectToken(await sign({ sub: 'a' }, 'HS256', 'old-secret'));

@@ -181,10 +181,7 @@ describe('JwksCache expiry', () => {
   let next: SigningKey;
   before(async () => {
     await server.start();
-    [rsa, next] = await Promise.all([
-      signingKey('RS256', { kid: 'k1', use: 'sig' }),
-      signingKey('RS256', { kid: 'k2', use: 'sig' }),
-    ]);
+    [rsa, next] = await Promise.all([signingKey('RS256', { kid: 'k1', use: 'sig' }), signingKey('RS256', { kid: 'k2', use: 'sig' })]);
   });
   after(() => server.stop());
 

@@ -42,9 +42,7 @@ describe('createVerifiers', () => {
   });
 
   it('skips signatures when insecure_skip_token_signature_verify is on, but still checks claims', async () => {
-    const { connection } = createVerifiers(
-      clientConfig({ token: tokenConfig({ audience: 'app' }), insecure_skip_token_signature_verify: true }),
-    );
+    const { connection } = createVerifiers(clientConfig({ token: tokenConfig({ audience: 'app' }), insecure_skip_token_signature_verify: true }));
     const ok = unsignedToken({ alg: 'none' }, { sub: 'u', aud: 'app' });
     assert.equal((await connection.verifyConnectToken(ok)).user, 'u');
     await rejectsWith(connection.verifyConnectToken(unsignedToken({ alg: 'none' }, { sub: 'u', aud: 'x' })), 'invalid');

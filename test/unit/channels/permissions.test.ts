@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultChannelOptions } from '../../../src/config/schema.js';
 import type { ChannelOptions } from '../../../src/config/schema.js';
-import {
-  canPublish,
-  canReadHistory,
-  canReadPresence,
-  canSubscribeWithoutToken,
-  historyEnabled,
-} from '../../../src/channels/permissions.js';
+import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from '../../../src/channels/permissions.js';
 
 const opts = (o: Partial<ChannelOptions>): ChannelOptions => ({ ...defaultChannelOptions(), ...o });
 const user = { user: 'u1', insecure: false };
@@ -22,10 +16,7 @@ describe('subscribe permission without a token', () => {
   });
   it('needs allow_subscribe_for_anonymous for anonymous users', () => {
     assert.equal(canSubscribeWithoutToken(opts({ allow_subscribe_for_client: true }), anon, null), false);
-    assert.equal(
-      canSubscribeWithoutToken(opts({ allow_subscribe_for_client: true, allow_subscribe_for_anonymous: true }), anon, null),
-      true,
-    );
+    assert.equal(canSubscribeWithoutToken(opts({ allow_subscribe_for_client: true, allow_subscribe_for_anonymous: true }), anon, null), true);
   });
   it('admits exactly the listed users on a user-limited channel', () => {
     const o = opts({ allow_subscribe_for_client: true });

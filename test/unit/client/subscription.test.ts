@@ -65,7 +65,13 @@ describe('a subscription delivering live publications', () => {
     assert.equal(sent.length, 2);
   });
   it('delivers join/leave only with the push flag, and nothing after deactivation', () => {
-    const join = () => new SharedFrame('ch', 'join', () => ({ info: { user: 'x', client: 'y' } }), () => true);
+    const join = () =>
+      new SharedFrame(
+        'ch',
+        'join',
+        () => ({ info: { user: 'x', client: 'y' } }),
+        () => true,
+      );
     const noPush = make();
     noPush.sub.activate(0, '');
     noPush.sub.receiveJoinLeave(join());

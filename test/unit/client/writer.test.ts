@@ -47,7 +47,17 @@ describe('the per-connection writer', () => {
     assert.deepEqual(writes, []);
   });
   it('reports a throwing transport as a write error', async () => {
-    const t: Transport = { name: 'f', protocol: 'json', bufferedAmount: () => 0, write: () => { throw new Error('EPIPE'); }, close: () => undefined, pauseReading: () => undefined, resumeReading: () => undefined };
+    const t: Transport = {
+      name: 'f',
+      protocol: 'json',
+      bufferedAmount: () => 0,
+      write: () => {
+        throw new Error('EPIPE');
+      },
+      close: () => undefined,
+      pauseReading: () => undefined,
+      resumeReading: () => undefined,
+    };
     let errors = 0;
     const w = new Writer(t, { onQueueOverflow: () => assert.fail(), onWriteError: () => errors++ }, joinLines, 0);
     w.enqueue('a');

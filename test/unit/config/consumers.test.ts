@@ -28,25 +28,25 @@ describe('parseConsumers: postgresql', () => {
     assert.deepEqual(r.problems, []);
     assert.deepEqual([r.consumers[0]!.name, r.consumers[0]!.enabled, r.consumers[0]!.type], ['outbox', true, 'postgresql']);
     assert.deepEqual(r.consumers[0]!.postgresql, {
-        dsn: 'postgres://u@db:5432/app',
-        outbox_table_name: 'outbox',
-        num_partitions: 1,
-        partition_select_limit: 100,
-        partition_poll_interval: 300,
-        partition_notification_channel: '',
-        partition_notification_dsn: '',
-        tls: {
-          enabled: false,
-          cert_pem: '',
-          key_pem: '',
-          server_ca_pem: '',
-          client_ca_pem: '',
-          insecure_skip_verify: false,
-          server_name: '',
-        },
-        use_try_lock: false,
-        max_attempts: 16,
-        dead_letter_table_name: 'outbox_dead_letter',
+      dsn: 'postgres://u@db:5432/app',
+      outbox_table_name: 'outbox',
+      num_partitions: 1,
+      partition_select_limit: 100,
+      partition_poll_interval: 300,
+      partition_notification_channel: '',
+      partition_notification_dsn: '',
+      tls: {
+        enabled: false,
+        cert_pem: '',
+        key_pem: '',
+        server_ca_pem: '',
+        client_ca_pem: '',
+        insecure_skip_verify: false,
+        server_name: '',
+      },
+      use_try_lock: false,
+      max_attempts: 16,
+      dead_letter_table_name: 'outbox_dead_letter',
     });
   });
 
@@ -102,10 +102,7 @@ describe('parseConsumers: postgresql', () => {
   });
 
   it('checks a disabled consumer only for its name, and warns about unknown keys', () => {
-    const r = parseConsumers([
-      { name: 'off', type: 'kafka', kafka: {} },
-      pg({ partition_buffer_size: 16 }, { name: 'on', extra: 1 }),
-    ]);
+    const r = parseConsumers([{ name: 'off', type: 'kafka', kafka: {} }, pg({ partition_buffer_size: 16 }, { name: 'on', extra: 1 })]);
     assert.deepEqual(r.problems, []);
     assert.deepEqual(
       r.consumers.map((c) => [c.name, c.enabled]),

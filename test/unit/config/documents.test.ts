@@ -28,14 +28,23 @@ describe('config JSON Schema', () => {
   });
 
   it("accepts the README's configs and the docker compose one", () => {
-    for (const raw of [readmeConfig('client'), readmeConfig('consumers'), readmeConfig('engine'), JSON.parse(readFileSync(`${root}scripts/compose/tributary.json`, 'utf8'))]) {
+    for (const raw of [
+      readmeConfig('client'),
+      readmeConfig('consumers'),
+      readmeConfig('engine'),
+      JSON.parse(readFileSync(`${root}scripts/compose/tributary.json`, 'utf8')),
+    ]) {
       assert.ok(validate(raw), errors().join('\n'));
       assert.doesNotThrow(() => configOf(raw));
     }
   });
 
   it('accepts what the loader decodes weakly (strings for numbers and booleans, Go durations, nanoseconds)', () => {
-    const raw = { http_server: { port: '8001' }, client: { insecure: 'true', ping_interval: '1m30s', pong_timeout: 5_000_000_000 }, channel: { namespaces: [{ name: 'chat', presence: 1 }] } };
+    const raw = {
+      http_server: { port: '8001' },
+      client: { insecure: 'true', ping_interval: '1m30s', pong_timeout: 5_000_000_000 },
+      channel: { namespaces: [{ name: 'chat', presence: 1 }] },
+    };
     assert.ok(validate(raw), errors().join('\n'));
     assert.equal(loadConfig({ raw, env: {} }).config.client.pong_timeout, 5000);
   });

@@ -36,7 +36,16 @@ describe('env overrides', () => {
   });
 
   it('parses booleans like Go ParseBool', () => {
-    for (const [value, expected] of [['1', true], ['t', true], ['TRUE', true], ['True', true], ['0', false], ['f', false], ['FALSE', false], ['False', false]] as const) {
+    for (const [value, expected] of [
+      ['1', true],
+      ['t', true],
+      ['TRUE', true],
+      ['True', true],
+      ['0', false],
+      ['f', false],
+      ['FALSE', false],
+      ['False', false],
+    ] as const) {
       const { config } = load({ TRIBUTARY_CLIENT_INSECURE: value }, { client: { insecure: !expected } });
       assert.equal(config.client.insecure, expected, value);
     }
@@ -69,17 +78,20 @@ describe('env overrides', () => {
   });
 
   it('reports bad values with the env name and the dotted key', () => {
-    assert.throws(() => load({ TRIBUTARY_HTTP_SERVER_PORT: 'abc', TRIBUTARY_CLIENT_PONG_TIMEOUT: '8' }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.deepEqual(err.problems, [
-        { key: 'TRIBUTARY_HTTP_SERVER_PORT (http_server.port)', reason: '"abc" is not an integer' },
-        {
-          key: 'TRIBUTARY_CLIENT_PONG_TIMEOUT (client.pong_timeout)',
-          reason: 'invalid duration "8": missing unit (use Go syntax such as "25s", "1m30s", "100ms", "720h")',
-        },
-      ]);
-      return true;
-    });
+    assert.throws(
+      () => load({ TRIBUTARY_HTTP_SERVER_PORT: 'abc', TRIBUTARY_CLIENT_PONG_TIMEOUT: '8' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.deepEqual(err.problems, [
+          { key: 'TRIBUTARY_HTTP_SERVER_PORT (http_server.port)', reason: '"abc" is not an integer' },
+          {
+            key: 'TRIBUTARY_CLIENT_PONG_TIMEOUT (client.pong_timeout)',
+            reason: 'invalid duration "8": missing unit (use Go syntax such as "25s", "1m30s", "100ms", "720h")',
+          },
+        ]);
+        return true;
+      },
+    );
   });
 });
 
@@ -89,7 +101,10 @@ describe('env: namespaces', () => {
       { TRIBUTARY_CHANNEL_NAMESPACES: '[{"name":"chat","presence":true,"history_size":10,"history_ttl":"30s"},{"name":"news"}]' },
       { channel: { namespaces: [{ name: 'old' }] } },
     );
-    assert.deepEqual(config.channel.namespaces.map((n) => n.name), ['chat', 'news']);
+    assert.deepEqual(
+      config.channel.namespaces.map((n) => n.name),
+      ['chat', 'news'],
+    );
     assert.equal(config.channel.namespaces[0]!.presence, true);
     assert.equal(config.channel.namespaces[0]!.history_ttl, 30_000);
     assert.equal(config.channel.namespaces[1]!.presence, false);
@@ -101,7 +116,13 @@ describe('env: namespaces', () => {
       TRIBUTARY_CHANNEL_NAMESPACES_CHAT_PRESENCE: 'true',
     });
     assert.deepEqual(warnings, []);
-    assert.deepEqual(config.channel.namespaces.map((n) => [n.name, n.presence]), [['chat', true], ['news', false]]);
+    assert.deepEqual(
+      config.channel.namespaces.map((n) => [n.name, n.presence]),
+      [
+        ['chat', true],
+        ['news', false],
+      ],
+    );
   });
 
   it('applies per-namespace overrides, with . and - in names becoming _', () => {
@@ -141,7 +162,10 @@ describe('env: namespaces', () => {
 describe('env: consumers and engine.redis', () => {
   it('takes consumers as JSON', () => {
     const { config } = load({ TRIBUTARY_CONSUMERS: '[{"name":"kafka1","type":"kafka","enabled":false}]' });
-    assert.deepEqual(config.consumers.map((c) => [c.name, c.type, c.enabled]), [['kafka1', 'kafka', false]]);
+    assert.deepEqual(
+      config.consumers.map((c) => [c.name, c.type, c.enabled]),
+      [['kafka1', 'kafka', false]],
+    );
   });
 
   it('overrides any key of a consumer by its name, also keys the file does not set', () => {
@@ -165,15 +189,24 @@ describe('env: consumers and engine.redis', () => {
       { engine: { type: 'redis', redis: { address: ['redis://localhost:6379'], prefix: 'centrifugo' } } },
     );
     assert.ok(config.engine.type === 'redis');
-    assert.deepEqual(config.engine.redis.shards.map((s) => s.label), ['redis://a:6379', 'redis://b:6379']);
+    assert.deepEqual(
+      config.engine.redis.shards.map((s) => s.label),
+      ['redis://a:6379', 'redis://b:6379'],
+    );
     assert.equal(config.engine.redis.prefix, 'tr');
   });
 
   it('sets engine.redis keys without a block in the file (as CENTRIFUGO_ENGINE_REDIS_ADDRESS does)', () => {
-    const { config, warnings } = load({ TRIBUTARY_ENGINE_TYPE: 'redis', TRIBUTARY_ENGINE_REDIS_ADDRESS: 'redis://a:6379 redis://b:6379', TRIBUTARY_ENGINE_REDIS_IO_TIMEOUT: '2s' }, {});
+    const { config, warnings } = load(
+      { TRIBUTARY_ENGINE_TYPE: 'redis', TRIBUTARY_ENGINE_REDIS_ADDRESS: 'redis://a:6379 redis://b:6379', TRIBUTARY_ENGINE_REDIS_IO_TIMEOUT: '2s' },
+      {},
+    );
     assert.deepEqual(warnings, []);
     assert.ok(config.engine.type === 'redis');
-    assert.deepEqual(config.engine.redis.shards.map((s) => s.label), ['redis://a:6379', 'redis://b:6379']);
+    assert.deepEqual(
+      config.engine.redis.shards.map((s) => s.label),
+      ['redis://a:6379', 'redis://b:6379'],
+    );
     assert.equal(config.engine.redis.io_timeout, 2000);
   });
 });
@@ -239,13 +272,17 @@ describe('flags', () => {
   });
 
   it('coerces flag strings to the schema type', () => {
-    const { config } = load({}, {}, {
-      'http_server.port': '9300',
-      'prometheus.enabled': 'false',
-      'client.ping_interval': '1m',
-      'client.allowed_origins': 'http://a http://b',
-      'channel.namespaces': '[{"name":"chat","presence":true}]',
-    });
+    const { config } = load(
+      {},
+      {},
+      {
+        'http_server.port': '9300',
+        'prometheus.enabled': 'false',
+        'client.ping_interval': '1m',
+        'client.allowed_origins': 'http://a http://b',
+        'channel.namespaces': '[{"name":"chat","presence":true}]',
+      },
+    );
     assert.equal(config.http_server.port, 9300);
     assert.equal(config.prometheus.enabled, false);
     assert.equal(config.client.ping_interval, 60_000);

@@ -81,16 +81,7 @@ describe('loadConfig: files', () => {
   it('supports YAML anchors and merge keys', () => {
     const file = tempFile(
       'c.yaml',
-      [
-        'x-common: &common',
-        '  presence: true',
-        '  join_leave: true',
-        'channel:',
-        '  namespaces:',
-        '    - name: a1',
-        '      <<: *common',
-        '',
-      ].join('\n'),
+      ['x-common: &common', '  presence: true', '  join_leave: true', 'channel:', '  namespaces:', '    - name: a1', '      <<: *common', ''].join('\n'),
     );
     const { config, warnings } = loadConfig({ file, env: noEnv });
     assert.equal(config.channel.namespaces[0]!.presence, true);
@@ -117,11 +108,14 @@ describe('loadConfig: files', () => {
 
   it('errors on an explicitly given file that is missing', () => {
     const file = missingFile();
-    assert.throws(() => loadConfig({ file, env: noEnv }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.equal(err.message, `${file}: config file not found`);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ file, env: noEnv }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.message, `${file}: config file not found`);
+        return true;
+      },
+    );
   });
 
   it('warns and uses defaults when the default config.json is missing', () => {
@@ -163,20 +157,17 @@ describe('loadConfig: files', () => {
       client: { ping_interval: '25', insecure: 'yes', allowed_origins: 5 },
       channel: 'nope',
     });
-    assert.throws(() => loadConfig({ file, env: noEnv }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      const keys = err.problems.map((p) => p.key);
-      assert.deepEqual(keys, [
-        'http_server.port',
-        'client.ping_interval',
-        'client.insecure',
-        'client.allowed_origins',
-        'channel',
-      ]);
-      assert.match(err.message, /^http_server\.port: "abc" is not an integer$/m);
-      assert.match(err.message, /^client\.ping_interval: invalid duration "25": missing unit/m);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ file, env: noEnv }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const keys = err.problems.map((p) => p.key);
+        assert.deepEqual(keys, ['http_server.port', 'client.ping_interval', 'client.insecure', 'client.allowed_origins', 'channel']);
+        assert.match(err.message, /^http_server\.port: "abc" is not an integer$/m);
+        assert.match(err.message, /^client\.ping_interval: invalid duration "25": missing unit/m);
+        return true;
+      },
+    );
   });
 
   it('decodes strings for numbers and booleans weakly, as Centrifugo (viper) does', () => {
@@ -274,16 +265,19 @@ describe('loadConfig: unknown and unsupported keys', () => {
     });
     const { warnings } = loadConfig({ file, env: noEnv });
     const notSupported = (key: string) => `config key ${key} is accepted but not supported yet; it is ignored`;
-    assert.deepEqual(warnings.sort(), [
-      notSupported('admin'),
-      notSupported('map_broker'),
-      notSupported('channel.namespaces[0].map'),
-      notSupported('channel.proxy'),
-      notSupported('channel.without_namespace.subscribe_proxy_enabled'),
-      notSupported('client.proxy'),
-      notSupported('prometheus.instrument_http_handlers'),
-      notSupported('proxies'),
-    ].sort());
+    assert.deepEqual(
+      warnings.sort(),
+      [
+        notSupported('admin'),
+        notSupported('map_broker'),
+        notSupported('channel.namespaces[0].map'),
+        notSupported('channel.proxy'),
+        notSupported('channel.without_namespace.subscribe_proxy_enabled'),
+        notSupported('client.proxy'),
+        notSupported('prometheus.instrument_http_handlers'),
+        notSupported('proxies'),
+      ].sort(),
+    );
   });
 
   it('types consumers and engine.redis like every other block', () => {
@@ -295,7 +289,10 @@ describe('loadConfig: unknown and unsupported keys', () => {
     assert.equal(config.consumers[0]!.postgresql.num_partitions, 2);
     assert.equal(config.consumers[0]!.postgresql.partition_select_limit, 100);
     assert.ok(config.engine.type === 'redis');
-    assert.deepEqual(config.engine.redis.shards.map((s) => s.label), ['redis://localhost:6379']);
+    assert.deepEqual(
+      config.engine.redis.shards.map((s) => s.label),
+      ['redis://localhost:6379'],
+    );
   });
 
   it('warns about unknown keys inside engine.redis and consumer blocks, and keeps no prototype surprises', () => {

@@ -7,7 +7,6 @@ import { problemsOf as problemsOfFile, toInput } from '../../helpers/config.js';
 
 // Each case edits a config file that spells out every default (durations
 // written as numbers are milliseconds here) and loads it.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type File = any;
 
 function ns(name: string, options: Record<string, unknown> = {}): Record<string, unknown> {
@@ -81,7 +80,11 @@ describe('validateConfig', () => {
   });
 
   it('checks recovery options', () => {
-    expectProblem((c) => (c.channel.without_namespace.force_recovery_mode = 'latest'), 'channel.without_namespace.force_recovery_mode', /"latest" must be one of "", "stream", "cache"/);
+    expectProblem(
+      (c) => (c.channel.without_namespace.force_recovery_mode = 'latest'),
+      'channel.without_namespace.force_recovery_mode',
+      /"latest" must be one of "", "stream", "cache"/,
+    );
     expectProblem(
       (c) => (c.channel.namespaces = [ns('chat', { history_size: 1, history_ttl: 1000, force_recovery: true, auto_cache_recover: true })]),
       'channel.namespaces[0].auto_cache_recover',
@@ -91,16 +94,35 @@ describe('validateConfig', () => {
   });
 
   it('checks delta types, data formats and subscription types', () => {
-    expectProblem((c) => (c.channel.without_namespace.allowed_delta_types = ['fossil', 'xdelta']), 'channel.without_namespace.allowed_delta_types[1]', /"xdelta" must be one of "fossil"/);
+    expectProblem(
+      (c) => (c.channel.without_namespace.allowed_delta_types = ['fossil', 'xdelta']),
+      'channel.without_namespace.allowed_delta_types[1]',
+      /"xdelta" must be one of "fossil"/,
+    );
     expectProblem((c) => (c.channel.without_namespace.publication_data_format = 'xml'), 'channel.without_namespace.publication_data_format', /must be one of/);
     expectProblem((c) => (c.channel.publication_data_format = 'xml'), 'channel.publication_data_format', /must be one of/);
-    expectProblem((c) => (c.channel.namespaces = [ns('maps', { subscription_type: 'map' })]), 'channel.namespaces[0].subscription_type', /"map" is not supported by Tributary/);
-    expectProblem((c) => (c.channel.without_namespace.subscription_type = 'foo'), 'channel.without_namespace.subscription_type', /"foo" must be one of "", "stream"/);
-    assert.deepEqual(problemsOf((c) => (c.channel.without_namespace.subscription_type = 'stream')), []);
+    expectProblem(
+      (c) => (c.channel.namespaces = [ns('maps', { subscription_type: 'map' })]),
+      'channel.namespaces[0].subscription_type',
+      /"map" is not supported by Tributary/,
+    );
+    expectProblem(
+      (c) => (c.channel.without_namespace.subscription_type = 'foo'),
+      'channel.without_namespace.subscription_type',
+      /"foo" must be one of "", "stream"/,
+    );
+    assert.deepEqual(
+      problemsOf((c) => (c.channel.without_namespace.subscription_type = 'stream')),
+      [],
+    );
   });
 
   it('checks channel_regex compiles', () => {
-    expectProblem((c) => (c.channel.namespaces = [ns('chat', { channel_regex: '^[a-z' })]), 'channel.namespaces[0].channel_regex', /not a valid regular expression/);
+    expectProblem(
+      (c) => (c.channel.namespaces = [ns('chat', { channel_regex: '^[a-z' })]),
+      'channel.namespaces[0].channel_regex',
+      /not a valid regular expression/,
+    );
   });
 
   it('checks log level, engine type and ports', () => {
@@ -128,7 +150,10 @@ describe('validateConfig', () => {
       /mutually exclusive/,
     );
     expectProblem((c) => (c.client.token.user_id_claim = 'user-id'), 'client.token.user_id_claim', /must match \^\[a-zA-Z_\]\+\$/);
-    assert.deepEqual(problemsOf((c) => (c.client.token.user_id_claim = 'user_id')), []);
+    assert.deepEqual(
+      problemsOf((c) => (c.client.token.user_id_claim = 'user_id')),
+      [],
+    );
   });
 
   it('checks the personal channel setup', () => {
@@ -179,12 +204,10 @@ describe('validateConfig', () => {
       assert.fail('expected a ConfigError');
     } catch (err) {
       assert.ok(err instanceof ConfigError);
-      assert.deepEqual(err.problems.map((p) => p.key), [
-        'http_server.port',
-        'log.level',
-        'channel.namespaces[0].name',
-        'channel.namespaces[1].history_ttl',
-      ]);
+      assert.deepEqual(
+        err.problems.map((p) => p.key),
+        ['http_server.port', 'log.level', 'channel.namespaces[0].name', 'channel.namespaces[1].history_ttl'],
+      );
       const lines = err.message.split('\n');
       assert.equal(lines.length, 4);
       lines.forEach((line, i) => assert.equal(line, `${err.problems[i]!.key}: ${err.problems[i]!.reason}`));

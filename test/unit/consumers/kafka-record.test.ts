@@ -44,7 +44,11 @@ describe('Kafka record → API call', () => {
 
     it('the flattened row image (new-record-state extraction), payload as a JSON string or an object', () => {
       assert.deepEqual(recordAction(rec(JSON.stringify(row)), O), { kind: 'command', method: 'publish', text: REQUEST });
-      assert.deepEqual(recordAction(rec(`{"id":1,"method":"publish","payload":${REQUEST},"partition":0}`), O), { kind: 'command', method: 'publish', text: REQUEST });
+      assert.deepEqual(recordAction(rec(`{"id":1,"method":"publish","payload":${REQUEST},"partition":0}`), O), {
+        kind: 'command',
+        method: 'publish',
+        text: REQUEST,
+      });
     });
 
     it('the full change envelope, with or without the JsonConverter schema wrapper', () => {
@@ -58,7 +62,11 @@ describe('Kafka record → API call', () => {
     it('the outbox event router value: the payload column, maybe string-encoded', () => {
       const envelope = `{"method":"publish","payload":${REQUEST}}`;
       assert.deepEqual(recordAction(rec(JSON.stringify(envelope)), O), { kind: 'command', method: 'publish', text: REQUEST });
-      assert.deepEqual(recordAction(rec(JSON.stringify({ schema: { type: 'string' }, payload: envelope })), O), { kind: 'command', method: 'publish', text: REQUEST });
+      assert.deepEqual(recordAction(rec(JSON.stringify({ schema: { type: 'string' }, payload: envelope })), O), {
+        kind: 'command',
+        method: 'publish',
+        text: REQUEST,
+      });
     });
 
     it('skips deletes, truncates and (by default) snapshot reads', () => {
@@ -66,21 +74,46 @@ describe('Kafka record → API call', () => {
       assert.equal(recordAction(rec(JSON.stringify(change('t', null))), O).kind, 'skip');
       assert.equal(recordAction(rec(JSON.stringify({ ...row, __deleted: 'true' })), O).kind, 'skip');
       assert.deepEqual(recordAction(rec(JSON.stringify(change('r', row))), O), { kind: 'skip', reason: 'debezium snapshot read' });
-      assert.deepEqual(recordAction(rec(JSON.stringify(change('r', row))), { ...O, debezium_snapshot_reads: true }), { kind: 'command', method: 'publish', text: REQUEST });
+      assert.deepEqual(recordAction(rec(JSON.stringify(change('r', row))), { ...O, debezium_snapshot_reads: true }), {
+        kind: 'command',
+        method: 'publish',
+        text: REQUEST,
+      });
     });
   });
 
   describe('publication data mode', () => {
-    const h = (more: Record<string, string> = {}): RecordHeaders => Object.fromEntries(Object.entries({ 'centrifugo-channels': 'a', ...more }).map(([k, v]) => [k, Buffer.from(v)]));
+    const h = (more: Record<string, string> = {}): RecordHeaders =>
+      Object.fromEntries(Object.entries({ 'centrifugo-channels': 'a', ...more }).map(([k, v]) => [k, Buffer.from(v)]));
     const req = (a: { kind: string; text?: string }) => JSON.parse(a.text!);
 
     it('one channel → publish, several → broadcast (no trimming), data verbatim as base64', () => {
       const one = recordAction(rec('\u00ff raw bytes'), PDM);
       assert.equal(recordAction(rec('x', h()), PDM).kind, 'command');
       assert.equal(one.kind, 'skip', 'no channels header');
-      const a = recordAction(rec('{"x":1}', h({ 'centrifugo-idempotency-key': 'k1', 'centrifugo-delta': 'true', 'centrifugo-version': '7', 'centrifugo-version-epoch': 'e', 'centrifugo-tag-color': 'red' })), PDM);
+      const a = recordAction(
+        rec(
+          '{"x":1}',
+          h({
+            'centrifugo-idempotency-key': 'k1',
+            'centrifugo-delta': 'true',
+            'centrifugo-version': '7',
+            'centrifugo-version-epoch': 'e',
+            'centrifugo-tag-color': 'red',
+          }),
+        ),
+        PDM,
+      );
       assert.deepEqual({ ...a, text: undefined }, { kind: 'command', method: 'publish', text: undefined });
-      assert.deepEqual(req(a), { channel: 'a', b64data: Buffer.from('{"x":1}').toString('base64'), idempotency_key: 'k1', delta: true, version: 7, version_epoch: 'e', tags: { color: 'red' } });
+      assert.deepEqual(req(a), {
+        channel: 'a',
+        b64data: Buffer.from('{"x":1}').toString('base64'),
+        idempotency_key: 'k1',
+        delta: true,
+        version: 7,
+        version_epoch: 'e',
+        tags: { color: 'red' },
+      });
       const b = recordAction(rec('v', h({ 'centrifugo-channels': 'a, b' })), PDM);
       assert.equal((b as { method: string }).method, 'broadcast');
       assert.deepEqual(req(b).channels, ['a', ' b']);

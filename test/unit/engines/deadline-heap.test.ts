@@ -37,7 +37,10 @@ describe('DeadlineHeap', () => {
     const popped: number[] = [];
     for (let item = heap.pop(); item !== undefined; item = heap.pop()) popped.push(item.dueAt);
     assert.equal(popped.length, live.size);
-    assert.deepEqual(popped, [...popped].sort((a, b) => a - b));
+    assert.deepEqual(
+      popped,
+      [...popped].sort((a, b) => a - b),
+    );
   });
 
   it('ignores removing an item that is not queued', () => {

@@ -54,7 +54,10 @@ describe('Redis Cluster specifics', () => {
     opened.push(() => c.disconnect());
     await new Promise((r) => c.once('ready', r));
     const lists = await Promise.all(c.nodes('master').map((n) => n.call('pubsub', 'shardchannels') as Promise<string[]>));
-    assert.deepEqual(lists.flat().filter((ch) => ch.startsWith(prefix)), [`${prefix}.client.{shx}`]);
+    assert.deepEqual(
+      lists.flat().filter((ch) => ch.startsWith(prefix)),
+      [`${prefix}.client.{shx}`],
+    );
     await e.publish('shx', Buffer.from('via spublish'), { historySize: 5, historyTtlMs: 60_000, historyMetaTtlMs: 60_000 });
     await events.waitForPublications('shx', 1);
   });

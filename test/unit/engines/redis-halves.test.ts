@@ -39,9 +39,23 @@ async function connections(name: string): Promise<ClientEntry[]> {
   return list
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => new Map(line.trim().split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])))
+    .map(
+      (line) =>
+        new Map(
+          line
+            .trim()
+            .split(' ')
+            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        ),
+    )
     .filter((c) => (c.get('name') ?? '').startsWith(`${name}-`))
-    .map((c) => ({ name: c.get('name')!, flags: c.get('flags') ?? '', sub: Number(c.get('sub') ?? 0), ssub: Number(c.get('ssub') ?? 0), psub: Number(c.get('psub') ?? 0) }));
+    .map((c) => ({
+      name: c.get('name')!,
+      flags: c.get('flags') ?? '',
+      sub: Number(c.get('sub') ?? 0),
+      ssub: Number(c.get('ssub') ?? 0),
+      psub: Number(c.get('psub') ?? 0),
+    }));
 }
 
 function subscriberConnections(list: ClientEntry[]): ClientEntry[] {
@@ -70,7 +84,10 @@ describe('Redis presence manager and broker as halves', () => {
     await presence.addPresence('room', 'c1', { user: 'u', client: 'c1' });
     assert.equal((await presence.presence('room')).size, 1);
     const conns = await connections(name);
-    assert.deepEqual(conns.map((c) => c.name), [`${name}-cmd`]);
+    assert.deepEqual(
+      conns.map((c) => c.name),
+      [`${name}-cmd`],
+    );
     assert.deepEqual(subscriberConnections(conns), [], 'no connection in subscriber mode');
     assert.deepEqual(await admin.call('pubsub', 'channels', `${prefix}.*`), [], 'nothing of this prefix is subscribed');
     assert.deepEqual(await admin.call('pubsub', 'numsub', `${prefix}.control`), [`${prefix}.control`, 0]);
@@ -93,13 +110,19 @@ describe('Redis presence manager and broker as halves', () => {
     await until('the broker PUB/SUB connection', async () => (await connections(name)).length === 2);
     const conns = await connections(name);
     assert.deepEqual(conns.map((c) => c.name).sort(), [`${name}-cmd`, `${name}-sub`], 'one command connection for both halves');
-    assert.deepEqual(subscriberConnections(conns).map((c) => c.name), [`${name}-sub`]);
+    assert.deepEqual(
+      subscriberConnections(conns).map((c) => c.name),
+      [`${name}-sub`],
+    );
     assert.deepEqual(await admin.call('pubsub', 'numsub', `${prefix}.control`), [`${prefix}.control`, 1]);
 
     // The broker leaving takes its PUB/SUB link, not the presence manager's command link.
     await broker.close();
     await until('the PUB/SUB connection to close', async () => (await connections(name)).length === 1);
-    assert.deepEqual((await connections(name)).map((c) => c.name), [`${name}-cmd`]);
+    assert.deepEqual(
+      (await connections(name)).map((c) => c.name),
+      [`${name}-cmd`],
+    );
     await presenceManager.addPresence('room', 'c1', { user: 'u', client: 'c1' });
     assert.deepEqual(await presenceManager.presenceStats('room'), { numClients: 1, numUsers: 1 });
     assert.equal(presenceManager.health().healthy, true);

@@ -151,11 +151,17 @@ describe('Redis engine: several nodes on one Redis', () => {
     assert.deepEqual(again.position, first.position);
     await b.events.waitForPublications('shared', 1);
     const hist = await b.broker.history('shared', { limit: -1 }, { historyMetaTtlMs: 300_000 });
-    assert.deepEqual(hist.publications.map((x) => x.data.toString()), ['x']);
+    assert.deepEqual(
+      hist.publications.map((x) => x.data.toString()),
+      ['x'],
+    );
     // Nothing more arrives: a sentinel publication is next in order.
     await a.broker.publish('shared', Buffer.from('sentinel'), HISTORY);
     const got = await b.events.waitForPublications('shared', 2);
-    assert.deepEqual(got.map((d) => d.pub.data.toString()), ['x', 'sentinel']);
+    assert.deepEqual(
+      got.map((d) => d.pub.data.toString()),
+      ['x', 'sentinel'],
+    );
   });
 
   it('control messages reach every node, or just the addressed one', async () => {
@@ -242,12 +248,31 @@ describe('Redis engine: configuration', () => {
     });
     assert.deepEqual(r.problems, []);
     const [a, b, c, d] = r.options!.shards;
-    assert.deepEqual(a, { kind: 'standalone', host: '10.0.0.1', port: 6380, db: 2, user: '', password: 'secret', tls: false, label: 'redis://10.0.0.1:6380/2' });
+    assert.deepEqual(a, {
+      kind: 'standalone',
+      host: '10.0.0.1',
+      port: 6380,
+      db: 2,
+      user: '',
+      password: 'secret',
+      tls: false,
+      label: 'redis://10.0.0.1:6380/2',
+    });
     assert.equal(b!.kind === 'standalone' && b!.tls && b!.user === 'user' && b!.port === 6379, true);
     assert.equal(c!.kind === 'standalone' && c!.port === 7000, true);
     assert.equal(d!.kind === 'standalone' && d!.path === '/tmp/redis.sock' && d!.db === 3, true);
     const cl = parseRedisOptions({ address: ['redis+cluster://a:7000?addr=b:7001'] });
-    assert.deepEqual(cl.options!.shards[0], { kind: 'cluster', seeds: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }], user: '', password: '', tls: false, label: 'redis+cluster://a:7000?addr=b:7001' });
+    assert.deepEqual(cl.options!.shards[0], {
+      kind: 'cluster',
+      seeds: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 7001 },
+      ],
+      user: '',
+      password: '',
+      tls: false,
+      label: 'redis+cluster://a:7000?addr=b:7001',
+    });
     const sen = parseRedisOptions({ sentinel_address: ['s1:26379', 's2'], sentinel_master_name: 'mymaster' });
     assert.equal(sen.options!.shards.length, 1);
     assert.equal(sen.options!.shards[0]!.kind, 'sentinel');

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  ControlDecodeError,
-  decodeControl,
-  encodeControl,
-  type ControlBody,
-  type ControlMessage,
-} from '../../../src/node/control/messages.js';
+import { ControlDecodeError, decodeControl, encodeControl, type ControlBody, type ControlMessage } from '../../../src/node/control/messages.js';
 
 const UID = '6f1c2c36-6a43-4d1e-9d55-6a1d2f0e9b11';
 

@@ -104,7 +104,7 @@ describe('control plane', () => {
     it('runs its timers unref()ed and stops them on shutdown', async () => {
       cluster = await linkedNodes(1);
       const node = cluster.nodes[0]!;
-      const timers = (node.control as unknown as { heartbeatTimer: NodeJS.Timeout; cleanTimer: NodeJS.Timeout });
+      const timers = node.control as unknown as { heartbeatTimer: NodeJS.Timeout; cleanTimer: NodeJS.Timeout };
       assert.equal(timers.heartbeatTimer.hasRef(), false);
       assert.equal(timers.cleanTimer.hasRef(), false);
       await node.shutdown();

@@ -54,10 +54,7 @@ describe('by-user server API commands across nodes', () => {
     const there = await connect(b, user);
     const kept = await connect(b, user);
     const other = await connect(b, fresh('user'));
-    assert.deepEqual(
-      (await a.api('disconnect', { user, whitelist: [kept.id], disconnect: { code: 4007, reason: 'moved' } })).json,
-      OK,
-    );
+    assert.deepEqual((await a.api('disconnect', { user, whitelist: [kept.id], disconnect: { code: 4007, reason: 'moved' } })).json, OK);
     assert.equal(await here.c.waitClose(), 4007);
     assert.equal(await there.c.waitClose(), 4007);
     assert.equal(there.c.closeReason, 'moved');
@@ -108,7 +105,13 @@ describe('by-user server API commands across nodes', () => {
     assert.deepEqual(there.c.pushes('unsubscribe')[0], { channel: ch1, unsubscribe: { code: 2000, reason: 'server unsubscribe' } });
     await a.api('unsubscribe', { channel: '', user });
     await there.c.until(() => there.c.pushes('unsubscribe').length === 3);
-    assert.deepEqual(there.c.pushes('unsubscribe').map((p) => p.channel).sort(), [ch1, ch2, ch3].sort());
+    assert.deepEqual(
+      there.c
+        .pushes('unsubscribe')
+        .map((p) => p.channel)
+        .sort(),
+      [ch1, ch2, ch3].sort(),
+    );
     assert.equal(sessionOn(b, user)!.subs.size, 0);
   });
 

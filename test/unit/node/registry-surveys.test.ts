@@ -18,7 +18,13 @@ describe('NodeRegistry', () => {
     assert.equal(reg.update(info('a'), 0), true);
     assert.equal(reg.update(info('b'), 1000), true);
     assert.equal(reg.update(info('a', 5), 6000), false, 'a refresh is not a join');
-    assert.deepEqual(reg.list(7000).map((n) => [n.uid, n.num_clients]), [['a', 5], ['b', 0]]);
+    assert.deepEqual(
+      reg.list(7000).map((n) => [n.uid, n.num_clients]),
+      [
+        ['a', 5],
+        ['b', 0],
+      ],
+    );
     // b was last heard at 1000: still there at exactly the TTL, gone just after.
     assert.deepEqual(reg.ids(8000), ['a', 'b']);
     assert.deepEqual(reg.ids(8001), ['a']);

@@ -14,9 +14,7 @@ const rejects = (frame: string) => assert.throws(() => decodeJsonCommands(frame)
 
 describe('decodeJsonCommands', () => {
   it('splits a multi-command frame in order', () => {
-    const cmds = decodeJsonCommands(
-      '{"id":1,"connect":{"name":"js"}}\n{"id":2,"subscribe":{"channel":"a"}}\n{"id":3,"presence":{"channel":"a"}}',
-    );
+    const cmds = decodeJsonCommands('{"id":1,"connect":{"name":"js"}}\n{"id":2,"subscribe":{"channel":"a"}}\n{"id":3,"presence":{"channel":"a"}}');
     assert.deepEqual(
       cmds.map((c) => [c.id, c.kind]),
       [

@@ -119,7 +119,10 @@ describe('protobuf commands: same shapes as the JSON codec', () => {
   it('the first request in Go’s dispatch order wins', () => {
     const [cmd] = decode(pb({ id: 1, publish: { channel: 'p' }, subscribe: { channel: 's' } }));
     assert.equal(cmd!.kind, 'subscribe');
-    assert.deepStrictEqual(decode(pb({ id: 1, publish: { channel: 'p' }, subscribe: { channel: 's' } })), decodeJsonCommands('{"id":1,"publish":{"channel":"p"},"subscribe":{"channel":"s"}}'));
+    assert.deepStrictEqual(
+      decode(pb({ id: 1, publish: { channel: 'p' }, subscribe: { channel: 's' } })),
+      decodeJsonCommands('{"id":1,"publish":{"channel":"p"},"subscribe":{"channel":"s"}}'),
+    );
   });
 });
 

@@ -147,11 +147,13 @@ const pub = { data: b('{"input":"1"}'), info, offset: 2 ** 33, tags: { a: '1', b
 /** Representative frames: what we encode, and the same Reply as a plain object for protobufjs. */
 const FRAMES: Array<{ name: string; frame: Buffer; reply: Record<string, unknown> }> = [
   { name: 'ping', frame: codec.ping() as Buffer, reply: {} },
-  ...(['connect', 'subscribe', 'unsubscribe', 'publish', 'presence', 'presence_stats', 'history', 'ping', 'rpc', 'refresh', 'sub_refresh'] as const).map((k) => ({
-    name: `empty ${k} result`,
-    frame: codec.encodeReply(3, k, {}) as Buffer,
-    reply: { id: 3, [k]: {} },
-  })),
+  ...(['connect', 'subscribe', 'unsubscribe', 'publish', 'presence', 'presence_stats', 'history', 'ping', 'rpc', 'refresh', 'sub_refresh'] as const).map(
+    (k) => ({
+      name: `empty ${k} result`,
+      frame: codec.encodeReply(3, k, {}) as Buffer,
+      reply: { id: 3, [k]: {} },
+    }),
+  ),
   (() => {
     const result = {
       client: 'c0ffee',
@@ -170,7 +172,16 @@ const FRAMES: Array<{ name: string; frame: Buffer; reply: Record<string, unknown
     return { name: 'connect result with subs', frame: codec.encodeReply(1, 'connect', result) as Buffer, reply: { id: 1, connect: result } };
   })(),
   (() => {
-    const result = { recoverable: true, epoch: 'e', publications: [pub, { data: b('2'), offset: 2 ** 33 + 1, delta: true }], recovered: true, offset: 2 ** 33 + 1, positioned: true, was_recovering: true, delta: true };
+    const result = {
+      recoverable: true,
+      epoch: 'e',
+      publications: [pub, { data: b('2'), offset: 2 ** 33 + 1, delta: true }],
+      recovered: true,
+      offset: 2 ** 33 + 1,
+      positioned: true,
+      was_recovering: true,
+      delta: true,
+    };
     return { name: 'subscribe result with publications', frame: codec.encodeReply(2, 'subscribe', result) as Buffer, reply: { id: 2, subscribe: result } };
   })(),
   { name: 'publication push with info and tags', frame: codec.encodePush('news', 'pub', pub) as Buffer, reply: { push: { channel: 'news', pub } } },
@@ -178,16 +189,32 @@ const FRAMES: Array<{ name: string; frame: Buffer; reply: Record<string, unknown
     const result = { presence: { 'c-1': info, 'c-2': { user: 'u2', client: 'c-2' } } };
     return { name: 'presence result map', frame: codec.encodeReply(4, 'presence', result) as Buffer, reply: { id: 4, presence: result } };
   })(),
-  { name: 'presence stats', frame: codec.encodeReply(5, 'presence_stats', { num_clients: 7, num_users: 3 }) as Buffer, reply: { id: 5, presence_stats: { num_clients: 7, num_users: 3 } } },
+  {
+    name: 'presence stats',
+    frame: codec.encodeReply(5, 'presence_stats', { num_clients: 7, num_users: 3 }) as Buffer,
+    reply: { id: 5, presence_stats: { num_clients: 7, num_users: 3 } },
+  },
   (() => {
     const result = { publications: [pub, { data: b('x'), offset: 2 ** 33 + 1, time: 5, score: -(2 ** 40) }], epoch: 'ep', offset: 2 ** 33 + 1 };
     return { name: 'history result', frame: codec.encodeReply(6, 'history', result) as Buffer, reply: { id: 6, history: result } };
   })(),
-  { name: 'error reply', frame: codec.encodeError(7, { code: 100, message: 'internal server error', temporary: true }) as Buffer, reply: { id: 7, error: { code: 100, message: 'internal server error', temporary: true } } },
-  { name: 'unsubscribe push', frame: codec.encodePush('c', 'unsubscribe', { code: 2500, reason: 'insufficient state' }) as Buffer, reply: { push: { channel: 'c', unsubscribe: { code: 2500, reason: 'insufficient state' } } } },
+  {
+    name: 'error reply',
+    frame: codec.encodeError(7, { code: 100, message: 'internal server error', temporary: true }) as Buffer,
+    reply: { id: 7, error: { code: 100, message: 'internal server error', temporary: true } },
+  },
+  {
+    name: 'unsubscribe push',
+    frame: codec.encodePush('c', 'unsubscribe', { code: 2500, reason: 'insufficient state' }) as Buffer,
+    reply: { push: { channel: 'c', unsubscribe: { code: 2500, reason: 'insufficient state' } } },
+  },
   { name: 'join push', frame: codec.encodePush('c', 'join', { info }) as Buffer, reply: { push: { channel: 'c', join: { info } } } },
   { name: 'empty refresh push', frame: codec.encodePush('', 'refresh', {}) as Buffer, reply: { push: { refresh: {} } } },
-  { name: 'disconnect push', frame: codec.encodePush('', 'disconnect', { code: 3501, reason: 'bad request' }) as Buffer, reply: { push: { disconnect: { code: 3501, reason: 'bad request' } } } },
+  {
+    name: 'disconnect push',
+    frame: codec.encodePush('', 'disconnect', { code: 3501, reason: 'bad request' }) as Buffer,
+    reply: { push: { disconnect: { code: 3501, reason: 'bad request' } } },
+  },
   {
     name: 'subscribe push',
     frame: codec.encodePush('c', 'subscribe', { recoverable: true, epoch: 'e', offset: 4, positioned: true, data: b('{}') }) as Buffer,
@@ -256,21 +283,58 @@ describe('protobuf interop: our frames, read by protobufjs', () => {
 /** Commands as protobufjs encodes them, with the JSON line our JSON codec must agree with. */
 const COMMANDS: Array<{ value: Record<string, unknown>; json: string }> = [
   {
-    value: { id: 1, connect: { token: 't', data: b('{"a":1}'), subs: { news: { recover: true, offset: 2 ** 40, epoch: 'e' } }, name: 'js', version: '5.7.4', headers: { h: 'v' }, flag: 1, dict: 'd', profile: 'p' } },
+    value: {
+      id: 1,
+      connect: {
+        token: 't',
+        data: b('{"a":1}'),
+        subs: { news: { recover: true, offset: 2 ** 40, epoch: 'e' } },
+        name: 'js',
+        version: '5.7.4',
+        headers: { h: 'v' },
+        flag: 1,
+        dict: 'd',
+        profile: 'p',
+      },
+    },
     json: '{"id":1,"connect":{"token":"t","data":{"a":1},"subs":{"news":{"recover":true,"offset":1099511627776,"epoch":"e"}},"name":"js","version":"5.7.4","headers":{"h":"v"}}}',
   },
   {
     value: {
       id: 2,
-      subscribe: { channel: 'c', token: 't', recover: true, epoch: 'e', offset: 7, data: b('"d"'), positioned: true, recoverable: true, join_leave: true, delta: 'fossil', tf: { op: 'and', nodes: [{ op: 'eq', key: 'k' }] }, flag: 3, type: 2, phase: 1, cursor: 'x', limit: 5, asc: true },
+      subscribe: {
+        channel: 'c',
+        token: 't',
+        recover: true,
+        epoch: 'e',
+        offset: 7,
+        data: b('"d"'),
+        positioned: true,
+        recoverable: true,
+        join_leave: true,
+        delta: 'fossil',
+        tf: { op: 'and', nodes: [{ op: 'eq', key: 'k' }] },
+        flag: 3,
+        type: 2,
+        phase: 1,
+        cursor: 'x',
+        limit: 5,
+        asc: true,
+      },
     },
     json: '{"id":2,"subscribe":{"channel":"c","token":"t","recover":true,"epoch":"e","offset":7,"data":"d","positioned":true,"recoverable":true,"join_leave":true,"delta":"fossil","flag":3,"type":2}}',
   },
   { value: { id: 3, unsubscribe: { channel: 'c' } }, json: '{"id":3,"unsubscribe":{"channel":"c"}}' },
-  { value: { id: 4, publish: { channel: 'c', data: b('{"x":1}'), type: 1, key: 'k', removed: true } }, json: '{"id":4,"publish":{"channel":"c","data":{"x":1}}}' },
+  {
+    value: { id: 4, publish: { channel: 'c', data: b('{"x":1}'), type: 1, key: 'k', removed: true } },
+    json: '{"id":4,"publish":{"channel":"c","data":{"x":1}}}',
+  },
   { value: { id: 5, presence: { channel: 'c' } }, json: '{"id":5,"presence":{"channel":"c"}}' },
   { value: { id: 6, presence_stats: { channel: 'c' } }, json: '{"id":6,"presence_stats":{"channel":"c"}}' },
-  { value: { id: 7, history: { channel: 'c', limit: -1, since: { offset: 3, epoch: 'e' }, reverse: true } }, json: '{"id":7,"history":{"channel":"c","limit":-1,"since":{"offset":3,"epoch":"e"},"reverse":true}}' },
+  {
+    value: { id: 7, history: { channel: 'c', limit: -1, since: { offset: 3, epoch: 'e' }, reverse: true } },
+    json: '{"id":7,"history":{"channel":"c","limit":-1,"since":{"offset":3,"epoch":"e"},"reverse":true}}',
+  },
   { value: { id: 8, ping: {} }, json: '{"id":8,"ping":{}}' },
   { value: { send: { data: b('1') } }, json: '{"send":{"data":1}}' },
   { value: { id: 9, rpc: { method: 'm', data: b('[]') } }, json: '{"id":9,"rpc":{"method":"m","data":[]}}' },
@@ -372,7 +436,9 @@ describe('protobuf micro-benchmark (informational)', () => {
     const lines = [
       run('tributary pub push', () => codec.encodePush('chat:room-17', 'pub', plain)),
       run('tributary pub push + info', () => codec.encodePush('chat:room-17', 'pub', body)),
-      run('protobufjs (reflection) Reply{push{pub+info}}', () => PbReply.encodeDelimited(PbReply.fromObject({ push: PbPush.fromObject({ channel: 'chat:room-17', pub: body }) })).finish()),
+      run('protobufjs (reflection) Reply{push{pub+info}}', () =>
+        PbReply.encodeDelimited(PbReply.fromObject({ push: PbPush.fromObject({ channel: 'chat:room-17', pub: body }) })).finish(),
+      ),
       run('tributary empty subscribe reply', () => codec.encodeReply(7, 'subscribe', {})),
     ];
     for (const l of lines) t.diagnostic(l);

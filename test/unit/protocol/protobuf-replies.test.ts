@@ -82,7 +82,15 @@ describe('protobuf replies', () => {
       ttl: 3600,
       data: b('{"welcome":true}'),
       subs: {
-        '#42': { recoverable: true, positioned: true, epoch: 'ep', offset: 3, publications: [{ data: b('1'), offset: 3 }], recovered: true, was_recovering: true },
+        '#42': {
+          recoverable: true,
+          positioned: true,
+          epoch: 'ep',
+          offset: 3,
+          publications: [{ data: b('1'), offset: 3 }],
+          recovered: true,
+          was_recovering: true,
+        },
         news: {},
       },
       ping: 25,
@@ -222,7 +230,18 @@ describe('protobuf pushes', () => {
     });
     const sub = { recoverable: true, epoch: 'e', offset: 9, positioned: true, data: b('{"s":1}') };
     assert.deepStrictEqual(one(codec.encodePush('ch', 'subscribe', sub)), { push: { channel: 'ch', subscribe: sub } });
-    const connect = { client: 'c', version: 'v', data: b('1'), subs: { ch: { recoverable: true, offset: 1 } }, expires: true, ttl: 5, ping: 25, session: 's', node: 'n', time: 5 };
+    const connect = {
+      client: 'c',
+      version: 'v',
+      data: b('1'),
+      subs: { ch: { recoverable: true, offset: 1 } },
+      expires: true,
+      ttl: 5,
+      ping: 25,
+      session: 's',
+      node: 'n',
+      time: 5,
+    };
     assert.deepStrictEqual(one(codec.encodePush('', 'connect', connect)), { push: { connect } });
   });
 

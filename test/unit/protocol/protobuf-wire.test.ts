@@ -33,12 +33,30 @@ const SIGNED = [0, 1, -1, -2, 127, -127, -128, 2 ** 31 - 1, -(2 ** 31), 2 ** 32,
 
 describe('protobuf wire: varints', () => {
   it('encodes the classic edge values', () => {
-    assert.equal(written((w) => w.uint64(0)), '00');
-    assert.equal(written((w) => w.uint64(127)), '7f');
-    assert.equal(written((w) => w.uint64(128)), '8001');
-    assert.equal(written((w) => w.uint64(2 ** 32)), '8080808010');
-    assert.equal(written((w) => w.uint64(2 ** 53 - 1)), 'ffffffffffffff0f');
-    assert.equal(written((w) => w.int32(-1)), 'ffffffffffffffffff01'); // sign-extended to 10 bytes
+    assert.equal(
+      written((w) => w.uint64(0)),
+      '00',
+    );
+    assert.equal(
+      written((w) => w.uint64(127)),
+      '7f',
+    );
+    assert.equal(
+      written((w) => w.uint64(128)),
+      '8001',
+    );
+    assert.equal(
+      written((w) => w.uint64(2 ** 32)),
+      '8080808010',
+    );
+    assert.equal(
+      written((w) => w.uint64(2 ** 53 - 1)),
+      'ffffffffffffff0f',
+    );
+    assert.equal(
+      written((w) => w.int32(-1)),
+      'ffffffffffffffffff01',
+    ); // sign-extended to 10 bytes
   });
 
   it('uint32/uint64 match the reference and read back', () => {
@@ -47,7 +65,10 @@ describe('protobuf wire: varints', () => {
       assert.equal(hex, refVarint(BigInt(v)), `uint64 ${v}`);
       assert.equal(reader(hex).uint64(), v);
       if (v < 2 ** 32) {
-        assert.equal(written((w) => w.uint32(v)), hex);
+        assert.equal(
+          written((w) => w.uint32(v)),
+          hex,
+        );
         assert.equal(reader(hex).uint32(), v);
         assert.equal(varintSize(v), hex.length / 2);
       }
@@ -73,10 +94,22 @@ describe('protobuf wire: varints', () => {
   });
 
   it('sint64 is zigzag and reads back', () => {
-    assert.equal(written((w) => w.sint64(0)), '00');
-    assert.equal(written((w) => w.sint64(-1)), '01');
-    assert.equal(written((w) => w.sint64(1)), '02');
-    assert.equal(written((w) => w.sint64(-2)), '03');
+    assert.equal(
+      written((w) => w.sint64(0)),
+      '00',
+    );
+    assert.equal(
+      written((w) => w.sint64(-1)),
+      '01',
+    );
+    assert.equal(
+      written((w) => w.sint64(1)),
+      '02',
+    );
+    assert.equal(
+      written((w) => w.sint64(-2)),
+      '03',
+    );
     for (const v of SIGNED) {
       const hex = written((w) => w.sint64(v));
       assert.equal(hex, refVarint(zigzag(v)), `sint64 ${v}`);
@@ -193,7 +226,10 @@ describe('protobuf wire: writer', () => {
       assert.equal(r.uint32(), 0x0a);
       const len = r.length();
       assert.equal(len, n + 1);
-      assert.equal(out.subarray(r.pos, r.pos + n).every((b) => b === 0x61), true);
+      assert.equal(
+        out.subarray(r.pos, r.pos + n).every((b) => b === 0x61),
+        true,
+      );
       r.pos += len;
       assert.equal(r.uint32(), 0x7f);
       assert.equal(r.pos, out.length);

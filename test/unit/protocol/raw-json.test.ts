@@ -155,8 +155,10 @@ describe('parseJsonWithRaw', () => {
       for (let e = 0; e < edits; e++) {
         const at = Math.floor(rand() * (s.length + 1));
         const op = rand();
-        if (op < 0.4) s = s.slice(0, at) + s.slice(at + 1); // delete
-        else if (op < 0.8) s = s.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + s.slice(at); // insert
+        if (op < 0.4)
+          s = s.slice(0, at) + s.slice(at + 1); // delete
+        else if (op < 0.8)
+          s = s.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + s.slice(at); // insert
         else s = s.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + s.slice(at + 1); // replace
       }
       let expected: unknown;

@@ -27,11 +27,14 @@ describe('parseDuration (Go syntax → ms)', () => {
 
   for (const bad of ['', '25', '1x', 's', '.s', '1h-1m', ' 1s', '1 s', 'abc', '1.2.3s', '-']) {
     it(`rejects ${JSON.stringify(bad)} with a clear message`, () => {
-      assert.throws(() => parseDuration(bad), (err: Error) => {
-        assert.match(err.message, /^invalid duration /);
-        assert.match(err.message, /Go syntax/);
-        return true;
-      });
+      assert.throws(
+        () => parseDuration(bad),
+        (err: Error) => {
+          assert.match(err.message, /^invalid duration /);
+          assert.match(err.message, /Go syntax/);
+          return true;
+        },
+      );
     });
   }
 
