@@ -6,7 +6,7 @@
 
 import type { ServerResponse } from 'node:http';
 import type { ConsumerHealth } from './consumers/consumer.js';
-import { engineHealth, engineName } from './node/engine-status.js';
+import { engineHealth, engineName } from './engines/status.js';
 import type { Node } from './node/node.js';
 import { sendJson } from './util/http.js';
 

@@ -21,7 +21,7 @@ import { RedisShards } from './engines/redis/shards.js';
 import { handleHealth } from './health.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { engineHealth, engineName } from './node/engine-status.js';
+import { engineHealth, engineName } from './engines/status.js';
 import { Node, type NodeEngines } from './node/node.js';
 import { WebsocketEndpoint } from './transports/websocket.js';
 import { send } from './util/http.js';
@@ -193,7 +193,8 @@ function listen(server: http.Server, port: number, address: string): Promise<voi
  * and presence manager do.
  */
 export function createEngines(config: Config, log: Logger, metrics?: Metrics, given: Partial<NodeEngines> = {}): NodeEngines {
-  if (given.broker && given.presenceManager) return { broker: given.broker, presenceManager: given.presenceManager };
+  const split = config.broker.enabled || config.presence_manager.enabled;
+  if (given.broker && given.presenceManager) return { broker: given.broker, presenceManager: given.presenceManager, split };
   const b: EngineSpec = config.broker.enabled ? config.broker : config.engine;
   const p: EngineSpec = config.presence_manager.enabled ? config.presence_manager : config.engine;
   // The Redis metrics are the broker's: link and PUB/SUB state are what they
@@ -204,6 +205,7 @@ export function createEngines(config: Config, log: Logger, metrics?: Metrics, gi
     return { broker: new RedisBroker(shards), presenceManager: new RedisPresenceManager(shards) };
   }
   return {
+    split,
     broker: given.broker ?? (b.type === 'redis' ? new RedisBroker(brokerShards(b.redis)) : new MemoryBroker()),
     presenceManager: given.presenceManager ?? (p.type === 'redis' ? new RedisPresenceManager(new RedisShards(p.redis, log)) : new MemoryPresenceManager()),
   };

@@ -47,6 +47,8 @@ export interface HistoryQuery {
 export interface NodeEngines {
   broker: Broker;
   presenceManager: PresenceManager;
+  /** A `broker` or `presence_manager` block replaced one half of the engine. */
+  split?: boolean;
 }
 
 export interface NodeOptions {
@@ -67,6 +69,7 @@ export class Node implements BrokerEventHandler {
   readonly control: ControlPlane;
   readonly broker: Broker;
   readonly presenceManager: PresenceManager;
+  readonly split: boolean;
   /** Every open session, connected or still in its connect handshake. */
   private readonly sessions = new Set<NodeSession>();
   /** Connected sessions by id. */
@@ -89,6 +92,7 @@ export class Node implements BrokerEventHandler {
   ) {
     this.broker = engines.broker;
     this.presenceManager = engines.presenceManager;
+    this.split = engines.split ?? false;
     this.name = config.node.name || `${os.hostname()}_${config.http_server.port}`;
     this.wheel = new TimerWheel(200, (err) => log.error({ err }, 'connection timer failed'));
     this.resolver = new ChannelResolver(config);

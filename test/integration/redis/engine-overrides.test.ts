@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { ConfigError } from '../../../src/config/errors.js';
-import { engineName } from '../../../src/node/engine-status.js';
+import { engineName } from '../../../src/engines/status.js';
 import { redisUrl } from '../../helpers/redis.js';
 import { once, sdkClient } from '../../helpers/sdk.js';
 import { startServer, testConfig, token, type TestServer } from '../../helpers/server.js';

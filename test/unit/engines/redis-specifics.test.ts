@@ -14,7 +14,7 @@ import type { PublishOptions } from '../../../src/engines/broker.js';
 import type { RedisBroker } from '../../../src/engines/redis/redis-broker.js';
 import type { RedisPresenceManager } from '../../../src/engines/redis/redis-presence-manager.js';
 import { fnv1a64, jumpConsistentHash, shardIndex } from '../../../src/engines/redis/shard-index.js';
-import { engineHealth } from '../../../src/node/engine-status.js';
+import { engineHealth } from '../../../src/engines/status.js';
 import { RecordingHandler } from '../../broker-suite.js';
 import { redisBroker, redisPair } from '../../helpers/redis-engines.js';
 import { redisUrl, secondRedisUrl } from '../../helpers/redis.js';

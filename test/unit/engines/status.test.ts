@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EngineHealth } from '../../../src/engines/availability.js';
-import { engineHealth, engineName } from '../../../src/node/engine-status.js';
+import { engineHealth, engineName } from '../../../src/engines/status.js';
 
 function half(name: string, health: EngineHealth = { healthy: true }) {
   return { name, health: () => health };
@@ -13,11 +13,13 @@ function half(name: string, health: EngineHealth = { healthy: true }) {
 const down = (detail: string): EngineHealth => ({ healthy: false, detail });
 
 describe('engine status of the two halves', () => {
-  it('one name for halves of one kind, broker+presence otherwise', () => {
+  it('one name for the halves of one engine block, broker+presence when a block split them', () => {
     assert.equal(engineName({ broker: half('redis'), presenceManager: half('redis') }), 'redis');
     assert.equal(engineName({ broker: half('memory'), presenceManager: half('memory') }), 'memory');
-    assert.equal(engineName({ broker: half('memory'), presenceManager: half('redis') }), 'memory+redis-presence');
-    assert.equal(engineName({ broker: half('redis'), presenceManager: half('memory') }), 'redis+memory-presence');
+    assert.equal(engineName({ broker: half('memory'), presenceManager: half('redis'), split: true }), 'memory+redis-presence');
+    assert.equal(engineName({ broker: half('redis'), presenceManager: half('memory'), split: true }), 'redis+memory-presence');
+    // Two Redis deployments, one per half, are still two backends.
+    assert.equal(engineName({ broker: half('redis'), presenceManager: half('redis'), split: true }), 'redis+redis-presence');
   });
 
   it('healthy only when both halves are', () => {
@@ -28,8 +30,18 @@ describe('engine status of the two halves', () => {
 
   it('halves of different kinds: the sick half is named', () => {
     const a = 'redis://127.0.0.1:6379: commands: connect ECONNREFUSED';
-    assert.deepEqual(engineHealth({ broker: half('memory'), presenceManager: half('redis', down(a)) }), { healthy: false, detail: `presence manager: ${a}` });
-    assert.deepEqual(engineHealth({ broker: half('redis', down(a)), presenceManager: half('memory') }), { healthy: false, detail: `broker: ${a}` });
+    assert.deepEqual(engineHealth({ broker: half('memory'), presenceManager: half('redis', down(a)), split: true }), {
+      healthy: false,
+      detail: `presence manager: ${a}`,
+    });
+    assert.deepEqual(engineHealth({ broker: half('redis', down(a)), presenceManager: half('memory'), split: true }), {
+      healthy: false,
+      detail: `broker: ${a}`,
+    });
+    assert.deepEqual(engineHealth({ broker: half('redis', down(a)), presenceManager: half('redis', down(a)), split: true }), {
+      healthy: false,
+      detail: `broker: ${a}; presence manager: ${a}`,
+    });
   });
 
   it('halves sharing shards: each problem is said once, as the single engine said it', () => {
