@@ -78,3 +78,25 @@ export function createClient(o: RedisEngineOptions, addr: RedisShardAddress, rol
     }
   }
 }
+
+/**
+ * Disconnects a client and resolves once it has ended, so the same client can
+ * connect again straight away (ioredis refuses connect() while the old
+ * connection is still closing). Bounded: a client that never reports its end
+ * is given up on after `limitMs`.
+ */
+export function disconnectClient(client: RedisClient, limitMs = 2000): Promise<void> {
+  if (client.status === 'end') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, limitMs);
+    timer.unref();
+    function done(): void {
+      clearTimeout(timer);
+      client.off('end', done);
+      resolve();
+    }
+    client.once('end', done);
+    client.disconnect();
+    if (client.status === 'end') done();
+  });
+}

@@ -8,6 +8,7 @@
 // links may be shared with a RedisPresenceManager on the same RedisShards.
 
 import type { Logger } from '../../log.js';
+import { Serial } from '../../util/serial.js';
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../../protocol/types.js';
 import type { EngineHealth } from '../availability.js';
 import type { Broker, BrokerEventHandler, HistoryFilter, HistoryOptions, HistoryResult, PublishOptions, PublishResult } from '../broker.js';
@@ -31,6 +32,8 @@ export class RedisBroker implements Broker {
   /** Whether this broker holds the shards (acquired, PUB/SUB links being opened or open). */
   private holding = false;
   private started = false;
+  /** Start and close one at a time, so a close during a start cannot leave a hold behind. */
+  private readonly lifecycle = new Serial();
   /** PUBLISH, or SPUBLISH with Redis 7 sharded PUB/SUB. */
   private readonly publishCommand: string;
   private readonly log: Logger;
@@ -42,24 +45,30 @@ export class RedisBroker implements Broker {
     this.publishCommand = shards.options.sharded_pubsub ? 'spublish' : 'publish';
   }
 
-  async start(handler: BrokerEventHandler): Promise<void> {
-    if (this.started) return;
-    this.handler = handler;
-    this.nodeChannel = this.keys.node(handler.id);
-    try {
-      await this.shards.acquire();
-      this.holding = true;
-      const events = { onMessage: (ch: string, msg: Buffer) => this.onMessage(ch, msg), onResubscribed: (chs: string[]) => this.onResubscribed(chs) };
-      await Promise.all(this.shards.all.map((s) => s.startPubSub([this.keys.control, this.nodeChannel], events)));
-    } catch (err) {
-      await this.close();
-      throw err;
-    }
-    this.started = true;
+  start(handler: BrokerEventHandler): Promise<void> {
+    return this.lifecycle.run(async () => {
+      if (this.started) return;
+      this.handler = handler;
+      this.nodeChannel = this.keys.node(handler.id);
+      try {
+        await this.shards.acquire();
+        this.holding = true;
+        const events = { onMessage: (ch: string, msg: Buffer) => this.onMessage(ch, msg), onResubscribed: (chs: string[]) => this.onResubscribed(chs) };
+        await Promise.all(this.shards.all.map((s) => s.startPubSub([this.keys.control, this.nodeChannel], events)));
+      } catch (err) {
+        await this.letGo();
+        throw err;
+      }
+      this.started = true;
+    });
   }
 
   /** Drops the PUB/SUB links; the command links close once no presence manager shares them. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.lifecycle.run(() => this.letGo());
+  }
+
+  private async letGo(): Promise<void> {
     this.started = false;
     this.handler = null;
     if (!this.holding) return;
@@ -70,7 +79,7 @@ export class RedisBroker implements Broker {
 
   /** Both links of every shard: without PUB/SUB, nothing published reaches anyone. */
   health(): EngineHealth {
-    return this.shards.health((s) => s.healthy());
+    return this.shards.health((s) => s.commandsHealthy() && s.pubSubHealthy());
   }
 
   private shardFor(channel: string): RedisShard {

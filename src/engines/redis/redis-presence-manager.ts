@@ -5,6 +5,7 @@
 // broker's RedisShards when one engine block configures both.
 
 import type { ClientInfo } from '../../protocol/types.js';
+import { Serial } from '../../util/serial.js';
 import type { EngineHealth } from '../availability.js';
 import type { PresenceManager, PresenceStats } from '../presence-manager.js';
 import { decodeClientInfo, encodeClientInfo } from './payloads.js';
@@ -20,19 +21,25 @@ export class RedisPresenceManager implements PresenceManager {
   readonly name = 'redis';
   readonly stats: RedisPresenceStats = { malformedEntries: 0 };
   private started = false;
+  /** Start and close one at a time (see Serial). */
+  private readonly lifecycle = new Serial();
 
   constructor(private readonly shards: RedisShards) {}
 
-  async start(): Promise<void> {
-    if (this.started) return;
-    await this.shards.acquire();
-    this.started = true;
+  start(): Promise<void> {
+    return this.lifecycle.run(async () => {
+      if (this.started) return;
+      await this.shards.acquire();
+      this.started = true;
+    });
   }
 
-  async close(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    await this.shards.release();
+  close(): Promise<void> {
+    return this.lifecycle.run(async () => {
+      if (!this.started) return;
+      this.started = false;
+      await this.shards.release();
+    });
   }
 
   /** Presence needs only the command links. */

@@ -10,7 +10,7 @@ import type { Logger } from '../../log.js';
 import type { RedisEngineOptions } from '../../config/redis.js';
 import type { RedisShardAddress } from '../../util/redis-url.js';
 import { EngineUnavailableError } from '../availability.js';
-import { createClient, type RedisClient } from './connection.js';
+import { createClient, disconnectClient, type RedisClient } from './connection.js';
 import type { RedisMetrics } from './metrics.js';
 import { HISTORY_ADD, HISTORY_READ, PRESENCE_ADD, PRESENCE_GET, PRESENCE_REMOVE, PUBLISH_IDEMPOTENT, PUBLISH_ON_SLOT, type ScriptDef } from './lua.js';
 
@@ -87,9 +87,17 @@ export class RedisShard {
     const sub = createClient(this.options, this.address, 'sub');
     this.sub = sub;
     this.events = events;
-    sub.on('error', (err: Error) => this.problem('PUB/SUB', err));
-    sub.on('ready', () => this.onSubReady());
+    // A link dropped by stopPubSub still emits its last events: they concern
+    // nobody, and must not mark a newer link down or count a loss.
+    const current = (): boolean => this.sub === sub;
+    sub.on('error', (err: Error) => {
+      if (current()) this.problem('PUB/SUB', err);
+    });
+    sub.on('ready', () => {
+      if (current()) this.onSubReady();
+    });
     sub.on('close', () => {
+      if (!current()) return;
       if (this.subLinkWhole) {
         this.log.warn({ shard: this.address.label }, 'redis PUB/SUB connection lost');
         this.metrics?.pubSubErrors.inc({ broker_name: '', error: 'connection_lost' });
@@ -97,8 +105,12 @@ export class RedisShard {
       this.metrics?.linkUp.set({ shard: this.address.label, link: 'pubsub' }, 0);
       this.subLinkWhole = false;
     });
-    sub.on('messageBuffer', (channel: Buffer, message: Buffer) => events.onMessage(channel.toString(), message));
-    sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => events.onMessage(channel.toString(), message));
+    sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      if (current()) events.onMessage(channel.toString(), message);
+    });
+    sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => {
+      if (current()) events.onMessage(channel.toString(), message);
+    });
     return sub;
   }
 
@@ -128,6 +140,9 @@ export class RedisShard {
 
   /** Connects the command link; fails with the cause when Redis cannot be reached. */
   async connect(): Promise<void> {
+    // A shard closed by its last user opens again for the next one.
+    this.closed = false;
+    this.lastProblem = '';
     await this.connecting(async () => {
       await this.cmd.connect();
       // Streams are required (Redis >= 5): the same probe Centrifugo runs at start.
@@ -158,8 +173,12 @@ export class RedisShard {
   stopPubSub(): void {
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = null;
-    this.sub?.disconnect();
+    const sub = this.sub;
+    // Detached first: the close this disconnect causes is not a lost link.
     this.sub = null;
+    this.subLinkWhole = false;
+    sub?.disconnect();
+    if (sub) this.metrics?.linkUp.set({ shard: this.address.label, link: 'pubsub' }, 0);
     this.events = null;
     this.everReady = false;
     this.wanted.clear();
@@ -182,14 +201,15 @@ export class RedisShard {
   }
 
   /**
-   * Whether the command link and, once a broker opened it, the PUB/SUB link
-   * work. With a Redis Cluster, ioredis moves the PUB/SUB connection to
+   * Whether the broker's PUB/SUB link is open and holds every wanted
+   * subscription (false before startPubSub: a broker without it delivers
+   * nothing). With a Redis Cluster, ioredis moves the PUB/SUB connection to
    * another node by itself on a failover; that move is not seen here, so
    * publications missed meanwhile reach positioned subscribers only as a gap
    * at their next publication.
    */
-  healthy(): boolean {
-    return this.commandsHealthy() && (this.sub === null || this.subLinkWhole);
+  pubSubHealthy(): boolean {
+    return !this.closed && this.sub !== null && this.subLinkWhole;
   }
 
   problemDetail(): string {
@@ -226,7 +246,7 @@ export class RedisShard {
   async close(): Promise<void> {
     this.closed = true;
     this.stopPubSub();
-    this.cmd.disconnect();
+    await disconnectClient(this.cmd);
   }
 
   // ---- subscriptions ---------------------------------------------------------
@@ -335,7 +355,8 @@ export class RedisShard {
   }
 
   private recovered(link: string): void {
-    if (this.lastProblem === '' || !this.healthy()) return;
+    // Recovered when every link this shard has open works again.
+    if (this.lastProblem === '' || !this.commandsHealthy() || (this.sub !== null && !this.subLinkWhole)) return;
     this.log.info({ shard: this.address.label }, `redis ${link} connection ready`);
     this.lastProblem = '';
   }

@@ -9,6 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { RecordingHandler } from '../../broker-suite.js';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { RedisBroker } from '../../../src/engines/redis/redis-broker.js';
+import { RedisMetrics } from '../../../src/engines/redis/metrics.js';
+import { RedisPresenceManager } from '../../../src/engines/redis/redis-presence-manager.js';
+import { RedisShards } from '../../../src/engines/redis/shards.js';
+import { Metrics } from '../../../src/metrics.js';
 import { redisBroker, redisOptions, redisPair, redisPresenceManager } from '../../helpers/redis-engines.js';
 import { redisUrl } from '../../helpers/redis.js';
 
@@ -145,5 +152,82 @@ describe('Redis presence manager and broker as halves', () => {
   it('a presence manager refuses to start against an unreachable Redis, naming the address and the cause', async () => {
     const presence = track(redisPresenceManager(redisOptions({ address: ['redis://127.0.0.1:1'], prefix: unique().prefix })));
     await assert.rejects(presence.start(), /redis:\/\/127\.0\.0\.1:1: cannot connect \(.*ECONNREFUSED/);
+  });
+
+  it('a broker without its PUB/SUB link is unhealthy, even while a presence manager keeps the command link up', async () => {
+    const { prefix, name } = unique();
+    const { broker, presenceManager } = redisPair(redisOptions({ address: [redisUrl()], prefix, client_name: name }));
+    track(presenceManager);
+    track(broker);
+    await presenceManager.start();
+    assert.equal(presenceManager.health().healthy, true);
+    assert.equal(broker.health().healthy, false, 'not started: nothing published would reach anyone');
+    await broker.start(new RecordingHandler());
+    assert.equal(broker.health().healthy, true);
+    await broker.close();
+    assert.equal(broker.health().healthy, false);
+    assert.equal(presenceManager.health().healthy, true);
+  });
+
+  it('start and close called together leave nothing held, and a second start opens one PUB/SUB link', async () => {
+    const { prefix, name } = unique();
+    const { broker, presenceManager } = redisPair(redisOptions({ address: [redisUrl()], prefix, client_name: name }));
+    track(presenceManager);
+    track(broker);
+    await Promise.all([broker.start(new RecordingHandler()), broker.close(), presenceManager.start(), presenceManager.close()]);
+    await until('every connection to close', async () => (await connections(name)).length === 0);
+
+    await Promise.all([broker.start(new RecordingHandler()), broker.start(new RecordingHandler())]);
+    await until('the broker connections', async () => (await connections(name)).length === 2);
+    assert.equal(subscriberConnections(await connections(name)).length, 1, 'one PUB/SUB link');
+    await broker.close();
+    await until('every connection to close', async () => (await connections(name)).length === 0);
+  });
+
+  it('shards closed by their last user open again for the next one', async () => {
+    const { prefix, name } = unique();
+    const { broker, presenceManager } = redisPair(redisOptions({ address: [redisUrl()], prefix, client_name: name }));
+    track(presenceManager);
+    track(broker);
+    await presenceManager.start();
+    await presenceManager.close();
+    await presenceManager.start();
+    assert.equal(presenceManager.health().healthy, true);
+    await presenceManager.addPresence('room', 'c1', { user: 'u', client: 'c1' });
+    assert.equal((await presenceManager.presence('room')).size, 1);
+    await presenceManager.close();
+    await broker.start(new RecordingHandler());
+    assert.equal(broker.health().healthy, true);
+  });
+
+  it('closing a broker is not a lost PUB/SUB link: no warning, no error counted', async () => {
+    const { prefix, name } = unique();
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const metrics = new Metrics({ defaultMetrics: false });
+    const shards = new RedisShards(
+      redisOptions({ address: [redisUrl()], prefix, client_name: name }),
+      pino({ level: 'warn' }, sink),
+      new RedisMetrics(metrics),
+    );
+    const broker = track(new RedisBroker(shards));
+    const presence = track(new RedisPresenceManager(shards));
+    await presence.start();
+    await broker.start(new RecordingHandler());
+    await broker.close();
+    await until('the PUB/SUB connection to close', async () => (await connections(name)).length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(
+      lines.filter((l) => l.includes('PUB/SUB')),
+      [],
+    );
+    const text = await metrics.registry.getSingleMetricAsString('centrifugo_broker_redis_pub_sub_errors');
+    assert.doesNotMatch(text, /connection_lost/);
+    assert.match(await metrics.registry.getSingleMetricAsString('tributary_redis_link_up'), /link="pubsub"} 0/);
   });
 });
