@@ -123,13 +123,14 @@ export class Metrics {
     name: 'centrifugo_transport_messages_sent',
     help: 'Protocol messages sent to clients.',
     labelNames: ['transport', 'frame_type'],
-    // Brings both sent counters up to date; the size counter is registered (so scraped) after this one.
+    // Brings both sent counters up to date, whichever of them is read first.
     collect: () => this.foldTraffic(),
   });
   readonly messagesSentSize = this.counter({
     name: 'centrifugo_transport_messages_sent_size',
     help: 'Bytes of protocol messages sent to clients.',
     labelNames: ['transport', 'frame_type'],
+    collect: () => this.foldTraffic(),
   });
   readonly messagesReceived = this.counter({
     name: 'centrifugo_transport_messages_received',

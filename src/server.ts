@@ -96,13 +96,14 @@ export class Server {
   }
 
   /**
-   * Starts the node, checks every consumer's backend (a consumer that cannot
+   * Builds the consumers, starts the node, checks every consumer's backend (a consumer that cannot
    * start fails the whole start, naming itself and the cause), listens, then
    * lets the consumers run.
    */
   async start(): Promise<void> {
-    await this.node.start();
+    // Built first: a consumer kind that cannot load stops the start before any engine connects.
     this.consumers = await createConsumers(this.config.consumers, this.consumerDeps);
+    await this.node.start();
     // Every init settles before the first failure is reported, so a stop() after it finds no init half done.
     const inits = await Promise.allSettled(this.consumers.map((c) => c.init()));
     const failed = inits.find((r): r is PromiseRejectedResult => r.status === 'rejected');

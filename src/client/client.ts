@@ -71,6 +71,8 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   /** Set while disconnect() runs, so a write error during its final flush cannot re-enter it. */
   private closing = false;
   private readonly writer: Writer;
+  /** The publication counter, kept here: enqueue() runs once per delivered message. */
+  private readonly publicationsSent: TrafficCounter;
   readonly codec: ProtocolCodec;
   private queue: Promise<void> = Promise.resolve();
   /** Frames received but not processed yet; reading pauses above a bound. */
@@ -93,6 +95,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     this.verifiers = shared.verifiers;
     this.codec = codecFor(transport.protocol);
     this.writer = new Writer(transport, this, this.codec.join, node.config.client.queue_max_size, node.config.websocket.write_timeout);
+    this.publicationsSent = node.metrics.traffic.publications;
     this.handlers = new CommandHandlers(this);
     this.staleDeadline = Date.now() + node.config.client.stale_close_delay;
     node.wheel.schedule(this, this.staleDeadline);
@@ -219,7 +222,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     return this.node.metrics.traffic.counter(type);
   }
 
-  enqueue(message: Frame, counter: TrafficCounter = this.node.metrics.traffic.publications): void {
+  enqueue(message: Frame, counter: TrafficCounter = this.publicationsSent): void {
     counter.messages++;
     counter.bytes += message.length;
     this.writer.enqueue(message);
@@ -381,7 +384,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     const wasActive = sub.active;
     sub.deactivate();
     this.node.metrics.subscriptionsInflight.dec({ client_name: metricClientName(this.name), channel_namespace: sub.namespace });
-    // Each step runs even when an earlier one failed (an engine link down):
+    // Each step runs even when an earlier one failed (a broker or presence link down):
     // presence must not outlive the subscription, and peers should hear the leave.
     const steps: Array<() => Promise<void>> = [() => this.node.removeSubscription(sub)];
     if (sub.flags.presence) steps.push(() => this.node.presenceManager.removePresence(channel, this.id, this.user));

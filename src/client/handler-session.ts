@@ -1,8 +1,8 @@
 // The session as the command handlers (handlers.ts) and the subscribe flow
 // (subscribe.ts) work on it: its connection state and the few operations they
 // call back. ClientSession (client.ts) implements it and runs both, so they
-// depend on this interface rather than on the class, and no two files of
-// client/ import each other.
+// depend on this interface rather than on the class, and no import circle
+// runs through client/.
 
 import type { Verifiers } from '../auth/verifiers.js';
 import type { Node } from '../node/node.js';

@@ -1,5 +1,5 @@
 // Deciding whether a resubscribing client got everything it missed
-// (client-protocol.md §4.2). Pure functions over what the engine returned.
+// (client-protocol.md §4.2). Pure functions over what the broker returned.
 
 import type { Publication, StreamPosition } from '../protocol/types.js';
 

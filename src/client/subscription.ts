@@ -85,7 +85,7 @@ export class ClientSubscription implements ChannelSubscriber {
     }
   }
 
-  /** After an engine gap: resubscribe (via insufficient state) only if the stream moved past us. */
+  /** After a broker gap: resubscribe (via insufficient state) only if the stream moved past us. */
   onDeliveryGap(top?: StreamPosition): void {
     if (!this.active || !this.flags.positioned) return;
     if (top && top.epoch === this.epoch && top.offset <= this.lastOffset) return;

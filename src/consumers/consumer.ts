@@ -1,5 +1,5 @@
 // What the server knows about a consumer: it is started after the node, runs
-// until shutdown, is stopped before the engine closes, and reports its health.
+// until shutdown, is stopped before the broker and presence manager close, and reports its health.
 
 import type { Dispatcher } from '../api/dispatcher.js';
 import type { ConsumerConfig } from '../config/consumers.js';
@@ -27,7 +27,7 @@ export interface ConsumerDeps {
   dispatcher: Dispatcher;
   log: Logger;
   metrics: Metrics;
-  /** Whether the engine is healthy (failures while it is not are not a message's fault). */
+  /** Whether the broker and presence manager are healthy (failures while it is not are not a message's fault). */
   engineHealthy(): boolean;
 }
 

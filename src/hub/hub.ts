@@ -9,7 +9,7 @@ export interface ChannelSubscriber {
   readonly channel: string;
   receivePublication(frames: PublicationFrames): void;
   receiveJoinLeave(frame: SharedFrame): void;
-  /** The engine may have missed publications for this channel; `top` is the stream's position now, when known. */
+  /** The broker may have missed publications for this channel; `top` is the stream's position now, when known. */
   onDeliveryGap(top?: StreamPosition): void;
 }
 

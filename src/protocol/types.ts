@@ -1,4 +1,4 @@
-// Domain values shared by the engine, the hub and the protocol codecs.
+// Domain values shared by the brokers, presence managers, the hub and the protocol codecs.
 // Payloads ("raw" fields in the protocol) are kept as the exact bytes the
 // publisher sent: JSON connections get them spliced verbatim, never re-serialised.
 

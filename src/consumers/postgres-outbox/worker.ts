@@ -71,7 +71,7 @@ export interface WorkerContext {
     latency(seconds: number): void;
   };
   stopping(): boolean;
-  /** Whether the engine is healthy: failures while it is not do not count as a row's attempts. */
+  /** Whether the broker and presence manager are healthy: failures while it is not do not count as a row's attempts. */
   engineHealthy(): boolean;
   dbOk(): void;
   dbError(err: unknown): void;
@@ -237,7 +237,7 @@ export class PartitionWorker {
           done.push(row.id);
           continue;
         }
-        // Retryable. While the engine is down the row is not to blame: its attempts are not counted.
+        // Retryable. While the broker is down the row is not to blame: its attempts are not counted.
         const prev = this.failing?.id === row.id ? this.failing.attempts : 0;
         const attempts = ctx.engineHealthy() ? prev + 1 : Math.max(prev, 1);
         const max = ctx.opts.max_attempts;

@@ -1,5 +1,5 @@
 // ioredis clients for one shard address: standalone, Sentinel or Cluster,
-// with the timeouts and failure behaviour the engine relies on.
+// with the timeouts and failure behaviour the broker and presence manager rely on.
 
 import { createRequire } from 'node:module';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';

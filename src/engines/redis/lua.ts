@@ -1,4 +1,4 @@
-// The Lua scripts that make each engine operation one atomic round trip.
+// The Lua scripts that make each broker or presence operation one atomic round trip.
 // They follow the semantics Centrifugo's scripts have (spec server-api.md
 // §4.3–4.5: argument order, meta fields `e`/`s`/`v`/`ve`, stream IDs equal to
 // offsets, the `__p1:`/`__d1:` PUB/SUB prefixes), written here from that

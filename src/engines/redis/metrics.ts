@@ -1,4 +1,4 @@
-// What the Redis engine reports to Prometheus: Centrifugo's PUB/SUB error
+// What the Redis broker and presence manager report to Prometheus: Centrifugo's PUB/SUB error
 // counter (same name and labels, so dashboards carry over) and our own link
 // state, so an alert can fire on a dead PUB/SUB link before users notice.
 

@@ -206,7 +206,7 @@ export class ControlPlane {
       this.rejected(err instanceof ControlDecodeError ? err : new ControlDecodeError(String(err)), data);
       return;
     }
-    // Engines deliver a node's own broadcasts back to it.
+    // Brokers deliver a node's own broadcasts back to it.
     if (msg.uid === this.host.id) return;
     this.metrics.received(msg.type);
     try {

@@ -3,20 +3,11 @@
 // control plane sends to every other node (messages.ts encodes them). Each
 // node applies them to its own connections with node/apply-user-command.ts.
 
-import type { SubscriptionOverride } from '../../protocol/types.js';
-import type { StreamPosition } from '../../protocol/types.js';
-import type { ConnectionSelector } from '../session.js';
+import type { ConnectionSelector, ServerRefresh, ServerSubscription } from '../session.js';
 
-export interface SubscribeCommand extends ConnectionSelector {
+/** Adds the subscription to every matching connection (the fields a session applies are ServerSubscription's). */
+export interface SubscribeCommand extends ConnectionSelector, ServerSubscription {
   channel: string;
-  /** Unix seconds; 0 = the subscription never expires. */
-  expireAtSec: number;
-  /** Becomes the subscription's chan_info; exact bytes as the API received them. */
-  chanInfo?: Buffer;
-  /** Sent to the client in the subscribe push; exact bytes. */
-  data?: Buffer;
-  override?: SubscriptionOverride;
-  recoverSince?: StreamPosition;
 }
 
 export interface UnsubscribeCommand extends ConnectionSelector {
@@ -31,13 +22,7 @@ export interface DisconnectCommand extends ConnectionSelector {
   whitelist: string[];
 }
 
-export interface RefreshCommand extends ConnectionSelector {
-  expired: boolean;
-  /** Unix seconds; 0 = the connection stops expiring. */
-  expireAtSec: number;
-  /** Replaces the connection info; exact bytes. */
-  info?: Buffer;
-}
+export type RefreshCommand = ConnectionSelector & ServerRefresh;
 
 export type UserCommand =
   | { kind: 'subscribe'; cmd: SubscribeCommand }
