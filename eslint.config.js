@@ -7,7 +7,7 @@
 
 const LAYERS = [
   ['src/main.ts'],
-  ['src/cli.ts'],
+  ['src/cli.ts', 'src/cli'],
   ['src/server.ts'],
   // Doors into the node: connections, consumers, operations.
   ['src/transports', 'src/consumers', 'src/health.ts'],

@@ -1,49 +1,20 @@
 // Command line: `tributary [serve] --config FILE`, checkconfig, genconfig,
-// defaultconfig, config schema, gentoken, gensubtoken, version, and the outbox
-// tools (migrate, outbox status). Flags override env (TRIBUTARY_*), which
-// overrides the file, as in Centrifugo; which config keys are flags is the
-// schema's to say.
+// defaultconfig, config schema, gentoken, gensubtoken, version, help, and the
+// outbox tools (migrate, outbox status). Flags override env (CENTRIFUGO_*,
+// then TRIBUTARY_*), which overrides the file, as in Centrifugo; which config
+// keys are flags is the schema's to say (cli/help.ts lists them).
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { signToken } from './auth/sign.js';
 import { ConfigError } from './config/errors.js';
-import { metaOf, type FieldMeta } from './config/fields.js';
 import { configJsonSchema, defaultInputConfig, generateConfig } from './config/documents.js';
 import { loadConfig, type ConfigFlags } from './config/load.js';
-import { CONFIG, type Config } from './config/schema.js';
+import type { Config } from './config/schema.js';
+import { COMMAND_WORDS, CONFIG_FLAGS, commandUsage, generalUsage } from './cli/help.js';
 import { createLogger } from './log.js';
 import { Server } from './server.js';
 import { VERSION } from './version.js';
-
-/** The config keys the schema marks as flags: `--<dotted.key>`, some with a one-letter alias. */
-function configFlags(meta: FieldMeta = metaOf(CONFIG), path = ''): { key: string; bool: boolean; short?: string; doc: string }[] {
-  if (meta.kind === 'section') return Object.entries(meta.shape).flatMap(([key, field]) => configFlags(metaOf(field), path ? `${path}.${key}` : key));
-  if (meta.kind === 'list' || !meta.flag) return [];
-  return [{ key: path, bool: meta.kind === 'bool', short: typeof meta.flag === 'string' ? meta.flag : undefined, doc: meta.doc }];
-}
-const CONFIG_FLAGS = configFlags();
-
-const USAGE = `Usage: tributary [command] [flags]
-
-Commands:
-  serve           run the server (default)
-  checkconfig     load and validate the config file, then exit
-  genconfig       write a new config file with random secrets
-  defaultconfig   print every option with its default, as a JSON config file
-  config schema   print the JSON Schema of the config file (for editors)
-  gentoken        print a connection JWT:   -u USER [-t TTL_SECONDS]
-  gensubtoken     print a subscription JWT: -u USER -s CHANNEL [-t TTL_SECONDS]
-  version         print the version
-  migrate         create or update an outbox table, its index, NOTIFY trigger and dead-letter table:
-                    --dsn DSN [--table NAME] [--dead-letter-table NAME] [--channel NAME] [--print]
-  outbox status   print per-partition backlog, lag and dead-letter count of an outbox table:
-                    --dsn DSN [--table NAME] [--dead-letter-table NAME] [--json]
-
-Flags:
-  -c, --config FILE  config file, JSON or YAML (default config.json)
-${CONFIG_FLAGS.map((f) => `  ${f.short ? `-${f.short}, ` : '    '}--${f.key}${f.bool ? '' : ' VALUE'}`.padEnd(44) + f.doc).join('\n')}
-`;
 
 const FLAG_OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -51,6 +22,7 @@ const FLAG_OPTIONS = {
   ttl: { type: 'string', short: 't' },
   channel: { type: 'string', short: 's' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
   dsn: { type: 'string' },
   table: { type: 'string' },
   'dead-letter-table': { type: 'string' },
@@ -60,24 +32,27 @@ const FLAG_OPTIONS = {
   ...Object.fromEntries(CONFIG_FLAGS.map((f) => [f.key, { type: f.bool ? 'boolean' : 'string', ...(f.short ? { short: f.short } : {}) }])),
 } as const;
 
-const COMMANDS = new Set(['serve', 'checkconfig', 'genconfig', 'defaultconfig', 'config', 'gentoken', 'gensubtoken', 'version', 'migrate', 'outbox']);
-
 export async function main(argv: string[]): Promise<void> {
   let command = 'serve';
   let rest = argv;
   if (argv[0] && !argv[0].startsWith('-')) {
-    if (!COMMANDS.has(argv[0])) return fail(`unknown command "${argv[0]}"\n\n${USAGE}`);
+    if (!COMMAND_WORDS.has(argv[0])) return fail(`unknown command "${argv[0]}"; run 'tributary help' for the list`);
     command = argv[0];
     rest = argv.slice(1);
   }
-  if (command === 'config') {
-    if (rest[0] !== 'schema') return fail(`unknown config command "${rest[0] ?? ''}" (try: config schema)\n\n${USAGE}`);
-    command = 'config schema';
-    rest = rest.slice(1);
+  if (command === 'help') {
+    const about = rest.filter((a) => !a.startsWith('-')).join(' ');
+    if (!about) return print(generalUsage());
+    const usage = commandUsage(about);
+    return usage ? print(usage) : fail(`unknown command "${about}"; run 'tributary help' for the list`);
   }
-  if (command === 'outbox') {
-    if (rest[0] !== 'status') return fail(`unknown outbox command "${rest[0] ?? ''}" (try: outbox status)\n\n${USAGE}`);
-    command = 'outbox status';
+  for (const [word, sub] of [
+    ['config', 'schema'],
+    ['outbox', 'status'],
+  ] as const) {
+    if (command !== word) continue;
+    if (rest[0] !== sub) return fail(`unknown ${word} command "${rest[0] ?? ''}" (try: ${word} ${sub})`);
+    command = `${word} ${sub}`;
     rest = rest.slice(1);
   }
   // --channel is gensubtoken's -s; for migrate it names the NOTIFY channel.
@@ -87,12 +62,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     values = parseArgs({ args: rest, options: FLAG_OPTIONS as never, allowPositionals: false }).values as typeof values;
   } catch (err) {
-    return fail(`${(err as Error).message}\n\n${USAGE}`);
+    return fail(`${(err as Error).message}\n(run 'tributary help ${command}' for its flags)`);
   }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+  if (values.help) return print(argv[0]?.startsWith('-') ? generalUsage() : commandUsage(command)!);
+  if (values.version) command = 'version';
   const configFile = typeof values.config === 'string' ? values.config : undefined;
 
   switch (command) {
@@ -272,6 +245,10 @@ async function runOutboxStatus(values: Values): Promise<void> {
   } catch (err) {
     fail(`outbox status failed: ${describeError(err)}`);
   }
+}
+
+function print(text: string): void {
+  process.stdout.write(text);
 }
 
 function fail(message: string): void {

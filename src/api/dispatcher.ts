@@ -132,6 +132,7 @@ export class Dispatcher {
           for (const cmd of commands) out.push(await runOne(cmd));
           return out;
         })();
-    return { replies };
+    // Go omits an empty list: a batch of no commands answers `{}`.
+    return replies.length > 0 ? { replies } : {};
   }
 }

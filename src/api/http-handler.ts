@@ -105,7 +105,9 @@ export class ApiHttpHandler {
     if (reply.error && transportMode) {
       return sendJson(res, httpStatusForError(reply.error.code), JSON.stringify(reply.error));
     }
-    const text = stringifyWithRaw(reply);
+    // Centrifugo's batch reply is the BatchResponse itself, `{"replies":[…]}`
+    // (`{}` with no commands), not wrapped in `result` as every other method.
+    const text = stringifyWithRaw(method === 'batch' && reply.result ? reply.result : reply);
     if (carriesStoredPayloads(method) && !isJson(text)) {
       // A payload stored from b64data that is not JSON cannot be embedded:
       // Go's encoder fails the same way and answers 500.

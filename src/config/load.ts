@@ -1,4 +1,5 @@
-// loadConfig: the file, then TRIBUTARY_* environment variables, then flags,
+// loadConfig: the file, then CENTRIFUGO_* and TRIBUTARY_* environment variables
+// (ours win), then flags,
 // each laid over the one before (lists are replaced, not merged), then one
 // parse against the schema that fills defaults, decodes and checks. Problems
 // are collected, not thrown one at a time, so the operator fixes them all at
@@ -15,7 +16,8 @@ import { isRecord } from '../util/values.js';
 
 /** Used when no file is given; a missing default file is only a warning, as in Centrifugo. */
 export const DEFAULT_CONFIG_FILE = 'config.json';
-export const ENV_PREFIX = 'TRIBUTARY';
+/** Environment prefixes, weakest first: a Centrifugo deployment's CENTRIFUGO_* work unchanged, TRIBUTARY_* win. */
+export const ENV_PREFIXES = ['CENTRIFUGO', 'TRIBUTARY'] as const;
 /** Dotted config paths (`http_server.port`) to values given on the command line. */
 export type ConfigFlags = Record<string, string | number | boolean>;
 
@@ -97,8 +99,6 @@ function problemsOf(error: z.ZodError, raw: unknown, envNames: Map<string, strin
 const ROOT = metaOf(CONFIG) as SectionMeta;
 const ROOT_FIELDS = fieldsOf(ROOT);
 const BY_PATH = new Map(ROOT_FIELDS.map((f) => [f.path.join('.'), f]));
-// Kubernetes injects <SERVICE>_PORT, <SERVICE>_PORT_8000_TCP, <SERVICE>_SERVICE_HOST… for a Service named "tributary"; those are not config.
-const KUBERNETES = new RegExp(`^${ENV_PREFIX}(?:_[A-Z0-9_]+)?_(PORT|SERVICE_)`);
 
 /** A value given as text, as Centrifugo's envconfig reads it: lists space-separated, lists of objects as JSON (or names to fill in). */
 function fromText(meta: LeafMeta | ListMeta, text: string): unknown {
@@ -121,6 +121,11 @@ function setAt(target: Obj, path: Path, value: unknown): void {
 }
 
 function applyEnv(raw: Obj, env: NodeJS.ProcessEnv, ctx: Context): void {
+  // Centrifugo's names first, so that ours win where both are set.
+  for (const prefix of ENV_PREFIXES) applyEnvPrefix(raw, env, prefix, ctx);
+}
+
+function applyEnvPrefix(raw: Obj, env: NodeJS.ProcessEnv, prefix: string, ctx: Context): void {
   const known = new Set<string>();
   const unsupported: { name: string; mode: Unsupported }[] = [];
   const read = (fields: Field[], target: Obj, at: Path, base: string) => {
@@ -139,7 +144,7 @@ function applyEnv(raw: Obj, env: NodeJS.ProcessEnv, ctx: Context): void {
       }
     }
   };
-  read(ROOT_FIELDS, raw, [], ENV_PREFIX);
+  read(ROOT_FIELDS, raw, [], prefix);
   // Then the items of named lists, by name (<LIST>_<NAME>_<KEY>), also those that came from the environment.
   for (const { path, meta } of ROOT_FIELDS) {
     const list = path.reduce<unknown>((v, k) => (isRecord(v) ? v[k] : undefined), raw);
@@ -147,11 +152,13 @@ function applyEnv(raw: Obj, env: NodeJS.ProcessEnv, ctx: Context): void {
     const fields = fieldsOf(metaOf(meta.item)).filter((f) => f.path[0] !== 'name');
     list.forEach((item, i) => {
       if (!isRecord(item) || typeof item.name !== 'string' || item.name === '') return;
-      read(fields, item, [...path, i], `${ENV_PREFIX}_${path.join('_')}_${nameForEnv(item.name)}`);
+      read(fields, item, [...path, i], `${prefix}_${path.join('_')}_${nameForEnv(item.name)}`);
     });
   }
+  // Kubernetes injects <SERVICE>_PORT, <SERVICE>_PORT_8000_TCP, <SERVICE>_SERVICE_HOST… for a Service named after us; those are not config.
+  const kubernetes = new RegExp(`^${prefix}(?:_[A-Z0-9_]+)?_(PORT|SERVICE_)`);
   for (const name of Object.keys(env).sort()) {
-    if (!name.startsWith(`${ENV_PREFIX}_`) || KUBERNETES.test(name) || name.startsWith(`${ENV_PREFIX}_VAR_`)) continue;
+    if (!name.startsWith(`${prefix}_`) || kubernetes.test(name) || name.startsWith(`${prefix}_VAR_`)) continue;
     const u = unsupported.find((u) => name === u.name || name.startsWith(`${u.name}_`));
     if (u?.mode === 'warn' && env[name]) ctx.warnings.push(`environment variable ${name} is accepted but not supported yet; it is ignored`);
     else if (!u && !known.has(name)) ctx.warnings.push(`unknown environment variable ${name}`);

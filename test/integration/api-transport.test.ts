@@ -131,7 +131,9 @@ describe('server API over HTTP', () => {
       ]) {
         const r = await request(ts, `/api/${method}`, { body: {} });
         assert.equal(r.status, 200, method);
-        assert.ok(r.json && (r.json.result || r.json.error), `${method}: ${r.text}`);
+        // batch answers its BatchResponse bare: `{}` for no commands.
+        if (method === 'batch') assert.deepEqual(r.json, {}, r.text);
+        else assert.ok(r.json && (r.json.result || r.json.error), `${method}: ${r.text}`);
       }
     });
   });
@@ -255,7 +257,7 @@ describe('server API over HTTP', () => {
     it('batch ignores it', async () => {
       const r = await request(ts, '/api/batch', { body: { commands: [{ publish: { channel: 'nope:x', data: 1 } }] }, headers: TRANSPORT });
       assert.equal(r.status, 200);
-      assert.deepEqual(r.json, { result: { replies: [UNKNOWN_CHANNEL] } });
+      assert.deepEqual(r.json, { replies: [UNKNOWN_CHANNEL] });
     });
 
     it('decode errors stay plain 400s', async () => {
@@ -287,8 +289,8 @@ describe('server API over HTTP', () => {
         },
       });
       assert.equal(r.status, 200);
-      const [p1, p2, h, bad, pres, stats, info, rpc, removed, h2] = r.json.result.replies;
-      assert.equal(r.json.result.replies.length, 10);
+      const [p1, p2, h, bad, pres, stats, info, rpc, removed, h2] = r.json.replies;
+      assert.equal(r.json.replies.length, 10);
       assert.equal(p1.publish.offset, 1);
       assert.equal(p2.publish.offset, 2);
       assert.deepEqual(
@@ -308,7 +310,7 @@ describe('server API over HTTP', () => {
       const r = await request(ts, '/api/batch', {
         body: { commands: [{ publish: { channel: 'plain-b', data: 1 } }, { publish: { channel: 'nope:x', data: 1 } }] },
       });
-      assert.equal(r.text, '{"result":{"replies":[{"publish":{}},{"error":{"code":102,"message":"unknown channel"}}]}}');
+      assert.equal(r.text, '{"replies":[{"publish":{}},{"error":{"code":102,"message":"unknown channel"}}]}');
     });
 
     it('parallel: replies still match the command order', async () => {
@@ -321,7 +323,7 @@ describe('server API over HTTP', () => {
       );
       const r = await request(ts, '/api/batch', { body: { commands, parallel: true } });
       assert.equal(r.status, 200);
-      const replies = r.json.result.replies;
+      const replies = r.json.replies;
       assert.equal(replies.length, 90);
       replies.forEach((rep: any, i: number) => {
         if (i % 3 === 0) assert.equal(rep.publish.offset, 1, String(i));
@@ -335,7 +337,7 @@ describe('server API over HTTP', () => {
         body: { commands: [{ connections: {} }, {}, null, { publish: null }, { info: {} }] },
       });
       assert.equal(r.status, 200);
-      const replies = r.json.result.replies;
+      const replies = r.json.replies;
       assert.deepEqual(replies.slice(0, 4), [NOT_FOUND, NOT_FOUND, BAD_REQUEST, NOT_FOUND]);
       assert.ok(replies[4].info);
     });
@@ -344,14 +346,14 @@ describe('server API over HTTP', () => {
       const r = await request(ts, '/api/batch', {
         body: { commands: [{ info: {}, history: { channel: 'hist:multi' }, publish: { channel: 'hist:multi', data: 1 } }] },
       });
-      const [reply] = r.json.result.replies;
+      const [reply] = r.json.replies;
       assert.deepEqual(Object.keys(reply), ['publish']);
       assert.equal(reply.publish.offset, 1);
     });
 
     it('no commands, no replies', async () => {
-      assert.equal((await request(ts, '/api/batch', { body: { commands: [] } })).text, '{"result":{"replies":[]}}');
-      assert.equal((await request(ts, '/api/batch', { body: {} })).text, '{"result":{"replies":[]}}');
+      assert.equal((await request(ts, '/api/batch', { body: { commands: [] } })).text, '{}');
+      assert.equal((await request(ts, '/api/batch', { body: {} })).text, '{}');
     });
   });
 

@@ -2,7 +2,7 @@
 // by curl-style HTTP, stopped by SIGTERM. Also the CLI's helper commands.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -211,6 +211,69 @@ describe('CLI commands', () => {
   it('rejects an unknown command', () => {
     const r = cli(['frobnicate']);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /unknown command/);
+    assert.match(r.stderr, /unknown command "frobnicate"; run 'tributary help' for the list/);
+  });
+});
+
+describe('help and version', () => {
+  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
+
+  it('--version and version print the package version', () => {
+    for (const args of [['--version'], ['version']]) {
+      const r = cli(args);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `tributary ${version}\n`);
+    }
+  });
+
+  it('help lists every command; help COMMAND and COMMAND --help print that command alone', () => {
+    const all = cli(['help']);
+    assert.equal(all.status, 0);
+    for (const c of [
+      'serve',
+      'checkconfig',
+      'genconfig',
+      'defaultconfig',
+      'config schema',
+      'gentoken',
+      'gensubtoken',
+      'version',
+      'migrate',
+      'outbox status',
+      'help',
+    ])
+      assert.match(all.stdout, new RegExp(`^  ${c} `, 'm'), c);
+    assert.equal(cli(['--help']).stdout, all.stdout);
+    const one = cli(['help', 'gensubtoken']);
+    assert.equal(one.status, 0);
+    assert.match(one.stdout, /^Usage: tributary gensubtoken \[flags\]/);
+    assert.match(one.stdout, /-s, --channel CHANNEL/);
+    assert.equal(cli(['gensubtoken', '--help']).stdout, one.stdout);
+    assert.equal(cli(['gensubtoken', '-h']).stdout, one.stdout);
+    const outbox = cli(['outbox', 'status', '--help']);
+    assert.match(outbox.stdout, /^Usage: tributary outbox status/);
+    assert.doesNotMatch(outbox.stdout, /http_server\.port/, 'the outbox tools take no config flags');
+    const unknown = cli(['help', 'frobnicate']);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  });
+
+  it('a wrong flag names the command whose help to read', () => {
+    const r = cli(['gentoken', '--bogus']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Unknown option '--bogus'/);
+    assert.match(r.stderr, /tributary help gentoken/);
+  });
+
+  it('the launcher says what to run when the checkout is not built', () => {
+    const bare = mkdtempSync(join(tmpdir(), 'tributary-unbuilt-'));
+    mkdirSync(join(bare, 'bin'));
+    copyFileSync(join(root, 'bin', 'tributary.js'), join(bare, 'bin', 'tributary.js'));
+    writeFileSync(join(bare, 'package.json'), '{"type":"module"}');
+    const r = spawnSync(process.execPath, [join(bare, 'bin', 'tributary.js'), 'serve'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /not built yet/);
+    assert.match(r.stderr, /npm run build/);
+    assert.doesNotMatch(r.stderr, /ERR_MODULE_NOT_FOUND|at .*:\d+:\d+/, 'no stack');
   });
 });

@@ -244,6 +244,53 @@ describe('env: unknown variables', () => {
     ]);
   });
 
+  it("reads a Centrifugo deployment's CENTRIFUGO_* variables unchanged", () => {
+    const { config, warnings } = load(
+      {
+        CENTRIFUGO_HTTP_SERVER_PORT: '9001',
+        CENTRIFUGO_HTTP_API_KEY: 'centrifugo-key',
+        CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY: 'centrifugo-secret',
+        CENTRIFUGO_CLIENT_ALLOWED_ORIGINS: 'http://a.example http://b.example',
+        CENTRIFUGO_CHANNEL_NAMESPACES: '[{"name":"chat","presence":true}]',
+        CENTRIFUGO_CHANNEL_NAMESPACES_CHAT_HISTORY_SIZE: '10',
+        CENTRIFUGO_CHANNEL_NAMESPACES_CHAT_HISTORY_TTL: '60s',
+        CENTRIFUGO_ENGINE_TYPE: 'memory',
+      },
+      {},
+    );
+    assert.deepEqual(warnings, []);
+    assert.equal(config.http_server.port, 9001);
+    assert.equal(config.http_api.key, 'centrifugo-key');
+    assert.equal(config.client.token.hmac_secret_key, 'centrifugo-secret');
+    assert.deepEqual(config.client.allowed_origins, ['http://a.example', 'http://b.example']);
+    assert.equal(config.channel.namespaces[0]!.presence, true);
+    assert.equal(config.channel.namespaces[0]!.history_size, 10);
+  });
+
+  it('TRIBUTARY_* wins over CENTRIFUGO_* when both are set, key by key', () => {
+    const { config } = load({
+      CENTRIFUGO_HTTP_API_KEY: 'centrifugo-key',
+      TRIBUTARY_HTTP_API_KEY: 'tributary-key',
+      CENTRIFUGO_LOG_LEVEL: 'debug',
+      CENTRIFUGO_CHANNEL_NAMESPACES: 'chat',
+      CENTRIFUGO_CHANNEL_NAMESPACES_CHAT_HISTORY_SIZE: '10',
+      TRIBUTARY_CHANNEL_NAMESPACES_CHAT_HISTORY_SIZE: '20',
+      CENTRIFUGO_CHANNEL_NAMESPACES_CHAT_HISTORY_TTL: '60s',
+    });
+    assert.equal(config.http_api.key, 'tributary-key');
+    assert.equal(config.log.level, 'debug', 'a key only Centrifugo names still applies');
+    assert.equal(config.channel.namespaces[0]!.history_size, 20);
+  });
+
+  it('names a bad CENTRIFUGO_* value by its variable, and warns about unknown ones', () => {
+    assert.throws(
+      () => load({ CENTRIFUGO_HTTP_SERVER_PORT: 'eighty' }),
+      (err: unknown) => err instanceof ConfigError && /CENTRIFUGO_HTTP_SERVER_PORT \(http_server\.port\)/.test(err.message),
+    );
+    const { warnings } = load({ CENTRIFUGO_HTTP_API_KYE: 'x', CENTRIFUGO_SERVICE_HOST: '10.0.0.1', CENTRIFUGO_PORT_8000_TCP: 'tcp://10.0.0.1:8000' });
+    assert.deepEqual(warnings, ['unknown environment variable CENTRIFUGO_HTTP_API_KYE']);
+  });
+
   it('uses process.env when env is not given', () => {
     const before = process.env['TRIBUTARY_HTTP_API_KEY'];
     process.env['TRIBUTARY_HTTP_API_KEY'] = 'from-process-env';
