@@ -11,6 +11,7 @@ import { ConfigError } from './config/errors.js';
 import { configJsonSchema, defaultInputConfig, generateConfig } from './config/documents.js';
 import { loadConfig, type ConfigFlags } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { startupWarnings } from './cli/startup-warnings.js';
 import { COMMAND_WORDS, CONFIG_FLAGS, commandUsage, generalUsage } from './cli/help.js';
 import { createLogger } from './log.js';
 import { Server } from './server.js';
@@ -150,10 +151,7 @@ async function serve(file: string | undefined, values: Record<string, string | b
   }
   const config = loaded.config;
   const log = createLogger(config.log.level, config.log.file);
-  for (const w of loaded.warnings) log.warn(w);
-  if (config.client.insecure) log.warn('client.insecure is on: every client may subscribe, publish and read everything');
-  if (config.http_api.insecure) log.warn('http_api.insecure is on: the server API accepts requests without a key');
-  if (!config.http_api.insecure && !config.http_api.key) log.warn('http_api.key is empty: every server API request will get 401');
+  for (const w of [...loaded.warnings, ...startupWarnings(config)]) log.warn(w);
 
   let created: Server | undefined;
   try {

@@ -59,7 +59,10 @@ const KAFKA = section('The Kafka consumer.', {
   fetch_max_bytes: int(0, 'Most bytes per fetch; 0 is the client default.'),
   fetch_max_wait: duration('500ms', 'How long the broker may wait to fill a fetch.', positive),
   fetch_read_uncommitted: bool(false, 'Read records of transactions that have not committed.'),
-  partition_queue_max_size: int(1000, 'Accepted for compatibility: the client holds at most one fetched batch per partition.', zero),
+  partition_queue_max_size: int(1000, 'Accepted for compatibility: the client holds at most one fetched batch per partition.', {
+    ...zero,
+    ignored: 'not used: the Kafka client holds at most one fetched batch (max_poll_records) per partition, so it needs no queue bound',
+  }),
   dial_timeout: duration('3s', 'Connect timeout.', positive),
   tls: TLS,
   sasl_mechanism: str('', 'SASL: "plain", "scram-sha-256" or "scram-sha-512".'),

@@ -154,7 +154,8 @@ export class WebsocketEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const cfg = this.node.config;
     if (!this.origins.allowed(req.headers.origin)) {
-      this.node.log.info({ origin: req.headers.origin }, 'request origin is not allowed');
+      const why = cfg.client.allowed_origins.length === 0 ? 'request origin is not allowed: client.allowed_origins is empty' : 'request origin is not allowed';
+      this.node.log.info({ origin: req.headers.origin }, why);
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
     if (this.node.shuttingDown) return rejectUpgrade(socket, 503, 'Service Unavailable');

@@ -21,13 +21,22 @@ function sasl(o: KafkaConsumerOptions): SASLOptions | undefined {
   }
 }
 
-/** kafkajs logs through our logger; its INFO chatter (joins, commits) goes to debug. */
+/** kafkajs' words for a topic the brokers do not have (yet). */
+export const MISSING_TOPIC = /UNKNOWN_TOPIC|does not host this topic|topic.*not.*exist/i;
+
+/**
+ * kafkajs logs through our logger; its INFO chatter (joins, commits) goes to
+ * debug, and so do its errors about a topic that does not exist yet: the
+ * consumer says that once itself, instead of once per retry.
+ */
 function logCreator(log: Logger) {
   return () =>
     ({ level, log: entry }: LogEntry) => {
       const { message, ...fields } = entry;
       const msg = `kafka: ${message}`;
-      if (level === logLevel.ERROR) log.error(fields, msg);
+      const missingTopic = MISSING_TOPIC.test(String(fields.error ?? '')) || MISSING_TOPIC.test(message);
+      if (missingTopic) log.debug(fields, msg);
+      else if (level === logLevel.ERROR) log.error(fields, msg);
       else if (level === logLevel.WARN) log.warn(fields, msg);
       else log.debug(fields, msg);
     };

@@ -8,20 +8,18 @@
 // idempotency key gets topic:partition:offset as one, so replays after a crash
 // or a rebalance never put a second copy into history.
 
-import { Kafka, type Admin, type Consumer as KafkaJsConsumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type Admin, type Consumer as KafkaJsConsumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import type { KafkaConsumerOptions } from '../../config/consumers.js';
 import type { Logger } from '../../log.js';
 import { Backoff } from '../backoff.js';
 import { dispatchCommand } from '../command.js';
 import { ConsumerStartError, type Consumer, type ConsumerDeps, type ConsumerHealth } from '../consumer.js';
-import { kafkaClientConfig } from './client-config.js';
+import { MISSING_TOPIC, kafkaClientConfig } from './client-config.js';
 import { KafkaMetrics } from './metrics.js';
 import { recordAction } from './record.js';
 
 /** No fetch or heartbeat for this long while running means the brokers are out of reach. */
 export const UNHEALTHY_AFTER_MS = 15_000;
-/** kafkajs' words for a topic the brokers do not have (yet). */
-const MISSING_TOPIC = /UNKNOWN_TOPIC|does not host this topic|topic.*not.*exist/i;
 /** Partitions dispatched in parallel (each one strictly in order). */
 const PARTITIONS_IN_PARALLEL = 64;
 
@@ -70,7 +68,8 @@ export class KafkaConsumer implements Consumer {
       await admin.disconnect().catch(() => undefined);
     }
     if (this.opts.dead_letter_topic) {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+      // The partitioner is named so that kafkajs does not warn about its v2 default change; dead letters keep the record's key.
+      const producer = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
       try {
         await producer.connect();
       } catch (err) {
@@ -95,9 +94,11 @@ export class KafkaConsumer implements Consumer {
    */
   private async startUntilRunning(): Promise<void> {
     const backoff = new Backoff();
+    let toldMissingTopic = false;
     while (!this.stopping) {
       try {
         await this.start();
+        if (toldMissingTopic) this.log.info({ topics: this.opts.topics }, 'Kafka topics exist now; consumer started');
         return;
       } catch (err) {
         if (this.stopping) {
@@ -105,10 +106,16 @@ export class KafkaConsumer implements Consumer {
           return;
         }
         const message = (err as Error).message;
-        if (MISSING_TOPIC.test(message)) this.lastContact = Date.now();
+        const missingTopic = MISSING_TOPIC.test(message);
+        if (missingTopic) this.lastContact = Date.now();
         this.crashed = message;
         const wait = Math.max(1000, backoff.next());
-        this.log.warn({ err: message, topics: this.opts.topics, retry_in_ms: wait }, 'Kafka consumer could not start; retrying');
+        // A topic that does not exist yet is normal (Debezium makes it with the first change): say so once, not per retry.
+        if (missingTopic && toldMissingTopic) this.log.debug({ err: message, retry_in_ms: wait }, 'Kafka topic still missing; retrying');
+        else if (missingTopic)
+          this.log.warn({ err: message, topics: this.opts.topics }, 'waiting for the Kafka topics to exist; consuming starts when they do');
+        else this.log.warn({ err: message, topics: this.opts.topics, retry_in_ms: wait }, 'Kafka consumer could not start; retrying');
+        toldMissingTopic ||= missingTopic;
         const consumer = this.consumer;
         this.consumer = null;
         await consumer?.disconnect().catch(() => undefined);

@@ -132,4 +132,13 @@ describe('parseConsumers: postgresql', () => {
     const r = parseConsumers([{ name: 'k1', type: 'kafka', kafka: { dead_leter_topic: 'x' } }]);
     assert.deepEqual(r.warnings, ['unknown config key consumers[0].kafka.dead_leter_topic']);
   });
+
+  it('warns at start about the Kafka options it accepts but does not use', () => {
+    const r = parseConsumers([
+      { name: 'k1', type: 'kafka', kafka: { brokers: ['b:9092'], topics: ['t'], consumer_group: 'g', partition_queue_max_size: 500, instance_id: 'i-1' } },
+    ]);
+    assert.equal(r.warnings.length, 2, r.warnings.join('\n'));
+    assert.match(r.warnings[0]!, /^consumers\[0\]\.kafka\.partition_queue_max_size: not used/);
+    assert.match(r.warnings[1]!, /^consumers\[0\]\.kafka\.instance_id: static group membership is not supported/);
+  });
 });
