@@ -156,6 +156,10 @@ export class Metrics {
     name: 'centrifugo_broker_publish_suppressed_count',
     help: 'Publishes dropped by idempotency key or version.',
   });
+  readonly publicationsTooLarge = this.counter({
+    name: 'tributary_publications_too_large_total',
+    help: 'Publishes refused because their data exceeded channel.max_publication_size.',
+  });
   readonly numClients = this.gauge({ name: 'centrifugo_node_num_clients', help: 'Connected clients.' });
   readonly numUsers = this.gauge({ name: 'centrifugo_node_num_users', help: 'Distinct connected users.' });
   readonly numChannels = this.gauge({ name: 'centrifugo_node_num_channels', help: 'Channels with local subscribers.' });

@@ -4,7 +4,7 @@
 
 import type { Node } from '../node/node.js';
 import { ApiErrors } from '../protocol/codes.js';
-import { parseJsonWithRaw, type JsonPath } from '../protocol/json/raw-json.js';
+import { GO_JSON_MAX_DEPTH, parseJsonWithRaw, type JsonPath } from '../protocol/json/raw-json.js';
 import { ApiDecodeError, ApiError } from './errors.js';
 import { METHODS, mapLimited, type ApiResult } from './methods.js';
 import { BATCH_KEYS, decodeRequest, isMethodName, type Command, type CommandName, type MethodName, type Requests } from './requests.js';
@@ -50,7 +50,7 @@ export class Dispatcher {
   dispatchJson(method: string, payload: string, protocol = 'http'): Promise<ApiReply> {
     let req: unknown;
     try {
-      req = parseJsonWithRaw(payload, rawPredicate(method));
+      req = parseJsonWithRaw(payload, rawPredicate(method), GO_JSON_MAX_DEPTH);
     } catch {
       this.node.metrics.apiCommandErrors.inc({ protocol, method, error: 'unmarshal' });
       throw new ApiDecodeError('malformed JSON');

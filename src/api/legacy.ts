@@ -6,7 +6,7 @@
 // request is refused with 400), a known number without a handler is 104,
 // and `params` is required (107 when missing) except for `info`.
 
-import { parseJsonWithRaw, stringifyWithRaw } from '../protocol/json/raw-json.js';
+import { GO_JSON_MAX_DEPTH, parseJsonWithRaw, stringifyWithRaw } from '../protocol/json/raw-json.js';
 import { ApiErrors } from '../protocol/codes.js';
 import { ApiDecodeError } from './errors.js';
 import { carriesStoredPayloads, isApiMethod, type Dispatcher } from './dispatcher.js';
@@ -164,7 +164,7 @@ export async function handleLegacy(dispatcher: Dispatcher, body: string): Promis
   for (const part of parts) {
     let cmd: Record<string, unknown>;
     try {
-      cmd = parseJsonWithRaw(part, isRawParam) as Record<string, unknown>;
+      cmd = parseJsonWithRaw(part, isRawParam, GO_JSON_MAX_DEPTH) as Record<string, unknown>;
     } catch {
       throw new ApiDecodeError('malformed JSON');
     }

@@ -44,6 +44,7 @@ async function publishOne(node: Node, channel: string, data: Buffer | undefined,
     });
   } catch (err) {
     if (err instanceof ApiError) throw err;
+    if (err instanceof ReplyError) throw ApiError.of(err.error);
     node.log.error({ err, channel }, 'publish failed');
     throw ApiError.of(ApiErrors.internal);
   }

@@ -135,6 +135,11 @@ const CHANNEL = section(
     namespaces: list('Channel namespaces, each with its own options.', NAMESPACE, { named: true }),
     history_meta_ttl: duration('720h', "How long a stream's epoch and top offset live after the last publish or read (whole seconds)."),
     idempotent_result_ttl: duration('5m', "Tributary's own: how long a publish's idempotency_key suppresses repeats.", nonNegative),
+    max_publication_size: int(
+      0,
+      "Tributary's own: largest publication data in bytes, from any source (API, consumers, clients); larger ones get error 106. 0 = no limit, as in Centrifugo.",
+      nonNegative,
+    ),
     publication_data_format: oneOf(['', 'json', 'json_object', 'binary'], '', 'What publication data must be; "" accepts any JSON.'),
     max_length: int(255, 'Longest channel name in bytes; 0 = no limit.'),
     private_prefix: str('$', 'Channels starting with this need a subscription token.'),

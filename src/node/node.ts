@@ -231,6 +231,12 @@ export class Node implements BrokerEventHandler {
   }
 
   async publish(resolved: ResolvedChannel, data: Raw, req: PublishRequest = {}): Promise<PublishResult> {
+    const limit = this.config.channel.max_publication_size;
+    if (limit > 0 && data.length > limit) {
+      // Refused before the broker sees it: one oversized publish must not pin history_size copies of itself.
+      this.metrics.publicationsTooLarge.inc();
+      throw new ReplyError(Errors.limitExceeded);
+    }
     const opts = resolved.options;
     const keepHistory = !req.skipHistory;
     const result = await this.broker.publish(resolved.name, data, {

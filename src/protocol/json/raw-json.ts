@@ -34,8 +34,9 @@ export type RawPredicate = (path: JsonPath) => boolean;
  * text finds where the raw values sit, so any nesting depth JSON.parse accepts
  * is accepted here too.
  */
-export function parseJsonWithRaw(text: string, isRaw: RawPredicate): unknown {
+export function parseJsonWithRaw(text: string, isRaw: RawPredicate, maxDepth = Infinity): unknown {
   const value: unknown = JSON.parse(text); // validation: from here on the text is valid JSON
+  if (exceedsDepth(text, maxDepth)) throw new SyntaxError(`JSON nested deeper than ${maxDepth}`);
   if (isRaw([])) return new RawJson(stripNewlines(text.trim()));
   if (typeof value !== 'object' || value === null) return value;
   const found = scanRawSlices(text, isRaw);
@@ -159,6 +160,34 @@ function skipString(text: string, pos: number): number {
     if (c === 0x5c /* \ */) pos++;
     else if (c === 0x22 /* " */) return pos;
   }
+}
+
+/**
+ * Go's encoding/json refuses documents nested deeper than 10,000 (the root
+ * object counts as 1); the server API decodes with it, so ours refuses them too.
+ */
+export const GO_JSON_MAX_DEPTH = 10_000;
+
+/**
+ * Whether valid JSON `text` nests objects and arrays deeper than `limit`. A
+ * document that deep needs more than 2·limit bytes of brackets, so any
+ * shorter text (every ordinary request) is answered without a scan.
+ */
+export function exceedsDepth(text: string, limit: number): boolean {
+  if (text.length <= 2 * limit) return false;
+  let depth = 0;
+  for (let pos = 0; pos < text.length;) {
+    const c = text.charCodeAt(pos);
+    if (c === 0x22) {
+      pos = skipString(text, pos);
+      continue;
+    }
+    pos++;
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 /** Skips one complete value (of valid JSON) starting at `pos`. Iterative. */
