@@ -65,11 +65,25 @@ export function defaultInputConfig(meta: FieldMeta = metaOf(CONFIG)): unknown {
 /** A minimal config with fresh secrets: 64 hex chars, as HS256 wants a key at least as long as its 256-bit output. */
 export function generateConfig() {
   const secret = () => randomBytes(32).toString('hex');
+  // The README's "Try it" config with fresh secrets, so that every step there works as
+  // written: a page on localhost:3000 may connect, and the chat namespace exists.
   return {
-    // No origins: only requests without an Origin header pass until the operator lists their sites.
-    client: { token: { hmac_secret_key: secret() }, allowed_origins: [] as string[] },
+    client: { token: { hmac_secret_key: secret() }, allowed_origins: ['http://localhost:3000'] },
     http_api: { key: secret() },
-    // Spelled out so the operator sees where channel features are switched on.
-    channel: { without_namespace: { presence: false, join_leave: false, history_size: 0, history_ttl: '0s' } },
+    channel: {
+      without_namespace: { allow_subscribe_for_client: true },
+      namespaces: [
+        {
+          name: 'chat',
+          allow_subscribe_for_client: true,
+          presence: true,
+          join_leave: true,
+          force_push_join_leave: true,
+          history_size: 100,
+          history_ttl: '300s',
+          force_recovery: true,
+        },
+      ],
+    },
   };
 }

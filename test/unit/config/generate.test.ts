@@ -15,11 +15,14 @@ describe('generateConfig', () => {
     assert.notEqual(a.client.token.hmac_secret_key, a.http_api.key);
   });
 
-  it('has no admin block and empty allowed_origins', () => {
+  it("is the README's Try-it config: no admin block, localhost:3000 allowed, a chat namespace", () => {
     const g = generateConfig() as unknown as Record<string, unknown>;
     assert.equal('admin' in g, false);
-    assert.deepEqual(generateConfig().client.allowed_origins, []);
-    assert.deepEqual(generateConfig().channel.without_namespace, { presence: false, join_leave: false, history_size: 0, history_ttl: '0s' });
+    assert.deepEqual(generateConfig().client.allowed_origins, ['http://localhost:3000']);
+    assert.deepEqual(
+      generateConfig().channel.namespaces.map((n) => n.name),
+      ['chat'],
+    );
   });
 
   it('loads back without warnings and validates', () => {
