@@ -207,6 +207,7 @@ const info: ApiMethod<'info'> = async (node) => {
     num_users: n.num_users,
     num_channels: n.num_channels,
     uptime: n.uptime > 0 ? n.uptime : undefined,
+    metrics: n.metrics,
     num_subs: n.num_subs,
   }));
   return { nodes };

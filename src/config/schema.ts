@@ -227,11 +227,14 @@ export const CONFIG = section(
     ),
     prometheus: toggle('metrics', '/metrics', accepted('warn', 'instrument_http_handlers recovered_publications_histogram native_histograms')),
     health: toggle('health', '/health'),
-    node: section(
-      'This node.',
-      { name: str('', 'Node name in info and logs; default host_port.') },
-      { unsupported: { info_metrics_aggregate_interval: 'silent' } },
-    ),
+    node: section('This node.', {
+      name: str('', 'Node name in info and logs; default host_port.'),
+      info_metrics_aggregate_interval: duration(
+        '60s',
+        "How often the node snapshots its metrics for the info method's metrics.items; 0 leaves them out.",
+        nonNegative,
+      ),
+    }),
     shutdown: section('Graceful shutdown.', { timeout: duration('30s', 'Hard deadline for a graceful shutdown.', nonNegative) }),
     consumers: CONSUMERS,
   },

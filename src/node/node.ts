@@ -12,6 +12,7 @@ import type { PresenceManager, PresenceStats } from '../engines/presence-manager
 import { Hub, type ChannelSubscriber } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { InfoMetricsAggregator } from './info-metrics.js';
 import { Errors, ReplyError } from '../protocol/codes.js';
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../protocol/types.js';
 import { TimerWheel } from '../util/timer-wheel.js';
@@ -62,6 +63,8 @@ export class Node implements BrokerEventHandler {
   readonly name: string;
   readonly version = VERSION;
   readonly startedAt = Date.now();
+  /** What `info` shows of this node's metrics, refreshed every node.info_metrics_aggregate_interval. */
+  private readonly infoMetrics: InfoMetricsAggregator;
   readonly hub = new Hub();
   readonly wheel: TimerWheel;
   readonly resolver: ChannelResolver;
@@ -99,11 +102,13 @@ export class Node implements BrokerEventHandler {
     metrics.build.set({ version: VERSION }, 1);
     this.publicationsSent = metrics.nodeMessagesSent.labels({ type: 'publication' });
     this.publicationsReceived = metrics.nodeMessagesReceived.labels({ type: 'publication' });
+    this.infoMetrics = new InfoMetricsAggregator(metrics.registry, config.node.info_metrics_aggregate_interval, () => this.refreshGauges());
     this.control = new ControlPlane(this, log, metrics, options.control);
     this.control.registerSurveyHandler(CHANNELS_OP, (data) => localChannels(this.hub, data));
   }
 
   async start(): Promise<void> {
+    await this.infoMetrics.start();
     await this.broker.start(this);
     await this.presenceManager.start();
     await this.control.start();
@@ -129,6 +134,7 @@ export class Node implements BrokerEventHandler {
       num_channels: this.hub.numChannels(),
       num_subs: this.hub.numSubscriptions(),
       uptime: Math.floor((Date.now() - this.startedAt) / 1000),
+      metrics: this.infoMetrics.snapshot,
     };
   }
 
@@ -357,6 +363,7 @@ export class Node implements BrokerEventHandler {
       await Promise.all(clients.slice(i, i + 128).map((c) => c.shutdown()));
     }
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
+    this.infoMetrics.stop();
     this.wheel.stop();
     await Promise.all([this.broker.close(), this.presenceManager.close()]);
   }

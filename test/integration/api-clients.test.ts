@@ -461,8 +461,12 @@ describe('server API: info', () => {
     // Go's NodeResult key order; uptime is omitted while 0.
     assert.deepEqual(
       Object.keys(n0).filter((k) => k !== 'uptime'),
-      ['uid', 'name', 'version', 'num_clients', 'num_users', 'num_channels', 'num_subs'],
+      ['uid', 'name', 'version', 'num_clients', 'num_users', 'num_channels', 'metrics', 'num_subs'],
     );
+    // Centrifugo's metrics: the interval in seconds, and flat centrifugo.* items.
+    assert.equal(n0.metrics.interval, 60);
+    assert.equal(n0.metrics.items['centrifugo.node.num_clients'], 0);
+    assert.ok(Object.keys(n0.metrics.items).every((k) => k.startsWith('centrifugo.')));
 
     const a1 = await clients.sdkConnect('alice');
     const a2 = await clients.sdkConnect('alice');

@@ -31,6 +31,14 @@ export interface NodeInfo {
   num_subs: number;
   /** Seconds since the node started. */
   uptime: number;
+  /** The node's latest metrics snapshot (node/info-metrics.ts); absent when node.info_metrics_aggregate_interval is 0. */
+  metrics?: InfoMetrics;
+}
+
+/** A node's metrics in `info`: `items` flattened Prometheus values of the last `interval` seconds. */
+export interface InfoMetrics {
+  interval: number;
+  items: Record<string, number>;
 }
 
 export interface SurveyRequest {
@@ -144,6 +152,15 @@ function nonNegative(o: WireObject, key: string): number {
   return v;
 }
 
+function decodeInfoMetrics(v: unknown): InfoMetrics {
+  const o = object(v, 'metrics');
+  const interval = o.interval;
+  if (typeof interval !== 'number' || !(interval >= 0)) throw new ControlDecodeError('metrics.interval must be a non-negative number');
+  const items = object(o.items ?? {}, 'metrics.items');
+  for (const [k, n] of Object.entries(items)) if (typeof n !== 'number') throw new ControlDecodeError(`metrics.items.${k} must be a number`);
+  return { interval, items: items as Record<string, number> };
+}
+
 function decodeOverride(v: unknown): SubscriptionOverride | undefined {
   if (v === undefined) return undefined;
   const o = object(v, 'override');
@@ -169,6 +186,7 @@ function decodeBody(type: ControlType, o: WireObject): ControlBody {
           num_channels: nonNegative(o, 'num_channels'),
           num_subs: nonNegative(o, 'num_subs'),
           uptime: nonNegative(o, 'uptime'),
+          ...(o.metrics === undefined ? {} : { metrics: decodeInfoMetrics(o.metrics) }),
         },
       };
     case 'shutdown':

@@ -18,6 +18,13 @@ function refused(raw: string | object, failure?: string): void {
 }
 
 describe('control messages', () => {
+  it('refuses node metrics of the wrong shape', () => {
+    const node = { uid: UID, name: 'n', version: 'v', num_clients: 0, num_users: 0, num_channels: 0, num_subs: 0, uptime: 1 };
+    for (const metrics of [5, { interval: -1, items: {} }, { interval: 'x', items: {} }, { interval: 60, items: { a: 'one' } }, { interval: 60, items: [] }]) {
+      refused({ v: 1, uid: UID, type: 'node', body: { ...node, metrics } });
+    }
+  });
+
   it('round-trips every kind', () => {
     const node = {
       uid: UID,
@@ -31,6 +38,7 @@ describe('control messages', () => {
     };
     const cases: ControlBody[] = [
       { type: 'node', body: node },
+      { type: 'node', body: { ...node, metrics: { interval: 60, items: { 'centrifugo.node.num_clients': 3 } } } },
       { type: 'shutdown', body: {} },
       {
         type: 'subscribe',

@@ -54,7 +54,7 @@ describe('control plane', () => {
       const own = (await api(b, 'info')).nodes[0];
       assert.deepEqual(
         Object.keys(own).filter((k) => k !== 'uptime'),
-        ['uid', 'name', 'version', 'num_clients', 'num_users', 'num_channels', 'num_subs'],
+        ['uid', 'name', 'version', 'num_clients', 'num_users', 'num_channels', 'metrics', 'num_subs'],
       );
       assert.equal(own.name, 'node-1');
       assert.match(own.version, / OSS$/);
@@ -62,6 +62,7 @@ describe('control plane', () => {
       const seenByA = (await api(a, 'info')).nodes.find((n: { uid: string }) => n.uid === b.id);
       assert.equal(seenByA.name, 'node-1');
       assert.equal(seenByA.num_channels, 0, 'others are as of their last heartbeat');
+      assert.deepEqual(seenByA.metrics, (await api(b, 'info')).nodes[0].metrics, "a node's metrics travel with its heartbeat");
       assert.equal(await metricValue(a, 'centrifugo_node_num_nodes', {}), 3);
     });
 
