@@ -102,16 +102,20 @@ export async function subscribeChannel(
     let epoch = '';
     let deltaReady = false;
     if (flags.delta) result.delta = true;
-    if (req.recover) result.was_recovering = true;
+    // auto_cache_recover: in cache mode every (re)subscribe recovers, position or not, so it
+    // delivers the latest publication; server-side subscriptions (which cannot ask) get it too.
+    const cacheMode = resolved.options.force_recovery_mode === 'cache';
+    const recovering = req.recover === true || (flags.recoverable && cacheMode && resolved.options.auto_cache_recover);
+    if (recovering) result.was_recovering = true;
     if (flags.positioned) {
       result.positioned = true;
       if (flags.recoverable) result.recoverable = true;
-      if (flags.recoverable && req.recover) {
+      if (flags.recoverable && recovering) {
         const since = { offset: req.offset ?? 0, epoch: req.epoch ?? '' };
         const metaTtl = effectiveHistoryMetaTtl(resolved.options, node.config);
         let outcome;
         let top;
-        if (resolved.options.force_recovery_mode === 'cache') {
+        if (cacheMode) {
           const h = await node.broker.history(channel, { limit: 1, reverse: true }, { historyMetaTtlMs: metaTtl });
           top = h.position;
           outcome = recoverCache(since, h.publications[0], top);

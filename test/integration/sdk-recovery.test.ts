@@ -18,7 +18,12 @@ describe('SDK recovery', () => {
   before(async () => {
     ts = await startServer({
       channel: {
-        namespaces: [ns('recovery'), ns('small', { history_size: 2 }), ns('cache', { force_recovery_mode: 'cache' })] as never,
+        namespaces: [
+          ns('recovery'),
+          ns('small', { history_size: 2 }),
+          ns('cache', { force_recovery_mode: 'cache' }),
+          ns('autocache', { force_recovery_mode: 'cache', auto_cache_recover: true }),
+        ] as never,
       },
     });
   });
@@ -139,6 +144,43 @@ describe('SDK recovery', () => {
     assert.equal(pubs[0].data.n, 3);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(pubs.length, 1);
+    c.disconnect();
+  });
+
+  it('auto_cache_recover: a subscribe without a position still gets the latest publication', async () => {
+    for (let n = 1; n <= 2; n++) await ts.api('publish', { channel: 'autocache:state', data: { n } });
+    await ts.api('publish', { channel: 'cache:plain', data: { n: 1 } });
+    const c = sdkClient(ts.wsUrl, { token: await token('frank') });
+    const auto = c.newSubscription('autocache:state');
+    const plain = c.newSubscription('cache:plain');
+    const autoPubs = collect(auto, 'publication');
+    const plainPubs = collect(plain, 'publication');
+    const subscribed = [once(auto, 'subscribed'), once(plain, 'subscribed')];
+    c.connect();
+    auto.subscribe();
+    plain.subscribe();
+    const [autoCtx, plainCtx] = await Promise.all(subscribed);
+    assert.equal(autoCtx.wasRecovering, true);
+    assert.equal(autoCtx.recovered, true);
+    assert.equal(plainCtx.wasRecovering, false, 'without the option nothing is recovered unasked');
+    await waitFor(() => autoPubs.length === 1);
+    assert.equal(autoPubs[0].data.n, 2);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(autoPubs.length, 1);
+    assert.equal(plainPubs.length, 0);
+    c.disconnect();
+  });
+
+  it('auto_cache_recover reaches server-side subscriptions, which cannot ask for recovery', async () => {
+    await ts.api('publish', { channel: 'autocache:server', data: { n: 7 } });
+    const c = sdkClient(ts.wsUrl, { token: await token('gina', { channels: ['autocache:server'] }) });
+    const pubs = collect(c, 'publication');
+    const subscribed = once(c, 'subscribed');
+    c.connect();
+    const ctx = await subscribed;
+    assert.equal(ctx.channel, 'autocache:server');
+    await waitFor(() => pubs.length === 1, 4000, 'the latest publication of the server-side subscription');
+    assert.equal(pubs[0].data.n, 7);
     c.disconnect();
   });
 });
