@@ -59,6 +59,26 @@ export class CommandHandlers {
 
   // ---- connect -------------------------------------------------------------
 
+  /**
+   * subscribe_to_user_personal_channel.single_connection, as Centrifugo does it:
+   * the user's presence in the personal channel says whether another connection
+   * exists (on any node); if one does, every connection of the user but this one
+   * is disconnected with 3504 "connection limit", before this one is connected.
+   */
+  private async keepOnlyThisConnection(user: string): Promise<void> {
+    const c = this.c;
+    const node = c.node;
+    const channel = personalChannel(user, node.config);
+    try {
+      const stats = await node.presenceStats(channel);
+      if (stats.numClients < 1) return;
+      await node.control.apply({ kind: 'disconnect', cmd: { user, ...Disconnects.connectionLimit, whitelist: [c.id] } });
+    } catch (err) {
+      node.log.error({ err, user, client: c.id, channel }, 'single connection: could not disconnect the user’s other connections');
+      throw new DisconnectError(Disconnects.internal);
+    }
+  }
+
   private async connect(id: number, req: ConnectRequest): Promise<void> {
     const c = this.c;
     const node = c.node;
@@ -102,6 +122,11 @@ export class CommandHandlers {
     }
 
     if (expireAtSec > 0 && expireAtSec * 1000 <= Date.now()) throw new ReplyError(Errors.expired);
+    const personal = node.config.client.subscribe_to_user_personal_channel;
+    if (personal.enabled && personal.single_connection && user !== '') {
+      await this.keepOnlyThisConnection(user);
+      if (c.isClosed()) return;
+    }
     if (cfg.user_connection_limit > 0 && user !== '' && node.userConnectionCount(user) >= cfg.user_connection_limit) {
       throw new DisconnectError(Disconnects.connectionLimit);
     }
@@ -117,7 +142,6 @@ export class CommandHandlers {
       if (!resolved) throw new ReplyError(Errors.unknownChannel);
       wishes.set(channel, { resolved, grant, recover: req.subs?.[channel] });
     }
-    const personal = node.config.client.subscribe_to_user_personal_channel;
     if (personal.enabled && user !== '') {
       const channel = personalChannel(user, node.config);
       const resolved = node.resolver.resolve(channel);
