@@ -163,11 +163,23 @@ async function kafkaConnectAnswers(url) {
 
 const CHECKS = { postgres: postgresAnswers, redis: redisAnswers, kafka: kafkaAnswers, 'kafka-connect': kafkaConnectAnswers };
 
+/** Said once, before the first service this run has to start itself. */
+function sayWhatSetUpNeeds(needed) {
+  console.error(
+    [
+      `run-tests: starting the services the selected tests need (${needed.join(', ')}) with scripts/services/*.sh.`,
+      '  The first run installs Debian packages (PostgreSQL, Redis) with apt-get, so it needs root, and',
+      '  downloads Kafka and Debezium jars from Maven Central (network, Java 17 and Maven).',
+      '  The services keep running after the tests, with their data under .cache/; `npm run services:stop` stops them all.',
+    ].join('\n'),
+  );
+}
+
 async function ensureServices() {
   const services = JSON.parse(readFileSync(join(root, 'test/services.json'), 'utf8'));
-  for (const [name, svc] of Object.entries(services)) {
-    if (name.startsWith('$')) continue;
-    if (!files.some((f) => svc.paths.some((p) => f.startsWith(p)))) continue;
+  const needed = Object.entries(services).filter(([name, svc]) => !name.startsWith('$') && files.some((f) => svc.paths.some((p) => f.startsWith(p))));
+  let told = false;
+  for (const [name, svc] of needed) {
     const check = CHECKS[svc.check];
     const given = process.env[svc.env];
     if (given) {
@@ -175,6 +187,12 @@ async function ensureServices() {
       if (problem) serviceFailed(name, `${svc.env}=${given} is set but does not answer: ${problem}`);
       console.error(`run-tests: ${name}: using ${svc.env} from the environment`);
       continue;
+    }
+    if (!told) {
+      // Quietly when the service already runs (ensure is then a quick no-op); otherwise say what a first run takes.
+      const running = check ? (await check(svc.address ?? '')) === null : false;
+      if (!running) sayWhatSetUpNeeds(needed.map(([n]) => n));
+      told = !running;
     }
     const started = Date.now();
     const [cmd, ...args] = svc.ensure;

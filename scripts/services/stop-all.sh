@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Stops every service the tests start (npm run services:stop): Kafka Connect,
+# Kafka, the Redis servers (standalone on each test port, cluster, Sentinel)
+# and PostgreSQL. Each script stops only what it started itself, so a server
+# someone else runs on the same port is left alone. Data stays in .cache/
+# (delete that folder to start from nothing); stopping what is not running
+# succeeds.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+status=0
+stop() {
+  bash "$@" stop || status=1
+}
+
+# Connect uses Kafka; Debezium's slot uses PostgreSQL: stop in that order.
+stop scripts/services/kafka-connect.sh
+stop scripts/services/kafka.sh
+stop scripts/services/redis-sentinel.sh
+stop scripts/services/redis-cluster.sh
+# The standalone ports of test/services.json and of the tests that run their own Redis.
+for port in 16379 16380 16381 16382; do bash scripts/services/redis.sh stop "$port" || status=1; done
+stop scripts/services/postgres.sh
+exit "$status"
