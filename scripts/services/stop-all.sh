@@ -20,5 +20,7 @@ stop scripts/services/redis-sentinel.sh
 stop scripts/services/redis-cluster.sh
 # The standalone ports of test/services.json and of the tests that run their own Redis.
 for port in 16379 16380 16381 16382; do bash scripts/services/redis.sh stop "$port" || status=1; done
+# The cluster test/integration/outbox/restart.test.ts runs on its own (its after hook stops it; a run cut short does not).
+TRIBUTARY_PG_DATA="$PWD/.cache/postgres-restart-test" TRIBUTARY_PG_PORT=55433 bash scripts/services/postgres.sh stop || status=1
 stop scripts/services/postgres.sh
 exit "$status"

@@ -15,8 +15,8 @@ import { waitFor } from '../../helpers/process.js';
 import { dataOf, subscribedClient } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
 import { serviceAddress } from '../../helpers/services.js';
-import { newPool, pgDsn } from '../outbox/helpers.js';
-import { kafkaConsumerConfig, startKafkaServer } from './helpers.js';
+import { newPool, ownTables, pgDsn } from '../outbox/helpers.js';
+import { cleanUp, kafkaBrokers, kafkaConsumerConfig, ownKafkaTopics, startKafkaServer } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -60,17 +60,21 @@ after(async () => {
     await pool.query(`DROP PUBLICATION IF EXISTS ${c.publication}`).catch(() => undefined);
   }
   await pool.end();
+  // The tables, the topics the connectors wrote and the consumer groups.
+  await cleanUp();
 });
 
 /** Creates an outbox-shaped table and registers the compose connector on it (local host, port, no password). */
 async function cdcTable(overrides: Record<string, string> = {}): Promise<Cdc> {
   const id = randomBytes(4).toString('hex');
   const table = `cdc_${id}`;
+  ownTables(pgDsn(), table);
   await pool.query(
     `CREATE TABLE ${table} (id bigserial PRIMARY KEY, method text NOT NULL DEFAULT '', payload jsonb NOT NULL, partition integer NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now())`,
   );
   const dsn = new URL(pgDsn());
   const c: Cdc = { table, topic: `t${id}.public.${table}`, name: `tributary-test-${id}`, slot: `tributary_${id}`, publication: `tributary_${id}` };
+  ownKafkaTopics(kafkaBrokers(), c.topic);
   const config: Record<string, string> = {
     ...base,
     'database.hostname': dsn.hostname,

@@ -4,7 +4,6 @@
 // retryable failure does not hold back the others; a poison message goes to
 // the dead-letter topic and its partition goes on.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Admin, Producer } from 'kafkajs';
@@ -15,7 +14,19 @@ import { redisPair } from '../../helpers/redis-engines.js';
 import { redisUrl } from '../../helpers/redis.js';
 import { dataOf, subscribedClient } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
-import { createTopic, kafka, kafkaConsumerConfig, newProducer, startKafkaServer, uniqueName, type KafkaServer } from './helpers.js';
+import {
+  cleanUp,
+  createTopic,
+  kafka,
+  kafkaBrokers,
+  kafkaConsumerConfig,
+  newProducer,
+  ownKafkaGroups,
+  ownRedisPrefix,
+  startKafkaServer,
+  uniqueName,
+  type KafkaServer,
+} from './helpers.js';
 
 let admin: Admin;
 let producer: Producer;
@@ -27,6 +38,8 @@ before(async () => {
 after(async () => {
   await producer.disconnect();
   await admin.disconnect();
+  // Topics, consumer groups and the Redis keys of the failure test.
+  await cleanUp();
 });
 
 function subscribe(wsUrl: string, channel: string) {
@@ -131,7 +144,7 @@ describe('Kafka: failures', () => {
     await createTopic(admin, topic, 3);
     await createTopic(admin, dlq, 1);
     // A real internal error on one channel: its Redis stream meta key holds the wrong type.
-    const prefix = `kfail-${randomBytes(4).toString('hex')}`;
+    const prefix = ownRedisPrefix(redisUrl(), 'kfail');
     const redis = new Redis(redisUrl());
     await redis.set(`${prefix}.stream.meta.kstuck`, 'not a hash');
     const parsed = parseRedisOptions({ address: [redisUrl()], prefix });
@@ -155,7 +168,9 @@ describe('Kafka: failures', () => {
     assert.equal(sub.received.get('kstuck')!.length, 0);
 
     // The poison message is in the dead-letter topic with the reason.
-    const reader = kafka().consumer({ groupId: uniqueName('dlq-reader') });
+    const readerGroup = uniqueName('dlq-reader');
+    ownKafkaGroups(kafkaBrokers(), readerGroup);
+    const reader = kafka().consumer({ groupId: readerGroup });
     await reader.connect();
     await reader.subscribe({ topics: [dlq], fromBeginning: true });
     const dead: { value: string; headers: Record<string, string> }[] = [];

@@ -4,14 +4,13 @@
 // offset out of history. The Redis engine keeps history and idempotency
 // results across the restart.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Admin, Producer } from 'kafkajs';
 import { idsInOrder } from '../../helpers/lean-subscriber.js';
 import { api, spawnTributary, waitFor, writeConfig, type Proc } from '../../helpers/process.js';
 import { redisUrl } from '../../helpers/redis.js';
 import { API_KEY, SECRET } from '../../helpers/server.js';
-import { createTopic, kafka, kafkaBrokers, newProducer, uniqueName } from './helpers.js';
+import { cleanUp, createTopic, kafka, kafkaBrokers, newProducer, ownKafkaGroups, ownRedisPrefix, uniqueName } from './helpers.js';
 
 let admin: Admin;
 let producer: Producer;
@@ -23,8 +22,11 @@ before(async () => {
 });
 after(async () => {
   for (const p of procs) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+  await Promise.all(procs.map((p) => p.exited));
   await producer.disconnect();
   await admin.disconnect();
+  // The topic, the consumer group and the Redis keys of the engine prefix.
+  await cleanUp();
 });
 
 const PARTITIONS = 6;
@@ -39,10 +41,12 @@ describe('Kafka: kill -9 mid-stream', () => {
     const topic = uniqueName('kill');
     await createTopic(admin, topic, PARTITIONS);
     const channels = Array.from({ length: PARTITIONS }, (_, p) => `kkill${p}`);
+    const group = uniqueName('g');
+    ownKafkaGroups(kafkaBrokers(), group);
     const file = writeConfig({
       http_server: { port: 0, address: '127.0.0.1' },
       log: { level: 'info' },
-      engine: { type: 'redis', redis: { address: [redisUrl()], prefix: `kkill-${randomBytes(4).toString('hex')}` } },
+      engine: { type: 'redis', redis: { address: [redisUrl()], prefix: ownRedisPrefix(redisUrl(), 'kkill') } },
       client: { token: { hmac_secret_key: SECRET } },
       http_api: { key: API_KEY },
       channel: { without_namespace: { allow_subscribe_for_client: true, history_size: 100_000, history_ttl: '600s' } },
@@ -51,7 +55,7 @@ describe('Kafka: kill -9 mid-stream', () => {
           name: 'k_killed',
           enabled: true,
           type: 'kafka',
-          kafka: { brokers: kafkaBrokers(), topics: [topic], consumer_group: uniqueName('g'), session_timeout: '6s' },
+          kafka: { brokers: kafkaBrokers(), topics: [topic], consumer_group: group, session_timeout: '6s' },
         },
       ],
     });

@@ -11,7 +11,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import { REPO_ROOT, readmeBlock, readmeJsonAfter } from '../../helpers/readme.js';
 import { dataOf, subscribedClient, waitFor } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
-import { createTopic, kafka, kafkaBrokers, newProducer, startKafkaServer, uniqueName, type KafkaServer } from './helpers.js';
+import { cleanUp, createTopic, kafka, kafkaBrokers, newProducer, ownKafkaGroups, startKafkaServer, uniqueName, type KafkaServer } from './helpers.js';
 
 /** `echo '<value>' | kcat -P -b B -t T [-H k=v]…` lines of the README block, joined across `\` line ends. */
 function kcatRecords(block: string): { value: string; headers: Record<string, string>; broker: string }[] {
@@ -42,9 +42,9 @@ describe('README: publish from Kafka', () => {
 
   after(async () => {
     await srv?.stop();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await producer.disconnect();
     await admin.disconnect();
+    await cleanUp();
   });
 
   it('names the broker scripts/services/kafka.sh runs, in the consumer block and in every kcat line', () => {
@@ -57,7 +57,9 @@ describe('README: publish from Kafka', () => {
   });
 
   it('the records of the kcat lines reach a chat:lobby subscriber', async () => {
-    const block = { ...consumer, kafka: { ...consumer.kafka, brokers: kafkaBrokers(), topics: [topic], consumer_group: uniqueName('readme') } };
+    const group = uniqueName('readme');
+    ownKafkaGroups(kafkaBrokers(), group);
+    const block = { ...consumer, kafka: { ...consumer.kafka, brokers: kafkaBrokers(), topics: [topic], consumer_group: group } };
     delete block.kafka.dead_letter_topic; // the README's is a shared name; this test makes no poison records
     assert.deepEqual(loadConfig({ raw: { consumers: [block] }, env: {} }).warnings, []);
     srv = await startKafkaServer([block], { config: { channel: generateConfig().channel } as never });

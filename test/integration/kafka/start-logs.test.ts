@@ -2,22 +2,27 @@
 // not one per retry, no kafkajs error lines, and no partitioner warning from
 // the dead-letter producer.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Metrics } from '../../../src/metrics.js';
 import { Server } from '../../../src/server.js';
 import { CONSUMER_TEST_CHANNELS } from '../../helpers/consumer-server.js';
 import { testConfig } from '../../helpers/server.js';
-import { kafkaConsumerConfig, uniqueName } from './helpers.js';
+import { cleanUp, kafkaBrokers, kafkaConsumerConfig, ownKafkaTopics, uniqueName } from './helpers.js';
+
+// The topics are never created on purpose; deleted should a metadata request have made them.
+after(cleanUp);
 
 describe('Kafka: start-up logs', () => {
   it('a topic that does not exist yet is said once, at warn, while retries go on', async () => {
     const lines: { level: number; msg: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
     const topic = uniqueName('missing');
+    const deadLetterTopic = uniqueName('dl');
+    ownKafkaTopics(kafkaBrokers(), topic, deadLetterTopic);
     const config = testConfig({
       channel: CONSUMER_TEST_CHANNELS as never,
-      consumers: [kafkaConsumerConfig('k_missing', { topics: [topic], dead_letter_topic: uniqueName('dl') })] as never,
+      consumers: [kafkaConsumerConfig('k_missing', { topics: [topic], dead_letter_topic: deadLetterTopic })] as never,
     });
     const server = new Server(config, { logger, metrics: new Metrics({ defaultMetrics: false }) });
     await server.start();

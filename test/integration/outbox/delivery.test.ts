@@ -8,6 +8,7 @@ import { collect, once, subscribedClient } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
 import {
   bulkInsert,
+  cleanUp,
   consumerConfig,
   count,
   history,
@@ -26,7 +27,11 @@ let pool: pg.Pool;
 before(() => {
   pool = newPool(6);
 });
-after(() => pool.end());
+// The servers stop in their own hooks, before this one: then the tables go.
+after(async () => {
+  await pool.end();
+  await cleanUp();
+});
 
 function subscribe(wsUrl: string, channel: string) {
   return subscribedClient(wsUrl, channel, 'alice', token);

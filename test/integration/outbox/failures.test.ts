@@ -8,7 +8,21 @@ import type pg from 'pg';
 import type { PublishOptions, PublishResult } from '../../../src/engines/broker.js';
 import { MemoryBroker } from '../../../src/engines/memory/memory-broker.js';
 import type { Raw } from '../../../src/protocol/types.js';
-import { consumerConfig, count, history, idsInOrder, newOutbox, newPool, pgDsn, sleep, startOutboxServer, waitFor, type Outbox } from './helpers.js';
+import {
+  cleanUp,
+  consumerConfig,
+  count,
+  history,
+  idsInOrder,
+  newOutbox,
+  newPool,
+  ownTables,
+  pgDsn,
+  sleep,
+  startOutboxServer,
+  waitFor,
+  type Outbox,
+} from './helpers.js';
 
 /** The memory broker, with publishes to chosen channels failing (an internal error, code 100). */
 class FlakyBroker extends MemoryBroker {
@@ -32,7 +46,10 @@ let pool: pg.Pool;
 before(() => {
   pool = newPool(4);
 });
-after(() => pool.end());
+after(async () => {
+  await pool.end();
+  await cleanUp();
+});
 
 async function insert(box: Outbox, rows: [method: string, payload: unknown, partition: number][]): Promise<string[]> {
   const ids: string[] = [];
@@ -258,6 +275,7 @@ describe('outbox: a consumer that cannot start', () => {
       new RegExp(`^consumer "nodlq": dead-letter table "${box.deadLetter}" does not exist`),
     );
     const t = `nocol_${Date.now()}`;
+    ownTables(pgDsn(), t, `${t}_dead_letter`);
     await pool.query(`CREATE TABLE ${t} (id bigserial, payload jsonb, partition int); CREATE TABLE ${t}_dead_letter (id int)`);
     await expectStartError(
       { name: 'nocol', enabled: true, type: 'postgresql', postgresql: { dsn: pgDsn(), outbox_table_name: t } },

@@ -2,6 +2,8 @@
 // by scripts/run-tests.mjs; started here with scripts/services/postgres.sh
 // when a file is run on its own), fresh outbox tables, Tributary servers in
 // process and as real processes, and a lean subscriber for large volumes.
+// Every table newOutbox makes is recorded (test/helpers/cleanup.ts): a test
+// file drops them with cleanUp() (or dropOwnTables) in an `after` hook.
 
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +11,12 @@ import pg from 'pg';
 import { migrate } from '../../../src/consumers/postgres-outbox/migrate.js';
 import type { PostgresOutboxConsumer } from '../../../src/consumers/postgres-outbox/consumer.js';
 import { CONSUMER_TEST_CHANNELS, startConsumerServer, type ConsumerServer, type ConsumerServerOptions } from '../../helpers/consumer-server.js';
+import { ownTables } from '../../helpers/cleanup.js';
 import { API_KEY, SECRET } from '../../helpers/server.js';
 import { api } from '../../helpers/process.js';
 import { serviceAddress } from '../../helpers/services.js';
 
+export { cleanUp, dropOwnTables, ownTables } from '../../helpers/cleanup.js';
 export { api, runTributary, sleep, spawnTributary, waitFor, writeConfig, type Proc } from '../../helpers/process.js';
 export { idsInOrder, LeanSubscriber } from '../../helpers/lean-subscriber.js';
 
@@ -36,12 +40,14 @@ export interface Outbox {
   channel: string;
 }
 
-/** A fresh outbox table (with dead-letter table and NOTIFY trigger) made by the real migrations. */
+/** A fresh outbox table (with dead-letter table and NOTIFY trigger) made by the real migrations, recorded for cleanUp. */
 export async function newOutbox(prefix: string, connectionString = pgDsn()): Promise<Outbox> {
   const table = `${prefix}_${randomBytes(4).toString('hex')}`;
   const channel = `${table}_wake`;
+  const deadLetter = `${table}_dead_letter`;
+  ownTables(connectionString, table, deadLetter);
   await migrate(connectionString, { table, channel });
-  return { table, deadLetter: `${table}_dead_letter`, channel };
+  return { table, deadLetter, channel };
 }
 
 export function consumerConfig(name: string, box: Outbox, postgresql: Record<string, unknown> = {}, connectionString = pgDsn()): Record<string, unknown> {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { loadMigrations, migrate, MIGRATIONS_DIR } from '../../../src/consumers/postgres-outbox/migrate.js';
-import { consumerConfig, count, history, newOutbox, newPool, pgDsn, root, startOutboxServer, waitFor } from './helpers.js';
+import { cleanUp, consumerConfig, count, history, newOutbox, newPool, ownTables, pgDsn, root, startOutboxServer, waitFor } from './helpers.js';
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
@@ -16,16 +16,25 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
 }
 
 const unique = (prefix: string) => `${prefix}_${randomBytes(4).toString('hex')}`;
+/** A fresh outbox table name, with its dead-letter table recorded for cleanUp. */
+const uniqueTable = (prefix: string) => {
+  const table = unique(prefix);
+  ownTables(pgDsn(), table, `${table}_dead_letter`);
+  return table;
+};
 
 let pool: pg.Pool;
 before(() => {
   pool = newPool(4);
 });
-after(() => pool.end());
+after(async () => {
+  await pool.end();
+  await cleanUp();
+});
 
 describe('tributary migrate', () => {
   it('applies each migration once and records it; a second run changes nothing', async () => {
-    const table = unique('mig');
+    const table = uniqueTable('mig');
     const first = cli(['migrate', '--dsn', pgDsn(), '--table', table]);
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, new RegExp(`applied 0001_outbox to ${table}\\napplied 0002_outbox_dead_letter to ${table}`));
@@ -51,7 +60,7 @@ describe('tributary migrate', () => {
   });
 
   it('is safe to run concurrently', async () => {
-    const table = unique('conc');
+    const table = uniqueTable('conc');
     const results = await Promise.all([1, 2, 3].map(() => migrate(pgDsn(), { table })));
     assert.equal(
       results.reduce((n, r) => n + r.applied.length, 0),
@@ -61,7 +70,7 @@ describe('tributary migrate', () => {
   });
 
   it('adopts an outbox table made from Centrifugo docs (no created_at, no index, no trigger)', async () => {
-    const table = unique('centrifugo');
+    const table = uniqueTable('centrifugo');
     await pool.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, method text NOT NULL, payload jsonb NOT NULL, partition bigint NOT NULL default 0)`);
     await pool.query(`INSERT INTO ${table} (method, payload) VALUES ('publish', '{"channel":"adopted","data":{"kept":true}}')`);
     await migrate(pgDsn(), { table, channel: `${table}_wake` });

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import {
   bulkInsert,
+  cleanUp,
   consumerConfig,
   count,
   history,
@@ -30,7 +31,9 @@ before(() => {
 });
 after(async () => {
   for (const p of procs) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+  await Promise.all(procs.map((p) => p.exited));
   await pool.end();
+  await cleanUp();
 });
 
 const PARTITIONS = 8;

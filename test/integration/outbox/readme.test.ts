@@ -9,7 +9,7 @@ import { generateConfig } from '../../../src/config/documents.js';
 import { readmeBlock, readmeJsonAfter } from '../../helpers/readme.js';
 import { dataOf, subscribedClient } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
-import { newOutbox, newPool, pgDsn, startOutboxServer, waitFor, type InProcess, type Outbox } from './helpers.js';
+import { cleanUp, newOutbox, newPool, ownTables, pgDsn, startOutboxServer, waitFor, type InProcess, type Outbox } from './helpers.js';
 
 describe('README: publish from your database transaction', () => {
   const pool = newPool();
@@ -18,6 +18,7 @@ describe('README: publish from your database transaction', () => {
   let srv: InProcess;
 
   before(async () => {
+    ownTables(pgDsn(), messages);
     box = await newOutbox('readme_outbox');
     const consumer = (readmeJsonAfter('2. Add a consumer to the config') as { consumers: Record<string, any>[] }).consumers[0]!;
     assert.equal(consumer.postgresql.outbox_table_name, 'outbox', 'the README names the default table');
@@ -34,8 +35,8 @@ describe('README: publish from your database transaction', () => {
 
   after(async () => {
     await srv?.stop();
-    await pool.query(`DROP TABLE IF EXISTS ${messages}, ${box.table}, ${box.deadLetter}`);
     await pool.end();
+    await cleanUp();
   });
 
   it("the README's transaction reaches a chat:lobby subscriber", async () => {

@@ -2,12 +2,13 @@
 // process, so "never twice in history" holds across processes and across a
 // kill -9 — the promise the memory engine can only keep within one process.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
+import { ownRedisPrefix } from '../../helpers/cleanup.js';
 import { redisUrl } from '../../helpers/redis.js';
 import {
   bulkInsert,
+  cleanUp,
   consumerConfig,
   count,
   history,
@@ -28,14 +29,17 @@ before(() => {
 });
 after(async () => {
   for (const p of procs) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+  await Promise.all(procs.map((p) => p.exited));
   await pool.end();
+  // The outbox tables and the Redis keys of every prefix below.
+  await cleanUp();
 });
 
 const PARTITIONS = 8;
 const channels = (prefix: string) => Array.from({ length: PARTITIONS }, (_, p) => `${prefix}${p}`);
 
 function redisEngine(): Record<string, unknown> {
-  return { engine: { type: 'redis', redis: { address: [redisUrl()], prefix: `outbox-${randomBytes(4).toString('hex')}` } } };
+  return { engine: { type: 'redis', redis: { address: [redisUrl()], prefix: ownRedisPrefix(redisUrl(), 'outbox') } } };
 }
 
 /** Reads every partition channel's history and checks it: in order, offsets 1..n, no row twice. */

@@ -14,6 +14,7 @@ import {
   bulkInsert,
   consumerConfig,
   count,
+  dropOwnTables,
   history,
   idsInOrder,
   LeanSubscriber,
@@ -48,7 +49,13 @@ describe('outbox: PostgreSQL restart during traffic', () => {
   });
   after(async () => {
     await pool.end();
-    service('stop');
+    // Its data directory outlives the run: the tables go before the cluster stops.
+    try {
+      service('ensure');
+      await dropOwnTables(dsn);
+    } finally {
+      service('stop');
+    }
   });
 
   it('survives its connections being killed in the middle of passes, without a copy in history', async () => {

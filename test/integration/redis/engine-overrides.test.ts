@@ -2,11 +2,11 @@
 // engine: publications and history from the broker, presence from the
 // presence manager, each on its own backend.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { ConfigError } from '../../../src/config/errors.js';
 import { engineName } from '../../../src/engines/status.js';
+import { cleanUp, ownRedisPrefix } from '../../helpers/cleanup.js';
 import { redisUrl } from '../../helpers/redis.js';
 import { once, sdkClient } from '../../helpers/sdk.js';
 import { startServer, testConfig, token, type TestServer } from '../../helpers/server.js';
@@ -16,6 +16,7 @@ const servers: TestServer[] = [];
 after(async () => {
   for (const s of servers) await s.stop();
   redis.disconnect();
+  await cleanUp();
 });
 
 const NAMESPACE = { name: 'ov', allow_subscribe_for_client: true, presence: true, allow_presence_for_subscriber: true, history_size: 10, history_ttl: 60_000 };
@@ -51,7 +52,7 @@ async function presentAndPublished(ts: TestServer, channel: string): Promise<voi
 
 describe('engine halves: broker and presence_manager', () => {
   it('memory engine + presence_manager redis: presence in Redis, history in memory', async () => {
-    const prefix = `ovp-${randomBytes(4).toString('hex')}`;
+    const prefix = ownRedisPrefix(redisUrl(), 'ovp');
     const ts = await serverWith({ presence_manager: { enabled: true, type: 'redis', redis: { address: [redisUrl()], prefix } } });
     assert.equal(ts.server.node.broker.name, 'memory');
     assert.equal(ts.server.node.presenceManager.name, 'redis');
@@ -62,7 +63,7 @@ describe('engine halves: broker and presence_manager', () => {
   });
 
   it('memory engine + broker redis: history in Redis, presence in memory', async () => {
-    const prefix = `ovb-${randomBytes(4).toString('hex')}`;
+    const prefix = ownRedisPrefix(redisUrl(), 'ovb');
     const ts = await serverWith({ broker: { enabled: true, type: 'redis', redis: { address: [redisUrl()], prefix } } });
     assert.equal(ts.server.node.broker.name, 'redis');
     assert.equal(ts.server.node.presenceManager.name, 'memory');
@@ -73,7 +74,7 @@ describe('engine halves: broker and presence_manager', () => {
   });
 
   it('presence_manager redis alone subscribes nothing in Redis and opens no PUB/SUB connection', async () => {
-    const prefix = `ovn-${randomBytes(4).toString('hex')}`;
+    const prefix = ownRedisPrefix(redisUrl(), 'ovn');
     const ts = await serverWith({ presence_manager: { enabled: true, type: 'redis', redis: { address: [redisUrl()], prefix, client_name: prefix } } });
     await presentAndPublished(ts, 'ov:n');
     assert.deepEqual(await redis.call('pubsub', 'channels', `${prefix}.*`), [], 'no channel of the prefix has a subscriber');
@@ -81,7 +82,7 @@ describe('engine halves: broker and presence_manager', () => {
   });
 
   it('engine redis: broker and presence manager share one command connection', async () => {
-    const prefix = `ovs-${randomBytes(4).toString('hex')}`;
+    const prefix = ownRedisPrefix(redisUrl(), 'ovs');
     const ts = await serverWith({ engine: { type: 'redis', redis: { address: [redisUrl()], prefix, client_name: prefix } } });
     assert.equal(engineName(ts.server.node), 'redis');
     await presentAndPublished(ts, 'ov:s');

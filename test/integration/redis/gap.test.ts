@@ -2,12 +2,12 @@
 // positioned subscriber that missed nothing stays put; one behind the top is
 // told its state is insufficient and recovers the missed publication.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { HISTORY_ADD } from '../../../src/engines/redis/lua.js';
 import { encodePublication } from '../../../src/engines/redis/payloads.js';
 import { waitFor } from '../../helpers/process.js';
+import { cleanUp, ownRedisPrefix } from '../../helpers/cleanup.js';
 import { redisUrl } from '../../helpers/redis.js';
 import { collect, once, sdkClient } from '../../helpers/sdk.js';
 import { startServer, token, type TestServer } from '../../helpers/server.js';
@@ -17,11 +17,12 @@ let ts: TestServer | undefined;
 after(async () => {
   await ts?.stop();
   redis.disconnect();
+  await cleanUp();
 });
 
 describe('delivery gap: only subscribers behind the stream top resubscribe', () => {
   it('a gap that lost nothing moves nobody; a missed publication is recovered', async () => {
-    const prefix = `gap-${randomBytes(4).toString('hex')}`;
+    const prefix = ownRedisPrefix(redisUrl(), 'gap');
     ts = await startServer({
       engine: { type: 'redis', redis: { address: [redisUrl()], prefix } },
       channel: { namespaces: [{ name: 'gp', allow_subscribe_for_client: true, history_size: 10, history_ttl: 60_000, force_recovery: true }] },

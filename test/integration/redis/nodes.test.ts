@@ -3,9 +3,9 @@
 // and join/leave span nodes, a client recovers on a different node from the
 // one it left, and idempotency keys deduplicate across nodes.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { api, spawnTributary, writeConfig, type Proc } from '../../helpers/process.js';
+import { cleanUp, ownRedisPrefix } from '../../helpers/cleanup.js';
 import { redisUrl } from '../../helpers/redis.js';
 import { collect, once, sdkClient, waitFor, type Centrifuge } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
@@ -18,7 +18,7 @@ let B: Proc;
 let C: Proc;
 
 before(async () => {
-  const file = writeConfig(nodeConfig(redisUrl(), `nodes-${randomBytes(4).toString('hex')}`));
+  const file = writeConfig(nodeConfig(redisUrl(), ownRedisPrefix(redisUrl(), 'nodes')));
   [A, B, C] = (await Promise.all([spawnTributary(file), spawnTributary(file), spawnTributary(file)])) as [Proc, Proc, Proc];
   nodes.push(A, B, C);
 });
@@ -26,6 +26,7 @@ before(async () => {
 after(async () => {
   for (const c of clients) c.disconnect();
   const codes = await Promise.all(nodes.map((n) => n.stop()));
+  await cleanUp();
   assert.deepEqual(codes, [0, 0, 0], 'every node exits cleanly');
 });
 

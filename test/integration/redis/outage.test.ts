@@ -6,8 +6,10 @@
 // from history.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { cleanUp, ownRedisPrefix } from '../../helpers/cleanup.js';
 import { api, sleep, spawnTributary, waitFor as waitUntil, writeConfig, type Proc } from '../../helpers/process.js';
 import { collect, once, sdkClient, waitFor } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
@@ -15,12 +17,21 @@ import { nodeConfig } from './helpers.js';
 
 // Its own Redis, so stopping it disturbs no other test.
 const PORT = '16382';
-const redis = (...args: string[]) => spawnSync('bash', ['scripts/services/redis.sh', ...args, PORT], { encoding: 'utf8' });
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const redis = (...args: string[]) => spawnSync('bash', ['scripts/services/redis.sh', ...args, PORT], { cwd: root, encoding: 'utf8' });
 const nodes: Proc[] = [];
 
 after(async () => {
   for (const n of nodes) if (n.proc.exitCode === null) n.proc.kill('SIGKILL');
-  redis('stop');
+  await Promise.all(nodes.map((n) => n.exited));
+  try {
+    // Up again if the test failed during the outage, so the keys can go.
+    if (redis('ensure').status === 0) await cleanUp();
+  } finally {
+    redis('stop');
+    // SHUTDOWN SAVE below wrote the streams to disk, and the next start would load them again.
+    rmSync(`${root}/.cache/redis-${PORT}/dump.rdb`, { force: true });
+  }
 });
 
 describe('Redis outage under traffic', () => {
@@ -28,7 +39,7 @@ describe('Redis outage under traffic', () => {
     const up = redis('ensure');
     assert.equal(up.status, 0, up.stderr);
     const url = up.stdout.trim().split('\n').pop()!;
-    const file = writeConfig(nodeConfig(url, `outage-${randomBytes(4).toString('hex')}`));
+    const file = writeConfig(nodeConfig(url, ownRedisPrefix(url, 'outage')));
     const [A, B] = (await Promise.all([spawnTributary(file), spawnTributary(file)])) as [Proc, Proc];
     nodes.push(A, B);
 

@@ -3,17 +3,19 @@
 // hash tag, so each Lua script's keys share a slot, and PUB/SUB spans the cluster.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Cluster } from 'ioredis';
 import type { RedisBroker } from '../../../src/engines/redis/redis-broker.js';
 import { RecordingHandler, runBrokerSuite } from '../../broker-suite.js';
 import { runPresenceManagerSuite } from '../../presence-manager-suite.js';
 import { redisBroker, redisOptions, redisPresenceManager } from '../../helpers/redis-engines.js';
+import { cleanUp, ownRedisPrefix } from '../../helpers/cleanup.js';
 import { redisClusterUrl } from '../../helpers/redis.js';
 
 const url = redisClusterUrl();
-const prefix = `cl-${randomBytes(4).toString('hex')}`;
+const prefix = ownRedisPrefix(url, 'cl');
+// The keys go, from every master, once the suites have closed their engines.
+after(cleanUp);
 
 function make(extra: Record<string, unknown> = {}): RedisBroker {
   return redisBroker(redisOptions({ address: [url], prefix, ...extra }));

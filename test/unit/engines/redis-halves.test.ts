@@ -5,7 +5,6 @@
 // (CLIENT LIST, PUBSUB), never on a mock.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { RecordingHandler } from '../../broker-suite.js';
@@ -17,6 +16,7 @@ import { RedisPresenceManager } from '../../../src/engines/redis/redis-presence-
 import { RedisShards } from '../../../src/engines/redis/shards.js';
 import { Metrics } from '../../../src/metrics.js';
 import { redisBroker, redisOptions, redisPair, redisPresenceManager } from '../../helpers/redis-engines.js';
+import { cleanUp, ownRedisPrefix } from '../../helpers/cleanup.js';
 import { redisUrl } from '../../helpers/redis.js';
 
 const admin = new Redis(redisUrl());
@@ -25,6 +25,7 @@ const opened: Array<{ close(): Promise<void> }> = [];
 after(async () => {
   for (const o of opened.reverse()) await o.close();
   admin.disconnect();
+  await cleanUp();
 });
 
 function track<T extends { close(): Promise<void> }>(half: T): T {
@@ -79,8 +80,8 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
 }
 
 function unique(): { prefix: string; name: string } {
-  const id = randomBytes(4).toString('hex');
-  return { prefix: `halves-${id}`, name: `halves-${id}` };
+  const prefix = ownRedisPrefix(redisUrl(), 'halves');
+  return { prefix, name: prefix };
 }
 
 describe('Redis presence manager and broker as halves', () => {

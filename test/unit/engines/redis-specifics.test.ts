@@ -17,6 +17,7 @@ import { fnv1a64, jumpConsistentHash, shardIndex } from '../../../src/engines/re
 import { engineHealth } from '../../../src/engines/status.js';
 import { RecordingHandler } from '../../broker-suite.js';
 import { redisBroker, redisPair } from '../../helpers/redis-engines.js';
+import { cleanUp, deleteOwnRedisKeys, ownRedisKeys } from '../../helpers/cleanup.js';
 import { redisUrl, secondRedisUrl } from '../../helpers/redis.js';
 
 const HISTORY: PublishOptions = { historySize: 10, historyTtlMs: 60_000, historyMetaTtlMs: 300_000 };
@@ -24,6 +25,8 @@ const HISTORY: PublishOptions = { historySize: 10, historyTtlMs: 60_000, history
 const opened: Array<{ close(): Promise<void> | void }> = [];
 after(async () => {
   for (const o of opened.reverse()) await o.close();
+  // The keys of every prefix startRedis used, on each server it used.
+  await cleanUp();
 });
 
 function prefix(): string {
@@ -36,6 +39,7 @@ async function startRedis(
   p: string,
   extra: Record<string, unknown> = {},
 ): Promise<{ broker: RedisBroker; presence: RedisPresenceManager; events: RecordingHandler }> {
+  for (const address of addresses) ownRedisKeys(address, p);
   const parsed = parseRedisOptions({ address: addresses, prefix: p, ...extra });
   assert.ok(parsed.options, JSON.stringify(parsed.problems));
   const { broker, presenceManager: presence } = redisPair(parsed.options);
@@ -321,6 +325,7 @@ describe('Redis engine: Redis goes away and comes back', () => {
     await events.waitForPublications('gap2', 1);
     await e.close();
     await presence.close();
+    await deleteOwnRedisKeys(url);
     script('stop');
   });
 });
