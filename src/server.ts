@@ -23,6 +23,11 @@ import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { engineHealth, engineName } from './engines/status.js';
 import { Node, type NodeEngines } from './node/node.js';
+import { Admission } from './transports/admission.js';
+import { EmulatedStreamEndpoint } from './transports/emulated-stream.js';
+import { EMULATION_OP, EmulationEndpoint, emulationSurveyHandler } from './transports/emulation.js';
+import { UniStreamEndpoint } from './transports/uni-stream.js';
+import { UniWebsocketEndpoint } from './transports/uni-websocket.js';
 import { WebsocketEndpoint } from './transports/websocket.js';
 import { send } from './util/http.js';
 
@@ -45,6 +50,9 @@ export class Server {
   private readonly internal: http.Server | null;
   private readonly api: ApiHttpHandler;
   private readonly ws: WebsocketEndpoint;
+  private readonly uniWs: UniWebsocketEndpoint | null;
+  /** The enabled HTTP connection endpoints (http_stream, sse, uni_sse, uni_http_stream) and emulation. */
+  private readonly httpEndpoints: Array<{ readonly path: string; handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> }>;
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -60,7 +68,22 @@ export class Server {
     const verifiers = createVerifiers(config.client);
     this.node = new Node(config, engines, this.log, metrics);
     this.api = new ApiHttpHandler(this.node, config.http_api);
-    this.ws = new WebsocketEndpoint({ node: this.node, verifiers });
+    const sessions = { node: this.node, verifiers };
+    // One admission for every transport: the connection limit and rate are per node, not per endpoint.
+    const admission = new Admission(this.node);
+    this.ws = new WebsocketEndpoint(sessions, admission);
+    this.uniWs = config.uni_websocket.enabled ? new UniWebsocketEndpoint(sessions, admission) : null;
+    this.httpEndpoints = [];
+    for (const kind of ['http_stream', 'sse'] as const) {
+      if (config[kind].enabled) this.httpEndpoints.push(new EmulatedStreamEndpoint(sessions, admission, kind));
+    }
+    for (const kind of ['uni_sse', 'uni_http_stream'] as const) {
+      if (config[kind].enabled) this.httpEndpoints.push(new UniStreamEndpoint(sessions, admission, kind));
+    }
+    if (config.http_stream.enabled || config.sse.enabled) {
+      this.httpEndpoints.push(new EmulationEndpoint(this.node, admission.origins));
+      this.node.control.registerSurveyHandler(EMULATION_OP, emulationSurveyHandler(this.node));
+    }
     this.consumerDeps = {
       dispatcher: new Dispatcher(this.node),
       log: this.log,
@@ -73,6 +96,7 @@ export class Server {
     this.external.on('upgrade', (req, socket, head) => {
       const url = parseRequestUrl(req.url);
       if (url && !config.websocket.disabled && url.pathname === this.ws.path) this.ws.handleUpgrade(req, socket, head);
+      else if (url && this.uniWs && url.pathname === this.uniWs.path) this.uniWs.handleUpgrade(req, socket, head, url);
       else {
         socket.write('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         socket.destroy();
@@ -130,6 +154,7 @@ export class Server {
       await Promise.all(this.consumers.map((c) => c.stop()));
       await this.node.shutdown();
       this.ws.close();
+      this.uniWs?.close();
       this.external.closeAllConnections();
       this.internal?.closeAllConnections();
       this.log.info('tributary stopped');
@@ -163,6 +188,14 @@ export class Server {
       return;
     }
     if (!internalOnly && path === this.ws.path) return send(res, 400, 'Bad Request', 'text/plain; charset=utf-8');
+    const endpoint = internalOnly ? undefined : this.httpEndpoints.find((e) => e.path === path);
+    if (endpoint) {
+      endpoint.handle(req, res, url).catch((err) => {
+        this.log.error({ err, path }, 'connection endpoint crashed');
+        send(res, 500);
+      });
+      return;
+    }
     send(res, 404, '404 page not found\n', 'text/plain; charset=utf-8');
   }
 }

@@ -3,10 +3,10 @@
 // that never leaves a subscription or presence entry behind.
 
 import { randomUUID } from 'node:crypto';
-import type { Command } from '../protocol/commands.js';
+import type { Command, ConnectRequest } from '../protocol/commands.js';
 import { Disconnects, DisconnectError, Errors, ReplyError, Unsubscribes, type Disconnect, type ProtocolError, type Unsubscribe } from '../protocol/codes.js';
 import type { Frame, ProtocolCodec, ReplyKind } from '../protocol/codec.js';
-import { codecFor } from '../protocol/codecs.js';
+import { codecFor, unidirectionalCodecFor } from '../protocol/codecs.js';
 import { isJsonSafePayload } from '../protocol/json/raw-json.js';
 import type { ClientInfo } from '../protocol/types.js';
 import type { ResolvedChannel } from '../channels/resolver.js';
@@ -23,6 +23,7 @@ import type { SessionContext } from './session-context.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { metricClientName } from './metric-labels.js';
 import { expiryFields } from './expiry.js';
+import type { ConnectFailure } from './unidirectional.js';
 import type { TrafficCounter } from '../metrics.js';
 
 export type ClientState = 'connecting' | 'connected' | 'closed';
@@ -51,8 +52,8 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   readonly node: Node;
   /** Token checks for connect, refresh and subscribe: the session's, never the node's. */
   readonly verifiers: Verifiers;
-  /** Set for emulation / unidirectional transports; empty on WebSocket. */
-  session = '';
+  /** Set for emulation and unidirectional transports (the emulation endpoint addresses a session by it); '' on WebSocket. */
+  readonly session: string;
   user = '';
   name = '';
   clientVersion = '';
@@ -93,8 +94,15 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     const node = shared.node;
     this.node = node;
     this.verifiers = shared.verifiers;
-    this.codec = codecFor(transport.protocol);
-    this.writer = new Writer(transport, this, this.codec.join, node.config.client.queue_max_size, node.config.websocket.write_timeout);
+    this.session = transport.mode === 'bidirectional' ? '' : randomUUID();
+    this.codec = transport.mode === 'unidirectional' ? unidirectionalCodecFor(transport.protocol) : codecFor(transport.protocol);
+    this.writer = new Writer(
+      transport,
+      this,
+      this.codec.join,
+      node.config.client.queue_max_size,
+      transport.writeTimeoutMs ?? node.config.websocket.write_timeout,
+    );
     this.publicationsSent = node.metrics.traffic.publications;
     this.handlers = new CommandHandlers(this);
     this.staleDeadline = Date.now() + node.config.client.stale_close_delay;
@@ -134,6 +142,36 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
       this.readingPaused = true;
       this.transport.pauseReading();
     }
+  }
+
+  /**
+   * One emulation request's commands (HTTP-streaming, SSE): handled like a
+   * transport message, resolving once they are processed, so the emulation
+   * endpoint answers after its commands have run, as Centrifugo's does.
+   */
+  process(message: Buffer): Promise<void> {
+    this.handleMessage(message);
+    return this.queue.catch(() => undefined);
+  }
+
+  /**
+   * A unidirectional transport's connect request, processed as a connect
+   * command. Resolves with the failure, or null once connected; the
+   * transport decides how the client learns of a failure (a disconnect, or an
+   * HTTP response with connect_code_to_http_response).
+   */
+  connectUnidirectional(req: ConnectRequest): Promise<ConnectFailure | null> {
+    const started = this.dispatch({ id: 1, kind: 'connect', req }).then(
+      () => null,
+      (err: unknown): ConnectFailure => {
+        if (err instanceof DisconnectError) return { disconnect: err.disconnect };
+        if (err instanceof ReplyError) return { error: err.error };
+        this.node.log.error({ err, client: this.id }, 'unidirectional connect failed');
+        return { error: Errors.internal };
+      },
+    );
+    this.queue = started.then(() => undefined);
+    return started;
   }
 
   private async runFrame(commands: Command[]): Promise<void> {
@@ -229,7 +267,8 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   }
 
   reply(id: number, kind: ReplyKind, result: Record<string, unknown>): void {
-    const message = this.codec.encodeReply(id, kind, result);
+    // A unidirectional connection gets its connect result as a connect push, and no other reply.
+    const message = this.transport.mode === 'unidirectional' ? this.codec.encodePush('', 'connect', result) : this.codec.encodeReply(id, kind, result);
     // Replies that carry stored payloads (history, recovered publications, presence
     // info) must still be valid JSON for a JSON connection; if not, 3506 as Centrifugo.
     if (this.codec.name === 'json' && PAYLOAD_REPLIES.has(kind) && !isJsonSafePayload(asBuffer(message))) {
@@ -318,7 +357,8 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     if (this.expireAt && now >= this.expireAt + cfg.expired_close_delay) return this.disconnect(Disconnects.expired);
     if (this.nextPingAt && now >= this.nextPingAt) {
       this.enqueue(this.codec.ping(), this.traffic('ping'));
-      if (cfg.pong_timeout > 0 && !this.pongDeadline) this.pongDeadline = now + cfg.pong_timeout;
+      // A unidirectional client cannot answer: its pings only keep the stream alive.
+      if (cfg.pong_timeout > 0 && !this.pongDeadline && this.transport.mode !== 'unidirectional') this.pongDeadline = now + cfg.pong_timeout;
       this.nextPingAt = now + cfg.ping_interval;
     }
     if (this.nextPresenceAt && now >= this.nextPresenceAt) {
@@ -449,7 +489,13 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     if (this.state === 'closed' || this.closing) return;
     this.closing = true;
     try {
-      if (flush) this.writer.flush();
+      if (flush) {
+        // Transports whose close cannot carry a code say why in the stream itself.
+        if (this.transport.disconnectPush && d.code !== Disconnects.connectionClosed.code) {
+          this.enqueue(this.codec.encodePush('', 'disconnect', { code: d.code, reason: d.reason }), this.traffic('disconnect'));
+        }
+        this.writer.flush();
+      }
       this.writer.close();
       this.node.metrics.serverDisconnects.inc({ code: String(d.code) });
       this.node.log.debug({ client: this.id, user: this.user, code: d.code, reason: d.reason }, 'disconnect');

@@ -10,6 +10,7 @@ import type { ReplyKind } from '../protocol/codec.js';
 import type { Unsubscribe } from '../protocol/codes.js';
 import type { ClientInfo } from '../protocol/types.js';
 import type { ClientSubscription, SubscriptionOwner } from './subscription.js';
+import type { TransportMode } from './transport.js';
 
 /** What the transport learnt about the connection before any command arrived. */
 export interface ConnectionContext {
@@ -22,6 +23,9 @@ export interface HandlerSession extends SubscriptionOwner {
   readonly node: Node;
   readonly verifiers: Verifiers;
   readonly context: ConnectionContext;
+  /** Session id of an emulation or unidirectional connection; '' on WebSocket. */
+  readonly session: string;
+  readonly transport: { readonly mode: TransportMode };
   /** Set by the connect handler. */
   user: string;
   name: string;

@@ -177,10 +177,15 @@ export class CommandHandlers {
 
     const result: Record<string, unknown> = { client: c.id, version: node.version, ...expiryFields(c.expireAt) };
     if (Object.keys(results).length > 0) result.subs = results;
+    const mode = c.transport.mode;
     if (cfg.ping_interval > 0) {
       result.ping = Math.round(cfg.ping_interval / 1000);
-      result.pong = true;
+      // A unidirectional client has no way to answer pings.
+      if (mode !== 'unidirectional') result.pong = true;
     }
+    // The emulation endpoint finds the session by these two.
+    if (c.session !== '') result.session = c.session;
+    if (mode === 'emulation') result.node = node.id;
     if (cfg.connect_include_server_time) result.time = Date.now();
     c.reply(id, 'connect', result);
     for (const activate of ready) activate();

@@ -89,10 +89,13 @@ export class Writer {
       this.owner.onWriteError(new Error('write timeout'));
       return;
     }
-    const message = this.more === null ? this.first : this.join([this.first, ...this.more]);
+    const first = this.first;
+    const more = this.more;
     this.drop();
     try {
-      this.transport.write(message);
+      if (more === null) this.transport.write(first);
+      else if (this.transport.writeMany) this.transport.writeMany([first, ...more]);
+      else this.transport.write(this.join([first, ...more]));
     } catch (err) {
       this.closed = true;
       this.owner.onWriteError(err);

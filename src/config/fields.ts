@@ -154,6 +154,8 @@ export const bool = (def: boolean, doc: string, opts?: LeafOptions<boolean>) => 
 export const int = (def: number, doc: string, opts?: LeafOptions<number>) => leaf('int', def, def, doc, opts);
 export const str = (def: string, doc: string, opts?: LeafOptions<string>) => leaf('string', def, def, doc, opts);
 export const strs = (doc: string, opts?: LeafOptions<string[]>) => leaf<string[]>('strings', [], [], doc, opts);
+/** An HTTP path, kept without its trailing slash so it compares with request paths as is. */
+export const handlerPrefix = (def: string, doc: string) => str(def, doc, { normalize: (p) => p.replace(/\/+$/, '') || '/' });
 /** `def` in Go syntax ("25s"); the parsed value is milliseconds. */
 export const duration = (def: string, doc: string, opts?: LeafOptions<number>) => leaf('duration', durationToMs(def), def, doc, opts);
 
@@ -165,6 +167,10 @@ export function oneOf<const V extends readonly string[]>(values: V, def: V[numbe
   const check = (v: string) => (values.includes(v) ? undefined : Object.hasOwn(opts.refused ?? {}, v) ? opts.refused![v] : oneOfProblem(v, values));
   return leaf<V[number]>('string', def, def, doc, { flag: opts.flag, check: check as Check<V[number]> }, values);
 }
+
+/** Gorilla WebSocket buffer and compression tuning: nothing to tune in `ws` that way, so accepted silently. */
+export const WEBSOCKET_TUNING =
+  'compression_min_size compression_level read_buffer_size use_write_buffer_pool write_buffer_size decompressed_message_size_limit';
 
 /** Centrifugo keys accepted without being implemented; `warn` ones change behaviour when switched on, so a warning says they are ignored. */
 export const accepted = (mode: Unsupported, keys: string): Record<string, Unsupported> => Object.fromEntries(keys.split(' ').map((k) => [k, mode]));

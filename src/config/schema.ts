@@ -7,8 +7,25 @@
 import type { z } from 'zod';
 import { CHANNEL_OPTIONS, checkChannelOptions, regexProblem, UNSUPPORTED_CHANNEL_OPTIONS } from './channel-options.js';
 import { CONSUMERS } from './consumers.js';
-import { accepted, bool, duration, int, list, oneOf, oneOfProblem, section, str, strs, within, type Report, type Unsupported } from './fields.js';
+import {
+  WEBSOCKET_TUNING,
+  accepted,
+  bool,
+  duration,
+  handlerPrefix,
+  int,
+  list,
+  oneOf,
+  oneOfProblem,
+  section,
+  str,
+  strs,
+  within,
+  type Report,
+  type Unsupported,
+} from './fields.js';
 import { REDIS, redisOptions } from './redis.js';
+import { CONNECT_CODE_TO_UNI_DISCONNECT, TRANSPORT_SECTIONS } from './transports.js';
 import { checkJwksUrl, parsePublicKey } from '../util/token-keys.js';
 
 const q = JSON.stringify;
@@ -16,8 +33,6 @@ export const NAMESPACE_NAME_PATTERN = '^[-a-zA-Z0-9_.]{2,}$';
 const port = (doc: string, def: number, flag: string | boolean) =>
   int(def, doc, { flag, check: (p) => (p < 0 || p > 65535 ? `${p} must be a port number 0..65535` : undefined) });
 const nonNegative = { check: (ms: number) => (ms < 0 ? 'must not be negative' : undefined) };
-/** An HTTP path, kept without its trailing slash so it compares with request paths as is. */
-const handlerPrefix = (def: string, doc: string) => str(def, doc, { normalize: (p) => p.replace(/\/+$/, '') || '/' });
 
 // ---- engine ----------------------------------------------------------------
 
@@ -111,10 +126,11 @@ const CLIENT = section(
       personal_channel_namespace: str('', 'Namespace of the personal channel; "" for channel.without_namespace.'),
       single_connection: bool(false, 'Keep one connection per user: a new one disconnects the older ones (needs presence).'),
     }),
+    connect_code_to_unidirectional_disconnect: CONNECT_CODE_TO_UNI_DISCONNECT,
   },
   {
     unsupported: {
-      ...accepted('warn', 'proxy channel_position_check_delay channel_position_max_time_lag connect_code_to_unidirectional_disconnect'),
+      ...accepted('warn', 'proxy channel_position_check_delay channel_position_max_time_lag'),
       concurrency: 'silent',
     },
     check({ ping_interval: ping, pong_timeout: pong }, report) {
@@ -166,8 +182,6 @@ const CHANNEL = section(
 );
 
 // ---- the whole file ------------------------------------------------------------
-
-const WEBSOCKET_TUNING = 'compression_min_size compression_level read_buffer_size use_write_buffer_pool write_buffer_size decompressed_message_size_limit';
 
 const toggle = (what: string, prefix: string, unsupported: Record<string, Unsupported> = {}) =>
   section(
@@ -225,6 +239,7 @@ export const CONFIG = section(
       },
       { unsupported: { compression: 'warn', ...accepted('silent', WEBSOCKET_TUNING) } },
     ),
+    ...TRANSPORT_SECTIONS,
     prometheus: toggle('metrics', '/metrics', accepted('warn', 'instrument_http_handlers recovered_publications_histogram native_histograms')),
     health: toggle('health', '/health'),
     node: section('This node.', {
@@ -241,9 +256,8 @@ export const CONFIG = section(
   {
     unsupported: {
       ...accepted('warn', 'map_broker controller shared_poll rpc proxies grpc_api admin'),
-      ...accepted('warn', 'sse http_stream uni_sse uni_http_stream uni_websocket uni_grpc webtransport'),
+      ...accepted('warn', 'uni_grpc webtransport'),
       ...accepted('warn', 'opentelemetry graphite swagger debug init pid_file enable_unreleased_features'),
-      emulation: 'silent', // only used by sse/http_stream, which warn themselves
       $schema: 'silent', // editors read it (tributary config schema)
       usage_stats: 'silent', // never sent, whatever it says
     },

@@ -12,6 +12,8 @@ import { clientInfoValue, publicationValue } from '../protocol/values.js';
 export class SharedFrame {
   private json: Frame | null | undefined;
   private protobuf: Frame | undefined;
+  /** The one derived form in use (unidirectional JSON), from the base codec's frame. */
+  private derived: Frame | null | undefined;
   private value: Record<string, unknown> | undefined;
 
   constructor(
@@ -24,6 +26,13 @@ export class SharedFrame {
 
   /** The frame in this codec's format, or null when a JSON connection must not get it (3506). */
   for(codec: ProtocolCodec): Frame | null {
+    if (codec.derived !== undefined) {
+      if (this.derived === undefined) {
+        const base = this.for(codec.derived.base);
+        this.derived = base === null ? null : codec.derived.convert(base);
+      }
+      return this.derived;
+    }
     if (codec.name === 'json') {
       if (this.json === undefined) this.json = this.jsonOk() ? codec.encodePush(this.channel, this.kind, this.bodyValue()) : null;
       return this.json;

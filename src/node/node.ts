@@ -78,6 +78,8 @@ export class Node implements BrokerEventHandler {
   /** Connected sessions by id. */
   private readonly clients = new Map<string, NodeSession>();
   private readonly users = new Map<string, Set<NodeSession>>();
+  /** Connected emulation and unidirectional sessions by session id (emulation requests address them so). */
+  private readonly bySession = new Map<string, NodeSession>();
   /** Node-level broker subscriptions still in flight, by channel. */
   private readonly brokerSubscribing = new Map<string, Promise<void>>();
   private gaugeTimer: NodeJS.Timeout | null = null;
@@ -159,6 +161,7 @@ export class Node implements BrokerEventHandler {
 
   addClient(client: NodeSession): void {
     this.clients.set(client.id, client);
+    if (client.session !== '') this.bySession.set(client.session, client);
     let set = this.users.get(client.user);
     if (!set) {
       set = new Set();
@@ -170,11 +173,17 @@ export class Node implements BrokerEventHandler {
   removeClient(client: NodeSession): void {
     if (this.clients.get(client.id) !== client) return;
     this.clients.delete(client.id);
+    if (client.session !== '') this.bySession.delete(client.session);
     const set = this.users.get(client.user);
     if (set) {
       set.delete(client);
       if (set.size === 0) this.users.delete(client.user);
     }
+  }
+
+  /** The connected session an emulation request names, if it lives on this node. */
+  clientBySession(session: string): NodeSession | undefined {
+    return this.bySession.get(session);
   }
 
   numClients(): number {

@@ -5,6 +5,7 @@
 // on shutdown. A subscription reaches the node as the hub's ChannelSubscriber.
 
 import type { ResolvedChannel } from '../channels/resolver.js';
+import type { ProtocolName } from '../protocol/codec.js';
 import type { Disconnect, Unsubscribe } from '../protocol/codes.js';
 import type { StreamPosition, SubscriptionOverride } from '../protocol/types.js';
 
@@ -45,6 +46,10 @@ export interface NodeSession {
   readonly user: string;
   /** Set for emulation / unidirectional transports; '' on WebSocket. */
   readonly session: string;
+  /** The protocol the connection speaks: an emulation request's data is decoded by it. */
+  readonly codec: { readonly name: ProtocolName };
+  /** Handles one emulation request's commands; settles once they are processed. */
+  process(message: Buffer): Promise<void>;
   /** Adds a server-side subscription; a no-op when the session is not connected or already has the channel. */
   serverSubscribe(resolved: ResolvedChannel, sub: ServerSubscription): Promise<void>;
   /** Removes one subscription and tells the client why. */

@@ -48,4 +48,11 @@ export interface ProtocolCodec {
   ping(): Frame;
   /** Joins frames queued in one event-loop turn into one transport message. */
   join(frames: Frame[]): Frame;
+  /**
+   * Set when this codec's pushes are another codec's frames cut down (the
+   * unidirectional JSON format is the bidirectional push without its
+   * `{"push":…}` wrapper): shared broadcast frames are then encoded once in
+   * `base` and converted, instead of encoded again.
+   */
+  readonly derived?: { base: ProtocolCodec; convert(frame: Frame): Frame };
 }

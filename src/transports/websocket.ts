@@ -7,11 +7,11 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { ClientSession } from '../client/client.js';
 import type { SessionContext } from '../client/session-context.js';
 import type { Node } from '../node/node.js';
-import type { Transport } from '../client/transport.js';
+import type { Transport, TransportMode } from '../client/transport.js';
 import type { ProtocolName } from '../protocol/codec.js';
 import { PROTOBUF_SUBPROTOCOL } from '../protocol/protobuf/codec.js';
-import { OriginCheck } from './origin.js';
-import { TokenBucket } from '../util/rate-limiter.js';
+import type { Frame } from '../protocol/codec.js';
+import type { Admission } from './admission.js';
 
 const OPCODE_TEXT = 0x1;
 const OPCODE_BINARY = 0x2;
@@ -68,15 +68,46 @@ const BINARY = { binary: true };
 /** How long to wait for the peer's closing handshake before dropping the socket. */
 const CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
 
-class WebsocketTransport implements Transport {
-  readonly name = 'websocket';
+export interface WebsocketTransportOptions {
+  name: string;
+  mode: TransportMode;
+  /** A disconnect push before the close frame (uni_websocket unless disable_disconnect_push). */
+  disconnectPush: boolean;
+  /** Each protocol message in a frame of its own instead of joined (uni_websocket without join_push_messages). */
+  frameEach: boolean;
+  /** Drop the socket without a close frame (uni_websocket.disable_closing_handshake). */
+  noClosingHandshake: boolean;
+  /** Unset: websocket.write_timeout. */
+  writeTimeoutMs?: number;
+}
+
+const BIDIRECTIONAL: WebsocketTransportOptions = {
+  name: 'websocket',
+  mode: 'bidirectional',
+  disconnectPush: false,
+  frameEach: false,
+  noClosingHandshake: false,
+};
+
+export class WebsocketTransport implements Transport {
+  readonly name: string;
+  readonly mode: TransportMode;
+  readonly disconnectPush: boolean;
+  readonly writeMany: ((messages: Frame[]) => void) | undefined;
+  readonly writeTimeoutMs: number | undefined;
 
   private readonly sendOptions: { binary: boolean };
 
   constructor(
     private readonly ws: WebSocket,
     readonly protocol: ProtocolName,
+    private readonly options: WebsocketTransportOptions = BIDIRECTIONAL,
   ) {
+    this.name = options.name;
+    this.mode = options.mode;
+    this.disconnectPush = options.disconnectPush;
+    this.writeTimeoutMs = options.writeTimeoutMs;
+    this.writeMany = options.frameEach ? (messages) => messages.forEach((m) => this.write(m)) : undefined;
     // JSON frames are Buffers too, but must go out as text frames.
     this.sendOptions = protocol === 'protobuf' ? BINARY : TEXT;
   }
@@ -108,6 +139,10 @@ class WebsocketTransport implements Transport {
 
   close(code: number, reason: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.options.noClosingHandshake) {
+      this.ws.terminate();
+      return;
+    }
     const { code: safeCode, reason: safeReason } = closeFrameArgs(code, reason);
     this.ws.close(safeCode, safeReason);
     const ws = this.ws;
@@ -117,15 +152,16 @@ class WebsocketTransport implements Transport {
 
 export class WebsocketEndpoint {
   private readonly wss: WebSocketServer;
-  private readonly origins: OriginCheck;
-  private readonly rate: TokenBucket | null;
   /** Received-message counters bound once per frame type, not looked up per message. */
   private readonly received;
 
   private readonly node: Node;
 
   /** `sessions` is what every session this endpoint accepts shares (the node, the token verifiers). */
-  constructor(private readonly sessions: SessionContext) {
+  constructor(
+    private readonly sessions: SessionContext,
+    private readonly admission: Admission,
+  ) {
     const node = sessions.node;
     this.node = node;
     const cfg = node.config;
@@ -138,8 +174,6 @@ export class WebsocketEndpoint {
       handleProtocols: (offered: Set<string>) =>
         offered.has(PROTOBUF_SUBPROTOCOL) ? PROTOBUF_SUBPROTOCOL : offered.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : false,
     });
-    this.origins = new OriginCheck(cfg.client.allowed_origins);
-    this.rate = cfg.client.connection_rate_limit > 0 ? new TokenBucket(cfg.client.connection_rate_limit) : null;
     const bind = (frame_type: string) => ({
       count: node.metrics.messagesReceived.labels({ transport: 'websocket', frame_type }),
       size: node.metrics.messagesReceivedSize.labels({ transport: 'websocket', frame_type }),
@@ -152,27 +186,15 @@ export class WebsocketEndpoint {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const cfg = this.node.config;
-    if (!this.origins.allowed(req.headers.origin)) {
-      const why = cfg.client.allowed_origins.length === 0 ? 'request origin is not allowed: client.allowed_origins is empty' : 'request origin is not allowed';
-      this.node.log.info({ origin: req.headers.origin }, why);
-      return rejectUpgrade(socket, 403, 'Forbidden');
-    }
-    if (this.node.shuttingDown) return rejectUpgrade(socket, 503, 'Service Unavailable');
-    const overLimit = cfg.client.connection_limit > 0 && this.node.numConnectionsTotal() >= cfg.client.connection_limit;
-    if (overLimit || (this.rate !== null && !this.rate.take())) {
-      this.node.metrics.connectionLimit.inc();
-      return rejectUpgrade(socket, 503, 'Service Unavailable');
-    }
+    if (!this.admission.originAllowed(req)) return rejectUpgrade(socket, 403, 'Forbidden');
+    if (!this.admission.admit()) return rejectUpgrade(socket, 503, 'Service Unavailable');
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
   }
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
     const node = this.node;
-    const headerName = node.config.client.user_id_http_header.toLowerCase();
-    const headerUser = headerName ? req.headers[headerName] : undefined;
     const client = new ClientSession(this.sessions, new WebsocketTransport(ws, protocolOf(ws, req)), {
-      userFromHeader: typeof headerUser === 'string' && headerUser !== '' ? headerUser : undefined,
+      userFromHeader: this.admission.userFromHeader(req),
     });
     node.trackConnection(client);
     const received = this.received;
@@ -221,7 +243,8 @@ export function closeFrameArgs(code: number, reason: string): { code: number; re
   return validCode ? { code, reason: r } : { code: 3503, reason: 'force disconnect' };
 }
 
-function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+export function rejectUpgrade(socket: Duplex, status: number, text: string, body = ''): void {
+  const type = body === '' ? '' : 'Content-Type: text/plain; charset=utf-8\r\n';
+  socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   socket.destroy();
 }

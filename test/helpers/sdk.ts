@@ -1,19 +1,50 @@
-// The official `centrifuge` SDK in Node, over `ws`, with small await helpers.
+// The official `centrifuge` SDK in Node, over `ws` or, when a test file asks
+// for it, over its http_stream or sse transport (fetch streams, EventSource
+// from the `eventsource` package), with small await helpers.
 
 import { Centrifuge, type Subscription } from 'centrifuge';
 import { Centrifuge as ProtobufCentrifuge } from 'centrifuge/build/protobuf';
+import { EventSource } from 'eventsource';
 import { WebSocket } from 'ws';
 
 export { Centrifuge };
 export type { Subscription };
 
 export type SdkProtocol = 'json' | 'protobuf';
+export type SdkTransport = 'websocket' | 'http_stream' | 'sse';
+
+let sdkTransport: SdkTransport = 'websocket';
+
+/**
+ * Makes every sdkClient of this test process use `transport`: the suites in
+ * test/integration/transports/ run the WebSocket SDK suites again over the
+ * emulation transports this way.
+ */
+export function useSdkTransport(transport: SdkTransport): void {
+  sdkTransport = transport;
+}
+
+export function currentSdkTransport(): SdkTransport {
+  return sdkTransport;
+}
+
+/** A WebSocket endpoint URL as the SDK's transport list for the current transport (with the emulation endpoint). */
+function endpointFor(url: string): { endpoint: string | Array<{ transport: string; endpoint: string }>; options: Record<string, unknown> } {
+  if (sdkTransport === 'websocket' || !url.startsWith('ws')) return { endpoint: url, options: {} };
+  const u = new URL(url.replace(/^ws/, 'http'));
+  const base = `${u.protocol}//${u.host}`;
+  return {
+    endpoint: [{ transport: sdkTransport, endpoint: `${base}/connection/${sdkTransport}${u.search}` }],
+    options: { emulationEndpoint: `${base}/emulation`, fetch, readableStream: ReadableStream, eventsource: EventSource },
+  };
+}
 
 /** The official SDK: its JSON build, or its Protobuf build (`centrifuge/build/protobuf`). */
 export function sdkClient(url: string, opts: Record<string, unknown> = {}, protocol: SdkProtocol = 'json'): Centrifuge {
-  const options = { websocket: WebSocket, minReconnectDelay: 50, maxReconnectDelay: 200, ...opts };
-  if (protocol === 'protobuf') return new ProtobufCentrifuge(url, options) as unknown as Centrifuge;
-  return new Centrifuge(url, options);
+  const { endpoint, options: transportOptions } = endpointFor(url);
+  const options = { websocket: WebSocket, minReconnectDelay: 50, maxReconnectDelay: 200, ...transportOptions, ...opts };
+  if (protocol === 'protobuf') return new ProtobufCentrifuge(endpoint as string, options) as unknown as Centrifuge;
+  return new Centrifuge(endpoint as string, options);
 }
 
 /** Publication data as the app sees it: parsed JSON, or bytes decoded as JSON for the Protobuf build. */

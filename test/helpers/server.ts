@@ -28,6 +28,9 @@ export function testConfig(overrides: DeepPartial<Config> | Record<string, unkno
     log: { level: 'none' },
     client: { token: { hmac_secret_key: SECRET } },
     http_api: { key: API_KEY },
+    // The emulation transports are on, so every SDK suite can run over them too (test/integration/transports/).
+    http_stream: { enabled: true },
+    sse: { enabled: true },
   };
   merge(raw, overrides as Record<string, unknown>);
   return configOf(raw);

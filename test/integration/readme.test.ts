@@ -78,3 +78,47 @@ describe('README: Try it', () => {
     await waitFor(() => received.includes('received {"text":"hello"}'), 10_000, `the publication; the snippet printed:\n${received}`);
   });
 });
+
+describe('README: Without WebSocket', () => {
+  mkdirSync(join(REPO_ROOT, '.cache'), { recursive: true });
+  const dir = mkdtempSync(join(REPO_ROOT, '.cache', 'readme-uni-'));
+  let server: Server;
+  let listener: ChildProcess | undefined;
+
+  before(async () => {
+    const gen = cli(['genconfig'], dir);
+    assert.equal(gen.status, 0, gen.stderr);
+    const file = join(dir, 'config.json');
+    // "add to config.json": the README's transports block merged into the generated config.
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...JSON.parse(readmeBlock('transports-config')) }));
+    const { config, warnings } = loadConfig({ file, env: {}, flags: { 'http_server.port': 0 } });
+    assert.deepEqual(warnings, []);
+    server = new Server(config, { logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }) });
+    await server.start();
+  });
+
+  after(async () => {
+    listener?.kill();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the curl command listens on uni_http_stream and prints the connect push, then publications', async () => {
+    const gen = cli(['gentoken', '-u', 'bob'], dir);
+    assert.equal(gen.status, 0, gen.stderr);
+    const token = gen.stdout.trim().split('\n').at(-1)!;
+    const script = readmeBlock('uni-curl').replaceAll('localhost:8000', `127.0.0.1:${server.port}`);
+    listener = spawn('bash', ['-c', script], { cwd: dir, env: { ...process.env, TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    listener.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => /^\{"connect":\{.*"subs":\{"chat:lobby":/m.test(out), 10_000, `the connect push; curl printed:\n${out}`);
+    const key = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).http_api.key;
+    const r = await fetch(`http://127.0.0.1:${server.port}/api/publish`, {
+      method: 'POST',
+      headers: { 'X-API-Key': key },
+      body: JSON.stringify({ channel: 'chat:lobby', data: { text: 'hello' } }),
+    });
+    assert.equal(r.status, 200);
+    await waitFor(() => /^\{"channel":"chat:lobby","pub":\{"data":\{"text":"hello"\}/m.test(out), 10_000, `the publication; curl printed:\n${out}`);
+  });
+});

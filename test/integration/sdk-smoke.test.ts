@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, token, type TestServer } from '../helpers/server.js';
-import { once, sdkClient } from '../helpers/sdk.js';
+import { currentSdkTransport, once, sdkClient } from '../helpers/sdk.js';
 
-describe('SDK smoke', () => {
+describe(`SDK smoke (${currentSdkTransport()})`, () => {
   let ts: TestServer;
   before(async () => {
     ts = await startServer({ channel: { without_namespace: { allow_subscribe_for_client: true } } as never });
@@ -16,6 +16,8 @@ describe('SDK smoke', () => {
     c.connect();
     const ctx = await connected;
     assert.equal(typeof ctx.client, 'string');
+    // The suites in transports/ run this file over the other transports: it is really that one.
+    assert.equal(ctx.transport, currentSdkTransport());
     const sub = c.newSubscription('news');
     const subscribed = once(sub, 'subscribed');
     sub.subscribe();

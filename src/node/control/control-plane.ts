@@ -23,7 +23,7 @@ import {
 } from './messages.js';
 import { ControlMetrics } from './metrics.js';
 import { NodeRegistry } from './node-registry.js';
-import { SurveyError, type SurveyHandler } from './survey-handler.js';
+import { NodeNotFound, SurveyError, SurveyTimeout, type SurveyHandler } from './survey-handler.js';
 import { Surveys, type SurveyOutcome, type SurveyReply } from './surveys.js';
 import type { UserCommand } from './user-commands.js';
 
@@ -177,6 +177,29 @@ export class ControlPlane {
     }
     this.metrics.surveyDone(op, Number(process.hrtime.bigint() - started) / 1e9);
     return outcome;
+  }
+
+  /**
+   * Asks one node (this one included) to run `op` on `data`, as Centrifugo's
+   * survey with a target node does. Rejects with NodeNotFound when no such
+   * node is alive, and with SurveyTimeout when it does not answer in time.
+   */
+  async surveyNode(op: string, data: unknown, uid: string): Promise<SurveyReply> {
+    if (uid === this.host.id) return this.answer(op, data);
+    if (!this.registry.has(uid)) throw new NodeNotFound(uid);
+    const started = process.hrtime.bigint();
+    const { id, done } = this.surveys.open([uid], this.options.surveyTimeoutMs);
+    try {
+      await this.send({ type: 'survey_request', body: { id, op, data } }, uid);
+    } catch (err) {
+      this.surveys.cancel(id);
+      throw err;
+    }
+    const outcome = await done;
+    this.metrics.surveyDone(op, Number(process.hrtime.bigint() - started) / 1e9);
+    const reply = outcome.replies.get(uid);
+    if (reply === undefined) throw outcome.timedOut ? new SurveyTimeout(uid) : new NodeNotFound(uid);
+    return reply;
   }
 
   /** Runs a survey op on this node; never throws, failures become reply codes. */

@@ -15,3 +15,19 @@ export class SurveyError extends Error {
     this.name = 'SurveyError';
   }
 }
+
+/** A survey addressed to a node that is not in the registry (never was, or left). */
+export class NodeNotFound extends Error {
+  constructor(readonly uid: string) {
+    super(`node ${uid} not found`);
+    this.name = 'NodeNotFound';
+  }
+}
+
+/** A survey addressed to one node that got no answer within the survey timeout. */
+export class SurveyTimeout extends Error {
+  constructor(readonly uid: string) {
+    super(`node ${uid} did not answer the survey in time`);
+    this.name = 'SurveyTimeout';
+  }
+}

@@ -2,7 +2,7 @@
 // commands joined by '\n'. Decoding is strict about types so that garbage gets
 // a clean 3501 instead of an exception deep inside a handler.
 
-import { COMMAND_KINDS, type Command, type CommandKind } from '../commands.js';
+import { COMMAND_KINDS, type Command, type CommandKind, type ConnectRequest } from '../commands.js';
 import { DecodeError } from '../decode-error.js';
 import { RawJson, parseJsonWithRaw, type JsonPath } from './raw-json.js';
 import { isRecord } from '../../util/values.js';
@@ -24,6 +24,26 @@ export function decodeJsonCommands(frame: string): Command[] {
   const out: Command[] = [];
   for (const line of lines) out.push(decodeOne(line));
   return out;
+}
+
+/** A connect request's raw fields (`data`, `subs.<channel>.data`), as isRawPath sees them under `connect`. */
+const isRawConnectPath = (path: JsonPath) => isRawPath(['connect', ...path]);
+
+/**
+ * A bare ConnectRequest, as unidirectional transports receive it (a
+ * `cf_connect` parameter, a request body, a first WebSocket message). A JSON
+ * `null` is an empty request, as in Centrifugo. Throws DecodeError.
+ */
+export function decodeJsonConnectRequest(text: string): ConnectRequest {
+  let value: unknown;
+  try {
+    value = parseJsonWithRaw(text, isRawConnectPath);
+  } catch {
+    throw new DecodeError('malformed JSON');
+  }
+  if (value === null) return {};
+  if (!isRecord(value)) throw new DecodeError('connect request is not an object');
+  return normalize('connect', value) as ConnectRequest;
 }
 
 function decodeOne(line: string): Command {

@@ -11,6 +11,8 @@ function fakeTransport(buffered = 0) {
   const writes: Frame[] = [];
   const t: Transport = {
     name: 'fake',
+    mode: 'bidirectional',
+    disconnectPush: false,
     protocol: 'json',
     bufferedAmount: () => buffered,
     write: (m) => writes.push(m),
@@ -49,6 +51,8 @@ describe('the per-connection writer', () => {
   it('reports a throwing transport as a write error', async () => {
     const t: Transport = {
       name: 'f',
+      mode: 'bidirectional',
+      disconnectPush: false,
       protocol: 'json',
       bufferedAmount: () => 0,
       write: () => {
@@ -71,6 +75,8 @@ describe('the per-connection writer', () => {
     const writes: Frame[] = [];
     const t: Transport = {
       name: 'f',
+      mode: 'bidirectional',
+      disconnectPush: false,
       protocol: 'json',
       bufferedAmount: () => 10, // never drains
       write: (m) => writes.push(m),
