@@ -4,6 +4,7 @@
 // does not show: headers, exact frames, the end of the stream.
 
 import http from 'node:http';
+import { Arrivals } from './arrivals.js';
 
 export type StreamFormat = 'lines' | 'sse';
 
@@ -13,7 +14,7 @@ export class RawStream {
   /** The raw bytes received so far. */
   text = '';
   ended = false;
-  private waiters: Array<() => void> = [];
+  private readonly arrivals = new Arrivals();
 
   private constructor(
     readonly status: number,
@@ -63,24 +64,11 @@ export class RawStream {
   }
 
   private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+    this.arrivals.wake();
   }
 
-  async until(pred: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!pred()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${this.text.slice(0, 2000)} ended=${this.ended}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+  until(pred: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+    return this.arrivals.until(pred, ms, what, () => `${this.text.slice(0, 2000)} ended=${this.ended}`);
   }
 
   /** The first message matching `pred`, waiting for it. */

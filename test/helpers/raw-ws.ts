@@ -2,12 +2,13 @@
 // commands out of order. Collects every message and the close code.
 
 import { WebSocket } from 'ws';
+import { Arrivals } from './arrivals.js';
 
 export class RawClient {
   readonly messages: any[] = [];
   closeCode: number | null = null;
   closeReason = '';
-  private waiters: Array<() => void> = [];
+  private readonly arrivals = new Arrivals();
   private readonly ws: WebSocket;
 
   private constructor(ws: WebSocket) {
@@ -40,25 +41,12 @@ export class RawClient {
   }
 
   private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+    this.arrivals.wake();
   }
 
   /** Waits until `pred` holds over what was received, or fails after `ms`. */
-  async until(pred: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!pred()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages)} close=${this.closeCode}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+  until(pred: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+    return this.arrivals.until(pred, ms, what, () => `${JSON.stringify(this.messages)} close=${this.closeCode}`);
   }
 
   reply(id: number): any {
