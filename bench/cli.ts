@@ -11,7 +11,7 @@ import type { ClientKind } from './ipc.js';
 import { fdLimit } from './procstat.js';
 import { DELTA_NAMESPACE, deltaServerConfig, deltaTable, deltaVerdicts, runDelta, type DeltaOptions, type DeltaResult } from './delta.js';
 import { ensureLocalRedis, parseRedisUrl, redisServerPid, type RedisAddress } from './redis.js';
-import { cpuSplit, nodesTable, publishSummary, ratios, stepsTable, table, verdicts, verdictText, type Check } from './report.js';
+import { cpuSplit, nodesTable, publishSummary, ratios, stepsTable, table, transportVerdicts, verdicts, verdictText, type Check } from './report.js';
 import { runScenario, type Result, type RunOptions, type Scenario } from './run.js';
 import {
   BENCH_NAMESPACE,
@@ -27,6 +27,7 @@ import {
   type Target,
   type TargetName,
 } from './servers.js';
+import { isTransportName, TRANSPORTS, type TransportName } from './transports.js';
 
 const USAGE = `usage: npm run bench -- <scenario|preset> [flags]
 
@@ -110,6 +111,15 @@ delta scenario
   --channel-prefix P   the channel is P0 (default "${DELTA_NAMESPACE}:c", in a namespace with history,
                        recovery and fossil delta that the bench adds to the generated config)
   --drain, --ramp-batch, --connect-timeout, --json, --quiet, --engine, --redis-url, the target flags: as above
+
+ transports (fanout, idle and saturate)
+  --transport T        websocket (default) | http_stream | sse | uni_websocket | uni_http_stream | uni_sse, or a
+                       comma-separated list. Each one is its own run against a fresh server; websocket runs first
+                       as the reference of the ratio rows and checks when it is not listed. Every transport but
+                       websocket subscribes through the token's channels claim; http_stream and sse answer pings
+                       with POST /emulation, as the SDK does. Checks: CPU per delivery of sse and http_stream
+                       <= 1.3x websocket (fanout), RSS per idle sse connection <= 1.2x websocket (idle).
+                       With --transport the default target is tributary (the baseline speaks only WebSocket)
 
 generator
   --workers N          subscriber processes (default 1; raised when the fd limit requires)
@@ -278,6 +288,7 @@ const OPTIONS = {
   workers: { type: 'string' },
   client: { type: 'string' },
   'ramp-batch': { type: 'string' },
+  transport: { type: 'string' },
   'connect-timeout': { type: 'string' },
   lanes: { type: 'string' },
   'batch-max': { type: 'string' },
@@ -324,6 +335,13 @@ async function main(argv: string[]): Promise<number> {
   const channels = num(values, 'channels', scenario === 'idle' ? conns : 1, 1);
   const client = String(values.client ?? 'raw') as ClientKind;
   if (client !== 'raw' && client !== 'ws') throw new UsageError('--client: raw or ws');
+  const transports = transportList(values.transport);
+  if (transports.length > 1 && scenario === 'publish')
+    throw new UsageError('--transport: the publish scenario measures the API; its subscribers use WebSocket');
+  if (transports.some((t) => t !== 'websocket') && client === 'ws')
+    throw new UsageError('--client ws is a WebSocket client: it cannot be combined with other transports');
+  // The baseline speaks WebSocket only: with other transports, compare Tributary with itself.
+  if (transports.length > 1 && flags.target === undefined && values.target === undefined) values.target = 'tributary';
   const nLocal = num(values, 'local-addresses', 1, 1);
   let workers = num(values, 'workers', 1, 1);
   const ownLimit = fdLimit(process.pid);
@@ -348,6 +366,7 @@ async function main(argv: string[]): Promise<number> {
     settle: num(values, 'settle', 5, 0),
     workers,
     client,
+    transport: 'websocket',
     rampBatch: num(values, 'ramp-batch', 500, 1),
     connectTimeout: num(values, 'connect-timeout', 10, 1),
     lanes: num(values, 'lanes', 4, 1),
@@ -381,18 +400,26 @@ async function main(argv: string[]): Promise<number> {
   const startOpts = startOptions(values);
   if (historySize > 0) startOpts.benchHistory = { size: historySize, ttlSeconds: opts.historyTtl };
 
+  if (transports.length > 1 && targets.some((t) => t.kind === 'baseline')) {
+    const msg = 'the baseline speaks WebSocket only: it runs with the websocket transport alone';
+    process.stderr.write(`note: ${msg}\n`);
+    notes.push(msg);
+  }
+
   const results: Result[] = [];
-  for (const spec of targets) {
+  const runs = targets.flatMap((spec) => (spec.kind === 'baseline' ? ['websocket' as const] : transports).map((transport) => ({ spec, transport })));
+  for (const { spec, transport } of runs) {
     const target = await openTarget(spec, values, startOpts, redis);
+    if (transports.length > 1) target.name = `${spec.label}/${transport}`;
     try {
-      results.push(await runScenario(opts, target));
+      results.push(await runScenario({ ...opts, transport }, target));
     } catch (err) {
       if (target.logFile) process.stderr.write(`server log tail:\n${targetTail(target)}\n`);
       throw err;
     } finally {
       await target.stop();
     }
-    if (targets.length > 1) await new Promise((r) => setTimeout(r, 1000));
+    if (runs.length > 1) await new Promise((r) => setTimeout(r, 1000));
   }
 
   const out: string[] = ['', table(results)];
@@ -422,7 +449,7 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const n of notes) out.push('', `note: ${n}`);
   const checks = preset?.checks ?? [];
-  const verdictList = verdicts(checks, results);
+  const verdictList = transports.length > 1 && targets.length === 1 ? transportVerdicts(checks, results) : verdicts(checks, results);
   if (verdictList.length > 0) out.push('', verdictText(verdictList));
   process.stdout.write(out.join('\n') + '\n');
 
@@ -440,6 +467,21 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   return verdictList.some((v) => v.pass === false) ? 1 : 0;
+}
+
+/** --transport: the list to run, websocket first (the reference) whenever another transport is asked for. */
+function transportList(raw: unknown): TransportName[] {
+  if (raw === undefined) return ['websocket'];
+  const list = String(raw)
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new UsageError('--transport: at least one transport');
+  for (const t of list) if (!isTransportName(t)) throw new UsageError(`--transport: "${t}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
+  const names = list as TransportName[];
+  const twice = names.find((t, i) => names.indexOf(t) !== i);
+  if (twice) throw new UsageError(`--transport: ${twice} twice`);
+  return names.includes('websocket') ? ['websocket', ...names.filter((t) => t !== 'websocket')] : ['websocket', ...names];
 }
 
 function jsonHeader(argv: string[]): Record<string, unknown> {
@@ -618,6 +660,7 @@ async function deltaMain(argv: string[], flags: Record<string, unknown>): Promis
     'retry-disturbed',
     'workers',
     'client',
+    'transport',
     'lanes',
     'batch-max',
     'batch-parallel',

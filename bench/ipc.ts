@@ -1,6 +1,7 @@
 // Messages between the bench's main process and its subscriber processes.
 
 import type { HistogramData } from './histogram.js';
+import type { TransportName } from './transports.js';
 
 export type ClientKind = 'raw' | 'ws';
 
@@ -21,6 +22,8 @@ export interface InitMsg {
   rampBatch: number;
   localAddresses: string[];
   client: ClientKind;
+  /** websocket subscribes with a subscribe command; every other transport through the token's `channels` claim. */
+  transport: TransportName;
   userPrefix: string;
   connectTimeoutMs: number;
 }
@@ -101,6 +104,8 @@ export interface FinishedMsg extends Counters {
   /** Pushes that were not publications (join/leave/disconnect…), and server error replies. */
   otherPushes: number;
   samples: string[];
+  /** Emulated pongs (POST /emulation) that failed or got an error status. */
+  pongFailures: number;
 }
 
 export interface WorkerErrorMsg {

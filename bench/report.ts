@@ -6,7 +6,8 @@ import type { Result } from './run.js';
 export interface Check {
   /** What the issue asks, in words. */
   label: string;
-  metric: 'p99' | 'deliveriesPerSec' | 'lost' | 'dup' | 'rssPerConnKB' | 'disconnects' | 'ackedPerSec' | 'publishErrors' | 'historyProblems';
+  metric:
+    'p99' | 'deliveriesPerSec' | 'lost' | 'dup' | 'rssPerConnKB' | 'disconnects' | 'ackedPerSec' | 'publishErrors' | 'historyProblems' | 'cpuUsPerDelivery';
   op: '<=' | '>=';
   value: number;
   /**
@@ -36,6 +37,7 @@ export interface Ratios {
   rssPerConnKB: number;
   serverRssMB: number;
   serverCpuPct: number;
+  cpuUsPerDelivery: number;
 }
 
 const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
@@ -58,6 +60,7 @@ export function table(results: Result[]): string {
     'RSS MB',
     'KB/conn',
     'srv CPU%',
+    'µs/deliv',
     'bench CPU%',
     'sub CPU%',
   ];
@@ -82,6 +85,7 @@ export function table(results: Result[]): string {
       fmt(r.serverRssMB),
       fmt(r.rssPerConnKB, 2),
       fmt(r.serverCpuPct, 0),
+      pub ? fmt(r.cpuUsPerDelivery, 2) : '-',
       fmt(r.benchCpuPct, 0),
       fmt(r.subscriberCpuPctMax, 0),
       ...(withRedis ? [fmt(r.redisCpuPct, 0)] : []),
@@ -104,6 +108,7 @@ export function table(results: Result[]): string {
       fmt(q.serverRssMB, 2),
       fmt(q.rssPerConnKB, 2),
       fmt(q.serverCpuPct, 2),
+      fmt(q.cpuUsPerDelivery, 2),
       '',
       '',
       ...(withRedis ? [''] : []),
@@ -168,6 +173,7 @@ export function ratios(results: Result[]): Ratios[] {
       rssPerConnKB: div(t.rssPerConnKB, b.rssPerConnKB),
       serverRssMB: div(t.serverRssMB, b.serverRssMB),
       serverCpuPct: div(t.serverCpuPct, b.serverCpuPct),
+      cpuUsPerDelivery: div(t.cpuUsPerDelivery, b.cpuUsPerDelivery),
     });
   }
   return out;
@@ -217,6 +223,33 @@ export function verdicts(checks: Check[], results: Result[]): Verdict[] {
   }
   return out;
 }
+
+/**
+ * Runs of one target over several transports: each run after the first (the
+ * WebSocket reference) is judged on its own, by `checks` (the preset's) and by
+ * the transport's own ratio targets to the reference.
+ */
+export function transportVerdicts(checks: Check[], results: Result[]): Verdict[] {
+  const ref = results[0];
+  if (!ref) return [];
+  const out: Verdict[] = [];
+  for (const r of results.slice(1)) {
+    const own = [...checks, ...(TRANSPORT_CHECKS[r.scenario]?.[r.transport] ?? [])];
+    for (const v of verdicts(own, [ref, r])) out.push({ ...v, label: `${r.target}: ${v.label}` });
+  }
+  return out;
+}
+
+/** What the transports issue asks of each transport, as a ratio to WebSocket on the same shape. */
+const TRANSPORT_CHECKS: Record<string, Partial<Record<string, Check[]>>> = {
+  fanout: {
+    sse: [{ label: 'server CPU per delivery <= 1.3x WebSocket', metric: 'cpuUsPerDelivery', op: '<=', value: 0, ratio: 1.3, ratioOnly: true }],
+    http_stream: [{ label: 'server CPU per delivery <= 1.3x WebSocket', metric: 'cpuUsPerDelivery', op: '<=', value: 0, ratio: 1.3, ratioOnly: true }],
+  },
+  idle: {
+    sse: [{ label: 'idle memory per subscribed connection <= 1.2x WebSocket', metric: 'rssPerConnKB', op: '<=', value: 0, ratio: 1.2, ratioOnly: true }],
+  },
+};
 
 export function verdictText(list: Verdict[]): string {
   return list.map((v) => `${v.pass === null ? 'n/a ' : v.pass ? 'PASS' : 'FAIL'}  ${v.label}: ${v.detail}`).join('\n');

@@ -8,6 +8,7 @@ import { fdCount, fdLimit, machineCpuSeconds, ProcSampler, rssBytes, type CpuMar
 import { Publisher } from './publisher.js';
 import { checkApiHistory, checkRedisHistory, type HistoryCheck } from './redis.js';
 import { targetProblems, type Target } from './servers.js';
+import type { TransportName } from './transports.js';
 import { sum, Workers } from './workers.js';
 
 export type Scenario = 'fanout' | 'idle' | 'saturate' | 'publish';
@@ -25,6 +26,8 @@ export interface RunOptions {
   settle: number;
   workers: number;
   client: ClientKind;
+  /** How the subscribers connect (see transports.ts). */
+  transport: TransportName;
   rampBatch: number;
   connectTimeout: number;
   lanes: number;
@@ -78,6 +81,8 @@ export interface NodeFigures {
 export interface Result {
   scenario: Scenario;
   target: string;
+  /** The subscribers' transport. */
+  transport: TransportName;
   /** Tributary's engine ('' for the baseline and external servers) and its process count. */
   engine: string;
   nodes: number;
@@ -124,6 +129,10 @@ export interface Result {
   rssPerConnKB: number;
   /** Server CPU over the measured window, % of one core (summed over the nodes). */
   serverCpuPct: number;
+  /** Server CPU time per delivery over the measured window, µs (NaN without deliveries or without the server's pid). */
+  cpuUsPerDelivery: number;
+  /** Emulated pongs (POST /emulation) that failed. */
+  pongFailures: number;
   /** Each server process: RSS at the end, CPU over the measured window. */
   serverNodes: NodeFigures[];
   /** The redis-server process over the measured window (NaN without Redis or when it is not local). */
@@ -256,6 +265,7 @@ export async function runScenario(opts: RunOptions, target: Target): Promise<Res
             rampBatch: Math.max(1, Math.ceil(opts.rampBatch / opts.workers)),
             localAddresses: opts.localAddresses,
             client: opts.client,
+            transport: opts.transport,
             userPrefix: 'bench-user-',
             connectTimeoutMs: opts.connectTimeout * 1000,
           },
@@ -282,6 +292,7 @@ export async function runScenario(opts: RunOptions, target: Target): Promise<Res
     const base: Base = {
       scenario: opts.scenario,
       target: target.name,
+      transport: opts.transport,
       engine: target.engine ?? '',
       nodes: nNodes,
       conns,
@@ -305,6 +316,7 @@ export async function runScenario(opts: RunOptions, target: Target): Promise<Res
     } else {
       result = await publish(opts, tag, target, workers, publisher!, meters, rssIdle, subsPerChannel, channelNames, base);
     }
+    result.cpuUsPerDelivery = result.deliveriesPerSec > 0 ? (result.serverCpuPct * 1e4) / result.deliveriesPerSec : Number.NaN;
     const problems = targetProblems(target);
     result.serverLogProblems = problems.count;
     result.serverLogSamples = problems.samples;
@@ -323,6 +335,7 @@ type Base = Pick<
   Result,
   | 'scenario'
   | 'target'
+  | 'transport'
   | 'engine'
   | 'nodes'
   | 'redisPrefix'
@@ -367,6 +380,8 @@ function emptyResult(base: Base): Result {
     serverRssTimelineMB: [],
     rssPerConnKB: Number.NaN,
     serverCpuPct: Number.NaN,
+    cpuUsPerDelivery: Number.NaN,
+    pongFailures: 0,
     serverNodes: [],
     redisCpuPct: Number.NaN,
     redisRssMB: Number.NaN,
@@ -518,6 +533,8 @@ function finishFigures(r: Result, done: FinishedMsg[]): void {
   r.bytesReceived = sum(done, (d) => d.bytes);
   r.otherPushes = sum(done, (d) => d.otherPushes);
   r.otherSamples = done.flatMap((d) => d.samples).slice(0, 5);
+  r.pongFailures = sum(done, (d) => d.pongFailures);
+  if (r.pongFailures > 0) r.notes.push(`${r.pongFailures} emulated pongs (POST /emulation) failed`);
   for (const d of done) for (const [k, v] of Object.entries(d.closeCodes)) r.closeCodes[k] = (r.closeCodes[k] ?? 0) + v;
 }
 

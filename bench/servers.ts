@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeKeys, type RedisAddress } from './redis.js';
+import { ALL_TRANSPORTS_CONFIG } from './transports.js';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
@@ -166,8 +167,11 @@ export function tributaryConfig(
   return {
     http_server: { address: '127.0.0.1', port },
     log: { level: logLevel },
-    client: { token: { hmac_secret_key: tokenSecret } },
+    // An explicit origin list: the bench's clients send no Origin, and an empty list draws a start-up warning.
+    client: { token: { hmac_secret_key: tokenSecret }, allowed_origins: ['http://127.0.0.1'] },
     http_api: { key: apiKey },
+    // Every transport at its default path, so runs over different transports differ in nothing else.
+    ...ALL_TRANSPORTS_CONFIG,
     channel: {
       without_namespace: { allow_subscribe_for_client: true },
       namespaces: [{ name: BENCH_NAMESPACE, allow_subscribe_for_client: true, ...history }],

@@ -1,6 +1,9 @@
-// A subscriber process: holds many WebSocket connections, each with one
-// subscription, and counts what arrives. Started by cli.ts with fork(); talks
-// to it over IPC (see ipc.ts).
+// A subscriber process: holds many connections, each with one subscription,
+// and counts what arrives. Started by cli.ts with fork(); talks to it over IPC
+// (see ipc.ts). Over WebSocket a connection subscribes with a subscribe
+// command; over the other transports (see transports.ts) its token's
+// `channels` claim subscribes it on the server, so the connect result (or the
+// unidirectional connect push) already holds the subscription.
 //
 // Per message it never parses JSON: the publisher puts the data object first
 // as {"s":SEQ,"t":MICROS,...}, so the bytes after `{"s":` are read directly
@@ -8,13 +11,16 @@
 // connection holds one channel, so a connection expects 1, 2, 3… — anything
 // at or below the last one seen is a duplicate, a jump is a gap.
 
+import http from 'node:http';
 import { URL } from 'node:url';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { nowUs } from './clock.js';
 import { Histogram } from './histogram.js';
 import type { FinishMsg, FromWorker, InitMsg, MarkMsg, ToWorker } from './ipc.js';
+import { RawHttpStream, type RawHttpStreamHandler } from './raw-http-stream.js';
 import { maskedFrame, RawWs, type RawWsHandler } from './raw-ws.js';
+import { EMULATION_PATH, TRANSPORTS, transportUrl, type TransportSpec } from './transports.js';
 
 const C_LBRACE = 0x7b;
 const C_RBRACE = 0x7d;
@@ -75,8 +81,9 @@ function onLine(ci: number, buf: Buffer, ls: number, le: number): void {
     conns[ci]?.pong();
     return;
   }
-  // {"push": — byte 2 is 'p'; {"id": — byte 2 is 'i'.
-  if (len > 8 && buf[ls + 2] === 0x70) {
+  // {"push": — byte 2 is 'p'; a unidirectional push {"channel": — 'c' then 'h'
+  // (its connect push {"connect": has 'c' then 'o'); a reply {"id": — 'i'.
+  if (len > 8 && (buf[ls + 2] === 0x70 || (buf[ls + 2] === 0x63 && buf[ls + 3] === 0x68))) {
     // Find {"s": inside the line.
     let i = ls + 8;
     const stop = le - 5;
@@ -110,8 +117,20 @@ function onLine(ci: number, buf: Buffer, ls: number, le: number): void {
   onReply(ci, buf.toString('utf8', ls, le));
 }
 
+interface ConnectResult {
+  session?: string;
+  node?: string;
+  subs?: Record<string, unknown>;
+}
+
 function onReply(ci: number, text: string): void {
-  let msg: { id?: number; error?: { code: number; message: string }; subscribe?: unknown; connect?: unknown };
+  let msg: {
+    id?: number;
+    error?: { code: number; message: string };
+    subscribe?: unknown;
+    connect?: ConnectResult;
+    disconnect?: { code: number; reason: string };
+  };
   try {
     msg = JSON.parse(text);
   } catch {
@@ -127,11 +146,31 @@ function onReply(ci: number, text: string): void {
     }
     return;
   }
-  if (msg.id === 2 && msg.subscribe !== undefined && !subscribed[ci]) {
-    subscribed[ci] = 1;
-    counts.subscribed++;
-    batchStep();
+  if (msg.disconnect) {
+    otherPushes++;
+    sample(text);
+    if (!subscribed[ci]) failConn(ci, `disconnect ${msg.disconnect.code} ${msg.disconnect.reason}`);
+    return;
   }
+  if (msg.connect && transport.kind !== 'websocket' && !subscribed[ci]) {
+    // The token's channels: the connect result (or connect push) holds the subscription.
+    const ch = init.channels[channelOf[ci]!]!;
+    if (!msg.connect.subs || !(ch in msg.connect.subs)) {
+      failConn(ci, 'connect result without the token channel');
+      conns[ci]?.close();
+      return;
+    }
+    if (msg.connect.session) emulation[ci] = { session: msg.connect.session, node: msg.connect.node ?? '' };
+    markSubscribed(ci);
+    return;
+  }
+  if (msg.id === 2 && msg.subscribe !== undefined && !subscribed[ci]) markSubscribed(ci);
+}
+
+function markSubscribed(ci: number): void {
+  subscribed[ci] = 1;
+  counts.subscribed++;
+  batchStep();
 }
 
 function onMessage(ci: number, buf: Buffer, start: number, end: number): void {
@@ -180,7 +219,9 @@ function batchStep(): void {
 
 let tokenKey: Uint8Array;
 async function token(ci: number): Promise<string> {
-  return new SignJWT({ sub: `${init.userPrefix}${ci}` })
+  const claims: Record<string, unknown> = { sub: `${init.userPrefix}${ci}` };
+  if (transport.kind !== 'websocket') claims.channels = [init.channels[channelOf[ci]!]!];
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setExpirationTime(Math.floor(Date.now() / 1000) + 24 * 3600)
     .sign(tokenKey);
@@ -221,6 +262,100 @@ function openRaw(ci: number, url: URL, localAddress: string | undefined): Conn {
   };
 }
 
+/** A unidirectional WebSocket: the connect request is the first message; the server's pings are native (raw-ws answers them). */
+function openUniWs(ci: number, url: URL, localAddress: string | undefined): Conn {
+  const ws = new RawWs(
+    { host: url.hostname, port: Number(url.port || 80), path: url.pathname + url.search, localAddress, timeoutMs: init.connectTimeoutMs },
+    {
+      ...rawHandler,
+      onOpen(c) {
+        counts.opened++;
+        void token(c.index).then((tok) => c.send(JSON.stringify({ token: tok, name: 'tributary-bench' })));
+      },
+    },
+  );
+  ws.index = ci;
+  return { send: (text) => ws.send(text), pong: () => undefined, close: () => ws.close() };
+}
+
+/** Where the emulated transports' pongs go, per connection: the session the connect result named. */
+let emulation: Array<{ session: string; node: string } | undefined> = [];
+const pongAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+let pongFailures = 0;
+
+/** An emulated pong: {} to the session through POST /emulation, as the SDK sends it. */
+function emulatedPong(ci: number, base: URL): void {
+  const target = emulation[ci];
+  if (!target) return;
+  const body = JSON.stringify({ node: target.node, session: target.session, data: '{}' });
+  const req = http.request(
+    {
+      host: base.hostname,
+      port: Number(base.port || 80),
+      path: EMULATION_PATH,
+      method: 'POST',
+      agent: pongAgent,
+      headers: { 'content-type': 'application/json' },
+    },
+    (res) => {
+      if ((res.statusCode ?? 0) >= 300) pongFailures++;
+      res.resume();
+    },
+  );
+  req.on('error', () => pongFailures++);
+  req.end(body);
+}
+
+const streamHandler: RawHttpStreamHandler = {
+  onOpen() {
+    counts.opened++;
+  },
+  onMessage(c, buf, start, end) {
+    onLine(c.index, buf, start, end);
+  },
+  onClose(c, err) {
+    onClosed(c.index, 1006, err);
+  },
+  onBytes(_c, n) {
+    bytes += n;
+    chunkNow = nowUs();
+  },
+};
+
+/** http_stream, sse and their unidirectional versions: one streaming request with the connect in its body or cf_connect. */
+function openStream(ci: number, url: URL, localAddress: string | undefined): Conn {
+  let stream: RawHttpStream | undefined;
+  let closed = false;
+  void token(ci).then((tok) => {
+    if (closed) return;
+    const connect = transport.kind === 'emulation' ? { id: 1, connect: { token: tok, name: 'tributary-bench' } } : { token: tok, name: 'tributary-bench' };
+    const text = JSON.stringify(connect);
+    const get = transport.method === 'GET';
+    stream = new RawHttpStream(
+      {
+        host: url.hostname,
+        port: Number(url.port || 80),
+        path: url.pathname + (get ? `?cf_connect=${encodeURIComponent(text)}` : ''),
+        method: get ? 'GET' : 'POST',
+        body: get ? undefined : text,
+        framing: transport.framing!,
+        localAddress,
+        timeoutMs: init.connectTimeoutMs,
+      },
+      streamHandler,
+    );
+    stream.index = ci;
+  });
+  return {
+    send: () => undefined,
+    pong: () => (transport.kind === 'emulation' ? emulatedPong(ci, url) : undefined),
+    close: () => {
+      closed = true;
+      stream?.close();
+    },
+  };
+}
+
 function openWs(ci: number, url: URL, localAddress: string | undefined): Conn {
   const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, localAddress, handshakeTimeout: init.connectTimeoutMs });
   let code = 1006;
@@ -248,8 +383,21 @@ function openWs(ci: number, url: URL, localAddress: string | undefined): Conn {
   };
 }
 
+let transport: TransportSpec;
+
+function opener(): (ci: number, url: URL, localAddress: string | undefined) => Conn {
+  switch (transport.kind) {
+    case 'websocket':
+      return init.client === 'ws' ? openWs : openRaw;
+    case 'uni_websocket':
+      return openUniWs;
+    default:
+      return openStream;
+  }
+}
+
 async function ramp(): Promise<void> {
-  const urls = init.wsUrls.map((u) => new URL(u));
+  const urls = init.wsUrls.map((u) => transportUrl(u, transport));
   const n = init.to - init.from;
   conns = new Array(n);
   channelOf = new Int32Array(n);
@@ -257,8 +405,9 @@ async function ramp(): Promise<void> {
   uniq = new Float64Array(n);
   subscribed = new Uint8Array(n);
   failedSet = new Uint8Array(n);
+  emulation = new Array(n);
   for (let ci = 0; ci < n; ci++) channelOf[ci] = (init.from + ci) % init.channels.length;
-  const open = init.client === 'ws' ? openWs : openRaw;
+  const open = opener();
   let lastProgress = 0;
   for (let b = 0; b < n; b += init.rampBatch) {
     const end = Math.min(n, b + init.rampBatch);
@@ -337,6 +486,7 @@ function finish(msg: FinishMsg): void {
     closeCodes,
     otherPushes,
     samples,
+    pongFailures,
   });
 }
 
@@ -345,6 +495,7 @@ process.on('message', (raw: unknown) => {
   switch (msg.type) {
     case 'init':
       init = msg;
+      transport = TRANSPORTS[msg.transport];
       tokenKey = new TextEncoder().encode(msg.tokenSecret);
       ramp().catch((err: Error) => send({ type: 'error', worker: msg.worker, message: err.stack ?? err.message }));
       return;

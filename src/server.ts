@@ -187,7 +187,8 @@ export class Server {
         });
       return;
     }
-    if (!internalOnly && path === this.ws.path) return send(res, 400, 'Bad Request', 'text/plain; charset=utf-8');
+    // A WebSocket endpoint reached without an upgrade: 400, as Centrifugo's upgrader answers.
+    if (!internalOnly && (path === this.ws.path || (this.uniWs && path === this.uniWs.path))) return send(res, 400, 'Bad Request', 'text/plain; charset=utf-8');
     const endpoint = internalOnly ? undefined : this.httpEndpoints.find((e) => e.path === path);
     if (endpoint) {
       endpoint.handle(req, res, url).catch((err) => {

@@ -12,7 +12,7 @@ import type { ProtocolName } from '../protocol/codec.js';
 import type { Admission } from './admission.js';
 import { applyCors, answerPreflight } from './cors.js';
 import { HttpStreamTransport, JSON_LINES, PROTOBUF_DELIMITED, SSE_EVENTS } from './http-stream-transport.js';
-import { answer, isHttp1, openStreamSession, readLimitedBody } from './stream-session.js';
+import { answer, openStreamSession, readLimitedBody } from './stream-session.js';
 
 export type EmulatedStreamKind = 'http_stream' | 'sse';
 
@@ -46,8 +46,8 @@ export class EmulatedStreamEndpoint {
     if (!this.admission.admit()) return answer(res, 503);
     const protocol: ProtocolName = this.kind === 'http_stream' && req.headers['content-type'] === 'application/octet-stream' ? 'protobuf' : 'json';
     const framing = this.kind === 'sse' ? SSE_EVENTS : protocol === 'protobuf' ? PROTOBUF_DELIMITED : JSON_LINES;
-    const transport = new HttpStreamTransport(res, this.kind, protocol, 'emulation', framing, isHttp1(req));
-    const client = openStreamSession(this.shared, this.admission, req, res, transport);
+    const transport = new HttpStreamTransport(req, res, this.kind, protocol, 'emulation', framing);
+    const client = openStreamSession(this.shared, this.admission, req, transport);
     // The head goes out before the commands run, as in Centrifugo: the client sees the stream open at once.
     transport.start();
     client.handleMessage(commands);

@@ -28,25 +28,17 @@ export async function readLimitedBody(req: IncomingMessage, res: ServerResponse,
   }
 }
 
-/** A session living on `transport`; closed (with its subscriptions and presence cleaned up) when the response closes. */
-export function openStreamSession(
-  shared: SessionContext,
-  admission: Admission,
-  req: IncomingMessage,
-  res: ServerResponse,
-  transport: HttpStreamTransport,
-): ClientSession {
+/** A session living on `transport`; closed (with its subscriptions and presence cleaned up) when the stream does. */
+export function openStreamSession(shared: SessionContext, admission: Admission, req: IncomingMessage, transport: HttpStreamTransport): ClientSession {
   const node = shared.node;
   const client = new ClientSession(shared, transport, { userFromHeader: admission.userFromHeader(req) });
   node.trackConnection(client);
-  res.once('close', () => {
+  transport.whenClosed(() => {
     node.untrackConnection(client);
     client.onTransportClosed();
   });
   return client;
 }
-
-export const isHttp1 = (req: IncomingMessage) => req.httpVersionMajor === 1;
 
 export function answer(res: ServerResponse, status: number, body = ''): void {
   if (res.headersSent) return;

@@ -14,7 +14,7 @@ import { decodeJsonConnectRequest } from '../protocol/json/decode.js';
 import type { Admission } from './admission.js';
 import { applyCors, answerPreflight } from './cors.js';
 import { HttpStreamTransport, JSON_LINES, SSE_EVENTS } from './http-stream-transport.js';
-import { answer, isHttp1, openStreamSession, readLimitedBody } from './stream-session.js';
+import { answer, openStreamSession, readLimitedBody } from './stream-session.js';
 
 export type UniStreamKind = 'uni_sse' | 'uni_http_stream';
 
@@ -54,8 +54,8 @@ export class UniStreamEndpoint {
       return answer(res, 400);
     }
     if (!this.admission.admit()) return answer(res, 503);
-    const transport = new HttpStreamTransport(res, this.kind, 'json', 'unidirectional', this.kind === 'uni_sse' ? SSE_EVENTS : JSON_LINES, isHttp1(req));
-    const client = openStreamSession(this.shared, this.admission, req, res, transport);
+    const transport = new HttpStreamTransport(req, res, this.kind, 'json', 'unidirectional', this.kind === 'uni_sse' ? SSE_EVENTS : JSON_LINES);
+    const client = openStreamSession(this.shared, this.admission, req, transport);
     const failure = await client.connectUnidirectional(connect);
     if (failure === null) return transport.start();
     if (cfg.connect_code_to_http_response.enabled && !transport.headSent) {

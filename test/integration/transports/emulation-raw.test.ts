@@ -2,11 +2,42 @@
 // (JSON lines, varint-delimited Protobuf), /connection/sse and /emulation, as
 // Centrifugo answers them: headers, framing, CORS, and every bad request.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { decodeDelimited, encodeDelimited, encodeMessage } from '../../../src/protocol/protobuf/message.js';
 import { Command, EmulationRequest, Reply } from '../../../src/protocol/protobuf/schema.js';
 import { RawStream } from '../../helpers/raw-stream.js';
+import { waitFor } from '../../helpers/process.js';
 import { startServer, token, type TestServer } from '../../helpers/server.js';
+
+/** A raw HTTP exchange over one socket: every byte the server sends, and whether it closed. */
+function rawExchange(port: number, request: string): { bytes: () => string; closed: () => boolean; socket: net.Socket } {
+  let received = '';
+  let closed = false;
+  const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+  socket.setEncoding('latin1');
+  socket.on('data', (d: string) => (received += d));
+  socket.on('close', () => (closed = true));
+  socket.on('error', () => undefined);
+  return { bytes: () => received, closed: () => closed, socket };
+}
+
+/** The payload of a chunked body, checking each chunk's size line; `complete` when the last chunk was seen. */
+function dechunk(body: string): { payload: string; complete: boolean } {
+  let payload = '';
+  let at = 0;
+  while (at < body.length) {
+    const eol = body.indexOf('\r\n', at);
+    if (eol < 0) break;
+    const size = parseInt(body.slice(at, eol), 16);
+    assert.ok(Number.isFinite(size), `chunk size line at ${at}: ${JSON.stringify(body.slice(at, eol))}`);
+    if (size === 0) return { payload, complete: body.slice(eol, eol + 4) === '\r\n\r\n' };
+    payload += body.slice(eol + 2, eol + 2 + size);
+    assert.equal(body.slice(eol + 2 + size, eol + 4 + size), '\r\n');
+    at = eol + 4 + size;
+  }
+  return { payload, complete: false };
+}
 
 const ORIGIN = 'http://app.example';
 
@@ -66,6 +97,45 @@ describe('emulation transports, raw', () => {
     await ts.api('disconnect', { user: 'bob', disconnect: { code: 4501, reason: 'go away' } });
     await s.until(() => s.ended, 3000, 'stream end');
     assert.deepEqual(s.messages.at(-1), { push: { disconnect: { code: 4501, reason: 'go away' } } });
+  });
+
+  it('HTTP/1.1: the body is well-formed chunks; a disconnect ends it with the last chunk; a client that hangs up ends the session', async () => {
+    const body = await connectLine('frank');
+    const x = rawExchange(
+      ts.server.port,
+      `POST /connection/http_stream HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    await waitFor(() => x.bytes().includes('"connect"'), 3000, 'connect reply');
+    const [head, rest] = x.bytes().split('\r\n\r\n', 2) as [string, string];
+    assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(head, /\r\nTransfer-Encoding: chunked/i);
+    assert.equal(JSON.parse(dechunk(rest).payload.trim()).id, 1);
+    await ts.api('publish', { channel: 'frank-news', data: { n: 1 } });
+    await ts.api('disconnect', { user: 'frank', disconnect: { code: 4502, reason: 'bye' } });
+    await waitFor(() => dechunk(x.bytes().split('\r\n\r\n').slice(1).join('\r\n\r\n')).complete, 3000, 'last chunk');
+    const lines = dechunk(x.bytes().slice(x.bytes().indexOf('\r\n\r\n') + 4))
+      .payload.trim()
+      .split('\n');
+    assert.deepEqual(JSON.parse(lines.at(-1)!), { push: { disconnect: { code: 4502, reason: 'bye' } } });
+    await waitFor(() => x.closed(), 3000, 'socket closed by the server');
+
+    const y = rawExchange(ts.server.port, `GET /connection/sse?cf_connect=${encodeURIComponent(await connectLine('gina'))} HTTP/1.1\r\nHost: t\r\n\r\n`);
+    await waitFor(() => y.bytes().includes('"connect"'), 3000, 'connect reply');
+    const before = ts.server.node.numClients();
+    y.socket.end();
+    await waitFor(() => ts.server.node.numClients() === before - 1, 3000, 'session gone with its socket');
+  });
+
+  it('HTTP/1.0: the response writes a close-delimited stream, and a disconnect closes it', async () => {
+    const x = rawExchange(ts.server.port, `GET /connection/sse?cf_connect=${encodeURIComponent(await connectLine('hank'))} HTTP/1.0\r\nHost: t\r\n\r\n`);
+    await waitFor(() => x.bytes().includes('"connect"'), 3000, 'connect reply');
+    const [head, rest] = x.bytes().split('\r\n\r\n', 2) as [string, string];
+    assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.doesNotMatch(head, /Transfer-Encoding/i);
+    assert.ok(rest.startsWith('\r\ndata: {"id":1,'), rest);
+    await ts.api('disconnect', { user: 'hank', disconnect: { code: 4503, reason: 'bye' } });
+    await waitFor(() => x.closed(), 3000, 'closed');
+    assert.match(x.bytes(), /data: \{"push":\{"disconnect":\{"code":4503,"reason":"bye"\}\}\}\n\n$/);
   });
 
   it('http_stream (Protobuf): Content-Type application/octet-stream gets varint-delimited replies; emulation takes an EmulationRequest', async () => {

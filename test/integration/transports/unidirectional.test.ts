@@ -222,6 +222,12 @@ describe('uni_websocket', () => {
     c.ws.close();
   });
 
+  it('a plain GET without an upgrade is 400, as on the bidirectional endpoint', async () => {
+    const res = await fetch(base.replace('ws://', 'http://'));
+    assert.equal(res.status, 400);
+    await res.arrayBuffer();
+  });
+
   it('a bad first message closes with 3501; a bad cf_connect is 400 "invalid connect request"; no connect request is stale (3502)', async () => {
     const c = await uniSocket(base);
     c.ws.send('{"token":');
