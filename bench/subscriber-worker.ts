@@ -283,8 +283,8 @@ let emulation: Array<{ session: string; node: string } | undefined> = [];
 const pongAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 let pongFailures = 0;
 
-/** An emulated pong: {} to the session through POST /emulation, as the SDK sends it. */
-function emulatedPong(ci: number, base: URL): void {
+/** An emulated pong: {} to the session through POST /emulation, as the SDK sends it; a request that fails on the wire is sent once more. */
+function emulatedPong(ci: number, base: URL, retry = true): void {
   const target = emulation[ci];
   if (!target) return;
   const body = JSON.stringify({ node: target.node, session: target.session, data: '{}' });
@@ -298,12 +298,21 @@ function emulatedPong(ci: number, base: URL): void {
       headers: { 'content-type': 'application/json' },
     },
     (res) => {
-      if ((res.statusCode ?? 0) >= 300) pongFailures++;
+      if ((res.statusCode ?? 0) >= 300) pongFailed(`pong answered ${res.statusCode}`);
       res.resume();
     },
   );
-  req.on('error', () => pongFailures++);
+  req.on('error', (err: NodeJS.ErrnoException) => {
+    // A keep-alive socket the server closed as idle just as the request went out (pings come in bursts).
+    if (retry && (err.code === 'ECONNRESET' || err.message === 'socket hang up')) emulatedPong(ci, base, false);
+    else pongFailed(`pong failed: ${err.code ?? err.message}`);
+  });
   req.end(body);
+}
+
+function pongFailed(why: string): void {
+  pongFailures++;
+  if (pongFailures <= 3) sample(why);
 }
 
 const streamHandler: RawHttpStreamHandler = {
