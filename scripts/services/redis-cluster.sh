@@ -15,8 +15,13 @@ PORTS=(17001 17002 17003)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# Every node, not just the first: a node that has not yet heard of every slot
+# answers CLUSTERDOWN or MOVED, and clients then retry their first commands.
 cluster_ok() {
-  timeout 3 redis-cli -h 127.0.0.1 -p "${PORTS[0]}" cluster info 2>/dev/null | grep -q '^cluster_state:ok'
+  local port
+  for port in "${PORTS[@]}"; do
+    timeout 3 redis-cli -h 127.0.0.1 -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+  done
 }
 
 address() {

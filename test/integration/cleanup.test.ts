@@ -66,15 +66,19 @@ describe('test clean-up', () => {
       const url = address();
       const prefix = ownRedisPrefix(url, 'cleanup');
       const { broker, presenceManager } = redisPair(redisOptions({ address: [url], prefix }));
-      await broker.start(new RecordingHandler());
-      await presenceManager.start();
-      const opts = { historySize: 10, historyTtlMs: 60_000, historyMetaTtlMs: 60_000, idempotentResultTtlMs: 60_000 };
-      for (let i = 0; i < 20; i++) {
-        await broker.publish(`ch${i}`, Buffer.from('{}'), { ...opts, idempotencyKey: `k${i}` });
-        await presenceManager.addPresence(`ch${i}`, `c${i}`, { user: 'u', client: `c${i}` });
+      // Closed however the writes end: open links would keep the file from exiting.
+      try {
+        await broker.start(new RecordingHandler());
+        await presenceManager.start();
+        const opts = { historySize: 10, historyTtlMs: 60_000, historyMetaTtlMs: 60_000, idempotentResultTtlMs: 60_000 };
+        for (let i = 0; i < 20; i++) {
+          await broker.publish(`ch${i}`, Buffer.from('{}'), { ...opts, idempotencyKey: `k${i}` });
+          await presenceManager.addPresence(`ch${i}`, `c${i}`, { user: 'u', client: `c${i}` });
+        }
+      } finally {
+        await broker.close();
+        await presenceManager.close();
       }
-      await broker.close();
-      await presenceManager.close();
 
       const c = await connect(url);
       try {

@@ -9,6 +9,7 @@ export class RedisMetrics {
   readonly pubSubErrors: Counter<'broker_name' | 'error'>;
   readonly linkUp: Gauge<'shard' | 'link'>;
   readonly resubscribes: Counter<'shard'>;
+  readonly scriptReloads: Counter<'shard'>;
 
   constructor(metrics: Metrics) {
     this.pubSubErrors = metrics.counter({
@@ -24,6 +25,11 @@ export class RedisMetrics {
     this.resubscribes = metrics.counter({
       name: 'tributary_redis_pub_sub_resubscribes_total',
       help: 'PUB/SUB links restored after a loss (each one tells positioned subscribers to recover).',
+      labelNames: ['shard'],
+    });
+    this.scriptReloads = metrics.counter({
+      name: 'tributary_redis_script_reloads_total',
+      help: 'Lua scripts sent again in full after Redis answered NOSCRIPT (a cluster forming, failing over or resharding).',
       labelNames: ['shard'],
     });
   }

@@ -222,6 +222,21 @@ export class RedisShard {
     try {
       return await fn.call(this.cmd, ...keys, ...args);
     } catch (err) {
+      if (!isNoScript(err)) throw unavailable(this.address.label, err);
+    }
+    // ioredis marks a connection as holding the script as soon as it writes
+    // the EVAL, even when Redis answers MOVED or CLUSTERDOWN without running
+    // it (a cluster forming, failing over or resharding). Its retries then go
+    // by SHA and can end in NOSCRIPT. A plain EVAL carries the script itself,
+    // so it cannot miss; the next call by SHA finds the script loaded.
+    this.metrics?.scriptReloads.inc({ shard: this.address.label });
+    const def = SCRIPTS[name];
+    try {
+      // evalBuffer is made at run time like every *Buffer command (untyped);
+      // callBuffer would lose the command name under auto-pipelining.
+      const evalFn = (this.cmd as unknown as Record<string, ScriptCaller>)[buffers ? 'evalBuffer' : 'eval']!;
+      return await evalFn.call(this.cmd, def.lua, def.numberOfKeys, ...keys, ...args);
+    } catch (err) {
       throw unavailable(this.address.label, err);
     }
   }
@@ -360,6 +375,10 @@ export class RedisShard {
     this.log.info({ shard: this.address.label }, `redis ${link} connection ready`);
     this.lastProblem = '';
   }
+}
+
+function isNoScript(err: unknown): boolean {
+  return typeof (err as Error)?.message === 'string' && (err as Error).message.startsWith('NOSCRIPT');
 }
 
 function unavailable(label: string, err: unknown): Error {

@@ -8,6 +8,11 @@ import { Cluster } from 'ioredis';
 import type { RedisBroker } from '../../../src/engines/redis/redis-broker.js';
 import { RecordingHandler, runBrokerSuite } from '../../broker-suite.js';
 import { runPresenceManagerSuite } from '../../presence-manager-suite.js';
+import { RedisBroker as Broker } from '../../../src/engines/redis/redis-broker.js';
+import { RedisShards } from '../../../src/engines/redis/shards.js';
+import { RedisMetrics } from '../../../src/engines/redis/metrics.js';
+import { Metrics } from '../../../src/metrics.js';
+import { silentLogger } from '../../../src/log.js';
 import { redisBroker, redisOptions, redisPresenceManager } from '../../helpers/redis-engines.js';
 import { cleanUp, ownRedisPrefix } from '../../helpers/cleanup.js';
 import { redisClusterUrl } from '../../helpers/redis.js';
@@ -62,5 +67,40 @@ describe('Redis Cluster specifics', () => {
     );
     await e.publish('shx', Buffer.from('via spublish'), { historySize: 5, historyTtlMs: 60_000, historyMetaTtlMs: 60_000 });
     await events.waitForPublications('shx', 1);
+  });
+
+  it('a script that Redis answers with NOSCRIPT is sent again in full, and counted', async () => {
+    // What a forming or failing-over cluster does to ioredis: its SHA retries
+    // end in NOSCRIPT although the EVAL was written (see RedisShard.script).
+    const redisMetrics = new RedisMetrics(new Metrics({ defaultMetrics: false }));
+    const shards = new RedisShards(redisOptions({ address: [url], prefix }), silentLogger(), redisMetrics);
+    const broker = new Broker(shards);
+    await broker.start(new RecordingHandler());
+    opened.push(() => void broker.close());
+    let refused = 0;
+    for (const shard of shards.all) {
+      const cmd = shard.cmd as unknown as Record<string, unknown>;
+      for (const name of ['publishIdempotent', 'publishOnSlot', 'historyAdd', 'historyRead', 'publishIdempotentBuffer', 'historyReadBuffer']) {
+        cmd[name] = async () => {
+          refused++;
+          throw new Error('NOSCRIPT No matching script. Please use EVAL.');
+        };
+      }
+    }
+    const opts = { historySize: 5, historyTtlMs: 60_000, historyMetaTtlMs: 60_000 };
+    const first = await broker.publish('noscript', Buffer.from('"a"'), { ...opts, idempotencyKey: 'once' });
+    const again = await broker.publish('noscript', Buffer.from('"a"'), { ...opts, idempotencyKey: 'once' });
+    const second = await broker.publish('noscript', Buffer.from('"b"'), opts);
+    assert.equal(first.position.offset, 1);
+    assert.equal(again.position.offset, 1, 'the idempotency key still holds on the full-script path');
+    assert.equal(second.position.offset, 2);
+    const history = await broker.history('noscript', { limit: -1 }, { historyMetaTtlMs: 60_000 });
+    assert.deepEqual(
+      history.publications.map((p) => p.data.toString()),
+      ['"a"', '"b"'],
+    );
+    assert.ok(refused >= 4, `every call went the NOSCRIPT way (${refused})`);
+    const counted = (await redisMetrics.scriptReloads.get()).values.reduce((n, v) => n + v.value, 0);
+    assert.equal(counted, refused);
   });
 });
