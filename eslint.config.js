@@ -17,7 +17,7 @@ const LAYERS = [
   // Publish path, client index, control plane; sessions only through its own interface.
   ['src/node'],
   ['src/hub', 'src/engines'],
-  ['src/auth', 'src/channels'],
+  ['src/auth', 'src/channels', 'src/proxy'],
   ['src/config', 'src/protocol', 'src/metrics.ts', 'src/log.ts', 'src/version.ts'],
   ['src/util'],
 ];
@@ -39,7 +39,7 @@ const layerZones = LAYERS.flatMap((layer, i) =>
 // Folders of one layer stay apart, so that each can be read (and replaced) on its own.
 const apart = [
   ['src/hub', 'src/engines'],
-  ['src/auth', 'src/channels'],
+  ['src/auth', 'src/channels', 'src/proxy'],
   ['src/config', 'src/protocol'],
   // Each engine stands on the Broker and PresenceManager interfaces alone.
   ['src/engines/memory', 'src/engines/redis'],

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Dispatcher } from './api/dispatcher.js';
 import { ApiHttpHandler } from './api/http-handler.js';
 import { createVerifiers } from './auth/verifiers.js';
+import { Proxies } from './proxy/proxies.js';
 import type { Config, EngineSpec } from './config/schema.js';
 import type { RedisEngineOptions } from './config/redis.js';
 import { createConsumers, type Consumer, type ConsumerDeps } from './consumers/index.js';
@@ -54,6 +55,8 @@ export class Server {
   /** The enabled HTTP connection endpoints (http_stream, sse, uni_sse, uni_http_stream) and emulation. */
   private readonly httpEndpoints: Array<{ readonly path: string; handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> }>;
   private stopping: Promise<void> | null = null;
+  /** The backends client sessions ask (connect, refresh, subscribe, publish, sub_refresh, rpc). */
+  private readonly proxies: Proxies;
 
   constructor(
     readonly config: Config,
@@ -68,9 +71,10 @@ export class Server {
     const verifiers = createVerifiers(config.client);
     this.node = new Node(config, engines, this.log, metrics);
     this.api = new ApiHttpHandler(this.node, config.http_api);
-    const sessions = { node: this.node, verifiers };
+    this.proxies = new Proxies(config, metrics);
+    const sessions = { node: this.node, verifiers, proxies: this.proxies };
     // One admission for every transport: the connection limit and rate are per node, not per endpoint.
-    const admission = new Admission(this.node);
+    const admission = new Admission(this.node, this.proxies);
     this.ws = new WebsocketEndpoint(sessions, admission);
     this.uniWs = config.uni_websocket.enabled ? new UniWebsocketEndpoint(sessions, admission) : null;
     this.httpEndpoints = [];
@@ -153,6 +157,7 @@ export class Server {
       this.internal?.close();
       await Promise.all(this.consumers.map((c) => c.stop()));
       await this.node.shutdown();
+      this.proxies.close();
       this.ws.close();
       this.uniWs?.close();
       this.external.closeAllConnections();

@@ -25,6 +25,9 @@ import { metricClientName } from './metric-labels.js';
 import { expiryFields } from './expiry.js';
 import type { ConnectFailure } from './unidirectional.js';
 import type { TrafficCounter } from '../metrics.js';
+import type { Proxies } from '../proxy/proxies.js';
+import type { ProxyEndpoint } from '../proxy/endpoint.js';
+import { refreshOutcome, refreshThroughProxy } from './proxy-calls.js';
 
 export type ClientState = 'connecting' | 'connected' | 'closed';
 
@@ -52,15 +55,21 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   readonly node: Node;
   /** Token checks for connect, refresh and subscribe: the session's, never the node's. */
   readonly verifiers: Verifiers;
+  readonly proxies: Proxies;
   /** Set for emulation and unidirectional transports (the emulation endpoint addresses a session by it); '' on WebSocket. */
   readonly session: string;
   user = '';
   name = '';
   clientVersion = '';
   connInfo: Buffer | undefined;
+  meta: Buffer | undefined;
   state: ClientState = 'connecting';
   /** Unix ms when the connection's credentials expire; 0 = never. */
   expireAt = 0;
+  refreshByProxy = false;
+  /** Set while the refresh proxy is asked, so the timer does not ask again meanwhile. */
+  private refreshing = false;
+  private readonly closed = new AbortController();
   wheelSlot = -1;
   readonly subs = new Map<string, ClientSubscription>();
   /** Channels with a subscribe in flight: a second subscribe gets 105. */
@@ -94,6 +103,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     const node = shared.node;
     this.node = node;
     this.verifiers = shared.verifiers;
+    this.proxies = shared.proxies;
     this.session = transport.mode === 'bidirectional' ? '' : randomUUID();
     this.codec = transport.mode === 'unidirectional' ? unidirectionalCodecFor(transport.protocol) : codecFor(transport.protocol);
     this.writer = new Writer(
@@ -107,6 +117,10 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     this.handlers = new CommandHandlers(this);
     this.staleDeadline = Date.now() + node.config.client.stale_close_delay;
     node.wheel.schedule(this, this.staleDeadline);
+  }
+
+  get closedSignal(): AbortSignal {
+    return this.closed.signal;
   }
 
   /** A method, not a field read, so TypeScript does not narrow it across awaits. */
@@ -328,10 +342,10 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
       const cfg = this.node.config.client;
       if (this.nextPingAt) next = Math.min(next, this.nextPingAt);
       if (this.pongDeadline) next = Math.min(next, this.pongDeadline);
-      if (this.expireAt) next = Math.min(next, this.expireAt + cfg.expired_close_delay);
+      if (this.expireAt && !this.refreshing) next = Math.min(next, this.expireAt + (this.refreshByProxy ? 0 : cfg.expired_close_delay));
       let presence = false;
       for (const sub of this.subs.values()) {
-        if (sub.expireAt) next = Math.min(next, sub.expireAt + cfg.expired_sub_close_delay);
+        if (sub.expireAt && !sub.refreshing) next = Math.min(next, sub.expireAt + cfg.expired_sub_close_delay);
         if (sub.flags.presence) presence = true;
       }
       if (presence && cfg.presence_update_interval > 0) {
@@ -354,7 +368,11 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     }
     const cfg = this.node.config.client;
     if (this.pongDeadline && now >= this.pongDeadline) return this.disconnect(Disconnects.noPong);
-    if (this.expireAt && now >= this.expireAt + cfg.expired_close_delay) return this.disconnect(Disconnects.expired);
+    if (this.expireAt && this.refreshByProxy) {
+      if (now >= this.expireAt && !this.refreshing) this.refreshThroughProxy();
+    } else if (this.expireAt && now >= this.expireAt + cfg.expired_close_delay) {
+      return this.disconnect(Disconnects.expired);
+    }
     if (this.nextPingAt && now >= this.nextPingAt) {
       this.enqueue(this.codec.ping(), this.traffic('ping'));
       // A unidirectional client cannot answer: its pings only keep the stream alive.
@@ -366,11 +384,70 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
       this.updatePresence();
     }
     for (const sub of [...this.subs.values()]) {
-      if (!sub.expireAt || now < sub.expireAt + cfg.expired_sub_close_delay) continue;
+      if (!sub.expireAt || sub.refreshing || now < sub.expireAt + cfg.expired_sub_close_delay) continue;
+      const proxy = sub.refreshByProxy ? this.proxies.channel('sub_refresh', sub.options) : null;
+      if (proxy) {
+        this.refreshSubscriptionThroughProxy(sub, proxy);
+        continue;
+      }
       if (sub.serverSide) return this.disconnect(Disconnects.subscriptionExpired);
       this.serverUnsubscribe(sub.channel, Unsubscribes.expired);
     }
     this.rearm(now);
+  }
+
+  /**
+   * Server-side refresh of a connection the connect proxy accepted (proxies.md
+   * §4.2): the backend extends it, or it is over (3005). A backend that cannot
+   * be asked gives it another minute.
+   */
+  private refreshThroughProxy(): void {
+    const proxy = this.proxies.refresh;
+    if (!proxy) return;
+    this.refreshing = true;
+    refreshThroughProxy(this, proxy, { user: this.user })
+      .then((result) => {
+        this.refreshing = false;
+        if (result === null || this.isClosed()) return;
+        const outcome = refreshOutcome(result);
+        if (outcome.kind === 'expired') return this.disconnect(Disconnects.expired);
+        this.expireAt = outcome.expireAtMs;
+        if (outcome.kind === 'extend') {
+          if (outcome.info) this.connInfo = outcome.info;
+          if (outcome.meta) this.meta = outcome.meta;
+        }
+        this.rearm();
+      })
+      .catch((err) => {
+        this.refreshing = false;
+        this.node.log.error({ err, client: this.id }, 'refresh through the proxy failed');
+        this.disconnect(Disconnects.internal);
+      });
+  }
+
+  /** Server-side refresh of a subscription the subscribe proxy granted (proxies.md §5.3). */
+  private refreshSubscriptionThroughProxy(sub: ClientSubscription, proxy: ProxyEndpoint<'sub_refresh'>): void {
+    sub.refreshing = true;
+    refreshThroughProxy(this, proxy, { user: this.user, channel: sub.channel })
+      .then((result) => {
+        sub.refreshing = false;
+        if (result === null || this.subs.get(sub.channel) !== sub) return;
+        const outcome = refreshOutcome(result);
+        if (outcome.kind === 'expired') {
+          if (sub.serverSide) this.disconnect(Disconnects.subscriptionExpired);
+          else this.serverUnsubscribe(sub.channel, Unsubscribes.expired);
+          return;
+        }
+        // The close delay applies again from the new expiry, as with a client's refresh.
+        sub.expireAt = outcome.expireAtMs;
+        if (outcome.kind === 'extend' && outcome.info) sub.info.chanInfo = outcome.info;
+        this.rearm();
+      })
+      .catch((err) => {
+        sub.refreshing = false;
+        this.node.log.error({ err, client: this.id, channel: sub.channel }, 'subscription refresh through the proxy failed');
+        this.serverUnsubscribe(sub.channel, Unsubscribes.expired);
+      });
   }
 
   // ---- subscriptions -------------------------------------------------------
@@ -520,6 +597,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   private cleanup(): void {
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
+    this.closed.abort();
     this.node.wheel.cancel(this);
     this.node.removeClient(this);
     if (wasConnected) {

@@ -9,10 +9,13 @@ import type { Command, ConnectRequest, HistoryRequest, SubscribeRequest } from '
 import { Disconnects, DisconnectError, Errors, ReplyError, Unsubscribes } from '../protocol/codes.js';
 import { clientInfoValue, publicationValue } from '../protocol/values.js';
 import type { HandlerSession } from './handler-session.js';
+import type { ClientSubscription } from './subscription.js';
+import type { ProxyEndpoint } from '../proxy/endpoint.js';
 import { canPublish, canReadHistory, canReadPresence, canSubscribeWithoutToken, historyEnabled } from '../channels/permissions.js';
 import { subscribeChannel, type SubscribeGrant } from './subscribe.js';
 import { validPublicationData } from '../channels/data-format.js';
 import { expiryFields } from './expiry.js';
+import { askProxy, refreshOutcome, refreshThroughProxy } from './proxy-calls.js';
 
 /** A subscription the connect command sets up on the server's initiative. */
 interface ServerSideWish {
@@ -41,8 +44,7 @@ export class CommandHandlers {
       case 'history':
         return this.history(cmd.id, cmd.req);
       case 'rpc':
-        // Like Centrifugo without an RPC proxy: no RPC handler is registered.
-        throw new ReplyError(Errors.notAvailable);
+        return this.rpc(cmd.id, cmd.req.method ?? '', cmd.req.data);
       case 'send':
         // Like Centrifugo without a message handler: the connection is closed.
         throw new DisconnectError(Disconnects.notAvailable);
@@ -89,6 +91,11 @@ export class CommandHandlers {
     const wishes = new Map<string, ServerSideWish>();
     const tokenChannels: Array<{ channel: string; grant: SubscribeGrant }> = [];
 
+    let connectData: Buffer | undefined;
+    let proxied = false;
+    // Kept for the proxies that forward them, whichever way the client authenticates.
+    if (c.proxies.usesEmulatedHeaders && req.headers) c.context.emulatedHeaders = req.headers;
+
     if (req.token) {
       let claims;
       try {
@@ -112,6 +119,33 @@ export class CommandHandlers {
         for (const channel of claims.channels) tokenChannels.push({ channel, grant: {} });
       }
       c.tokenChannels = new Set(tokenChannels.map((t) => t.channel));
+      // The meta claim is any JSON; proxies get it as the connection meta.
+      c.meta = claims.meta === undefined ? undefined : Buffer.from(JSON.stringify(claims.meta));
+    } else if (c.proxies.connect) {
+      const result = await askProxy(c, c.proxies.connect, {
+        data: req.data?.length ? req.data : undefined,
+        name: req.name || undefined,
+        version: req.version || undefined,
+        channels: req.subs && Object.keys(req.subs).length > 0 ? Object.keys(req.subs) : undefined,
+      });
+      if (result === null) return; // the client left meanwhile
+      if (result) {
+        proxied = true;
+        user = result.user;
+        expireAtSec = Math.max(0, result.expireAt);
+        c.connInfo = result.info;
+        c.meta = result.meta;
+        connectData = result.data;
+        for (const channel of result.channels) tokenChannels.push({ channel, grant: {} });
+        for (const [channel, o] of result.subs) tokenChannels.push({ channel, grant: { chanInfo: o.info, data: o.data, override: o.override } });
+      } else if (cfg.allow_anonymous_connect_without_token || cfg.insecure) {
+        user = '';
+      } else if (c.context.userFromHeader) {
+        user = c.context.userFromHeader;
+        fromHeader = true;
+      } else {
+        throw new DisconnectError(Disconnects.badRequest);
+      }
     } else if (cfg.allow_anonymous_connect_without_token || cfg.insecure) {
       user = '';
     } else if (c.context.userFromHeader) {
@@ -135,8 +169,10 @@ export class CommandHandlers {
     c.name = req.name ?? '';
     c.clientVersion = req.version ?? '';
     c.expireAt = expireAtSec * 1000;
+    // A connection the connect proxy accepted is extended by the refresh proxy, server-side.
+    c.refreshByProxy = proxied && c.proxies.refresh !== null;
 
-    // Token channels are trusted, but their namespace must exist.
+    // Token (and connect proxy) channels are trusted, but their namespace must exist.
     for (const { channel, grant } of tokenChannels) {
       const resolved = node.resolver.resolve(channel);
       if (!resolved) throw new ReplyError(Errors.unknownChannel);
@@ -175,7 +211,9 @@ export class CommandHandlers {
       ready.push(outcome.activate);
     }
 
-    const result: Record<string, unknown> = { client: c.id, version: node.version, ...expiryFields(c.expireAt) };
+    // A client is told of an expiry only when it is the one that refreshes.
+    const result: Record<string, unknown> = { client: c.id, version: node.version, ...expiryFields(c.refreshByProxy ? 0 : c.expireAt) };
+    if (connectData) result.data = connectData;
     if (Object.keys(results).length > 0) result.subs = results;
     const mode = c.transport.mode;
     if (cfg.ping_interval > 0) {
@@ -211,6 +249,7 @@ export class CommandHandlers {
     c.subscribing.add(channel);
     try {
       const grant = await this.subscribeGrant(channel, resolved, req);
+      if (grant === null) return; // the client left while the subscribe proxy was asked
       const outcome = await subscribeChannel(c, resolved, { grant, request: req, serverSide: false });
       if (c.isClosed()) return;
       c.reply(id, 'subscribe', outcome.result);
@@ -220,8 +259,8 @@ export class CommandHandlers {
     }
   }
 
-  /** What the client may have on this channel: from its subscription token or the namespace rules. */
-  private async subscribeGrant(channel: string, resolved: ResolvedChannel, req: SubscribeRequest): Promise<SubscribeGrant> {
+  /** What the client may have on this channel: from its subscription token, the subscribe proxy or the namespace rules. */
+  private async subscribeGrant(channel: string, resolved: ResolvedChannel, req: SubscribeRequest): Promise<SubscribeGrant | null> {
     const c = this.c;
     const node = c.node;
     const cfg = node.config;
@@ -244,8 +283,26 @@ export class CommandHandlers {
       grant.data = claims.data;
       grant.override = claims.override;
       grant.clientSideRefresh = true;
+    } else if (resolved.isPrivate) {
+      throw new ReplyError(Errors.permissionDenied);
+    } else if (resolved.options.subscribe_proxy_enabled && resolved.userLimitedUsers === null) {
+      // The backend decides instead of the allow_* rules; a user-limited channel never asks it.
+      const result = await askProxy(c, c.proxies.channel('subscribe', resolved.options)!, {
+        user: c.user,
+        channel,
+        data: req.data?.length ? req.data : undefined,
+      });
+      if (result === null) return null;
+      grant.chanInfo = result?.info;
+      grant.data = result?.data;
+      grant.override = result?.override;
+      grant.proxied = true;
+      if (result && result.expireAt > 0) {
+        grant.expireAtSec = result.expireAt;
+        // Refreshed server-side when the namespace has a sub_refresh proxy, else by the client with a token.
+        grant.clientSideRefresh = !resolved.options.sub_refresh_proxy_enabled;
+      }
     } else {
-      if (resolved.isPrivate) throw new ReplyError(Errors.permissionDenied);
       const actor = { user: c.user, insecure: cfg.client.insecure };
       if (!canSubscribeWithoutToken(resolved.options, actor, resolved.userLimitedUsers)) {
         throw new ReplyError(Errors.permissionDenied);
@@ -268,13 +325,30 @@ export class CommandHandlers {
     if (!channel || !data || data.length === 0) throw new DisconnectError(Disconnects.badRequest);
     const resolved = this.resolveForClient(channel);
     const sub = c.subs.get(channel);
-    if (!canPublish(resolved.options, { user: c.user, insecure: c.node.config.client.insecure }, sub !== undefined)) {
+    const proxy = c.proxies.channel('publish', resolved.options);
+    if (!proxy && !canPublish(resolved.options, { user: c.user, insecure: c.node.config.client.insecure }, sub !== undefined)) {
       throw new ReplyError(Errors.permissionDenied);
     }
     if (!validPublicationData(data, resolved.options.publication_data_format || c.node.config.channel.publication_data_format)) {
       throw new ReplyError(Errors.badRequest);
     }
-    await c.node.publish(resolved, data, { info: c.clientInfo(sub?.info.chanInfo) });
+    if (!proxy) {
+      await c.node.publish(resolved, data, { info: c.clientInfo(sub?.info.chanInfo) });
+      c.reply(id, 'publish', {});
+      return;
+    }
+    // The backend decides instead of the allow_* rules, and may change what is published and how.
+    const result = await askProxy(c, proxy, { user: c.user, channel, data });
+    if (result === null) return;
+    await c.node.publish(resolved, result?.data ?? data, {
+      info: c.clientInfo(sub?.info.chanInfo),
+      skipHistory: result?.skipHistory,
+      tags: result?.tags,
+      idempotencyKey: result?.idempotencyKey,
+      delta: result?.delta,
+      version: result?.version || undefined,
+      versionEpoch: result?.versionEpoch || undefined,
+    });
     c.reply(id, 'publish', {});
   }
 
@@ -333,6 +407,26 @@ export class CommandHandlers {
     });
   }
 
+  // ---- rpc -------------------------------------------------------------------
+
+  /** Client RPC: the built-in ping, or the RPC proxy of the method's namespace (proxies.md §7). */
+  private async rpc(id: number, method: string, data: Buffer | undefined): Promise<void> {
+    const c = this.c;
+    const route = c.proxies.rpc(method);
+    switch (route.kind) {
+      case 'ping':
+        c.reply(id, 'rpc', {});
+        return;
+      case 'method not found':
+        throw new ReplyError(Errors.methodNotFound);
+      case 'not available':
+        throw new ReplyError(Errors.notAvailable);
+    }
+    const result = await askProxy(c, route.endpoint, { user: c.user, method, data: data?.length ? data : undefined });
+    if (result === null) return;
+    c.reply(id, 'rpc', result?.data ? { data: result.data } : {});
+  }
+
   // ---- refresh -------------------------------------------------------------
 
   private async refresh(id: number, token: string | undefined): Promise<void> {
@@ -360,6 +454,7 @@ export class CommandHandlers {
     if (expireAtSec > 0 && expireAtSec * 1000 <= Date.now()) throw new ReplyError(Errors.expired);
     c.expireAt = expireAtSec * 1000;
     if (claims.info) c.connInfo = claims.info;
+    if (claims.meta !== undefined) c.meta = Buffer.from(JSON.stringify(claims.meta));
     c.rearm();
     c.reply(id, 'refresh', expiryFields(c.expireAt));
   }
@@ -371,6 +466,8 @@ export class CommandHandlers {
     if (!sub) throw new ReplyError(Errors.permissionDenied);
     // Server-side subscriptions are refreshed by the server, never by the client.
     if (sub.serverSide) throw new DisconnectError(Disconnects.badRequest);
+    const proxy = token ? null : c.proxies.channel('sub_refresh', sub.options);
+    if (proxy) return this.subRefreshThroughProxy(id, sub, proxy);
     if (!token) throw new ReplyError(Errors.badRequest);
     let claims;
     try {
@@ -392,6 +489,24 @@ export class CommandHandlers {
     const expireAtSec = Math.max(0, claims.expireAt !== undefined ? claims.expireAt : (claims.exp ?? 0));
     if (expireAtSec > 0 && expireAtSec * 1000 <= Date.now()) throw new ReplyError(Errors.expired);
     sub.expireAt = expireAtSec * 1000;
+    c.rearm();
+    c.reply(id, 'sub_refresh', expiryFields(sub.expireAt));
+  }
+
+  /** A client's sub_refresh without a token, answered by the namespace's sub_refresh proxy. */
+  private async subRefreshThroughProxy(id: number, sub: ClientSubscription, proxy: ProxyEndpoint<'sub_refresh'>): Promise<void> {
+    const c = this.c;
+    const result = await refreshThroughProxy(c, proxy, { user: c.user, channel: sub.channel });
+    if (result === null || c.subs.get(sub.channel) !== sub) return;
+    if (result === 'failed') throw new ReplyError(Errors.internal);
+    const outcome = refreshOutcome(result);
+    if (outcome.kind !== 'extend') {
+      c.serverUnsubscribe(sub.channel, Unsubscribes.expired);
+      c.reply(id, 'sub_refresh', {});
+      return;
+    }
+    sub.expireAt = outcome.expireAtMs;
+    if (outcome.info) sub.info.chanInfo = outcome.info;
     c.rearm();
     c.reply(id, 'sub_refresh', expiryFields(sub.expireAt));
   }

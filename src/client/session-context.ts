@@ -6,8 +6,11 @@
 
 import type { Verifiers } from '../auth/verifiers.js';
 import type { Node } from '../node/node.js';
+import type { Proxies } from '../proxy/proxies.js';
 
 export interface SessionContext {
   readonly node: Node;
   readonly verifiers: Verifiers;
+  /** The backend endpoints sessions ask (built from the config once per server). */
+  readonly proxies: Proxies;
 }

@@ -27,6 +27,8 @@ export interface SubscribeGrant {
   expireAtSec?: number;
   /** True when the client refreshes the subscription itself (subscription tokens). */
   clientSideRefresh?: boolean;
+  /** Granted by the subscribe proxy: the request's own flags (positioned, recoverable, join_leave) do not count. */
+  proxied?: boolean;
 }
 
 export interface SubscribeOutcome {
@@ -82,11 +84,12 @@ export async function subscribeChannel(
   const channel = resolved.name;
   if (c.subs.has(channel)) throw new ReplyError(Errors.alreadySubscribed);
   const actor = { user: c.user, insecure: node.config.client.insecure };
-  const flags = subscriptionFlags(resolved, req, grant.override, actor, opts.serverSide);
+  const flags = subscriptionFlags(resolved, req, grant.override, actor, opts.serverSide || grant.proxied === true);
   const info = c.clientInfo(grant.chanInfo);
   const sub = new ClientSubscription(channel, resolved.namespace, resolved.options, flags, info, opts.serverSide, c);
   // The expiry always applies; only a client that refreshes by itself is told about it.
   if (grant.expireAtSec && grant.expireAtSec > 0) sub.expireAt = grant.expireAtSec * 1000;
+  sub.refreshByProxy = grant.proxied === true && grant.clientSideRefresh === false;
 
   c.subs.set(channel, sub);
   c.subscribing.delete(channel); // now counted in subs

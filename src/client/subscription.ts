@@ -36,6 +36,10 @@ export class ClientSubscription implements ChannelSubscriber {
   epoch = '';
   /** Unix ms; 0 = never expires. */
   expireAt = 0;
+  /** Granted by the subscribe proxy in a namespace whose sub_refresh proxy extends it (not the client). */
+  refreshByProxy = false;
+  /** Set while the sub_refresh proxy is asked. */
+  refreshing = false;
   /**
    * True once the client certainly holds the previous publication's data as
    * its delta base: after it was sent one, never right after (re)subscribing.

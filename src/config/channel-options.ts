@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { compileGoRegex } from '../util/go-syntax.js';
 import { accepted, bool, duration, int, oneOf, oneOfProblem, str, strs, type Report } from './fields.js';
+import { CHANNEL_PROXY_OPTIONS } from './proxies.js';
 
 const q = JSON.stringify;
 
@@ -42,14 +43,14 @@ export const CHANNEL_OPTIONS = {
   channel_regex: str('', 'Go regular expression the part after the namespace must match (client subscribe and publish).', { check: regexProblem }),
   publication_data_format: oneOf(['', 'json', 'json_object', 'binary'], '', 'What publication data must be; "" means channel.publication_data_format.'),
   subscription_type: oneOf(['', 'stream'], '', 'Only stream subscriptions exist here.', { refused: REFUSED_TYPES }),
+  ...CHANNEL_PROXY_OPTIONS,
 };
 
-/** Centrifugo options not implemented here; proxy names only matter when the matching *_enabled is on, which warns. */
+/** Centrifugo options not implemented here; the stream proxy's name only matters when it is enabled, which warns. */
 export const UNSUPPORTED_CHANNEL_OPTIONS = {
-  ...accepted('warn', 'subscribe_proxy_enabled publish_proxy_enabled sub_refresh_proxy_enabled'),
   ...accepted('warn', 'subscribe_stream_proxy_enabled subscribe_stream_proxy_bidirectional'),
   ...accepted('warn', 'map shared_poll map_clients_presence_channel_prefix map_users_presence_channel_prefix'),
-  ...accepted('silent', 'subscribe_proxy_name publish_proxy_name sub_refresh_proxy_name subscribe_stream_proxy_name'),
+  ...accepted('silent', 'subscribe_stream_proxy_name'),
 };
 
 export function regexProblem(pattern: string): string | undefined {

@@ -20,6 +20,7 @@ const LEAF_TYPES: Record<string, Json> = {
   int: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: GO_INT }] },
   string: { type: 'string' },
   strings: { type: 'array', items: { type: 'string' } },
+  map: { type: 'object', additionalProperties: { type: 'string' } },
   duration: {
     anyOf: [
       { type: 'string', pattern: GO_DURATION },

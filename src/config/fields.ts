@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { durationToMs, parseGoBool, parseGoInt } from '../util/go-syntax.js';
 
 type Obj<T> = Record<string, T>;
-export type LeafKind = 'bool' | 'int' | 'string' | 'strings' | 'duration';
+export type LeafKind = 'bool' | 'int' | 'string' | 'strings' | 'duration' | 'map';
 /** What to do with a key Centrifugo v6 knows but Tributary does not implement. */
 export type Unsupported = 'warn' | 'silent';
 
@@ -107,6 +107,17 @@ export const DECODERS: Record<LeafKind, (value: unknown) => unknown> = {
     });
   },
   duration: durationToMs,
+  map(v) {
+    // Go's map[string]string: an object of strings (scalars written as text).
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${describe(v)} is not an object of strings`);
+    const out: Record<string, string> = {};
+    for (const [key, item] of Object.entries(v)) {
+      const text = typeof item === 'string' ? item : scalarText(item);
+      if (text === undefined) throw new Error(`${JSON.stringify(key)}: ${describe(item)} is not a string`);
+      out[key] = text;
+    }
+    return out;
+  },
 };
 
 // ---- fields ------------------------------------------------------------------
@@ -154,6 +165,8 @@ export const bool = (def: boolean, doc: string, opts?: LeafOptions<boolean>) => 
 export const int = (def: number, doc: string, opts?: LeafOptions<number>) => leaf('int', def, def, doc, opts);
 export const str = (def: string, doc: string, opts?: LeafOptions<string>) => leaf('string', def, def, doc, opts);
 export const strs = (doc: string, opts?: LeafOptions<string[]>) => leaf<string[]>('strings', [], [], doc, opts);
+/** A map of strings (HTTP headers, gRPC metadata); from the environment as a JSON object. */
+export const strMap = (doc: string) => leaf<Record<string, string>>('map', {}, {}, doc);
 /** An HTTP path, kept without its trailing slash so it compares with request paths as is. */
 export const handlerPrefix = (def: string, doc: string) => str(def, doc, { normalize: (p) => p.replace(/\/+$/, '') || '/' });
 /** `def` in Go syntax ("25s"); the parsed value is milliseconds. */

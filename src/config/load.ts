@@ -104,12 +104,17 @@ const BY_PATH = new Map(ROOT_FIELDS.map((f) => [f.path.join('.'), f]));
 function fromText(meta: LeafMeta | ListMeta, text: string): unknown {
   const words = () => text.split(/\s+/).filter((s) => s !== '');
   if (meta.kind === 'strings') return words();
+  if (meta.kind === 'map') return parseJson(text, 'object');
   if (meta.kind !== 'list') return text;
   if (meta.named && !text.trim().startsWith('[')) return words().map((name) => ({ name }));
+  return parseJson(text, 'array');
+}
+
+function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`invalid JSON array: ${(err as Error).message}`);
+    throw new Error(`invalid JSON ${what}: ${(err as Error).message}`);
   }
 }
 

@@ -24,6 +24,7 @@ import {
   type Report,
   type Unsupported,
 } from './fields.js';
+import { CHANNEL_PROXY, CLIENT_PROXY, PROXIES, RPC, checkProxies } from './proxies.js';
 import { REDIS, redisOptions } from './redis.js';
 import { CONNECT_CODE_TO_UNI_DISCONNECT, TRANSPORT_SECTIONS } from './transports.js';
 import { checkJwksUrl, parsePublicKey } from '../util/token-keys.js';
@@ -127,10 +128,11 @@ const CLIENT = section(
       single_connection: bool(false, 'Keep one connection per user: a new one disconnects the older ones (needs presence).'),
     }),
     connect_code_to_unidirectional_disconnect: CONNECT_CODE_TO_UNI_DISCONNECT,
+    proxy: CLIENT_PROXY,
   },
   {
     unsupported: {
-      ...accepted('warn', 'proxy channel_position_check_delay channel_position_max_time_lag'),
+      ...accepted('warn', 'channel_position_check_delay channel_position_max_time_lag'),
       concurrency: 'silent',
     },
     check({ ping_interval: ping, pong_timeout: pong }, report) {
@@ -162,9 +164,9 @@ const CHANNEL = section(
     namespace_boundary: str(':', 'Separates the namespace from the rest of a channel name.'),
     user_boundary: str('#', 'Starts the user list of a user-limited channel.'),
     user_separator: str(',', 'Separates users in a user-limited channel.'),
+    proxy: CHANNEL_PROXY,
   },
   {
-    unsupported: { proxy: 'warn' },
     check(c, report) {
       if (c.history_meta_ttl < 0) report('history_meta_ttl', 'must not be negative');
       else if (c.history_meta_ttl % 1000 !== 0) report('history_meta_ttl', `${c.history_meta_ttl}ms must be a whole number of seconds`);
@@ -252,16 +254,19 @@ export const CONFIG = section(
     }),
     shutdown: section('Graceful shutdown.', { timeout: duration('30s', 'Hard deadline for a graceful shutdown.', nonNegative) }),
     consumers: CONSUMERS,
+    rpc: RPC,
+    proxies: PROXIES,
   },
   {
     unsupported: {
-      ...accepted('warn', 'map_broker controller shared_poll rpc proxies grpc_api admin'),
+      ...accepted('warn', 'map_broker controller shared_poll grpc_api admin'),
       ...accepted('warn', 'uni_grpc webtransport'),
       ...accepted('warn', 'opentelemetry graphite swagger debug init pid_file enable_unreleased_features'),
       $schema: 'silent', // editors read it (tributary config schema)
       usage_stats: 'silent', // never sent, whatever it says
     },
     check(c, report) {
+      checkProxies(c, report);
       const personal = c.client.subscribe_to_user_personal_channel;
       const key = ['client', 'subscribe_to_user_personal_channel'];
       const name = personal.personal_channel_namespace;

@@ -6,7 +6,9 @@
 // are refused (403); HTTP transports are served without CORS headers.
 
 import type { IncomingMessage } from 'node:http';
+import type { ConnectionContext } from '../client/handler-session.js';
 import type { Node } from '../node/node.js';
+import type { Proxies } from '../proxy/proxies.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 import { OriginCheck } from './origin.js';
 
@@ -14,7 +16,10 @@ export class Admission {
   readonly origins: OriginCheck;
   private readonly rate: TokenBucket | null;
 
-  constructor(private readonly node: Node) {
+  constructor(
+    private readonly node: Node,
+    private readonly proxies?: Proxies,
+  ) {
     const cfg = node.config.client;
     this.origins = new OriginCheck(cfg.allowed_origins);
     this.rate = cfg.connection_rate_limit > 0 ? new TokenBucket(cfg.connection_rate_limit) : null;
@@ -42,8 +47,24 @@ export class Admission {
     return true;
   }
 
+  /**
+   * What a session keeps of the request that opened its connection: the user id
+   * of client.user_id_http_header, and the headers some proxy forwards (only
+   * those, and only when one does).
+   */
+  connectionContext(req: IncomingMessage): ConnectionContext {
+    const context: ConnectionContext = { userFromHeader: this.userFromHeader(req) };
+    const forwarded = this.proxies?.forwardedHeaders;
+    if (forwarded && forwarded.size > 0) {
+      const headers: Record<string, string | string[] | undefined> = {};
+      for (const name of forwarded) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
+      context.headers = headers;
+    }
+    return context;
+  }
+
   /** The user id a trusted proxy put into client.user_id_http_header, if configured and present. */
-  userFromHeader(req: IncomingMessage): string | undefined {
+  private userFromHeader(req: IncomingMessage): string | undefined {
     const name = this.node.config.client.user_id_http_header.toLowerCase();
     const value = name ? req.headers[name] : undefined;
     return typeof value === 'string' && value !== '' ? value : undefined;

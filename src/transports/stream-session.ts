@@ -31,7 +31,7 @@ export async function readLimitedBody(req: IncomingMessage, res: ServerResponse,
 /** A session living on `transport`; closed (with its subscriptions and presence cleaned up) when the stream does. */
 export function openStreamSession(shared: SessionContext, admission: Admission, req: IncomingMessage, transport: HttpStreamTransport): ClientSession {
   const node = shared.node;
-  const client = new ClientSession(shared, transport, { userFromHeader: admission.userFromHeader(req) });
+  const client = new ClientSession(shared, transport, admission.connectionContext(req));
   node.trackConnection(client);
   transport.whenClosed(() => {
     node.untrackConnection(client);

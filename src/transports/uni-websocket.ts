@@ -63,7 +63,7 @@ export class UniWebsocketEndpoint {
       noClosingHandshake: cfg.disable_closing_handshake,
       writeTimeoutMs: cfg.write_timeout,
     });
-    const client = new ClientSession(this.shared, transport, { userFromHeader: this.admission.userFromHeader(req) });
+    const client = new ClientSession(this.shared, transport, this.admission.connectionContext(req));
     node.trackConnection(client);
     const stopPings = this.keepAlive(ws);
     ws.on('close', () => {

@@ -193,9 +193,7 @@ export class WebsocketEndpoint {
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
     const node = this.node;
-    const client = new ClientSession(this.sessions, new WebsocketTransport(ws, protocolOf(ws, req)), {
-      userFromHeader: this.admission.userFromHeader(req),
-    });
+    const client = new ClientSession(this.sessions, new WebsocketTransport(ws, protocolOf(ws, req)), this.admission.connectionContext(req));
     node.trackConnection(client);
     const received = this.received;
     ws.on('message', (data: Buffer, isBinary: boolean) => {

@@ -117,6 +117,14 @@ function writeField(w: Writer, f: FieldDesc, v: unknown): void {
         writeNested(w, f.message!, item, f);
       }
       return;
+    case Kind.strings:
+      if (!Array.isArray(v)) throw typeError(f, 'an array');
+      for (const item of v as unknown[]) {
+        if (typeof item !== 'string') throw typeError(f, 'an array of strings');
+        w.uint32(f.tag);
+        w.string(item);
+      }
+      return;
     case Kind.mapString:
     case Kind.mapMessage:
       if (v instanceof Map) {
@@ -270,6 +278,9 @@ export function readMessage(r: Reader, desc: MessageDesc, target: Obj): Obj {
         list.push(readNested(r, f.message!, {}));
         break;
       }
+      case Kind.strings:
+        ((target[f.name] ??= []) as string[]).push(r.string());
+        break;
       default:
         readEntry(r, f, (target[f.name] ??= {}) as Obj);
     }

@@ -24,6 +24,8 @@ export const Kind = {
   repeated: 9,
   mapString: 10,
   mapMessage: 11,
+  /** repeated string */
+  strings: 12,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -47,8 +49,8 @@ export interface MessageDesc {
   readonly byName: ReadonlyMap<string, FieldDesc>;
 }
 
-type Scalar = 'uint32' | 'int32' | 'uint64' | 'int64' | 'sint64' | 'bool' | 'string' | 'bytes';
-type FieldSpec =
+type Scalar = 'uint32' | 'int32' | 'uint64' | 'int64' | 'sint64' | 'bool' | 'string' | 'bytes' | 'strings';
+export type FieldSpec =
   | readonly [no: number, type: Scalar]
   | readonly [no: number, type: 'message' | 'repeated', of: MessageDesc]
   | readonly [no: number, type: 'map', value: 'string' | MessageDesc];
@@ -57,6 +59,13 @@ type FieldSpec =
 export const MESSAGES: Record<string, MessageDesc> = {};
 
 function message(name: string, spec: Record<string, FieldSpec>): MessageDesc {
+  const desc = defineMessage(name, spec);
+  MESSAGES[name] = desc;
+  return desc;
+}
+
+/** A message descriptor from field specs, for other .proto schemas (the proxy protocol) than client.proto. */
+export function defineMessage(name: string, spec: Record<string, FieldSpec>): MessageDesc {
   const fields: FieldDesc[] = [];
   for (const [fieldName, s] of Object.entries(spec)) {
     const no = s[0];
@@ -77,9 +86,7 @@ function message(name: string, spec: Record<string, FieldSpec>): MessageDesc {
   fields.sort((a, b) => a.no - b.no);
   const byNo: (FieldDesc | undefined)[] = [];
   for (const f of fields) byNo[f.no] = f;
-  const desc: MessageDesc = { name, fields, byNo, byName: new Map(fields.map((f) => [f.name, f])) };
-  MESSAGES[name] = desc;
-  return desc;
+  return { name, fields, byNo, byName: new Map(fields.map((f) => [f.name, f])) };
 }
 
 // ---- shared (§2.1, §2.5) ----------------------------------------------------

@@ -68,9 +68,10 @@ describe('defaultConfig', () => {
 });
 
 describe('defaultChannelOptions', () => {
-  it('is everything off', () => {
+  it('is everything off (proxy names point at the "default" blocks, used only when switched on)', () => {
     for (const [key, value] of Object.entries(defaultChannelOptions())) {
-      assert.ok(value === false || value === 0 || value === '' || (Array.isArray(value) && value.length === 0), key);
+      if (key.endsWith('_proxy_name')) assert.equal(value, 'default', key);
+      else assert.ok(value === false || value === 0 || value === '' || (Array.isArray(value) && value.length === 0), key);
     }
   });
 });

@@ -233,13 +233,12 @@ describe('env: unknown variables', () => {
       TRIBUTARY_GRPC_API_ENABLED: 'true',
       TRIBUTARY_GRPC_API_PORT: '10000', // looks Kubernetes-injected: silently ignored, like Centrifugo
       TRIBUTARY_CLIENT_PROXY_CONNECT_ENDPOINT: 'http://x',
-      TRIBUTARY_CHANNEL_WITHOUT_NAMESPACE_SUBSCRIBE_PROXY_ENABLED: 'true',
+      TRIBUTARY_CHANNEL_WITHOUT_NAMESPACE_SUBSCRIBE_STREAM_PROXY_ENABLED: 'true',
       TRIBUTARY_WEBSOCKET_READ_BUFFER_SIZE: '1024',
     });
     assert.deepEqual(warnings, [
       'environment variable TRIBUTARY_ADMIN_ENABLED is accepted but not supported yet; it is ignored',
-      'environment variable TRIBUTARY_CHANNEL_WITHOUT_NAMESPACE_SUBSCRIBE_PROXY_ENABLED is accepted but not supported yet; it is ignored',
-      'environment variable TRIBUTARY_CLIENT_PROXY_CONNECT_ENDPOINT is accepted but not supported yet; it is ignored',
+      'environment variable TRIBUTARY_CHANNEL_WITHOUT_NAMESPACE_SUBSCRIBE_STREAM_PROXY_ENABLED is accepted but not supported yet; it is ignored',
       'environment variable TRIBUTARY_GRPC_API_ENABLED is accepted but not supported yet; it is ignored',
     ]);
   });

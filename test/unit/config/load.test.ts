@@ -242,7 +242,7 @@ describe('loadConfig: unknown and unsupported keys', () => {
     assert.equal(config.log.level, 'info');
   });
 
-  it('accepts unsupported v6 sections: warns only when they are switched on', () => {
+  it('accepts unsupported v6 sections: warns only when they are switched on (proxies are supported)', () => {
     const file = tempFile('c.json', {
       admin: { enabled: true, password: 'p', secret: 's' },
       grpc_api: { enabled: false, port: 10000 },
@@ -271,11 +271,7 @@ describe('loadConfig: unknown and unsupported keys', () => {
         notSupported('admin'),
         notSupported('map_broker'),
         notSupported('channel.namespaces[0].map'),
-        notSupported('channel.proxy'),
-        notSupported('channel.without_namespace.subscribe_proxy_enabled'),
-        notSupported('client.proxy'),
         notSupported('prometheus.instrument_http_handlers'),
-        notSupported('proxies'),
       ].sort(),
     );
   });
