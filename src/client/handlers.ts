@@ -290,6 +290,7 @@ export class CommandHandlers {
       const result = await askProxy(c, c.proxies.channel('subscribe', resolved.options)!, {
         user: c.user,
         channel,
+        meta: c.meta, // before data: the field order Centrifugo's requests have
         data: req.data?.length ? req.data : undefined,
       });
       if (result === null) return null;
@@ -422,7 +423,7 @@ export class CommandHandlers {
       case 'not available':
         throw new ReplyError(Errors.notAvailable);
     }
-    const result = await askProxy(c, route.endpoint, { user: c.user, method, data: data?.length ? data : undefined });
+    const result = await askProxy(c, route.endpoint, { user: c.user, method: method || undefined, data: data?.length ? data : undefined });
     if (result === null) return;
     c.reply(id, 'rpc', result?.data ? { data: result.data } : {});
   }

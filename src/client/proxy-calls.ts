@@ -4,7 +4,6 @@
 // is logged with the endpoint and the client, never with a token or a body.
 
 import type { ProxyEndpoint } from '../proxy/endpoint.js';
-import { ProxyFailure } from '../proxy/endpoint.js';
 import type { ProxyAnswer, ProxyRequest, ProxyType, ResultOf } from '../proxy/messages.js';
 import { DisconnectError, Errors, ReplyError } from '../protocol/codes.js';
 import type { HandlerSession } from './handler-session.js';
@@ -67,7 +66,7 @@ export async function refreshThroughProxy<T extends 'refresh' | 'sub_refresh'>(
 }
 
 function logFailure(c: HandlerSession, endpoint: ProxyEndpoint, err: unknown): void {
-  const reason = err instanceof ProxyFailure ? err.message : String(err);
+  const reason = err instanceof Error ? err.message : String(err);
   c.node.log.error(
     { proxy: endpoint.name, type: endpoint.type, endpoint: redacted(endpoint.options.endpoint), client: c.id, user: c.user, err: reason },
     'proxy call failed',

@@ -41,7 +41,8 @@ const STATUS_TRANSFORM = section(
 
 const proxyShape = () => ({
   endpoint: str('', 'http(s)://… for an HTTP proxy; grpc://host:port (or host:port) for a gRPC one.'),
-  timeout: duration('1s', 'Hard limit for one call, connection included.'),
+  // As in Centrifugo, 0 means the default.
+  timeout: duration('1s', 'Hard limit for one call, connection included; 0 = 1s.', { orDefault: 'nonPositive' }),
   http_headers: strs('Headers of the connection’s HTTP request to forward (case-insensitive).'),
   grpc_metadata: strs('Incoming gRPC metadata keys to forward (uni_grpc connections only, which Tributary has not).'),
   emulated_headers: strs('Keys of the headers map a client sends with connect to forward as headers.'),
@@ -127,9 +128,8 @@ export const PROXIES = list(
 type Proxy = ProxyOptions;
 export const isHttpEndpoint = (endpoint: string) => endpoint.startsWith('http://') || endpoint.startsWith('https://');
 
-/** A proxy in use must say where it is and wait a while (Centrifugo's validateProxy). */
+/** A proxy in use must say where it is (Centrifugo's validateProxy; a zero timeout already became the default). */
 export function checkProxy(p: Proxy, report: Report, at: (string | number)[]): void {
-  if (p.timeout <= 0) report([...at, 'timeout'], 'timeout must be greater than 0');
   if (p.endpoint === '') return report([...at, 'endpoint'], 'endpoint is required');
   if (!isHttpEndpoint(p.endpoint) && p.http.status_to_code_transforms.length > 0) {
     report([...at, 'http', 'status_to_code_transforms'], 'applies to HTTP proxies only');

@@ -83,10 +83,10 @@ export class ProxyEndpoint<T extends ProxyType = ProxyType> {
   async call(request: ProxyRequest, ctx: CallContext = {}): Promise<ProxyAnswer<ResultOf[T]>> {
     const started = performance.now();
     this.children.inflight.inc();
+    let response: Record<string, unknown>;
     try {
-      const response = await this.send(this.encode(request), ctx);
+      response = await this.send(this.encode(request), ctx);
       this.children.duration.observe((performance.now() - started) / 1000);
-      return readAnswer(this.type, response);
     } catch (err) {
       if (ctx.signal?.aborted) throw err; // the client left: neither timed nor counted
       this.children.duration.observe((performance.now() - started) / 1000);
@@ -96,6 +96,8 @@ export class ProxyEndpoint<T extends ProxyType = ProxyType> {
     } finally {
       this.children.inflight.dec();
     }
+    // The backend answered: bad base64 in it fails the call (BadAnswer) but is no transport error, as in Centrifugo.
+    return readAnswer(this.type, response);
   }
 
   /** The request as sent: encoding set, payloads in base64 in binary mode. */

@@ -40,6 +40,10 @@ describe('proxy options', () => {
     assert.equal(config.rpc.ping.method, 'ping');
   });
 
+  it('reads a zero timeout as the default, as Centrifugo does', () => {
+    assert.equal(load({ proxies: [{ name: 'z0', endpoint: 'http://x', timeout: '0s' }] }).config.proxies[0]!.timeout, 1000);
+  });
+
   it('takes maps from the environment as JSON, as Centrifugo does', () => {
     const { config } = load({}, { CENTRIFUGO_CLIENT_PROXY_CONNECT_HTTP_STATIC_HEADERS: '{"X-Custom":"v"}' });
     assert.deepEqual(config.client.proxy.connect.http.static_headers, { 'X-Custom': 'v' });
@@ -48,10 +52,6 @@ describe('proxy options', () => {
   it('refuses what Centrifugo refuses', () => {
     const on = { enabled: true };
     assert.match(problems({ client: { proxy: { connect: on } } }), /client\.proxy\.connect\.endpoint: endpoint is required/);
-    assert.match(
-      problems({ client: { proxy: { refresh: { ...on, endpoint: 'http://x', timeout: '0s' } } } }),
-      /client\.proxy\.refresh\.timeout: timeout must be greater than 0/,
-    );
     assert.match(problems({ channel: { without_namespace: { subscribe_proxy_enabled: true } } }), /channel\.proxy\.subscribe\.endpoint: endpoint is required/);
     assert.match(
       problems({ channel: { namespaces: [{ name: 'chat', publish_proxy_name: 'nope' }] } }),
