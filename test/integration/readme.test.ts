@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -120,5 +122,66 @@ describe('README: Without WebSocket', () => {
     });
     assert.equal(r.status, 200);
     await waitFor(() => /^\{"channel":"chat:lobby","pub":\{"data":\{"text":"hello"\}/m.test(out), 10_000, `the publication; curl printed:\n${out}`);
+  });
+});
+
+/** Resolves once something accepts TCP connections on the port (a process started from a README block). */
+async function accepting(port: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    }).catch(() => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('README: connect and RPC proxies', () => {
+  mkdirSync(join(REPO_ROOT, '.cache'), { recursive: true });
+  const dir = mkdtempSync(join(REPO_ROOT, '.cache', 'readme-proxy-'));
+  let server: Server;
+  let backend: ChildProcess | undefined;
+  let backendPort = 0;
+
+  before(async () => {
+    // The backend as the README has it, on a free port instead of 3001.
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    backendPort = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    writeFileSync(join(dir, 'backend.mjs'), readmeBlock('proxy-backend').replace('3001', String(backendPort)));
+    backend = spawn(process.execPath, ['backend.mjs'], { cwd: dir, stdio: 'ignore' });
+    const gen = cli(['genconfig'], dir);
+    assert.equal(gen.status, 0, gen.stderr);
+    const file = join(dir, 'config.json');
+    // "merge this into config.json": the proxy block goes inside the existing client.
+    const generated = JSON.parse(readFileSync(file, 'utf8'));
+    const proxy = JSON.parse(readmeBlock('proxy-config').replaceAll('localhost:3001', `127.0.0.1:${backendPort}`));
+    writeFileSync(file, JSON.stringify({ ...generated, ...proxy, client: { ...generated.client, ...proxy.client } }));
+    const { config, warnings } = loadConfig({ file, env: {}, flags: { 'http_server.port': 0 } });
+    assert.deepEqual(warnings, []);
+    server = new Server(config, { logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }) });
+    await server.start();
+    await accepting(backendPort, 10_000);
+  });
+
+  after(async () => {
+    backend?.kill();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the SDK connects without a token and its rpc() reaches the ten-line backend', async () => {
+    writeFileSync(join(dir, 'rpc.mjs'), readmeBlock('proxy-sdk').replaceAll('localhost:8000', `127.0.0.1:${server.port}`));
+    const r = await execFileAsync(process.execPath, ['rpc.mjs'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    assert.match(r.stdout, /^connected as client [0-9a-f-]{36}$/m);
+    assert.match(r.stdout, /^rpc answered \{"echo":\{"hi":1\}\}$/m);
   });
 });
