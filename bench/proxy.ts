@@ -1,0 +1,192 @@
+// Proxy costs (issue 15): a Tributary process, a backend in this process that
+// answers at once over HTTP, and raw WebSocket clients.
+//
+//   npm run bench:proxy -- [connect|rpc|all] [--rate N] [--seconds S] [--build tsx|dist]
+//
+// connect: new connections at --rate per second (default 1000) for --seconds
+//   (default 10), each one connect command then a close; once with a JWT, once
+//   through the connect proxy, then both again (the order evens out warm-up).
+//   Reports the connect command's round trip (sent → reply) p50/p99 and the
+//   server's CPU per connect (from /proc, so the clients and the backend in
+//   this process do not count).
+// rpc: 100 proxied connections send RPCs at --rpc-rate per second (default
+//   2000) through the RPC proxy; reports the round trip p50/p99/max.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { WebSocket } from 'ws';
+import { signToken } from '../src/auth/sign.js';
+import { cpuSeconds } from './procstat.js';
+import { latencySummary } from './quantiles.js';
+import { killAll, startTributary, type Target } from './servers.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rate: { type: 'string', default: '1000' },
+    'rpc-rate': { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '10' },
+    build: { type: 'string', default: 'tsx' },
+  },
+});
+const what = positionals[0] ?? 'all';
+const rate = Number(values.rate);
+const rpcRate = Number(values['rpc-rate']);
+const seconds = Number(values.seconds);
+const TICK_MS = 10;
+
+/** The backend: answers every call at once. */
+async function startBackend(): Promise<{ url: string; calls: () => number; stop: () => Promise<void> }> {
+  let calls = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      calls++;
+      const answer = req.url === '/connect' ? '{"result":{"user":"bench"}}' : `{"result":{"data":${JSON.parse(body).data ? '{"ok":true}' : '{}'}}}`;
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(answer);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}`, calls: () => calls, stop: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** One connection: open, connect (with or without a token), wait for the reply; resolves with the connect round trip in ms. */
+function connectOnce(url: string, token: string | undefined, keep = false): Promise<{ ms: number; ws: WebSocket }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    let sent = 0;
+    ws.once('open', () => {
+      sent = performance.now();
+      ws.send(JSON.stringify({ id: 1, connect: token ? { token } : {} }));
+    });
+    ws.once('message', (data: Buffer) => {
+      const ms = performance.now() - sent;
+      if (!data.toString().includes('"connect"')) reject(new Error(`connect refused: ${data.toString()}`));
+      else resolve({ ms, ws });
+      if (!keep) ws.close();
+    });
+    ws.once('error', reject);
+  });
+}
+
+async function connectPhase(target: Target, token: string | undefined): Promise<{ count: number; p50: number; p99: number; cpuMsPer: number; failed: number }> {
+  const total = rate * seconds;
+  const perTick = (rate * TICK_MS) / 1000;
+  const latencies: number[] = [];
+  let failed = 0;
+  const pending: Promise<void>[] = [];
+  const cpuBefore = cpuSeconds(target.pid!);
+  const start = performance.now();
+  let started = 0;
+  while (started < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / TICK_MS + 1) * perTick));
+    for (; started < due; started++) {
+      pending.push(
+        connectOnce(target.wsUrl, token).then(
+          (r) => void latencies.push(r.ms),
+          () => void failed++,
+        ),
+      );
+    }
+    await new Promise((r) => setTimeout(r, TICK_MS));
+  }
+  await Promise.all(pending);
+  // Let the closes be processed before reading the CPU.
+  await new Promise((r) => setTimeout(r, 300));
+  const cpu = cpuSeconds(target.pid!) - cpuBefore;
+  latencies.sort((a, b) => a - b);
+  const s = latencySummary(latencies);
+  return { count: latencies.length, p50: s.p50, p99: s.p99, cpuMsPer: (cpu * 1000) / Math.max(1, latencies.length), failed };
+}
+
+async function rpcPhase(target: Target): Promise<void> {
+  const conns = await Promise.all(Array.from({ length: 100 }, () => connectOnce(target.wsUrl, undefined, true)));
+  const sockets = conns.map((c) => c.ws);
+  const sentAt = new Map<number, number>();
+  const latencies: number[] = [];
+  let errors = 0;
+  for (const ws of sockets) {
+    ws.on('message', (data: Buffer) => {
+      for (const line of data.toString().split('\n')) {
+        if (!line) continue;
+        const m = JSON.parse(line);
+        const t = sentAt.get(m.id);
+        if (t === undefined) continue;
+        sentAt.delete(m.id);
+        if (m.error) errors++;
+        else latencies.push(performance.now() - t);
+      }
+    });
+  }
+  const total = rpcRate * seconds;
+  const perTick = (rpcRate * TICK_MS) / 1000;
+  const start = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / TICK_MS + 1) * perTick));
+    for (; sent < due; sent++) {
+      const id = sent + 2;
+      sentAt.set(id, performance.now());
+      sockets[sent % sockets.length]!.send(JSON.stringify({ id, rpc: { method: 'calc', data: { n: sent } } }));
+    }
+    await new Promise((r) => setTimeout(r, TICK_MS));
+  }
+  const deadline = Date.now() + 10_000;
+  while (sentAt.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  for (const ws of sockets) ws.close();
+  latencies.sort((a, b) => a - b);
+  const s = latencySummary(latencies);
+  console.log(`rpc      ${rpcRate}/s for ${seconds}s: ${latencies.length} answered, ${errors} errors, ${sentAt.size} unanswered`);
+  console.log(`         round trip p50 ${s.p50.toFixed(2)} ms, p90 ${s.p90.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max?.toFixed(1)} ms`);
+}
+
+async function main(): Promise<void> {
+  const backend = await startBackend();
+  const target = await startTributary({
+    build: values.build === 'dist' ? 'dist' : 'tsx',
+    logLevel: 'error',
+    nodeArgs: [],
+    extraConfig: {
+      client: { proxy: { connect: { enabled: true, endpoint: `${backend.url}/connect` } } },
+      rpc: { proxy: { endpoint: `${backend.url}/rpc` }, without_namespace: { proxy_enabled: true } },
+    },
+  });
+  try {
+    if (what === 'connect' || what === 'all') {
+      const token = await signToken(target.tokenSecret, { sub: 'bench' }, 3600);
+      // Warm-up: both paths JIT-compiled before anything is measured.
+      for (let i = 0; i < 200; i++) await Promise.all([connectOnce(target.wsUrl, token), connectOnce(target.wsUrl, undefined)]);
+      const rows: Array<[string, Awaited<ReturnType<typeof connectPhase>>]> = [];
+      for (const round of [1, 2]) {
+        rows.push([`jwt #${round}`, await connectPhase(target, token)]);
+        rows.push([`proxy #${round}`, await connectPhase(target, undefined)]);
+      }
+      console.log(`connect  ${rate}/s for ${seconds}s each; round trip of the connect command, server CPU per connect`);
+      for (const [label, r] of rows) {
+        console.log(
+          `  ${label.padEnd(9)} ${r.count} ok, ${r.failed} failed   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   CPU ${(r.cpuMsPer * 1000).toFixed(0)} µs/connect`,
+        );
+      }
+      const avg = (k: 'p50' | 'cpuMsPer', prefix: string) => rows.filter(([l]) => l.startsWith(prefix)).reduce((n, [, r]) => n + r[k], 0) / 2;
+      console.log(
+        `  proxy − jwt p50: ${(avg('p50', 'proxy') - avg('p50', 'jwt')).toFixed(2)} ms (target ≤ 1 ms); CPU proxy/jwt: ${(avg('cpuMsPer', 'proxy') / avg('cpuMsPer', 'jwt')).toFixed(2)}× (target ≤ 1.5×)`,
+      );
+    }
+    if (what === 'rpc' || what === 'all') await rpcPhase(target);
+    console.log(`backend calls: ${backend.calls()}`);
+  } finally {
+    await target.stop();
+    await backend.stop();
+  }
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => killAll());
