@@ -85,7 +85,7 @@ export class CommandHandlers {
     const c = this.c;
     const node = c.node;
     const cfg = node.config.client;
-    let user: string;
+    let user = '';
     let expireAtSec = 0;
     let fromHeader = false;
     const wishes = new Map<string, ServerSideWish>();
@@ -138,7 +138,11 @@ export class CommandHandlers {
         connectData = result.data;
         for (const channel of result.channels) tokenChannels.push({ channel, grant: {} });
         for (const [channel, o] of result.subs) tokenChannels.push({ channel, grant: { chanInfo: o.info, data: o.data, override: o.override } });
-      } else if (cfg.allow_anonymous_connect_without_token || cfg.insecure) {
+      }
+    }
+    // No token, and no answer from a connect proxy (or none asked): anonymous, the trusted header, or refused.
+    if (!req.token && !proxied) {
+      if (cfg.allow_anonymous_connect_without_token || cfg.insecure) {
         user = '';
       } else if (c.context.userFromHeader) {
         user = c.context.userFromHeader;
@@ -146,13 +150,6 @@ export class CommandHandlers {
       } else {
         throw new DisconnectError(Disconnects.badRequest);
       }
-    } else if (cfg.allow_anonymous_connect_without_token || cfg.insecure) {
-      user = '';
-    } else if (c.context.userFromHeader) {
-      user = c.context.userFromHeader;
-      fromHeader = true;
-    } else {
-      throw new DisconnectError(Disconnects.badRequest);
     }
 
     if (expireAtSec > 0 && expireAtSec * 1000 <= Date.now()) throw new ReplyError(Errors.expired);
