@@ -8,10 +8,12 @@ import {
   Gauge,
   Histogram,
   Registry,
+  Summary,
   collectDefaultMetrics,
   type CounterConfiguration,
   type GaugeConfiguration,
   type HistogramConfiguration,
+  type SummaryConfiguration,
   type Metric,
 } from 'prom-client';
 
@@ -67,6 +69,10 @@ export class Metrics {
 
   histogram<L extends string>(c: HistogramConfiguration<L>): Histogram<L> {
     return this.once(c.name, () => new Histogram({ ...c, registers: [this.registry] }));
+  }
+
+  summary<L extends string>(c: SummaryConfiguration<L>): Summary<L> {
+    return this.once(c.name, () => new Summary({ ...c, registers: [this.registry] }));
   }
 
   private once<M extends Metric>(name: string, create: () => M): M {

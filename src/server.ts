@@ -71,7 +71,7 @@ export class Server {
     const verifiers = createVerifiers(config.client);
     this.node = new Node(config, engines, this.log, metrics);
     this.api = new ApiHttpHandler(this.node, config.http_api);
-    this.proxies = new Proxies(config, metrics);
+    this.proxies = new Proxies(config, metrics, this.log);
     const sessions = { node: this.node, verifiers, proxies: this.proxies };
     // One admission for every transport: the connection limit and rate are per node, not per endpoint.
     const admission = new Admission(this.node, this.proxies);

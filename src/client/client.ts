@@ -411,6 +411,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
         if (result === null || this.isClosed()) return;
         const outcome = refreshOutcome(result);
         if (outcome.kind === 'expired') return this.disconnect(Disconnects.expired);
+        if (outcome.kind === 'broken') return this.disconnect(Disconnects.internal);
         this.expireAt = outcome.expireAtMs;
         if (outcome.kind === 'extend') {
           if (outcome.info) this.connInfo = outcome.info;
@@ -433,7 +434,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
         sub.refreshing = false;
         if (result === null || this.subs.get(sub.channel) !== sub) return;
         const outcome = refreshOutcome(result);
-        if (outcome.kind === 'expired') {
+        if (outcome.kind === 'expired' || outcome.kind === 'broken') {
           if (sub.serverSide) this.disconnect(Disconnects.subscriptionExpired);
           else this.serverUnsubscribe(sub.channel, Unsubscribes.expired);
           return;

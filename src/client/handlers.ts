@@ -344,6 +344,7 @@ export class CommandHandlers {
       tags: result?.tags,
       idempotencyKey: result?.idempotencyKey,
       delta: result?.delta,
+      exactDelta: true,
       version: result?.version || undefined,
       versionEpoch: result?.versionEpoch || undefined,
     });
@@ -496,7 +497,7 @@ export class CommandHandlers {
     const c = this.c;
     const result = await refreshThroughProxy(c, proxy, { user: c.user, channel: sub.channel });
     if (result === null || c.subs.get(sub.channel) !== sub) return;
-    if (result === 'failed') throw new ReplyError(Errors.internal);
+    if (result === 'failed' || result === 'unreadable') throw new ReplyError(Errors.internal);
     const outcome = refreshOutcome(result);
     if (outcome.kind !== 'extend') {
       c.serverUnsubscribe(sub.channel, Unsubscribes.expired);

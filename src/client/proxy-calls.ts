@@ -3,6 +3,7 @@
 // readers that turn an answer into what the session applies. A proxy failure
 // is logged with the endpoint and the client, never with a token or a body.
 
+import { BadAnswer } from '../proxy/answer.js';
 import type { ProxyEndpoint } from '../proxy/endpoint.js';
 import type { ProxyAnswer, ProxyRequest, ProxyType, ResultOf } from '../proxy/messages.js';
 import { DisconnectError, Errors, ReplyError } from '../protocol/codes.js';
@@ -47,21 +48,23 @@ export async function askProxy<T extends ProxyType>(
 /**
  * A refresh-type call (refresh, sub_refresh), which no client waits for:
  * 'failed' when the backend could not be asked (the caller extends by a
- * minute and asks again), otherwise the result, undefined when the answer had
- * none (an error or disconnect answer included: that means expired).
+ * minute and asks again), 'unreadable' when its answer could not be decoded,
+ * otherwise the result, undefined when the answer had none (an error or
+ * disconnect answer included: that means expired).
  */
 export async function refreshThroughProxy<T extends 'refresh' | 'sub_refresh'>(
   c: HandlerSession,
   endpoint: ProxyEndpoint<T>,
   fields: Record<string, unknown>,
-): Promise<ResultOf[T] | undefined | 'failed' | null> {
+): Promise<ResultOf[T] | undefined | 'failed' | 'unreadable' | null> {
   try {
     const answer = await endpoint.call(requestOf(c, fields), contextOf(c));
     return c.isClosed() ? null : answer.result;
   } catch (err) {
     if (c.isClosed()) return null;
     logFailure(c, endpoint, err);
-    return 'failed';
+    // The backend answered, but with payloads that do not decode (bad base64): no retry helps.
+    return err instanceof BadAnswer ? 'unreadable' : 'failed';
   }
 }
 
@@ -88,16 +91,22 @@ function redacted(endpoint: string): string {
   }
 }
 
-/** What a refresh's answer means for a connection or subscription expiring now. */
-export type RefreshOutcome = { kind: 'extend'; expireAtMs: number; info?: Buffer; meta?: Buffer } | { kind: 'expired' } | { kind: 'retry'; expireAtMs: number };
+/**
+ * What a refresh's answer means for a connection or subscription expiring now.
+ * 'broken' (an answer that does not decode) ends a connection with 3004 and a
+ * subscription as expired, as Centrifugo does.
+ */
+export type RefreshOutcome =
+  { kind: 'extend'; expireAtMs: number; info?: Buffer; meta?: Buffer } | { kind: 'expired' } | { kind: 'broken' } | { kind: 'retry'; expireAtMs: number };
 
 /** Centrifugo caps a refreshed expiry at a year from now. */
 const MAX_EXPIRY_MS = 365 * 24 * 3600 * 1000;
 /** A refresh that could not ask the backend tries again this much later. */
 export const REFRESH_RETRY_MS = 60_000;
 
-export function refreshOutcome(result: ResultOf['refresh'] | ResultOf['sub_refresh'] | undefined | 'failed', now = Date.now()): RefreshOutcome {
+export function refreshOutcome(result: ResultOf['refresh'] | ResultOf['sub_refresh'] | undefined | 'failed' | 'unreadable', now = Date.now()): RefreshOutcome {
   if (result === 'failed') return { kind: 'retry', expireAtMs: now + REFRESH_RETRY_MS };
+  if (result === 'unreadable') return { kind: 'broken' };
   if (!result || result.expired || result.expireAt * 1000 <= now) return { kind: 'expired' };
   const meta = 'meta' in result ? result.meta : undefined;
   return { kind: 'extend', expireAtMs: Math.min(result.expireAt * 1000, now + MAX_EXPIRY_MS), info: result.info, meta };

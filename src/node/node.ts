@@ -34,6 +34,8 @@ export interface PublishRequest {
   skipHistory?: boolean;
   idempotencyKey?: string;
   delta?: boolean;
+  /** `delta` as given, without the namespace's delta_publish: a publish proxy's answer decides alone, as in Centrifugo. */
+  exactDelta?: boolean;
   version?: number;
   versionEpoch?: string;
 }
@@ -264,7 +266,7 @@ export class Node implements BrokerEventHandler {
       idempotentResultTtlMs: this.config.channel.idempotent_result_ttl,
       version: req.version,
       versionEpoch: req.versionEpoch,
-      delta: req.delta || opts.delta_publish,
+      delta: req.exactDelta ? req.delta === true : req.delta || opts.delta_publish,
     });
     if (result.suppressed) this.metrics.publishSuppressed.inc();
     else this.publicationsSent.inc();

@@ -6,6 +6,7 @@
 // then gets is the caller's business (proxies.md §6).
 
 import type { ProxyOptions } from '../config/proxies.js';
+import type { Logger } from '../log.js';
 import { isHttpEndpoint } from '../config/proxies.js';
 import { isJsonSafePayload, stringifyWithRaw } from '../protocol/json/raw-json.js';
 import { answerFromJson, BadAnswer, readAnswer } from './answer.js';
@@ -27,6 +28,9 @@ export interface CallContext {
   signal?: AbortSignal;
 }
 
+/** When the dropped-emulated-headers hint was last logged (once a minute for the process). */
+let lastDroppedHint = 0;
+
 /** Request fields that carry client payloads: base64 in `b64<name>` in binary mode. */
 const PAYLOAD_FIELDS = ['data'];
 
@@ -44,6 +48,7 @@ export class ProxyEndpoint<T extends ProxyType = ProxyType> {
     readonly name: string,
     readonly options: ProxyOptions,
     metrics: ProxyMetrics,
+    private readonly log?: Logger,
   ) {
     this.protocol = isHttpEndpoint(options.endpoint) ? 'http' : 'grpc';
     if (options.endpoint === '') {
@@ -65,6 +70,7 @@ export class ProxyEndpoint<T extends ProxyType = ProxyType> {
     this.allowedEmulated = new Set(options.emulated_headers.map((h) => h.toLowerCase()));
     this.children = {
       duration: metrics.duration.labels(this.labels),
+      summary: metrics.durationSummary.labels(this.labels),
       errors: metrics.errors.labels(this.labels),
       inflight: metrics.inflight.labels(this.labels),
     };
@@ -86,10 +92,10 @@ export class ProxyEndpoint<T extends ProxyType = ProxyType> {
     let response: Record<string, unknown>;
     try {
       response = await this.send(this.encode(request), ctx);
-      this.children.duration.observe((performance.now() - started) / 1000);
+      this.observe(started);
     } catch (err) {
       if (ctx.signal?.aborted) throw err; // the client left: neither timed nor counted
-      this.children.duration.observe((performance.now() - started) / 1000);
+      this.observe(started);
       if (!(err instanceof ProxyFailure) && !(err instanceof BadAnswer)) throw err;
       this.children.errors.inc();
       throw err instanceof ProxyFailure ? err : new ProxyFailure(err.message);
@@ -98,6 +104,12 @@ export class ProxyEndpoint<T extends ProxyType = ProxyType> {
     }
     // The backend answered: bad base64 in it fails the call (BadAnswer) but is no transport error, as in Centrifugo.
     return readAnswer(this.type, response);
+  }
+
+  private observe(started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.children.duration.observe(seconds);
+    this.children.summary.observe(seconds);
   }
 
   /** The request as sent: encoding set, payloads in base64 in binary mode. */
@@ -150,7 +162,13 @@ export class ProxyEndpoint<T extends ProxyType = ProxyType> {
     const out: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(statics)) out[k.toLowerCase()] = [v];
     if (ctx.emulatedHeaders) {
-      for (const [k, v] of Object.entries(ctx.emulatedHeaders)) if (this.allowedEmulated.has(k.toLowerCase())) out[k.toLowerCase()] = [v];
+      let dropped = false;
+      for (const [k, v] of Object.entries(ctx.emulatedHeaders)) {
+        const name = k.toLowerCase();
+        if (this.allowedEmulated.has(name)) out[name] = [v];
+        else if (this.allowedHeaders.has(name)) dropped = true;
+      }
+      if (dropped) this.hintDroppedEmulated();
     }
     if (ctx.headers) {
       for (const [k, v] of Object.entries(ctx.headers)) {
@@ -158,6 +176,21 @@ export class ProxyEndpoint<T extends ProxyType = ProxyType> {
       }
     }
     return out;
+  }
+
+  /**
+   * A client sent, in its connect headers, a header listed in http_headers but
+   * not in emulated_headers: not forwarded (Centrifugo v6.9 changed this), and
+   * said at most once a minute so an upgrade that relied on it is noticed.
+   */
+  private hintDroppedEmulated(): void {
+    const now = Date.now();
+    if (now - lastDroppedHint < 60_000) return;
+    lastDroppedHint = now;
+    this.log?.info(
+      { proxy: this.name, type: this.type },
+      'client sent connect headers that are in http_headers but not in emulated_headers: not forwarded to the proxy (list them in emulated_headers to forward them)',
+    );
   }
 
   close(): void {

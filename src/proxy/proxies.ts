@@ -7,6 +7,7 @@
 
 import type { Config } from '../config/schema.js';
 import { DEFAULT_PROXY, type ChannelProxyType, type ProxyOptions } from '../config/proxies.js';
+import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { ProxyEndpoint } from './endpoint.js';
 import type { ProxyType } from './messages.js';
@@ -39,6 +40,7 @@ export class Proxies {
   constructor(
     private readonly config: Config,
     metrics: Metrics,
+    private readonly log?: Logger,
   ) {
     this.metrics = new ProxyMetrics(metrics);
     this.named = new Map(config.proxies.map((p) => [p.name, p]));
@@ -94,7 +96,7 @@ export class Proxies {
     const key = `${type} ${name}`;
     let e = this.endpoints.get(key);
     if (!e) {
-      e = new ProxyEndpoint(type, name, options, this.metrics);
+      e = new ProxyEndpoint(type, name, options, this.metrics, this.log);
       this.endpoints.set(key, e);
     }
     return e as ProxyEndpoint<T>;

@@ -7,6 +7,7 @@
 
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -90,9 +91,10 @@ export class ProxyBackend {
     await this.stopFn();
   }
 
-  static async http(): Promise<ProxyBackend> {
+  /** An HTTP backend; HTTPS with `tls` (PEM key and certificate). */
+  static async http(opts: { tls?: { key: string; cert: string } } = {}): Promise<ProxyBackend> {
     const backend = new ProxyBackend('http');
-    const server = http.createServer((req, res) => {
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
@@ -122,12 +124,13 @@ export class ProxyBackend {
         if ('json' in reply) res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(reply.json));
         else res.writeHead(500).end();
       });
-    });
+    };
+    const server = opts.tls ? https.createServer(opts.tls, onRequest) : http.createServer(onRequest);
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     return backend.listening(
-      `http://127.0.0.1:${port}`,
+      `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
       () =>
         new Promise<void>((r) => {
           server.closeAllConnections();

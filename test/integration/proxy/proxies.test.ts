@@ -166,6 +166,7 @@ for (const kind of ['http', 'grpc'] as const) {
         const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
         assert.match(metrics, new RegExp(`centrifugo_proxy_errors\\{protocol="${kind}",type="connect",name="default"\\} [1-9]`));
         assert.match(metrics, new RegExp(`centrifugo_proxy_duration_seconds_histogram_count\\{protocol="${kind}",type="connect",name="default"\\} [1-9]`));
+        assert.match(metrics, new RegExp(`centrifugo_proxy_duration_seconds\\{quantile="0.99",protocol="${kind}",type="connect",name="default"\\} `));
       });
 
       it('a connection with a token never asks the connect proxy', async () => {
@@ -343,6 +344,13 @@ describe('refresh proxy', () => {
         assert.equal(bodies[0].user, 'r1');
         assert.deepEqual(bodies[0].meta, { v: 1 });
         assert.deepEqual(bodies[1].meta, { v: 2 }, 'the meta the refresh returned is the one sent next');
+
+        // An answer that does not decode ends the connection with 3004.
+        backend.on('connect', { json: { result: { user: 'r2', expire_at: nowSec() + 1 } } });
+        backend.on('refresh', { json: { result: { expire_at: nowSec() + 60, b64info: '!!notbase64' } } });
+        const broken = await connected(server);
+        await broken.until(() => broken.closeCode !== null, 6000, 'close');
+        assert.equal(broken.closeCode, 3004);
       } finally {
         await server.stop();
         await backend.stop();

@@ -4,8 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
@@ -13,44 +12,15 @@ import type { RedisBroker } from '../../../src/engines/redis/redis-broker.js';
 import { RecordingHandler } from '../../broker-suite.js';
 import { redisBroker } from '../../helpers/redis-engines.js';
 import { redisUrl } from '../../helpers/redis.js';
+import { makeTestCerts } from '../../helpers/tls-certs.js';
 
 const PORT = 16396;
-const dir = mkdtempSync(join(tmpdir(), 'tributary-redis-tls-'));
+let dir = '';
 let server: ChildProcess | undefined;
-
-function openssl(...args: string[]): void {
-  const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-}
-
-function makeCa(name: string): void {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.crt`);
-}
 
 before(async () => {
   redisUrl(); // makes sure redis-server is installed
-  makeCa('ca');
-  makeCa('other-ca');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr');
-  // Node checks an IP address against the certificate's subjectAltName, not its CN.
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-out',
-    'server.crt',
-    '-extfile',
-    'san.ext',
-  );
+  dir = makeTestCerts('tributary-redis-tls').dir;
   server = spawn(
     'redis-server',
     [
