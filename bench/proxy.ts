@@ -1,7 +1,7 @@
-// Proxy costs (issue 15): a Tributary process, a backend in this process that
-// answers at once over HTTP, and raw WebSocket clients.
+// Proxy costs (issue 15): a Tributary process, a backend process that answers
+// at once over HTTP (bench/proxy-backend.ts), and raw WebSocket clients here.
 //
-//   npm run bench:proxy -- [connect|rpc|all] [--rate N] [--seconds S] [--build tsx|dist]
+//   npm run bench:proxy -- [connect|rpc|all|client] [--rate N] [--seconds S] [--build tsx|dist]
 //
 // connect: new connections at --rate per second (default 1000) for --seconds
 //   (default 10), each one connect command then a close; once with a JWT, once
@@ -11,15 +11,18 @@
 //   this process do not count).
 // rpc: 100 proxied connections send RPCs at --rpc-rate per second (default
 //   2000) through the RPC proxy; reports the round trip p50/p99/max.
+// client: the proxy's HTTP client (node:http with a keep-alive Agent) against
+//   Node's fetch (undici) on the same backend: CPU per call and latency.
 
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { signToken } from '../src/auth/sign.js';
 import { cpuSeconds } from './procstat.js';
 import { latencySummary } from './quantiles.js';
-import { killAll, startTributary, type Target } from './servers.js';
+import { HttpCaller } from '../src/proxy/http-caller.js';
+import { killAll, startTributary, track, type Target } from './servers.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,22 +39,27 @@ const rpcRate = Number(values['rpc-rate']);
 const seconds = Number(values.seconds);
 const TICK_MS = 10;
 
-/** The backend: answers every call at once. */
-async function startBackend(): Promise<{ url: string; calls: () => number; stop: () => Promise<void> }> {
-  let calls = 0;
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      calls++;
-      const answer = req.url === '/connect' ? '{"result":{"user":"bench"}}' : `{"result":{"data":${JSON.parse(body).data ? '{"ok":true}' : '{}'}}}`;
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(answer);
-    });
+/** The backend (bench/proxy-backend.ts) in a process of its own, so it does not queue behind the generator. */
+async function startBackend(): Promise<{ url: string; pid: number; stop: () => Promise<string> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./proxy-backend.ts', import.meta.url))], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, calls: () => calls, stop: () => new Promise((r) => server.close(() => r())) };
+  track(child);
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`the bench backend exited (${code}): ${err}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve(err.trim()));
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 /** One connection: open, connect (with or without a token), wait for the reply; resolves with the connect round trip in ms. */
@@ -144,8 +152,61 @@ async function rpcPhase(target: Target): Promise<void> {
   console.log(`         round trip p50 ${s.p50.toFixed(2)} ms, p90 ${s.p90.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max?.toFixed(1)} ms`);
 }
 
+/**
+ * The HTTP client choice (issue 15 asks to measure it): the proxy's node:http
+ * caller against Node's fetch (undici), N POSTs each with 64 in flight,
+ * alternated twice; this process's CPU per call and the latency.
+ */
+async function clientPhase(backendUrl: string): Promise<void> {
+  const calls = 20_000;
+  const concurrency = 64;
+  const body = '{"client":"c","transport":"websocket","protocol":"json","encoding":"json","user":"u","method":"m","data":{"n":1}}';
+  const caller = new HttpCaller({ endpoint: `${backendUrl}/rpc`, timeoutMs: 5000 });
+  const clients: Record<string, () => Promise<unknown>> = {
+    'node:http': () => caller.post(body, { 'content-type': 'application/json' }),
+    fetch: async () => {
+      const res = await fetch(`${backendUrl}/rpc`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+        signal: AbortSignal.timeout(5000),
+      });
+      if (res.status !== 200) throw new Error(`status ${res.status}`);
+      return Buffer.from(await res.arrayBuffer());
+    },
+  };
+  console.log(`http client  ${calls} POSTs each, ${concurrency} in flight; CPU of this process per call`);
+  for (const round of [1, 2]) {
+    for (const [name, call] of Object.entries(clients)) {
+      const latencies: number[] = [];
+      let next = 0;
+      const cpu = process.cpuUsage();
+      const worker = async () => {
+        while (next < calls) {
+          next++;
+          const t = performance.now();
+          await call();
+          latencies.push(performance.now() - t);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      const used = process.cpuUsage(cpu);
+      latencies.sort((a, b) => a - b);
+      const sum = latencySummary(latencies);
+      const usPerCall = (used.user + used.system) / calls;
+      console.log(`  ${`${name} #${round}`.padEnd(13)} CPU ${usPerCall.toFixed(1)} µs/call   p50 ${sum.p50.toFixed(2)} ms   p99 ${sum.p99.toFixed(2)} ms`);
+    }
+  }
+  caller.close();
+}
+
 async function main(): Promise<void> {
   const backend = await startBackend();
+  if (what === 'client') {
+    await clientPhase(backend.url);
+    await backend.stop();
+    return;
+  }
   const target = await startTributary({
     build: values.build === 'dist' ? 'dist' : 'tsx',
     logLevel: 'error',
@@ -177,10 +238,9 @@ async function main(): Promise<void> {
       );
     }
     if (what === 'rpc' || what === 'all') await rpcPhase(target);
-    console.log(`backend calls: ${backend.calls()}`);
   } finally {
     await target.stop();
-    await backend.stop();
+    console.log(`backend: ${await backend.stop()}`);
   }
 }
 
