@@ -137,7 +137,9 @@ export class CommandHandlers {
         c.meta = result.meta;
         connectData = result.data;
         for (const channel of result.channels) tokenChannels.push({ channel, grant: {} });
-        for (const [channel, o] of result.subs) tokenChannels.push({ channel, grant: { chanInfo: o.info, data: o.data, override: o.override } });
+        for (const [channel, o] of result.subs) {
+          tokenChannels.push({ channel, grant: { chanInfo: o.info, data: o.data, override: o.override, cacheRecover: o.cacheRecover } });
+        }
       }
     }
     // No token, and no answer from a connect proxy (or none asked): anonymous, the trusted header, or refused.

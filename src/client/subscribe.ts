@@ -29,6 +29,8 @@ export interface SubscribeGrant {
   clientSideRefresh?: boolean;
   /** Granted by the subscribe proxy: the request's own flags (positioned, recoverable, join_leave) do not count. */
   proxied?: boolean;
+  /** A connect proxy's `cache_recover` for this channel: in cache mode, recover the latest publication as auto_cache_recover does. */
+  cacheRecover?: boolean;
 }
 
 export interface SubscribeOutcome {
@@ -108,7 +110,7 @@ export async function subscribeChannel(
     // auto_cache_recover: in cache mode every (re)subscribe recovers, position or not, so it
     // delivers the latest publication; server-side subscriptions (which cannot ask) get it too.
     const cacheMode = resolved.options.force_recovery_mode === 'cache';
-    const recovering = req.recover === true || (flags.recoverable && cacheMode && resolved.options.auto_cache_recover);
+    const recovering = req.recover === true || (flags.recoverable && cacheMode && (resolved.options.auto_cache_recover || grant.cacheRecover === true));
     if (recovering) result.was_recovering = true;
     if (flags.positioned) {
       result.positioned = true;

@@ -47,6 +47,7 @@ function configFor(backend: ProxyBackend, extra: { refresh?: boolean } = {}) {
           history_ttl: 60_000,
         },
         { name: 'news', allow_subscribe_for_client: true },
+        { name: 'cached', force_recovery: true, force_recovery_mode: 'cache', history_size: 1, history_ttl: 60_000 },
         { name: 'plain', allow_subscribe_for_client: true, allow_publish_for_client: true },
       ],
     },
@@ -174,6 +175,23 @@ for (const kind of ['http', 'grpc'] as const) {
         const c = await connected(server, { token: await token('jwt-user') });
         assert.ok(replyOf(c, 1).connect);
         assert.equal(backend.of('connect').length, before);
+      });
+
+      it('subs from the backend: data and info per channel, and cache_recover delivers the latest publication', async () => {
+        await server.api('publish', { channel: 'cached:x', data: { latest: true } });
+        backend.on('connect', {
+          json: { result: { user: 'u5', subs: { 'cached:x': { cache_recover: true, data: { sd: 1 } }, 'news:b': { info: { ci: 2 } } } } },
+        });
+        const c = await connected(server);
+        const subs = replyOf(c, 1).connect.subs;
+        assert.deepEqual(subs['cached:x'].data, { sd: 1 });
+        assert.equal(subs['cached:x'].recovered, true);
+        assert.deepEqual(
+          subs['cached:x'].publications.map((p: any) => p.data),
+          [{ latest: true }],
+        );
+        assert.ok(subs['news:b']);
+        assert.equal(subs['news:b'].publications, undefined, 'no cache_recover, no recovery');
       });
 
       it('a channel of the backend in an unknown namespace is error 102', async () => {
