@@ -105,6 +105,22 @@ describe('proxy forms', () => {
     await backend.stop();
   });
 
+  it('an answer over 16 MiB fails the call (100); an error code outside 400–1999 passes through as the backend gave it', async () => {
+    backend.on('connect', { raw: Buffer.alloc(17 * 1024 * 1024, 0x20) });
+    const c = await RawClient.open(server.wsUrl);
+    c.send({ id: 1, connect: {} });
+    await c.until(() => !!replyOf(c, 1), 10_000);
+    assert.deepEqual(replyOf(c, 1).error, { code: 100, message: 'internal server error', temporary: true });
+    c.close();
+    // Centrifugo does not police the backend's codes: 100 or 3000 arrive as sent.
+    backend.on('connect', { json: { error: { code: 100, message: 'backend says so' } } });
+    const d = await RawClient.open(server.wsUrl);
+    d.send({ id: 1, connect: {} });
+    await d.until(() => !!replyOf(d, 1));
+    assert.deepEqual(replyOf(d, 1).error, { code: 100, message: 'backend says so' });
+    d.close();
+  });
+
   it('binary_encoding sends payloads as base64; static headers lose to forwarded ones', async () => {
     backend.on('connect', { json: { result: { user: 'b1' } } });
     const c = await RawClient.open(server.wsUrl, { headers: { 'x-custom': 'from-client' } });
