@@ -8,6 +8,7 @@ import { Dispatcher } from './api/dispatcher.js';
 import { ApiHttpHandler } from './api/http-handler.js';
 import { createVerifiers } from './auth/verifiers.js';
 import { Proxies } from './proxy/proxies.js';
+import { GrpcApiServer } from './api/grpc-server.js';
 import type { Config, EngineSpec } from './config/schema.js';
 import type { RedisEngineOptions } from './config/redis.js';
 import { createConsumers, type Consumer, type ConsumerDeps } from './consumers/index.js';
@@ -57,6 +58,8 @@ export class Server {
   private stopping: Promise<void> | null = null;
   /** The backends client sessions ask (connect, refresh, subscribe, publish, sub_refresh, rpc). */
   private readonly proxies: Proxies;
+  /** The server API over GRPC, when grpc_api.enabled. */
+  private readonly grpcApi: GrpcApiServer | null;
 
   constructor(
     readonly config: Config,
@@ -71,6 +74,8 @@ export class Server {
     const verifiers = createVerifiers(config.client);
     this.node = new Node(config, engines, this.log, metrics);
     this.api = new ApiHttpHandler(this.node, config.http_api);
+    // The GRPC API shares the HTTP API's dispatcher: one implementation of every method.
+    this.grpcApi = config.grpc_api.enabled ? new GrpcApiServer(config.grpc_api, this.api.dispatcher, this.log) : null;
     this.proxies = new Proxies(config, metrics, this.log);
     const sessions = { node: this.node, verifiers, proxies: this.proxies };
     // One admission for every transport: the connection limit and rate are per node, not per endpoint.
@@ -119,6 +124,11 @@ export class Server {
     return (this.external.address() as AddressInfo).port;
   }
 
+  /** The GRPC API's bound port; 0 when it is off. */
+  get grpcPort(): number {
+    return this.grpcApi?.port ?? 0;
+  }
+
   get internalPort(): number {
     return this.internal ? (this.internal.address() as AddressInfo).port : this.port;
   }
@@ -139,6 +149,7 @@ export class Server {
     const hs = this.config.http_server;
     await listen(this.external, hs.port, hs.address);
     if (this.internal) await listen(this.internal, hs.internal_port, hs.internal_address || hs.address);
+    await this.grpcApi?.start();
     for (const c of this.consumers) c.run();
     this.log.info(
       { port: this.port, internal_port: this.internalPort, engine: engineName(this.node), version: this.node.version, node: this.node.name },
@@ -156,6 +167,7 @@ export class Server {
       this.external.close();
       this.internal?.close();
       await Promise.all(this.consumers.map((c) => c.stop()));
+      await this.grpcApi?.stop();
       await this.node.shutdown();
       this.proxies.close();
       this.ws.close();

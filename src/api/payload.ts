@@ -15,6 +15,8 @@ export function payloadBytes(raw: unknown, b64: string): Buffer | undefined {
   }
   if (raw === undefined) return undefined;
   if (raw instanceof RawJson) return raw.toBuffer();
+  // The GRPC API's bytes fields arrive as bytes, any content.
+  if (Buffer.isBuffer(raw)) return raw;
   // Only reachable when a caller passed an already-parsed object (e.g. a consumer).
   return Buffer.from(JSON.stringify(raw), 'utf8');
 }

@@ -28,6 +28,7 @@ import { CHANNEL_PROXY, CLIENT_PROXY, PROXIES, RPC, checkProxies } from './proxi
 import { REDIS, redisOptions } from './redis.js';
 import { CONNECT_CODE_TO_UNI_DISCONNECT, TRANSPORT_SECTIONS } from './transports.js';
 import { checkJwksUrl, parsePublicKey } from '../util/token-keys.js';
+import { readPem } from '../util/tls.js';
 
 const q = JSON.stringify;
 export const NAMESPACE_NAME_PATTERN = '^[-a-zA-Z0-9_.]{2,}$';
@@ -183,6 +184,51 @@ const CHANNEL = section(
   },
 );
 
+// ---- GRPC API --------------------------------------------------------------------
+
+const GRPC_API = section(
+  'The server API over GRPC (service centrifugal.centrifugo.api.CentrifugoApi), on a port of its own.',
+  {
+    enabled: bool(false, 'Serve the GRPC API.', { flag: true }),
+    address: str('', 'Address to listen on; "" listens on every interface.', { flag: true }),
+    port: port('Port of the GRPC API.', 10000, true),
+    key: str('', 'API key: every call must carry the metadata authorization: apikey <key>.'),
+    insecure: bool(false, "Tributary's own: serve the GRPC API without a key (development only); without it an empty key refuses to start.", {
+      flag: true,
+    }),
+    error_mode: oneOf(['', 'transport'], '', '"transport": errors as GRPC status codes instead of the error field.'),
+    max_receive_message_size: int(0, 'Largest request in bytes; 0 = the GRPC default (4 MiB).', nonNegative),
+    tls: section('Server TLS of the GRPC API; client_ca_pem makes client certificates required (mTLS).', {
+      enabled: bool(false, 'Serve TLS.'),
+      cert_pem: str('', 'Server certificate (PEM text, file path or base64 PEM).'),
+      key_pem: str('', 'Key of cert_pem.'),
+      client_ca_pem: str('', 'CA that client certificates must be signed by; empty = no client certificates.'),
+      server_ca_pem: str('', 'Accepted for compatibility; only clients use it.'),
+      insecure_skip_verify: bool(false, 'Accepted for compatibility; only clients use it.'),
+      server_name: str('', 'Accepted for compatibility; only clients use it.'),
+    }),
+  },
+  {
+    unsupported: { ...accepted('warn', 'reflection'), ...accepted('silent', 'jwks') },
+    check(g, report) {
+      if (!g.enabled) return;
+      if (g.key === '' && !g.insecure) {
+        report('key', 'the GRPC API needs a key (clients send authorization: apikey <key>), or grpc_api.insecure: true to serve it without one');
+      }
+      if (g.tls.enabled) {
+        if (g.tls.cert_pem === '' || g.tls.key_pem === '') report('tls', 'cert_pem and key_pem are required to serve TLS');
+        for (const key of ['cert_pem', 'key_pem', 'client_ca_pem'] as const) {
+          try {
+            if (g.tls[key] !== '') readPem(g.tls[key], key);
+          } catch (err) {
+            report(['tls', key], (err as Error).message);
+          }
+        }
+      }
+    },
+  },
+);
+
 // ---- the whole file ------------------------------------------------------------
 
 const toggle = (what: string, prefix: string, unsupported: Record<string, Unsupported> = {}) =>
@@ -231,6 +277,7 @@ export const CONFIG = section(
       external: bool(false, 'Serve the API on the external port even when an internal port is set.', { flag: true }),
       insecure: bool(false, 'No API key check (development only).', { flag: true }),
     }),
+    grpc_api: GRPC_API,
     websocket: section(
       'The WebSocket transport.',
       {
@@ -259,7 +306,7 @@ export const CONFIG = section(
   },
   {
     unsupported: {
-      ...accepted('warn', 'map_broker controller shared_poll grpc_api admin'),
+      ...accepted('warn', 'map_broker controller shared_poll admin'),
       ...accepted('warn', 'uni_grpc webtransport'),
       ...accepted('warn', 'opentelemetry graphite swagger debug init pid_file enable_unreleased_features'),
       $schema: 'silent', // editors read it (tributary config schema)
@@ -296,6 +343,7 @@ export type ChannelConfig = Config['channel'];
 export type ChannelOptions = Config['channel']['without_namespace'];
 export type NamespaceConfig = Config['channel']['namespaces'][number];
 export type HttpApiConfig = Config['http_api'];
+export type GrpcApiConfig = Config['grpc_api'];
 
 /** The built-in defaults (every call a fresh object). */
 export const defaultConfig = (): Config => CONFIG.parse({});

@@ -17,12 +17,13 @@ import { JsonStringData } from '../codec.js';
 import { DecodeError } from '../decode-error.js';
 import { RawJson } from '../json/raw-json.js';
 import { Kind, type FieldDesc, type MessageDesc } from './schema.js';
-import { Reader, Writer, WIRE_LEN } from './wire.js';
+import { Reader, Writer, WIRE_I64, WIRE_LEN } from './wire.js';
 
 type Obj = Record<string, unknown>;
 
 const TAG_MAP_KEY = (1 << 3) | WIRE_LEN;
 const TAG_MAP_VALUE = (2 << 3) | WIRE_LEN;
+const TAG_MAP_DOUBLE = (2 << 3) | WIRE_I64;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 // ---- encoding ----------------------------------------------------------------
@@ -125,7 +126,15 @@ function writeField(w: Writer, f: FieldDesc, v: unknown): void {
         w.string(item);
       }
       return;
+    case Kind.double:
+      if (typeof v !== 'number') throw typeError(f, 'a number');
+      if (v !== 0) {
+        w.uint32(f.tag);
+        w.double(v);
+      }
+      return;
     case Kind.mapString:
+    case Kind.mapDouble:
     case Kind.mapMessage:
       if (v instanceof Map) {
         for (const [k, x] of v) writeEntry(w, f, k, x);
@@ -164,11 +173,16 @@ function writeEntry(w: Writer, f: FieldDesc, key: unknown, value: unknown): void
   const start = w.beginLen();
   w.uint32(TAG_MAP_KEY);
   w.string(key);
-  w.uint32(TAG_MAP_VALUE);
-  if (f.kind === Kind.mapString) {
+  if (f.kind === Kind.mapDouble) {
+    if (typeof value !== 'number') throw typeError(f, 'a map of numbers');
+    w.uint32(TAG_MAP_DOUBLE);
+    w.double(value);
+  } else if (f.kind === Kind.mapString) {
     if (typeof value !== 'string') throw typeError(f, 'a map of strings');
+    w.uint32(TAG_MAP_VALUE);
     w.string(value);
   } else {
+    w.uint32(TAG_MAP_VALUE);
     writeNested(w, f.message!, value, f);
   }
   w.endLen(start);
@@ -281,6 +295,9 @@ export function readMessage(r: Reader, desc: MessageDesc, target: Obj): Obj {
       case Kind.strings:
         ((target[f.name] ??= []) as string[]).push(r.string());
         break;
+      case Kind.double:
+        target[f.name] = r.double();
+        break;
       default:
         readEntry(r, f, (target[f.name] ??= {}) as Obj);
     }
@@ -308,7 +325,9 @@ function readEntry(r: Reader, f: FieldDesc, map: Obj): void {
     const tag = r.tag();
     if (tag === TAG_MAP_KEY) {
       key = r.string();
-    } else if (tag === TAG_MAP_VALUE) {
+    } else if (tag === TAG_MAP_DOUBLE && f.kind === Kind.mapDouble) {
+      value = r.double();
+    } else if (tag === TAG_MAP_VALUE && f.kind !== Kind.mapDouble) {
       value = f.kind === Kind.mapString ? r.string() : readNested(r, f.message!, (value as Obj | undefined) ?? {});
     } else if (tag >>> 3 === 1 || tag >>> 3 === 2) {
       throw new DecodeError(`protobuf: ${f.name} map entry has a wrong wire type`);
@@ -317,7 +336,7 @@ function readEntry(r: Reader, f: FieldDesc, map: Obj): void {
     }
   }
   r.end = outer;
-  value ??= f.kind === Kind.mapString ? '' : {};
+  value ??= f.kind === Kind.mapString ? '' : f.kind === Kind.mapDouble ? 0 : {};
   // Keys are arbitrary client strings ("__proto__" included): define, never assign.
   Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
 }

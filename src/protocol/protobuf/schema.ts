@@ -8,7 +8,7 @@
 // unknown field whatever its content, which is what the spec asks for, and the
 // encoder never sends it. Those are listed per message as "skipped".
 
-import { WIRE_LEN, WIRE_VARINT } from './wire.js';
+import { WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire.js';
 
 /** How a field's value is written; numeric so the codec's hot loops switch on small integers. */
 export const Kind = {
@@ -26,6 +26,8 @@ export const Kind = {
   mapMessage: 11,
   /** repeated string */
   strings: 12,
+  double: 13,
+  mapDouble: 14,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -49,11 +51,11 @@ export interface MessageDesc {
   readonly byName: ReadonlyMap<string, FieldDesc>;
 }
 
-type Scalar = 'uint32' | 'int32' | 'uint64' | 'int64' | 'sint64' | 'bool' | 'string' | 'bytes' | 'strings';
+type Scalar = 'uint32' | 'int32' | 'uint64' | 'int64' | 'sint64' | 'bool' | 'string' | 'bytes' | 'strings' | 'double';
 export type FieldSpec =
   | readonly [no: number, type: Scalar]
   | readonly [no: number, type: 'message' | 'repeated', of: MessageDesc]
-  | readonly [no: number, type: 'map', value: 'string' | MessageDesc];
+  | readonly [no: number, type: 'map', value: 'string' | 'double' | MessageDesc];
 
 /** Every message by its client.proto name (tests compare them with an independent parser). */
 export const MESSAGES: Record<string, MessageDesc> = {};
@@ -72,15 +74,15 @@ export function defineMessage(name: string, spec: Record<string, FieldSpec>): Me
     let kind: Kind;
     let of: MessageDesc | undefined;
     if (s[1] === 'map') {
-      kind = s[2] === 'string' ? Kind.mapString : Kind.mapMessage;
-      of = s[2] === 'string' ? undefined : s[2];
+      kind = s[2] === 'string' ? Kind.mapString : s[2] === 'double' ? Kind.mapDouble : Kind.mapMessage;
+      of = typeof s[2] === 'string' ? undefined : s[2];
     } else if (s[1] === 'message' || s[1] === 'repeated') {
       kind = Kind[s[1]];
       of = s[2];
     } else {
       kind = Kind[s[1]];
     }
-    const wire = kind <= Kind.bool ? WIRE_VARINT : WIRE_LEN;
+    const wire = kind <= Kind.bool ? WIRE_VARINT : kind === Kind.double ? WIRE_I64 : WIRE_LEN;
     fields.push({ name: fieldName, no, kind, wire, tag: (no << 3) | wire, message: of });
   }
   fields.sort((a, b) => a.no - b.no);

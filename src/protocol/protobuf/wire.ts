@@ -157,6 +157,14 @@ export class Reader {
   }
 
   /** A copy, so a stored payload does not pin the whole inbound frame in memory. */
+  /** A little-endian IEEE 754 double (wire type I64). */
+  double(): number {
+    if (this.pos + 8 > this.end) this.truncated();
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
   bytes(): Buffer {
     const n = this.length();
     const out = Buffer.allocUnsafe(n);
@@ -302,6 +310,12 @@ export class Writer {
     if (v < TWO_32) return this.uint32(v);
     const lo = v >>> 0;
     this.varint64(lo, (v - lo) / TWO_32);
+  }
+
+  double(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
   }
 
   /** Negative values are the 64-bit two's complement: always 10 bytes. */

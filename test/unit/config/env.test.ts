@@ -230,8 +230,8 @@ describe('env: unknown variables', () => {
   it('says when a var targets an unsupported Centrifugo feature', () => {
     const { warnings } = load({
       TRIBUTARY_ADMIN_ENABLED: 'true',
-      TRIBUTARY_GRPC_API_ENABLED: 'true',
-      TRIBUTARY_GRPC_API_PORT: '10000', // looks Kubernetes-injected: silently ignored, like Centrifugo
+      TRIBUTARY_UNI_GRPC_ENABLED: 'true',
+      TRIBUTARY_UNI_GRPC_PORT: '11000', // looks Kubernetes-injected: silently ignored, like Centrifugo
       TRIBUTARY_CLIENT_PROXY_CONNECT_ENDPOINT: 'http://x',
       TRIBUTARY_CHANNEL_WITHOUT_NAMESPACE_SUBSCRIBE_STREAM_PROXY_ENABLED: 'true',
       TRIBUTARY_WEBSOCKET_READ_BUFFER_SIZE: '1024',
@@ -239,7 +239,7 @@ describe('env: unknown variables', () => {
     assert.deepEqual(warnings, [
       'environment variable TRIBUTARY_ADMIN_ENABLED is accepted but not supported yet; it is ignored',
       'environment variable TRIBUTARY_CHANNEL_WITHOUT_NAMESPACE_SUBSCRIBE_STREAM_PROXY_ENABLED is accepted but not supported yet; it is ignored',
-      'environment variable TRIBUTARY_GRPC_API_ENABLED is accepted but not supported yet; it is ignored',
+      'environment variable TRIBUTARY_UNI_GRPC_ENABLED is accepted but not supported yet; it is ignored',
     ]);
   });
 
