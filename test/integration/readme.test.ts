@@ -185,3 +185,49 @@ describe('README: connect and RPC proxies', () => {
     assert.match(r.stdout, /^rpc answered \{"echo":\{"hi":1\}\}$/m);
   });
 });
+
+describe('README: Publish over GRPC', () => {
+  mkdirSync(join(REPO_ROOT, '.cache'), { recursive: true });
+  const dir = mkdtempSync(join(REPO_ROOT, '.cache', 'readme-grpc-'));
+  let server: Server;
+  const key = 'readme-grpc-key';
+
+  before(async () => {
+    const gen = cli(['genconfig'], dir);
+    assert.equal(gen.status, 0, gen.stderr);
+    const file = join(dir, 'config.json');
+    const grpcConfig = JSON.parse(readmeBlock('grpc-config'));
+    grpcConfig.grpc_api.key = key;
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...grpcConfig }));
+    const { config, warnings } = loadConfig({ file, env: {}, flags: { 'http_server.port': 0, 'grpc_api.port': 0 } });
+    assert.deepEqual(warnings, []);
+    server = new Server(config, { logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }) });
+    await server.start();
+  });
+
+  after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the Node client publishes with the key, and the publication is in the channel', async () => {
+    // api.proto as the README says to save it: the tests' copy of the schema.
+    writeFileSync(join(dir, 'api.proto'), readFileSync(join(REPO_ROOT, 'test/fixtures/api.proto')));
+    writeFileSync(join(dir, 'client.mjs'), readmeBlock('grpc-client').replace('localhost:10000', `127.0.0.1:${server.grpcPort}`));
+    const r = await execFileAsync(process.execPath, ['client.mjs'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, GRPC_API_KEY: key },
+    });
+    assert.match(r.stdout, /^published at offset 1$/m);
+    const apiKey = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).http_api.key;
+    const history = await fetch(`http://127.0.0.1:${server.port}/api/history`, {
+      method: 'POST',
+      headers: { 'X-API-Key': apiKey },
+      body: JSON.stringify({ channel: 'chat:lobby', limit: 1, reverse: true }),
+    });
+    const body = (await history.json()) as any;
+    assert.deepEqual(body.result.publications[0].data, { text: 'hello over grpc' });
+  });
+});
