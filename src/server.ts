@@ -3,6 +3,7 @@
 // when configured, a separate internal port for the API and operations.
 
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Dispatcher } from './api/dispatcher.js';
 import { ApiHttpHandler } from './api/http-handler.js';
@@ -26,6 +27,7 @@ import { Metrics } from './metrics.js';
 import { engineHealth, engineName } from './engines/status.js';
 import { Node, type NodeEngines } from './node/node.js';
 import { Admission } from './transports/admission.js';
+import { tlsServerOptions } from './util/tls.js';
 import { EmulatedStreamEndpoint } from './transports/emulated-stream.js';
 import { EMULATION_OP, EmulationEndpoint, emulationSurveyHandler } from './transports/emulation.js';
 import { UniStreamEndpoint } from './transports/uni-stream.js';
@@ -101,7 +103,8 @@ export class Server {
     };
 
     const separateInternal = config.http_server.internal_port > 0 && config.http_server.internal_port !== config.http_server.port;
-    this.external = http.createServer((req, res) => this.route(req, res, !separateInternal));
+    const onExternal = (req: http.IncomingMessage, res: http.ServerResponse) => this.route(req, res, !separateInternal);
+    this.external = config.http_server.tls.enabled ? https.createServer(tlsServerOptions(config.http_server.tls), onExternal) : http.createServer(onExternal);
     this.external.on('upgrade', (req, socket, head) => {
       const url = parseRequestUrl(req.url);
       if (url && !config.websocket.disabled && url.pathname === this.ws.path) this.ws.handleUpgrade(req, socket, head);

@@ -26,9 +26,9 @@ import {
 } from './fields.js';
 import { CHANNEL_PROXY, CLIENT_PROXY, PROXIES, RPC, checkProxies } from './proxies.js';
 import { REDIS, redisOptions } from './redis.js';
+import { SERVER_TLS } from './tls.js';
 import { CONNECT_CODE_TO_UNI_DISCONNECT, TRANSPORT_SECTIONS } from './transports.js';
 import { checkJwksUrl, parsePublicKey } from '../util/token-keys.js';
-import { readPem } from '../util/tls.js';
 
 const q = JSON.stringify;
 export const NAMESPACE_NAME_PATTERN = '^[-a-zA-Z0-9_.]{2,}$';
@@ -198,15 +198,7 @@ const GRPC_API = section(
     }),
     error_mode: oneOf(['', 'transport'], '', '"transport": errors as GRPC status codes instead of the error field.'),
     max_receive_message_size: int(0, 'Largest request in bytes; 0 = the GRPC default (4 MiB).', nonNegative),
-    tls: section('Server TLS of the GRPC API; client_ca_pem makes client certificates required (mTLS).', {
-      enabled: bool(false, 'Serve TLS.'),
-      cert_pem: str('', 'Server certificate (PEM text, file path or base64 PEM).'),
-      key_pem: str('', 'Key of cert_pem.'),
-      client_ca_pem: str('', 'CA that client certificates must be signed by; empty = no client certificates.'),
-      server_ca_pem: str('', 'Accepted for compatibility; only clients use it.'),
-      insecure_skip_verify: bool(false, 'Accepted for compatibility; only clients use it.'),
-      server_name: str('', 'Accepted for compatibility; only clients use it.'),
-    }),
+    tls: SERVER_TLS('Server TLS of the GRPC API; client_ca_pem makes client certificates required (mTLS).'),
   },
   {
     unsupported: { ...accepted('warn', 'reflection'), ...accepted('silent', 'jwks') },
@@ -214,16 +206,6 @@ const GRPC_API = section(
       if (!g.enabled) return;
       if (g.key === '' && !g.insecure) {
         report('key', 'the GRPC API needs a key (clients send authorization: apikey <key>), or grpc_api.insecure: true to serve it without one');
-      }
-      if (g.tls.enabled) {
-        if (g.tls.cert_pem === '' || g.tls.key_pem === '') report('tls', 'cert_pem and key_pem are required to serve TLS');
-        for (const key of ['cert_pem', 'key_pem', 'client_ca_pem'] as const) {
-          try {
-            if (g.tls[key] !== '') readPem(g.tls[key], key);
-          } catch (err) {
-            report(['tls', key], (err as Error).message);
-          }
-        }
       }
     },
   },
@@ -253,8 +235,9 @@ export const CONFIG = section(
         port: port('Port to listen on.', 8000, 'p'),
         internal_address: str('', 'Address of the internal port.', { flag: true }),
         internal_port: port('A separate port for the API, health and metrics; 0 serves them on port.', 0, true),
+        tls: SERVER_TLS('TLS on port (connections, and the API, health and metrics when they share it); client_ca_pem requires client certificates.'),
       },
-      { unsupported: accepted('warn', 'tls tls_autocert tls_external internal_tls http3 h2c_external external_http2_extended_connect') },
+      { unsupported: accepted('warn', 'tls_autocert tls_external internal_tls http3 h2c_external external_http2_extended_connect') },
     ),
     log: section('Logs: JSON lines on stdout.', {
       level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'none'], 'info', 'Least severe level logged.', { flag: true }),

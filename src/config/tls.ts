@@ -1,6 +1,7 @@
-// Centrifugo's TLS object (`configtypes.TLSConfig`), client side, shared by the
-// Redis, PostgreSQL and Kafka blocks. The PEMs of an enabled block are read at
-// load, so a path that does not exist stops checkconfig as it would stop serve.
+// Centrifugo's TLS object (`configtypes.TLSConfig`): client side for the
+// Redis, PostgreSQL, Kafka and proxy blocks (TLS), server side for the HTTP
+// server and the GRPC API (SERVER_TLS). The PEMs of an enabled block are read
+// at load, so a path that does not exist stops checkconfig as it would stop serve.
 
 import type { z } from 'zod';
 import { readPem } from '../util/tls.js';
@@ -34,3 +35,32 @@ export const TLS = section(
   },
 );
 export type TlsOptions = z.output<typeof TLS>;
+
+/** Centrifugo's TLS object as a server reads it: its certificate, and client_ca_pem to require client certificates. */
+export const SERVER_TLS = (doc: string) =>
+  section(
+    doc,
+    {
+      enabled: bool(false, 'Serve TLS.'),
+      cert_pem: str('', 'Server certificate (PEM text, file path or base64 PEM).'),
+      key_pem: str('', 'Key of cert_pem.'),
+      client_ca_pem: str('', 'CA that client certificates must be signed by; empty = no client certificates.'),
+      server_ca_pem: str('', 'Accepted for compatibility; only clients use it.'),
+      insecure_skip_verify: bool(false, 'Accepted for compatibility; only clients use it.'),
+      server_name: str('', 'Accepted for compatibility; only clients use it.'),
+    },
+    {
+      check(t, report) {
+        if (!t.enabled) return;
+        if (t.cert_pem === '' || t.key_pem === '') report([], 'cert_pem and key_pem are required to serve TLS');
+        for (const key of ['cert_pem', 'key_pem', 'client_ca_pem'] as const) {
+          try {
+            if (t[key] !== '') readPem(t[key], key);
+          } catch (err) {
+            report(key, (err as Error).message);
+          }
+        }
+      },
+    },
+  );
+export type ServerTlsOptions = z.output<ReturnType<typeof SERVER_TLS>>;

@@ -3,7 +3,7 @@
 // the PEM text, a file path, or base64 of the PEM.
 
 import { existsSync, readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions, TlsOptions } from 'node:tls';
 
 /** What the TLS options need of the config's TLS block. */
 export interface TlsSettings {
@@ -31,5 +31,16 @@ export function tlsConnectionOptions(t: TlsSettings): ConnectionOptions {
   if (t.cert_pem) out.cert = readPem(t.cert_pem, 'cert_pem');
   if (t.key_pem) out.key = readPem(t.key_pem, 'key_pem');
   if (t.server_name) out.servername = t.server_name;
+  return out;
+}
+
+/** Node TLS server options from Centrifugo's TLS object: the certificate, and client certificates required when client_ca_pem is set. */
+export function tlsServerOptions(t: { cert_pem: string; key_pem: string; client_ca_pem: string }): TlsOptions {
+  const out: TlsOptions = { cert: readPem(t.cert_pem, 'cert_pem'), key: readPem(t.key_pem, 'key_pem'), minVersion: 'TLSv1.2' };
+  if (t.client_ca_pem) {
+    out.ca = readPem(t.client_ca_pem, 'client_ca_pem');
+    out.requestCert = true;
+    out.rejectUnauthorized = true;
+  }
   return out;
 }
