@@ -7,7 +7,11 @@ describe('defaultConfig', () => {
   const c = defaultConfig();
 
   it('has Centrifugo v6 server defaults', () => {
-    assert.deepEqual(c.http_server, { address: '', port: 8000, internal_address: '', internal_port: 0 });
+    const { tls, ...listen } = c.http_server;
+    assert.deepEqual(listen, { address: '', port: 8000, internal_address: '', internal_port: 0 });
+    assert.equal(tls.enabled, false);
+    assert.equal(c.grpc_api.enabled, false);
+    assert.equal(c.grpc_api.port, 10000);
     assert.equal(c.log.level, 'info');
     assert.deepEqual(c.engine, { type: 'memory' });
     assert.equal(c.http_api.handler_prefix, '/api');
