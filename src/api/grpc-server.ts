@@ -97,6 +97,7 @@ export class GrpcApiServer {
   }
 
   async start(): Promise<void> {
+    if (this.cfg.reflection) await this.addReflection();
     const address = `${this.cfg.address || '0.0.0.0'}:${this.cfg.port}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(address, this.credentials(), (err, port) =>
@@ -104,6 +105,22 @@ export class GrpcApiServer {
       ),
     );
     this.log.info({ port: this.boundPort, tls: this.cfg.tls.enabled }, 'GRPC API listening');
+  }
+
+  /**
+   * Server reflection, described from the API's .proto text. Loaded only when
+   * switched on: the reflection service and the .proto parser cost start-up
+   * time nobody else should pay.
+   */
+  private async addReflection(): Promise<void> {
+    const [{ ReflectionService }, protoLoader, { default: protobuf }, { API_PROTO }] = await Promise.all([
+      import('@grpc/reflection'),
+      import('@grpc/proto-loader'),
+      import('protobufjs'),
+      import('./api-proto.js'),
+    ]);
+    const json = protobuf.parse(API_PROTO, { keepCase: true }).root.toJSON();
+    new ReflectionService(protoLoader.fromJSON(json, { keepCase: true })).addToServer(this.server);
   }
 
   stop(): Promise<void> {

@@ -198,10 +198,11 @@ const GRPC_API = section(
     }),
     error_mode: oneOf(['', 'transport'], '', '"transport": errors as GRPC status codes instead of the error field.'),
     max_receive_message_size: int(0, 'Largest request in bytes; 0 = the GRPC default (4 MiB).', nonNegative),
+    reflection: bool(false, 'Serve GRPC server reflection (for grpcurl and the like); it needs no key, as in Centrifugo.'),
     tls: SERVER_TLS('Server TLS of the GRPC API; client_ca_pem makes client certificates required (mTLS).'),
   },
   {
-    unsupported: { ...accepted('warn', 'reflection'), ...accepted('silent', 'jwks') },
+    unsupported: accepted('silent', 'jwks'),
     check(g, report) {
       if (!g.enabled) return;
       if (g.key === '' && !g.insecure) {

@@ -1,12 +1,11 @@
 // A GRPC client of the server API for tests: grpc-js, with messages read and
-// written by protobufjs from test/fixtures/api.proto (independent of the
-// server's own codec). `call` resolves with the decoded response, or rejects
+// written by protobufjs from the API's .proto text (src/api/api-proto.ts, the
+// schema reflection serves), independent of the server's own codec. `call` resolves with the decoded response, or rejects
 // with the GRPC ServiceError.
 
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
+import { API_PROTO } from '../../src/api/api-proto.js';
 
 export class ApiGrpcClient {
   private constructor(
@@ -19,8 +18,7 @@ export class ApiGrpcClient {
     address: string,
     opts: { key?: string; credentials?: grpc.ChannelCredentials; options?: grpc.ChannelOptions } = {},
   ): Promise<ApiGrpcClient> {
-    const source = await readFile(fileURLToPath(new URL('../fixtures/api.proto', import.meta.url)), 'utf8');
-    const root = protobuf.parse(source, { keepCase: true }).root;
+    const root = protobuf.parse(API_PROTO, { keepCase: true }).root;
     const client = new grpc.Client(address, opts.credentials ?? grpc.credentials.createInsecure(), opts.options);
     return new ApiGrpcClient(root, client, opts.key);
   }

@@ -1,5 +1,5 @@
 // The server API over GRPC, with a grpc-js client on the API's proto
-// (protobufjs from test/fixtures/api.proto): every OSS method, the key, both
+// (protobufjs on the API's .proto text): every OSS method, the key, both
 // error modes, PRO methods, oversized requests, and a differential test that
 // sends the same requests over HTTP and GRPC and compares the replies field by
 // field.
@@ -215,6 +215,58 @@ describe('GRPC API config', () => {
       await assert.rejects(client.call('Publish', { channel: 'nosuch:x', data: json({}) }), { code: grpc.status.NOT_FOUND });
       const ok = await client.call('Publish', { channel: 'open', data: json({}) });
       assert.equal(ok.error, undefined);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('GRPC API reflection', () => {
+  it('lists CentrifugoApi and describes it, without the key (as in Centrifugo)', async () => {
+    const config = testConfig({ grpc_api: { enabled: true, port: 0, key: KEY, reflection: true } } as any);
+    const server = new Server(config, { logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }) });
+    await server.start();
+    const root = protobuf.Root.fromJSON({
+      nested: {
+        Req: { fields: { host: { type: 'string', id: 1 }, file_containing_symbol: { type: 'string', id: 4 }, list_services: { type: 'string', id: 7 } } },
+        Res: {
+          fields: {
+            file_descriptor_response: { type: 'Files', id: 4 },
+            list_services_response: { type: 'Services', id: 6 },
+          },
+        },
+        Files: { fields: { file_descriptor_proto: { rule: 'repeated', type: 'bytes', id: 1 } } },
+        Services: { fields: { service: { rule: 'repeated', type: 'Service', id: 1 } } },
+        Service: { fields: { name: { type: 'string', id: 1 } } },
+      },
+    });
+    const Req = root.lookupType('Req');
+    const Res = root.lookupType('Res');
+    const client = new grpc.Client(`127.0.0.1:${server.grpcPort}`, grpc.credentials.createInsecure());
+    try {
+      const ask = (req: object) =>
+        new Promise<any>((resolve, reject) => {
+          const call = client.makeBidiStreamRequest(
+            '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+            (v: object) => Buffer.from(Req.encode(Req.fromObject(v)).finish()),
+            (b: Buffer) => Res.toObject(Res.decode(b)),
+          );
+          call.on('data', (d: any) => {
+            resolve(d);
+            call.end();
+          });
+          call.on('error', reject);
+          call.write(req);
+        });
+      const listed = await ask({ list_services: '' });
+      assert.ok(
+        listed.list_services_response.service.some((s: any) => s.name === 'centrifugal.centrifugo.api.CentrifugoApi'),
+        JSON.stringify(listed),
+      );
+      const described = await ask({ file_containing_symbol: 'centrifugal.centrifugo.api.CentrifugoApi' });
+      const file = Buffer.concat(described.file_descriptor_response.file_descriptor_proto).toString('latin1');
+      assert.match(file, /PublishRequest/);
     } finally {
       client.close();
       await server.stop();

@@ -15,6 +15,7 @@ import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { Server } from '../../src/server.js';
 import { REPO_ROOT, readmeBlock } from '../helpers/readme.js';
+import { API_PROTO } from '../../src/api/api-proto.js';
 import { waitFor } from '../helpers/sdk.js';
 
 const execFileAsync = promisify(execFile);
@@ -211,8 +212,8 @@ describe('README: Publish over GRPC', () => {
   });
 
   it('the Node client publishes with the key, and the publication is in the channel', async () => {
-    // api.proto as the README says to save it: the tests' copy of the schema.
-    writeFileSync(join(dir, 'api.proto'), readFileSync(join(REPO_ROOT, 'test/fixtures/api.proto')));
+    // api.proto as the README says to save it: the schema text the server describes by reflection.
+    writeFileSync(join(dir, 'api.proto'), API_PROTO);
     writeFileSync(join(dir, 'client.mjs'), readmeBlock('grpc-client').replace('localhost:10000', `127.0.0.1:${server.grpcPort}`));
     const r = await execFileAsync(process.execPath, ['client.mjs'], {
       cwd: dir,
