@@ -12,11 +12,10 @@
 //   @grpc/proto-loader uses), ns per call.
 
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
+import { API_PROTO } from '../src/api/api-proto.js';
 import { API_METHODS, BATCH } from '../src/api/grpc-proto.js';
 import { decodeMessage, encodeMessage } from '../src/protocol/protobuf/message.js';
 import { cpuSeconds } from './procstat.js';
@@ -128,7 +127,7 @@ async function compare(target: Target, doors: Door[], mode: 'publish' | 'batch')
 }
 
 function codecBench(): void {
-  const root = protobuf.parse(readFileSync(fileURLToPath(new URL('../test/fixtures/api.proto', import.meta.url)), 'utf8'), { keepCase: true }).root;
+  const root = protobuf.parse(API_PROTO, { keepCase: true }).root;
   const Req = root.lookupType('centrifugal.centrifugo.api.PublishRequest');
   const Res = root.lookupType('centrifugal.centrifugo.api.PublishResponse');
   const wire = Buffer.from(Req.encode(Req.fromObject({ channel: 'bench:1', data: Buffer.from('{"n":1}'), tags: { a: 'b' } })).finish());
