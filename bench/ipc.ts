@@ -106,6 +106,10 @@ export interface FinishedMsg extends Counters {
   samples: string[];
   /** Emulated pongs (POST /emulation) that failed or got an error status. */
   pongFailures: number;
+  /** Emulated pongs: send → response round trips (µs). */
+  pongLatency: HistogramData;
+  /** Emulated pongs in flight at once, at most. */
+  pongsInFlightMax: number;
 }
 
 export interface WorkerErrorMsg {

@@ -535,6 +535,15 @@ function finishFigures(r: Result, done: FinishedMsg[]): void {
   r.otherSamples = done.flatMap((d) => d.samples).slice(0, 5);
   r.pongFailures = sum(done, (d) => d.pongFailures);
   if (r.pongFailures > 0) r.notes.push(`${r.pongFailures} emulated pongs (POST /emulation) failed`);
+  const pong = new Histogram();
+  for (const d of done) if (d.pongLatency) pong.merge(d.pongLatency);
+  if (pong.total > 0) {
+    const inFlight = Math.max(...done.map((d) => d.pongsInFlightMax ?? 0));
+    r.notes.push(
+      `emulated pongs: ${pong.total}, round trip p50 ${ms(pong.percentile(50)).toFixed(1)} ms, p99 ${ms(pong.percentile(99)).toFixed(1)} ms, ` +
+        `max ${ms(pong.max).toFixed(1)} ms; at most ${inFlight} in flight in one subscriber process`,
+    );
+  }
   for (const d of done) for (const [k, v] of Object.entries(d.closeCodes)) r.closeCodes[k] = (r.closeCodes[k] ?? 0) + v;
 }
 

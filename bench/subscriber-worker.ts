@@ -17,6 +17,7 @@ import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { nowUs } from './clock.js';
 import { Histogram } from './histogram.js';
+import { fdLimit } from './procstat.js';
 import type { FinishMsg, FromWorker, InitMsg, MarkMsg, ToWorker } from './ipc.js';
 import { RawHttpStream, type RawHttpStreamHandler } from './raw-http-stream.js';
 import { maskedFrame, RawWs, type RawWsHandler } from './raw-ws.js';
@@ -280,14 +281,85 @@ function openUniWs(ci: number, url: URL, localAddress: string | undefined): Conn
 
 /** Where the emulated transports' pongs go, per connection: the session the connect result named. */
 let emulation: Array<{ session: string; node: string } | undefined> = [];
-const pongAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-let pongFailures = 0;
+/** Sockets of the pongs' keep-alive agent (per server node): see pongAgent. */
+const PONG_SOCKETS = 256;
 
-/** An emulated pong: {} to the session through POST /emulation, as the SDK sends it; a request that fails on the wire is sent once more. */
-function emulatedPong(ci: number, base: URL, retry = true): void {
+/**
+ * The pongs' keep-alive agent. An SDK client sends its pong at once, on a
+ * connection of its own, so a pong must not wait here behind other
+ * connections' pongs: 10,000 connections are pinged 400–800 times a second,
+ * and a server writing a 10k-subscriber broadcast reads its sockets once per
+ * turn of its event loop (100 ms and more), so each socket carries a few pongs
+ * a second. 16 sockets carried under 200 a second, and the rest waited here
+ * past pong_timeout (8 s: 3012 no pong).
+ *
+ * Nor may the sockets be opened on demand once publishing runs: Node's server
+ * accepts one connection per turn of its event loop, so under that load new
+ * sockets wait seconds in its accept queue (seen: 235 queued, 4 accepted a
+ * second). So the pool is opened before the measurement (warmPongPool) and
+ * used in turn (fifo), so no socket idles past a server's keep-alive
+ * timeout while pings come (Node's default is 5 s; Tributary keeps idle
+ * connections for ping_interval + pong_timeout + 5 s). Bounded by the open
+ * files left beside this process's streams.
+ */
+let pongAgent: http.Agent;
+let pongSockets = PONG_SOCKETS;
+
+function makePongAgent(streams: number): http.Agent {
+  const limit = fdLimit(process.pid);
+  pongSockets = Number.isFinite(limit)
+    ? Math.max(16, Math.min(PONG_SOCKETS, Math.floor((limit - streams - 64) / Math.max(1, init.wsUrls.length))))
+    : PONG_SOCKETS;
+  return new http.Agent({ keepAlive: true, maxSockets: pongSockets, maxFreeSockets: pongSockets, scheduling: 'fifo' });
+}
+
+/**
+ * Opens the pong sockets while the server is idle: one pong (unsolicited,
+ * which the server takes as harmless) from each of the first subscribed
+ * connections of every node, all at once, so each takes a socket of its own.
+ */
+async function warmPongPool(urlOf: (ci: number) => URL): Promise<void> {
+  const perNode = new Map<string, number>();
+  const waits: Array<Promise<void>> = [];
+  for (let ci = 0; ci < conns.length; ci++) {
+    if (!subscribed[ci] || !emulation[ci]) continue;
+    const url = urlOf(ci);
+    const n = perNode.get(url.host) ?? 0;
+    if (n >= pongSockets) continue;
+    perNode.set(url.host, n + 1);
+    waits.push(new Promise<void>((resolve) => emulatedPong(ci, url, true, resolve)));
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(waits), new Promise<void>((resolve) => (timer = setTimeout(resolve, init.connectTimeoutMs)))]);
+  clearTimeout(timer);
+}
+
+let pongFailures = 0;
+/** Emulated pongs: send → response round trips, and the most in flight at once. */
+const pongHist = new Histogram();
+let pongsInFlight = 0;
+let pongsInFlightMax = 0;
+
+/**
+ * An emulated pong: {} to the session through POST /emulation, as the SDK
+ * sends it; a request that fails on the wire is sent once more. `warm`: a
+ * warm-up pong (see warmPongPool), called back once answered and not counted.
+ */
+function emulatedPong(ci: number, base: URL, retry = true, warm?: () => void): void {
   const target = emulation[ci];
-  if (!target) return;
+  if (!target) return warm?.();
   const body = JSON.stringify({ node: target.node, session: target.session, data: '{}' });
+  const sentAt = nowUs();
+  if (!warm) pongsInFlight++;
+  if (pongsInFlight > pongsInFlightMax) pongsInFlightMax = pongsInFlight;
+  let settled = false;
+  const settle = () => {
+    if (settled) return;
+    settled = true;
+    if (warm) return;
+    pongsInFlight--;
+    pongHist.record(nowUs() - sentAt);
+  };
   const req = http.request(
     {
       host: base.hostname,
@@ -298,14 +370,18 @@ function emulatedPong(ci: number, base: URL, retry = true): void {
       headers: { 'content-type': 'application/json' },
     },
     (res) => {
+      settle();
       if ((res.statusCode ?? 0) >= 300) pongFailed(`pong answered ${res.statusCode}`);
       res.resume();
+      if (warm) res.on('end', warm);
     },
   );
   req.on('error', (err: NodeJS.ErrnoException) => {
+    settle();
     // A keep-alive socket the server closed as idle just as the request went out (pings come in bursts).
-    if (retry && (err.code === 'ECONNRESET' || err.message === 'socket hang up')) emulatedPong(ci, base, false);
-    else pongFailed(`pong failed: ${err.code ?? err.message}`);
+    if (retry && (err.code === 'ECONNRESET' || err.message === 'socket hang up')) return emulatedPong(ci, base, false, warm);
+    pongFailed(`pong failed: ${err.code ?? err.message}`);
+    warm?.();
   });
   req.end(body);
 }
@@ -415,8 +491,10 @@ async function ramp(): Promise<void> {
   subscribed = new Uint8Array(n);
   failedSet = new Uint8Array(n);
   emulation = new Array(n);
+  if (transport.kind === 'emulation') pongAgent = makePongAgent(n);
   for (let ci = 0; ci < n; ci++) channelOf[ci] = (init.from + ci) % init.channels.length;
   const open = opener();
+  const urlOf = (ci: number) => urls[Math.floor((init.from + ci) / init.channels.length) % urls.length]!;
   let lastProgress = 0;
   for (let b = 0; b < n; b += init.rampBatch) {
     const end = Math.min(n, b + init.rampBatch);
@@ -437,7 +515,7 @@ async function ramp(): Promise<void> {
       for (let ci = b; ci < end; ci++) {
         const global = init.from + ci;
         const local = init.localAddresses.length > 0 ? init.localAddresses[global % init.localAddresses.length] : undefined;
-        const url = urls[Math.floor(global / init.channels.length) % urls.length]!;
+        const url = urlOf(ci);
         try {
           conns[ci] = open(ci, url, local);
         } catch (err) {
@@ -450,6 +528,7 @@ async function ramp(): Promise<void> {
       send({ type: 'progress', worker: init.worker, ...counts });
     }
   }
+  if (transport.kind === 'emulation') await warmPongPool(urlOf);
   const subsPerChannel = new Array<number>(init.channels.length).fill(0);
   for (let ci = 0; ci < n; ci++) if (subscribed[ci]) subsPerChannel[channelOf[ci]!]!++;
   send({ type: 'ready', worker: init.worker, ...counts, errors, subsPerChannel });
@@ -496,6 +575,8 @@ function finish(msg: FinishMsg): void {
     otherPushes,
     samples,
     pongFailures,
+    pongLatency: pongHist.snapshot(),
+    pongsInFlightMax,
   });
 }
 

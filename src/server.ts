@@ -115,10 +115,18 @@ export class Server {
       }
     });
     this.internal = separateInternal ? http.createServer((req, res) => this.route(req, res, true, true)) : null;
+    // Idle keep-alive connections stay open past a ping and its pong: an
+    // HTTP-streaming or SSE client answers each ping with a POST to /emulation,
+    // and with Node's 5 s default that POST would open a new connection every
+    // time, which a node busy broadcasting accepts slowly (one per turn of its
+    // event loop) while the pong deadline runs. Go's server, and so
+    // Centrifugo, keeps idle connections open without a limit.
+    const keepAlive = Math.max(5000, config.client.ping_interval + config.client.pong_timeout + 5000);
     for (const s of [this.external, this.internal]) {
       if (!s) continue;
       s.headersTimeout = 10_000;
       s.requestTimeout = 30_000;
+      s.keepAliveTimeout = keepAlive;
     }
   }
 
