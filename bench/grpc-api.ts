@@ -1,7 +1,8 @@
 // The GRPC API against the HTTP API (issue 16): one Tributary process with
 // both, and load from this process.
 //
-//   npm run bench:grpc -- [publish|batch|codec|all] [--seconds S] [--lanes N]
+//   npm run bench:grpc -- [publish|batch|codec|all] [--seconds S] [--lanes N] [--only http|grpc]
+//   (BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server)
 //
 // publish: --lanes (default 32) lanes, each with one call in flight, publish
 //   for --seconds (default 5) over HTTP (keep-alive) and over GRPC, alternated
@@ -23,7 +24,7 @@ import { freePort, killAll, startTributary, type Target } from './servers.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { seconds: { type: 'string', default: '5' }, lanes: { type: 'string', default: '32' } },
+  options: { seconds: { type: 'string', default: '5' }, lanes: { type: 'string', default: '32' }, only: { type: 'string' } },
 });
 const what = positionals[0] ?? 'all';
 const seconds = Number(values.seconds);
@@ -123,7 +124,9 @@ async function compare(target: Target, doors: Door[], mode: 'publish' | 'batch')
     }
   }
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log(`  grpc/http CPU per publish: ${(avg(results.grpc!) / avg(results.http!)).toFixed(2)}× (target ${mode === 'publish' ? '≤ 1.0' : '≤ 1.1'}×)`);
+  if (results.grpc && results.http) {
+    console.log(`  grpc/http CPU per publish: ${(avg(results.grpc) / avg(results.http)).toFixed(2)}× (target ${mode === 'publish' ? '≤ 1.0' : '≤ 1.1'}×)`);
+  }
 }
 
 function codecBench(): void {
@@ -157,11 +160,11 @@ async function main(): Promise<void> {
   const target = await startTributary({
     build: 'tsx',
     logLevel: 'error',
-    nodeArgs: [],
+    nodeArgs: process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [],
     extraConfig: { grpc_api: { enabled: true, port: grpcPort, key: KEY } },
   });
   try {
-    const doors = [httpDoor(target), grpcDoor(grpcPort)];
+    const doors = [httpDoor(target), grpcDoor(grpcPort)].filter((d) => !values.only || d.name === values.only);
     if (what === 'publish' || what === 'all') await compare(target, doors, 'publish');
     if (what === 'batch' || what === 'all') await compare(target, doors, 'batch');
   } finally {
