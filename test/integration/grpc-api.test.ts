@@ -163,6 +163,17 @@ describe('GRPC API', () => {
     assert.equal((await client.call('PresenceStats', { channel: 'room:a' })).error, undefined);
   });
 
+  it('gzip-compressed requests are read', async () => {
+    const gz = await ApiGrpcClient.open(`127.0.0.1:${server.server.grpcPort}`, { key: KEY, options: { 'grpc.default_compression_algorithm': 2 } });
+    try {
+      const res = await gz.call('Publish', { channel: 'room:gz', data: Buffer.from(JSON.stringify({ big: 'x'.repeat(2000) })) });
+      assert.equal(res.error, undefined);
+      assert.equal((await client.call('History', { channel: 'room:gz', limit: 1, reverse: true })).result.publications[0].data.length, 2010);
+    } finally {
+      gz.close();
+    }
+  });
+
   it('differential: the same requests over HTTP and GRPC get the same replies, field by field', async () => {
     const requests: Array<[string, string, Record<string, unknown>, Record<string, unknown>]> = [
       // Publishing twice: an idempotency key makes the second a repeat with the first one's result.

@@ -126,6 +126,14 @@ function writeField(w: Writer, f: FieldDesc, v: unknown): void {
         w.string(item);
       }
       return;
+    case Kind.bytesList:
+      if (!Array.isArray(v)) throw typeError(f, 'an array');
+      for (const item of v as unknown[]) {
+        if (!(item instanceof Uint8Array)) throw typeError(f, 'an array of bytes');
+        w.uint32(f.tag);
+        w.bytes(item);
+      }
+      return;
     case Kind.double:
       if (typeof v !== 'number') throw typeError(f, 'a number');
       if (v !== 0) {
@@ -297,6 +305,9 @@ export function readMessage(r: Reader, desc: MessageDesc, target: Obj): Obj {
         break;
       case Kind.double:
         target[f.name] = r.double();
+        break;
+      case Kind.bytesList:
+        ((target[f.name] ??= []) as Buffer[]).push(r.bytes());
         break;
       default:
         readEntry(r, f, (target[f.name] ??= {}) as Obj);

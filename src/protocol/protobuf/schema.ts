@@ -28,6 +28,8 @@ export const Kind = {
   strings: 12,
   double: 13,
   mapDouble: 14,
+  /** repeated bytes */
+  bytesList: 15,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -51,7 +53,7 @@ export interface MessageDesc {
   readonly byName: ReadonlyMap<string, FieldDesc>;
 }
 
-type Scalar = 'uint32' | 'int32' | 'uint64' | 'int64' | 'sint64' | 'bool' | 'string' | 'bytes' | 'strings' | 'double';
+type Scalar = 'uint32' | 'int32' | 'uint64' | 'int64' | 'sint64' | 'bool' | 'string' | 'bytes' | 'strings' | 'double' | 'bytesList';
 export type FieldSpec =
   | readonly [no: number, type: Scalar]
   | readonly [no: number, type: 'message' | 'repeated', of: MessageDesc]
