@@ -235,7 +235,7 @@ export class GrpcApiServer {
       }
       let req: Obj;
       try {
-        req = decodeMessage(body, route.request);
+        req = decodeMessage(body, route.request, { strictUtf8: true });
       } catch (err) {
         // As Go's codec: a request that does not decode is INTERNAL.
         return this.fail(stream, { code: GrpcStatus.INTERNAL, message: `grpc: error unmarshalling request: ${(err as Error).message}` });

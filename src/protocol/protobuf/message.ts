@@ -353,8 +353,8 @@ function readEntry(r: Reader, f: FieldDesc, map: Obj): void {
 }
 
 /** A bare message filling the whole buffer. */
-export function decodeMessage(buf: Buffer, desc: MessageDesc): Obj {
-  return readMessage(new Reader(buf), desc, {});
+export function decodeMessage(buf: Buffer, desc: MessageDesc, opts: { strictUtf8?: boolean } = {}): Obj {
+  return readMessage(new Reader(buf, 0, buf.length, opts.strictUtf8 === true), desc, {});
 }
 
 /** A sequence of varint-delimited messages filling the whole buffer. */

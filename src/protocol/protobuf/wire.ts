@@ -7,6 +7,7 @@
 // `end` and anything malformed throws DecodeError (→ disconnect 3501), never
 // a RangeError, and never allocates more than the bytes actually present.
 
+import { isUtf8 } from 'node:buffer';
 import { DecodeError } from '../decode-error.js';
 
 export const WIRE_VARINT = 0;
@@ -34,6 +35,8 @@ export class Reader {
     readonly buf: Buffer,
     pos = 0,
     end = buf.length,
+    /** Refuse strings that are not valid UTF-8 (see string()). */
+    readonly strictUtf8 = false,
   ) {
     this.pos = pos;
     this.end = end;
@@ -173,10 +176,18 @@ export class Reader {
     return out;
   }
 
-  /** Invalid UTF-8 becomes U+FFFD, as JSON clients cannot send it at all; nothing is refused. */
+  /**
+   * Invalid UTF-8 becomes U+FFFD, as JSON clients cannot send it at all;
+   * nothing is refused, unless the reader is strict (the GRPC API: Go's
+   * protobuf refuses such a string, and so do we).
+   */
   string(): string {
     const n = this.length();
     const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    // Only a string holding U+FFFD can have been invalid: the full check runs for those alone.
+    if (this.strictUtf8 && s.includes('\uFFFD') && !isUtf8(this.buf.subarray(this.pos, this.pos + n))) {
+      throw new DecodeError('protobuf: string field holds invalid UTF-8');
+    }
     this.pos += n;
     return s;
   }
