@@ -9,6 +9,7 @@ import type http2 from 'node:http2';
 import { decodeMessage, encodeMessage } from '../protocol/protobuf/message.js';
 import { defineMessage } from '../protocol/protobuf/schema.js';
 import { API_SERVICE } from './grpc-proto.js';
+import { grpcFrame } from './grpc-wire.js';
 
 const PATHS = new Set(['/grpc.reflection.v1.ServerReflection/ServerReflectionInfo', '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo']);
 const PACKAGE = API_SERVICE.slice(0, API_SERVICE.lastIndexOf('.'));
@@ -70,11 +71,7 @@ export class ReflectionStreams {
       } catch {
         answer = encodeMessage(Response, { error_response: { error_code: 3, error_message: 'undecodable reflection request' } });
       }
-      const frame = Buffer.allocUnsafe(5 + answer.length);
-      frame[0] = 0;
-      frame.writeUInt32BE(answer.length, 1);
-      answer.copy(frame, 5);
-      if (!stream.closed) stream.write(frame);
+      if (!stream.closed) stream.write(grpcFrame(answer));
     });
     stream.once('end', () => {
       if (!stream.closed) stream.end();

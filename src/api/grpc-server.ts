@@ -25,7 +25,7 @@ import { tlsServerOptions } from '../util/tls.js';
 import type { ApiReply, Dispatcher } from './dispatcher.js';
 import { ApiDecodeError } from './errors.js';
 import { API_METHODS, API_SERVICE, BATCH, ErrorMessage, UNIMPLEMENTED_METHODS } from './grpc-proto.js';
-import { GrpcStatus, type GrpcFailure } from './grpc-status.js';
+import { GrpcStatus, grpcFrame, type GrpcFailure } from './grpc-wire.js';
 import { ReflectionStreams } from './grpc-reflection.js';
 
 type Obj = Record<string, unknown>;
@@ -255,13 +255,9 @@ export class GrpcApiServer {
 
   /** An OK answer: headers, one length-prefixed message, then grpc-status 0 in the trailers. */
   private succeed(stream: http2.ServerHttp2Stream, message: Buffer): void {
-    const frame = Buffer.allocUnsafe(5 + message.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(message.length, 1);
-    message.copy(frame, 5);
     stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
     stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
-    stream.end(frame);
+    stream.end(grpcFrame(message));
   }
 
   /** A failure as a trailers-only response (the status in the only header block). */
