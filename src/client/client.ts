@@ -69,7 +69,8 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   refreshByProxy = false;
   /** Set while the refresh proxy is asked, so the timer does not ask again meanwhile. */
   private refreshing = false;
-  private readonly closed = new AbortController();
+  /** Made on the first proxy call only: most connections never need one, and it costs memory per connection. */
+  private closed: AbortController | null = null;
   wheelSlot = -1;
   readonly subs = new Map<string, ClientSubscription>();
   /** Channels with a subscribe in flight: a second subscribe gets 105. */
@@ -120,6 +121,8 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   }
 
   get closedSignal(): AbortSignal {
+    this.closed ??= new AbortController();
+    if (this.state === 'closed') this.closed.abort();
     return this.closed.signal;
   }
 
@@ -598,7 +601,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   private cleanup(): void {
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
-    this.closed.abort();
+    this.closed?.abort();
     this.node.wheel.cancel(this);
     this.node.removeClient(this);
     if (wasConnected) {
