@@ -22,6 +22,7 @@ import { signToken } from '../src/auth/sign.js';
 import { cpuSeconds } from './procstat.js';
 import { latencySummary } from './quantiles.js';
 import { HttpCaller } from '../src/proxy/http-caller.js';
+import { RawWs } from './raw-ws.js';
 import { killAll, startTributary, track, type Target } from './servers.js';
 
 const { values, positionals } = parseArgs({
@@ -62,6 +63,39 @@ async function startBackend(): Promise<{ url: string; pid: number; stop: () => P
   };
 }
 
+/**
+ * One short-lived connection on the bench's raw WebSocket client (the `ws`
+ * client costs enough per handshake to saturate the generator at 1,000/s):
+ * open, connect, wait for the reply, close; resolves with the connect round
+ * trip in ms.
+ */
+function connectRaw(url: URL, token: string | undefined): Promise<number> {
+  const frame = Buffer.from(JSON.stringify({ id: 1, connect: token ? { token } : {} }));
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    new RawWs(
+      { host: url.hostname, port: Number(url.port), path: url.pathname, timeoutMs: 10_000 },
+      {
+        onOpen(conn) {
+          sent = performance.now();
+          conn.send(frame);
+        },
+        onMessage(conn, buf, start, end) {
+          const ms = performance.now() - sent;
+          const text = buf.toString('utf8', start, end);
+          conn.close();
+          if (text.includes('"connect"')) resolve(ms);
+          else reject(new Error(`connect refused: ${text}`));
+        },
+        onClose(_conn, code, err) {
+          if (err) reject(err);
+          else if (code !== 1000 && code !== 1005) reject(new Error(`closed with ${code}`));
+        },
+      },
+    );
+  });
+}
+
 /** One connection: open, connect (with or without a token), wait for the reply; resolves with the connect round trip in ms. */
 function connectOnce(url: string, token: string | undefined, keep = false): Promise<{ ms: number; ws: WebSocket }> {
   return new Promise((resolve, reject) => {
@@ -81,12 +115,17 @@ function connectOnce(url: string, token: string | undefined, keep = false): Prom
   });
 }
 
-async function connectPhase(target: Target, token: string | undefined): Promise<{ count: number; p50: number; p99: number; cpuMsPer: number; failed: number }> {
-  const total = rate * seconds;
+async function connectPhase(
+  target: Target,
+  token: string | undefined,
+  phaseSeconds = seconds,
+): Promise<{ count: number; p50: number; p99: number; cpuMsPer: number; failed: number }> {
+  const total = rate * phaseSeconds;
   const perTick = (rate * TICK_MS) / 1000;
   const latencies: number[] = [];
   let failed = 0;
   const pending: Promise<void>[] = [];
+  const wsUrl = new URL(target.wsUrl);
   const cpuBefore = cpuSeconds(target.pid!);
   const start = performance.now();
   let started = 0;
@@ -94,8 +133,8 @@ async function connectPhase(target: Target, token: string | undefined): Promise<
     const due = Math.min(total, Math.floor(((performance.now() - start) / TICK_MS + 1) * perTick));
     for (; started < due; started++) {
       pending.push(
-        connectOnce(target.wsUrl, token).then(
-          (r) => void latencies.push(r.ms),
+        connectRaw(wsUrl, token).then(
+          (ms) => void latencies.push(ms),
           () => void failed++,
         ),
       );
@@ -130,19 +169,27 @@ async function rpcPhase(target: Target): Promise<void> {
       }
     });
   }
-  const total = rpcRate * seconds;
-  const perTick = (rpcRate * TICK_MS) / 1000;
-  const start = performance.now();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) / TICK_MS + 1) * perTick));
-    for (; sent < due; sent++) {
-      const id = sent + 2;
-      sentAt.set(id, performance.now());
-      sockets[sent % sockets.length]!.send(JSON.stringify({ id, rpc: { method: 'calc', data: { n: sent } } }));
+  let nextId = 2;
+  /** Sends RPCs at rpcRate for `secs`; only measured ones get a send time (the others' answers are ignored). */
+  const pace = async (secs: number, measured: boolean) => {
+    const total = rpcRate * secs;
+    const perTick = (rpcRate * TICK_MS) / 1000;
+    const start = performance.now();
+    let sent = 0;
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - start) / TICK_MS + 1) * perTick));
+      for (; sent < due; sent++) {
+        const id = nextId++;
+        if (measured) sentAt.set(id, performance.now());
+        sockets[sent % sockets.length]!.send(JSON.stringify({ id, rpc: { method: 'calc', data: { n: sent } } }));
+      }
+      await new Promise((r) => setTimeout(r, TICK_MS));
     }
-    await new Promise((r) => setTimeout(r, TICK_MS));
-  }
+  };
+  // Warm-up at the measured rate: JIT, and the proxy's connection pool to the backend grown.
+  await pace(2, false);
+  await new Promise((r) => setTimeout(r, 500));
+  await pace(seconds, true);
   const deadline = Date.now() + 10_000;
   while (sentAt.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   for (const ws of sockets) ws.close();
@@ -219,8 +266,8 @@ async function main(): Promise<void> {
   try {
     if (what === 'connect' || what === 'all') {
       const token = await signToken(target.tokenSecret, { sub: 'bench' }, 3600);
-      // Warm-up: both paths JIT-compiled before anything is measured.
-      for (let i = 0; i < 200; i++) await Promise.all([connectOnce(target.wsUrl, token), connectOnce(target.wsUrl, undefined)]);
+      // Warm-up at the measured rate: both paths JIT-compiled, and the proxy's connection pool to the backend grown, before anything counts.
+      for (const t of [token, undefined, token, undefined]) await connectPhase(target, t, 1);
       const rows: Array<[string, Awaited<ReturnType<typeof connectPhase>>]> = [];
       for (const round of [1, 2]) {
         rows.push([`jwt #${round}`, await connectPhase(target, token)]);
