@@ -11,6 +11,7 @@ import { RawClient } from '../../helpers/raw-ws.js';
 import { once, sdkClient } from '../../helpers/sdk.js';
 import { startServer, token, type TestServer } from '../../helpers/server.js';
 
+// Expiries are whole Unix seconds: the tests use +2 at least, as +1 can already be over when checked.
 const nowSec = () => Math.floor(Date.now() / 1000);
 
 /** A proxy block pointing at the backend's endpoint for `type`. */
@@ -320,14 +321,14 @@ for (const kind of ['http', 'grpc'] as const) {
     describe('refresh and sub_refresh', () => {
       it('sub_refresh: an expiring proxied subscription is extended by the backend, then ends when it says expired', async () => {
         backend.on('connect', { json: { result: { user: 'u4' } } });
-        backend.on('subscribe', { json: { result: { expire_at: nowSec() + 1 } } });
+        backend.on('subscribe', { json: { result: { expire_at: nowSec() + 2 } } });
         let calls = 0;
-        backend.on('sub_refresh', () => (++calls === 1 ? { json: { result: { expire_at: nowSec() + 1 } } } : { json: { result: { expired: true } } }));
+        backend.on('sub_refresh', () => (++calls === 1 ? { json: { result: { expire_at: nowSec() + 2 } } } : { json: { result: { expired: true } } }));
         const c = await connected(server);
         c.send({ id: 2, subscribe: { channel: 'pp:expiring' } });
         await c.until(() => !!replyOf(c, 2));
         assert.equal(replyOf(c, 2).subscribe.expires, undefined, 'refreshed server-side: the client is not told');
-        await c.until(() => c.messages.some((m) => m.push?.unsubscribe), 6000, 'unsubscribe push');
+        await c.until(() => c.messages.some((m) => m.push?.unsubscribe), 9000, 'unsubscribe push');
         assert.equal(calls, 2);
         assert.deepEqual(c.messages.find((m) => m.push?.unsubscribe).push, {
           channel: 'pp:expiring',
@@ -348,14 +349,14 @@ describe('refresh proxy', () => {
       const backend = kind === 'http' ? await ProxyBackend.http() : await ProxyBackend.grpc();
       const server = await startServer(configFor(backend, { refresh: true }));
       try {
-        backend.on('connect', { json: { result: { user: 'r1', expire_at: nowSec() + 1, meta: { v: 1 } } } });
+        backend.on('connect', { json: { result: { user: 'r1', expire_at: nowSec() + 2, meta: { v: 1 } } } });
         let calls = 0;
         backend.on('refresh', () =>
-          ++calls === 1 ? { json: { result: { expire_at: nowSec() + 1, meta: { v: 2 } } } } : { json: { result: { expired: true } } },
+          ++calls === 1 ? { json: { result: { expire_at: nowSec() + 2, meta: { v: 2 } } } } : { json: { result: { expired: true } } },
         );
         const c = await connected(server);
         assert.equal(replyOf(c, 1).connect.expires, undefined, 'the server refreshes, so the client is not told');
-        await c.until(() => c.closeCode !== null, 6000, 'close');
+        await c.until(() => c.closeCode !== null, 9000, 'close');
         assert.equal(c.closeCode, 3005);
         assert.equal(calls, 2);
         const bodies = backend.of('refresh').map((r) => (kind === 'http' ? JSON.parse(r.text) : { ...r.body, meta: JSON.parse(r.body.meta) }));
@@ -364,10 +365,10 @@ describe('refresh proxy', () => {
         assert.deepEqual(bodies[1].meta, { v: 2 }, 'the meta the refresh returned is the one sent next');
 
         // An answer that does not decode ends the connection with 3004.
-        backend.on('connect', { json: { result: { user: 'r2', expire_at: nowSec() + 1 } } });
+        backend.on('connect', { json: { result: { user: 'r2', expire_at: nowSec() + 2 } } });
         backend.on('refresh', { json: { result: { expire_at: nowSec() + 60, b64info: '!!notbase64' } } });
         const broken = await connected(server);
-        await broken.until(() => broken.closeCode !== null, 6000, 'close');
+        await broken.until(() => broken.closeCode !== null, 9000, 'close');
         assert.equal(broken.closeCode, 3004);
       } finally {
         await server.stop();
