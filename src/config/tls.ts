@@ -63,4 +63,3 @@ export const SERVER_TLS = (doc: string) =>
       },
     },
   );
-export type ServerTlsOptions = z.output<ReturnType<typeof SERVER_TLS>>;

@@ -16,8 +16,6 @@ import { GRPC_METHODS, type ProxyAnswer, type ProxyRequest, type ProxyType, type
 import type { ProxyMetrics } from './metrics.js';
 import { GRPC_SERVICE, PROTO } from './proto.js';
 
-export { ProxyFailure };
-
 /** What the connection tells a proxy call beyond the request: the headers it may forward. */
 export interface CallContext {
   /** Headers of the HTTP request that opened the connection (names lower-case). */

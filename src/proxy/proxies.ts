@@ -57,11 +57,6 @@ export class Proxies {
     this.usesEmulatedHeaders = all.some((e) => e.options.emulated_headers.length > 0);
   }
 
-  /** Whether any proxy exists at all (the server then keeps what proxies need per connection). */
-  get any(): boolean {
-    return this.endpoints.size > 0;
-  }
-
   /** The namespace's proxy of this type, or null when the namespace does not switch it on. */
   channel<T extends ChannelProxyType>(type: T, options: ChannelProxySwitches): ProxyEndpoint<T> | null {
     if (!options[`${type}_proxy_enabled`]) return null;
