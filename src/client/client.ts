@@ -443,8 +443,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
           return;
         }
         // The close delay applies again from the new expiry, as with a client's refresh.
-        sub.expireAt = outcome.expireAtMs;
-        if (outcome.kind === 'extend' && outcome.info) sub.info.chanInfo = outcome.info;
+        sub.extend(outcome.expireAtMs, outcome.kind === 'extend' ? outcome.info : undefined);
         this.rearm();
       })
       .catch((err) => {

@@ -506,8 +506,7 @@ export class CommandHandlers {
       c.reply(id, 'sub_refresh', {});
       return;
     }
-    sub.expireAt = outcome.expireAtMs;
-    if (outcome.info) sub.info.chanInfo = outcome.info;
+    sub.extend(outcome.expireAtMs, outcome.info);
     c.rearm();
     c.reply(id, 'sub_refresh', expiryFields(sub.expireAt));
   }

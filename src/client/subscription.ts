@@ -58,6 +58,12 @@ export class ClientSubscription implements ChannelSubscriber {
     private readonly owner: SubscriptionOwner,
   ) {}
 
+  /** A refresh (token or sub_refresh proxy) moved the expiry; new channel info replaces the old when given. */
+  extend(expireAtMs: number, chanInfo?: Buffer): void {
+    this.expireAt = expireAtMs;
+    if (chanInfo) this.info.chanInfo = chanInfo;
+  }
+
   receivePublication(frames: PublicationFrames): void {
     if (this.buffer) {
       this.buffer.push(frames);
