@@ -6,10 +6,11 @@
 // test/services.json (by path prefix) and started here with the project's own
 // scripts (scripts/services/*) before any test runs; their addresses reach the
 // tests through environment variables (e.g. TRIBUTARY_TEST_PG_DSN,
-// TRIBUTARY_TEST_REDIS_URL, TRIBUTARY_TEST_KAFKA_BROKERS). An address already
-// set in the environment is used as is when it answers. A service that cannot
-// be started fails the run with a clear message: tests are never skipped for
-// want of a service (with CI=true or without).
+// TRIBUTARY_TEST_REDIS_URL, TRIBUTARY_TEST_KAFKA_BROKERS; for the browser tests,
+// TRIBUTARY_CHROMIUM, the path of the Chromium they drive, installed when
+// missing). An address already set in the environment is used as is when it
+// answers. A service that cannot be started fails the run with a clear message:
+// tests are never skipped for want of a service (with CI=true or without).
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -161,14 +162,27 @@ async function kafkaConnectAnswers(url) {
   }
 }
 
-const CHECKS = { postgres: postgresAnswers, redis: redisAnswers, kafka: kafkaAnswers, 'kafka-connect': kafkaConnectAnswers };
+/**
+ * Whether a path is a program that answers `--version` (Chromium for the
+ * browser tests) within a few seconds: "installed and runs", there is nothing
+ * to connect to.
+ */
+async function executableAnswers(path) {
+  if (!path) return 'no path';
+  const r = spawnSync(path, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+  if (r.error) return r.error.message;
+  if (r.status !== 0) return `${path} --version exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim()}`;
+  return null;
+}
+
+const CHECKS = { postgres: postgresAnswers, redis: redisAnswers, kafka: kafkaAnswers, 'kafka-connect': kafkaConnectAnswers, executable: executableAnswers };
 
 /** Said once, before the first service this run has to start itself. */
 function sayWhatSetUpNeeds(needed) {
   console.error(
     [
       `run-tests: starting the services the selected tests need (${needed.join(', ')}) with scripts/services/*.sh.`,
-      '  The first run installs Debian packages (PostgreSQL, Redis) with apt-get, so it needs root, and',
+      '  The first run installs Debian packages (PostgreSQL, Redis, Chromium) with apt-get, so it needs root, and',
       '  downloads Kafka and Debezium jars from Maven Central (network, Java 17 and Maven).',
       '  The services keep running after the tests, with their data under .cache/; `npm run services:stop` stops them all.',
     ].join('\n'),
