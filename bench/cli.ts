@@ -398,6 +398,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const redis = await redisFor(targets, values);
   const startOpts = startOptions(values);
+  // Idle memory is sampled after a full GC (inspector-gc.ts): what connections keep, not the garbage of the last pings.
+  if (opts.scenario === 'idle') startOpts.inspect = true;
   if (historySize > 0) startOpts.benchHistory = { size: historySize, ttlSeconds: opts.historyTtl };
 
   if (transports.length > 1 && targets.some((t) => t.kind === 'baseline')) {

@@ -3,6 +3,7 @@
 
 import { nowUs } from './clock.js';
 import { Histogram, type HistogramData } from './histogram.js';
+import { collectGarbage } from './inspector-gc.js';
 import type { ClientKind, FinishedMsg, MarkReplyMsg, ReadyMsg } from './ipc.js';
 import { fdCount, fdLimit, machineCpuSeconds, ProcSampler, rssBytes, type CpuMark } from './procstat.js';
 import { Publisher } from './publisher.js';
@@ -228,6 +229,7 @@ export async function runScenario(opts: RunOptions, target: Target): Promise<Res
     redis: target.redis?.pid !== undefined ? new ProcSampler(target.redis.pid, 1000) : null,
   };
   await sleep(500);
+  await collectGarbageIn(opts, tag, target);
   const rssIdle = meters.server ? meters.server.sample() : Number.NaN;
   // The publish scenario publishes to every channel, whether or not it has a subscriber.
   const nChannels = opts.scenario === 'publish' ? opts.channels : Math.min(opts.channels, conns);
@@ -308,7 +310,7 @@ export async function runScenario(opts: RunOptions, target: Target): Promise<Res
 
     let result: Result;
     if (opts.scenario === 'idle') {
-      result = await idle(opts, tag, workers!, meters, rssIdle, base);
+      result = await idle(opts, tag, target, workers!, meters, rssIdle, base);
     } else if (opts.scenario === 'fanout') {
       result = await fanout(opts, tag, workers!, publisher!, meters, rssIdle, subsPerChannel, base);
     } else if (opts.scenario === 'saturate') {
@@ -639,7 +641,20 @@ async function fanout(
   return r;
 }
 
-async function idle(opts: RunOptions, tag: string, workers: Workers, meters: Meters, rssIdle: number, base: Base): Promise<Result> {
+/** A full GC in every node the bench opened an inspector on; false when there is none (an external server, other scenarios). */
+async function collectGarbageIn(opts: RunOptions, tag: string, target: Target): Promise<boolean> {
+  const ports = target.nodes.flatMap((n) => (n.inspectPort !== undefined ? [n.inspectPort] : []));
+  if (ports.length === 0) return false;
+  try {
+    await Promise.all(ports.map((p) => collectGarbage(p)));
+    return true;
+  } catch (err) {
+    log(opts, `${tag} WARNING full GC failed, memory sampled without it: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+async function idle(opts: RunOptions, tag: string, target: Target, workers: Workers, meters: Meters, rssIdle: number, base: Base): Promise<Result> {
   const r = emptyResult(base);
   log(opts, `${tag} settling ${opts.settle} s, then holding ${opts.duration} s`);
   await sleep(opts.settle * 1000);
@@ -649,8 +664,14 @@ async function idle(opts: RunOptions, tag: string, workers: Workers, meters: Met
   while (Date.now() < end) await sleep(Math.min(1000, end - Date.now()));
   const b = await workers.mark();
   const cpuB = cpuSnapshot(meters, b);
-  fillServerFigures(r, meters, rssIdle);
   fillCpu(r, cpuWindow(cpuA, cpuB));
+  if (await collectGarbageIn(opts, tag, target)) {
+    const before = meters.server ? meters.server.sample() : Number.NaN;
+    const perConn = (before - rssIdle) / 1024 / r.subscribed;
+    await sleep(1000); // let the freed pages go back before sampling
+    if (Number.isFinite(perConn)) r.notes.push(`RSS per connection before the full GC: ${perConn.toFixed(2)} KB (garbage of the last pings included)`);
+  }
+  fillServerFigures(r, meters, rssIdle);
   r.measuredSeconds = (counters(b).at - counters(a).at) / 1e6;
   const done = await workers.finish([]);
   finishFigures(r, done);

@@ -25,6 +25,8 @@ export interface TargetNode {
   apiUrl: string;
   pid?: number;
   logFile?: string;
+  /** The V8 inspector's loopback port when the bench opened one (StartOptions.inspect). */
+  inspectPort?: number;
 }
 
 export interface Target {
@@ -134,6 +136,8 @@ export interface StartOptions {
   keepTmp?: boolean;
   /** History for the generated `bench` namespace (the publish scenario). */
   benchHistory?: { size: number; ttlSeconds: number };
+  /** Open the V8 inspector on a loopback port, so the bench can ask for a full GC before it samples memory (inspector-gc.ts). */
+  inspect?: boolean;
 }
 
 /** How one Tributary target runs: its engine, its process count, the Redis and key prefix they share. */
@@ -199,9 +203,12 @@ export async function startTributary(opts: StartOptions, layout: TributaryLayout
   const entry = opts.build === 'dist' ? [path.join(REPO_ROOT, 'bin/tributary.js')] : ['--import', 'tsx', path.join(REPO_ROOT, 'src/main.ts')];
   // Distinct ports first (two concurrent freePort() calls could be handed the same one), then start all nodes at once.
   const ports: number[] = [];
-  while (ports.length < layout.nodes) {
+  const inspectPorts: number[] = [];
+  while (ports.length + inspectPorts.length < layout.nodes * (opts.inspect ? 2 : 1)) {
     const p = await freePort();
-    if (!ports.includes(p)) ports.push(p);
+    if (ports.includes(p) || inspectPorts.includes(p)) continue;
+    if (ports.length < layout.nodes) ports.push(p);
+    else inspectPorts.push(p);
   }
   const procs = await Promise.allSettled(
     ports.map(async (port, i) => {
@@ -213,7 +220,9 @@ export async function startTributary(opts: StartOptions, layout: TributaryLayout
       const suffix = layout.nodes > 1 ? `-${i + 1}` : '';
       const configFile = path.join(dir, `config${suffix}.json`);
       writeFileSync(configFile, JSON.stringify(config, null, 2));
-      return launchProcess([...opts.nodeArgs, ...entry, 'serve', '--config', configFile], path.join(dir, `server${suffix}.log`), port);
+      const inspectPort = inspectPorts[i];
+      const inspect = inspectPort !== undefined ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
+      return launchProcess([...opts.nodeArgs, ...inspect, ...entry, 'serve', '--config', configFile], path.join(dir, `server${suffix}.log`), port, inspectPort);
     }),
   );
   const started = procs.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
@@ -243,8 +252,11 @@ export async function startBaseline(opts: StartOptions): Promise<Target> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-baseline-'));
   if (!opts.keepTmp) tmpDirs.add(dir);
-  const args = [...opts.nodeArgs, '--import', 'tsx', path.join(BENCH_DIR, 'baseline-server.ts'), '--port', String(port)];
-  const proc = await launchProcess(args, path.join(dir, 'server.log'), port);
+  let inspectPort: number | undefined;
+  while (opts.inspect && (inspectPort === undefined || inspectPort === port)) inspectPort = await freePort();
+  const inspect = inspectPort !== undefined ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
+  const args = [...opts.nodeArgs, ...inspect, '--import', 'tsx', path.join(BENCH_DIR, 'baseline-server.ts'), '--port', String(port)];
+  const proc = await launchProcess(args, path.join(dir, 'server.log'), port, inspectPort);
   return targetOf('baseline', 'baseline', [proc], 'unused-by-baseline', 'unused-by-baseline', async () => {
     await stopChild(proc.child);
     if (!opts.keepTmp) {
@@ -258,9 +270,10 @@ interface Launched {
   child: ChildProcess;
   port: number;
   logFile: string;
+  inspectPort?: number;
 }
 
-async function launchProcess(args: string[], logFile: string, port: number): Promise<Launched> {
+async function launchProcess(args: string[], logFile: string, port: number, inspectPort?: number): Promise<Launched> {
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', fd, fd] });
   closeSync(fd);
@@ -271,7 +284,7 @@ async function launchProcess(args: string[], logFile: string, port: number): Pro
     await stopChild(child, 1000);
     throw err;
   }
-  return { child, port, logFile };
+  return { child, port, logFile, inspectPort };
 }
 
 function targetOf(
@@ -288,6 +301,7 @@ function targetOf(
     apiUrl: `http://127.0.0.1:${p.port}/api`,
     pid: p.child.pid,
     logFile: p.logFile,
+    inspectPort: p.inspectPort,
   }));
   const first = nodes[0]!;
   const t: Target = { name, kind, nodes, wsUrl: first.wsUrl, apiUrl: first.apiUrl, apiKey, tokenSecret, pid: first.pid, logFile: first.logFile, stop };
