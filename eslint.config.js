@@ -9,6 +9,8 @@ const LAYERS = [
   ['src/main.ts'],
   ['src/cli.ts', 'src/cli'],
   ['src/server.ts'],
+  // The admin endpoints: they stand on the API, the consumers and the node.
+  ['src/admin'],
   // Doors into the node: connections, consumers, operations.
   ['src/transports', 'src/consumers', 'src/health.ts'],
   ['src/api'],

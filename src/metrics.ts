@@ -30,6 +30,7 @@ export interface TrafficCounter {
  */
 export class TrafficCounters {
   private readonly byType = new Map<string, TrafficCounter>();
+  private readonly drained = new Map<string, number>();
   readonly publications = this.counter('publication');
 
   /** The counter for one message type; look it up once and keep it where it is hot. */
@@ -44,9 +45,15 @@ export class TrafficCounters {
     for (const [type, c] of this.byType) {
       if (c.messages === 0) continue;
       fold(type, { ...c });
+      this.drained.set(type, (this.drained.get(type) ?? 0) + c.messages);
       c.messages = 0;
       c.bytes = 0;
     }
+  }
+
+  /** Messages of `type` counted since the start, drained or not. */
+  total(type: string): number {
+    return (this.drained.get(type) ?? 0) + (this.byType.get(type)?.messages ?? 0);
   }
 }
 
@@ -152,6 +159,11 @@ export class Metrics {
     name: 'centrifugo_node_messages_sent_count',
     help: 'Messages the node handed to the engine, by type.',
     labelNames: ['type'],
+  });
+  readonly deliveryLatency = this.histogram({
+    name: 'tributary_delivery_latency_seconds',
+    help: 'From a publication reaching this node to its flush to the subscribers’ sockets (one sample per event-loop turn, its oldest publication).',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   });
   readonly nodeMessagesReceived = this.counter({
     name: 'centrifugo_node_messages_received_count',

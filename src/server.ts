@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { AdminHandler } from './admin/handler.js';
 import { Dispatcher } from './api/dispatcher.js';
 import { ApiHttpHandler } from './api/http-handler.js';
 import { createVerifiers } from './auth/verifiers.js';
@@ -55,6 +56,7 @@ export class Server {
   private readonly api: ApiHttpHandler;
   private readonly ws: WebsocketEndpoint;
   private readonly uniWs: UniWebsocketEndpoint | null;
+  private readonly admin: AdminHandler | null;
   /** The enabled HTTP connection endpoints (http_stream, sse, uni_sse, uni_http_stream) and emulation. */
   private readonly httpEndpoints: Array<{ readonly path: string; handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> }>;
   private stopping: Promise<void> | null = null;
@@ -95,8 +97,10 @@ export class Server {
       this.httpEndpoints.push(new EmulationEndpoint(this.node, admission.origins));
       this.node.control.registerSurveyHandler(EMULATION_OP, emulationSurveyHandler(this.node));
     }
+    const dispatcher = new Dispatcher(this.node);
+    this.admin = config.admin.enabled ? new AdminHandler(config.admin, this.node, dispatcher, this.log.child({ component: 'admin' })) : null;
     this.consumerDeps = {
-      dispatcher: new Dispatcher(this.node),
+      dispatcher,
       log: this.log,
       metrics,
       engineHealthy: () => engineHealth(engines).healthy,
@@ -161,6 +165,7 @@ export class Server {
     await listen(this.external, hs.port, hs.address);
     if (this.internal) await listen(this.internal, hs.internal_port, hs.internal_address || hs.address);
     await this.grpcApi?.start();
+    this.admin?.start();
     for (const c of this.consumers) c.run();
     this.log.info(
       { port: this.port, internal_port: this.internalPort, engine: engineName(this.node), version: this.node.version, node: this.node.name },
@@ -179,6 +184,7 @@ export class Server {
       this.internal?.close();
       await Promise.all(this.consumers.map((c) => c.stop()));
       await this.grpcApi?.stop();
+      this.admin?.stop();
       await this.node.shutdown();
       this.proxies.close();
       this.ws.close();
@@ -221,6 +227,14 @@ export class Server {
     if (endpoint) {
       endpoint.handle(req, res, url).catch((err) => {
         this.log.error({ err, path }, 'connection endpoint crashed');
+        send(res, 500);
+      });
+      return;
+    }
+    // Last, as Centrifugo mounts it: at <prefix>/ it takes every path nobody else claimed.
+    if (this.admin && (cfg.admin.external ? !internalOnly : withInternal) && this.admin.matches(path)) {
+      this.admin.handle(req, res, url).catch((err) => {
+        this.log.error({ err, path }, 'admin handler crashed');
         send(res, 500);
       });
       return;

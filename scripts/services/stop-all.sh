@@ -23,4 +23,5 @@ for port in 16379 16380 16381 16382; do bash scripts/services/redis.sh stop "$po
 # The cluster test/integration/outbox/restart.test.ts runs on its own (its after hook stops it; a run cut short does not).
 TRIBUTARY_PG_DATA="$PWD/.cache/postgres-restart-test" TRIBUTARY_PG_PORT=55433 bash scripts/services/postgres.sh stop || status=1
 stop scripts/services/postgres.sh
+# scripts/services/chromium.sh only installs the browser the browser tests drive: nothing of it runs to stop.
 exit "$status"

@@ -5,6 +5,7 @@
 // are listed as `unsupported`: accepted, and warned about when switched on.
 
 import type { z } from 'zod';
+import { ADMIN } from './admin.js';
 import { CHANNEL_OPTIONS, checkChannelOptions, regexProblem, UNSUPPORTED_CHANNEL_OPTIONS } from './channel-options.js';
 import { CONSUMERS } from './consumers.js';
 import {
@@ -287,10 +288,11 @@ export const CONFIG = section(
     consumers: CONSUMERS,
     rpc: RPC,
     proxies: PROXIES,
+    admin: ADMIN,
   },
   {
     unsupported: {
-      ...accepted('warn', 'map_broker controller shared_poll admin'),
+      ...accepted('warn', 'map_broker controller shared_poll'),
       ...accepted('warn', 'uni_grpc webtransport'),
       ...accepted('warn', 'opentelemetry graphite swagger debug init pid_file enable_unreleased_features'),
       $schema: 'silent', // editors read it (tributary config schema)
@@ -328,6 +330,7 @@ export type ChannelOptions = Config['channel']['without_namespace'];
 export type NamespaceConfig = Config['channel']['namespaces'][number];
 export type HttpApiConfig = Config['http_api'];
 export type GrpcApiConfig = Config['grpc_api'];
+export type AdminConfig = Config['admin'];
 
 /** The built-in defaults (every call a fresh object). */
 export const defaultConfig = (): Config => CONFIG.parse({});

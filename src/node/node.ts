@@ -12,6 +12,7 @@ import type { PresenceManager, PresenceStats } from '../engines/presence-manager
 import { Hub, type ChannelSubscriber } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { DeliveryLatency } from './delivery-latency.js';
 import { InfoMetricsAggregator } from './info-metrics.js';
 import { Errors, ReplyError } from '../protocol/codes.js';
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../protocol/types.js';
@@ -88,6 +89,7 @@ export class Node implements BrokerEventHandler {
   // Bound once: a labelled lookup per publication is measurable on the hot path.
   private readonly publicationsSent: { inc(): void };
   private readonly publicationsReceived: { inc(): void };
+  readonly deliveryLatency: DeliveryLatency;
   shuttingDown = false;
 
   constructor(
@@ -106,6 +108,7 @@ export class Node implements BrokerEventHandler {
     metrics.build.set({ version: VERSION }, 1);
     this.publicationsSent = metrics.nodeMessagesSent.labels({ type: 'publication' });
     this.publicationsReceived = metrics.nodeMessagesReceived.labels({ type: 'publication' });
+    this.deliveryLatency = new DeliveryLatency(metrics.deliveryLatency);
     this.infoMetrics = new InfoMetricsAggregator(metrics.registry, config.node.info_metrics_aggregate_interval, () => this.refreshGauges());
     this.control = new ControlPlane(this, log, metrics, options.control);
     this.control.registerSurveyHandler(CHANNELS_OP, (data) => localChannels(this.hub, data));
@@ -313,8 +316,10 @@ export class Node implements BrokerEventHandler {
   // ---- broker events ---------------------------------------------------------
 
   onPublication(channel: string, pub: Publication, position: StreamPosition, delta: boolean, prev?: Publication): void {
+    const at = performance.now();
     this.publicationsReceived.inc();
     this.hub.broadcastPublication(channel, pub, position, delta ? prev : undefined);
+    this.deliveryLatency.delivered(at);
   }
 
   onJoin(channel: string, info: ClientInfo): void {

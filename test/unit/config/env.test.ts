@@ -229,7 +229,7 @@ describe('env: unknown variables', () => {
 
   it('says when a var targets an unsupported Centrifugo feature', () => {
     const { warnings } = load({
-      TRIBUTARY_ADMIN_ENABLED: 'true',
+      TRIBUTARY_ADMIN_ENABLED: 'true', // supported now: no warning
       TRIBUTARY_UNI_GRPC_ENABLED: 'true',
       TRIBUTARY_UNI_GRPC_PORT: '11000', // looks Kubernetes-injected: silently ignored, like Centrifugo
       TRIBUTARY_CLIENT_PROXY_CONNECT_ENDPOINT: 'http://x',
@@ -237,7 +237,6 @@ describe('env: unknown variables', () => {
       TRIBUTARY_WEBSOCKET_READ_BUFFER_SIZE: '1024',
     });
     assert.deepEqual(warnings, [
-      'environment variable TRIBUTARY_ADMIN_ENABLED is accepted but not supported yet; it is ignored',
       'environment variable TRIBUTARY_CHANNEL_WITHOUT_NAMESPACE_SUBSCRIBE_STREAM_PROXY_ENABLED is accepted but not supported yet; it is ignored',
       'environment variable TRIBUTARY_UNI_GRPC_ENABLED is accepted but not supported yet; it is ignored',
     ]);
@@ -342,11 +341,8 @@ describe('flags', () => {
       message: 'http_server.prot: unknown config key (given as a flag)',
     });
     assert.throws(() => load({}, {}, { client: 'x' }), /client: unknown config key/);
-    const { warnings } = load({}, {}, { 'admin.enabled': true, 'grpc_api.enabled': false, 'admin.insecure': true });
-    assert.deepEqual(warnings, [
-      'flag admin.enabled is accepted but not supported yet; it is ignored',
-      'flag admin.insecure is accepted but not supported yet; it is ignored',
-    ]);
+    const { warnings } = load({}, {}, { 'admin.enabled': true, 'grpc_api.enabled': false, 'admin.insecure': true, 'admin.web_proxy_address': 'http://x' });
+    assert.deepEqual(warnings, ['flag admin.web_proxy_address is accepted but not supported yet; it is ignored']);
   });
 
   it('reports bad flag values', () => {

@@ -242,9 +242,9 @@ describe('loadConfig: unknown and unsupported keys', () => {
     assert.equal(config.log.level, 'info');
   });
 
-  it('accepts unsupported v6 sections: warns only when they are switched on (proxies are supported)', () => {
+  it('accepts unsupported v6 sections: warns only when they are switched on (proxies and admin are supported)', () => {
     const file = tempFile('c.json', {
-      admin: { enabled: true, password: 'p', secret: 's' },
+      admin: { enabled: true, password: 'p', secret: 's', web_proxy_address: 'http://localhost:3000' },
       grpc_api: { enabled: false, port: 10000 },
       sse: { enabled: false },
       usage_stats: { disabled: true },
@@ -268,7 +268,7 @@ describe('loadConfig: unknown and unsupported keys', () => {
     assert.deepEqual(
       warnings.sort(),
       [
-        notSupported('admin'),
+        notSupported('admin.web_proxy_address'),
         notSupported('map_broker'),
         notSupported('channel.namespaces[0].map'),
         notSupported('prometheus.instrument_http_handlers'),

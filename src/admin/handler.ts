@@ -1,0 +1,211 @@
+// The admin endpoints and UI under admin.handler_prefix (P), as Centrifugo
+// serves them (internal/admin/handlers.go), so its own UI could talk to us:
+//
+//   <P>/admin/init   any    {"authenticated","edition":"oss","insecure"}
+//   <P>/admin/auth   POST   form `password` → {"token"}; 400 wrong or unset; 429 (ours) after repeated failures
+//   <P>/admin/api    POST   the legacy API command stream, with Authorization: token <t>
+//   <P>/...                 the UI's files
+//
+// and, for our UI, with the same token: admin/stats (every node's recent
+// samples) and admin/tail (a channel's publications, streamed). Every answer
+// carries a CSP with no inline script and is never cached.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from '../api/dispatcher.js';
+import { ApiDecodeError } from '../api/errors.js';
+import { handleLegacy } from '../api/legacy.js';
+import type { AdminConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { Node } from '../node/node.js';
+import { BodyTooLarge, readBody, send, sendJson } from '../util/http.js';
+import { LoginThrottle } from './login-throttle.js';
+import { StaticFiles, BUILT_UI_DIR } from './static-files.js';
+import { StatsRecorder, SAMPLE_INTERVAL_MS } from './stats.js';
+import { parseTailRequest, sendError, serveTail } from './tail.js';
+import { checkAdminToken, issueAdminToken, passwordMatches } from './token.js';
+
+const MAX_BODY = 1024 * 1024;
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
+
+export class AdminHandler {
+  private readonly prefix: string;
+  private readonly files: StaticFiles;
+  private readonly throttle = new LoginThrottle();
+  readonly stats: StatsRecorder;
+
+  constructor(
+    private readonly config: AdminConfig,
+    private readonly node: Node,
+    private readonly dispatcher: Dispatcher,
+    private readonly log: Logger,
+  ) {
+    this.prefix = config.handler_prefix;
+    this.files = new StaticFiles(config.web_path || BUILT_UI_DIR);
+    this.stats = new StatsRecorder(node);
+  }
+
+  start(): void {
+    if (this.config.insecure) {
+      this.log.warn('INSECURE admin mode enabled: anyone who reaches the admin UI can run every API method without a password; keep it behind a firewall');
+    } else if (!this.config.password || !this.config.secret) {
+      this.log.warn('admin is enabled without admin.password and admin.secret: every login will be refused');
+    }
+    this.stats.start();
+  }
+
+  stop(): void {
+    this.stats.stop();
+  }
+
+  /** Whether `path` is under the admin tree (with an empty prefix: every path). */
+  matches(path: string): boolean {
+    return this.prefix === '' || path === this.prefix || path.startsWith(this.prefix + '/');
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const path = url.pathname;
+    if (path === this.prefix) {
+      res.writeHead(301, { Location: this.prefix + '/' + url.search });
+      return void res.end();
+    }
+    const sub = path.slice(this.prefix.length + 1);
+    if (sub.startsWith('admin/')) {
+      res.setHeader('Cache-Control', 'no-store');
+      switch (sub) {
+        case 'admin/init':
+          return this.init(req, res);
+        case 'admin/auth':
+          return req.method === 'POST' ? this.login(req, res) : send(res, 405);
+        case 'admin/api':
+          if (req.method !== 'POST') return send(res, 405);
+          if (!this.authorized(req)) return send(res, 401);
+          return this.api(req, res);
+        case 'admin/stats':
+          if (!this.authorized(req)) return send(res, 401);
+          return this.statsAnswer(res, url);
+        case 'admin/tail':
+          if (req.method !== 'POST') return send(res, 405);
+          if (!this.authorized(req)) return send(res, 401);
+          return this.tail(req, res);
+      }
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405);
+    return this.files.serve(sub, res);
+  }
+
+  private init(req: IncomingMessage, res: ServerResponse): void {
+    const authenticated = this.config.insecure || this.authorized(req);
+    sendJson(res, 200, JSON.stringify({ authenticated, edition: 'oss', insecure: this.config.insecure }) + '\n');
+  }
+
+  /** A token from the Authorization header ("token <t>") that checks out, or insecure mode. */
+  private authorized(req: IncomingMessage): boolean {
+    if (this.config.insecure) return true;
+    if (!this.config.secret) return false;
+    const fields = (req.headers.authorization ?? '').trim().split(/\s+/);
+    if (fields.length !== 2 || fields[0]!.toLowerCase() !== 'token') return false;
+    return checkAdminToken(this.config.secret, fields[1]!) === null;
+  }
+
+  private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const address = req.socket.remoteAddress ?? '';
+    const wait = this.throttle.retryAfter(address);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
+      return send(res, 429, 'Too Many Requests\n', 'text/plain; charset=utf-8');
+    }
+    if (!this.config.password || !this.config.secret) {
+      this.log.error('admin login refused: admin.password and admin.secret must both be set');
+      return send(res, 400, 'Bad Request\n', 'text/plain; charset=utf-8');
+    }
+    const password = await readPassword(req, new URL(req.url ?? '/', 'http://localhost'));
+    if (password === null || !passwordMatches(this.config.password, password)) {
+      this.throttle.failed(address);
+      this.log.warn({ address }, 'admin login failed: wrong password');
+      return send(res, 400, 'Bad Request\n', 'text/plain; charset=utf-8');
+    }
+    this.throttle.succeeded(address);
+    this.log.info({ address }, 'admin login');
+    sendJson(res, 200, JSON.stringify({ token: issueAdminToken(this.config.secret) }) + '\n');
+  }
+
+  private async api(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.node.shuttingDown) return send(res, 503);
+    const body = await readJsonBody(req, res);
+    if (body === null) return;
+    if (body.length === 0) return send(res, 400, 'Bad Request\n', 'text/plain; charset=utf-8');
+    try {
+      sendJson(res, 200, await handleLegacy(this.dispatcher, body.toString('utf8')));
+    } catch (err) {
+      if (err instanceof ApiDecodeError) return send(res, 400, 'Bad Request\n', 'text/plain; charset=utf-8');
+      this.log.error({ err }, 'admin api call failed');
+      send(res, 500, 'Internal Server Error\n', 'text/plain; charset=utf-8');
+    }
+  }
+
+  private async statsAnswer(res: ServerResponse, url: URL): Promise<void> {
+    const since = Number(url.searchParams.get('since') ?? '0');
+    const nodes = await this.stats.all(Number.isFinite(since) ? since : 0);
+    sendJson(res, 200, JSON.stringify({ interval_ms: SAMPLE_INTERVAL_MS, nodes }));
+  }
+
+  private async tail(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonBody(req, res);
+    if (body === null) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      return sendError(res, 400, 107, 'the body is not JSON');
+    }
+    const tail = parseTailRequest(parsed);
+    if (typeof tail === 'string') return sendError(res, 400, 107, tail);
+    await serveTail(this.node, req, res, tail);
+  }
+}
+
+/** The body, or null when it was refused (413 written). */
+async function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | null> {
+  try {
+    return await readBody(req, MAX_BODY);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) send(res, 413, 'Request Entity Too Large\n', 'text/plain; charset=utf-8');
+    else send(res, 400, 'Bad Request\n', 'text/plain; charset=utf-8');
+    return null;
+  }
+}
+
+/**
+ * The `password` form value as Go's FormValue finds it: an urlencoded or
+ * multipart body (what the UI sends), else the query string. null when the
+ * body is too large or does not parse.
+ */
+async function readPassword(req: IncomingMessage, url: URL): Promise<string | null> {
+  let body: Buffer;
+  try {
+    body = await readBody(req, MAX_BODY);
+  } catch {
+    return null;
+  }
+  const type = req.headers['content-type'] ?? '';
+  let fromBody: string | null = null;
+  try {
+    if (type.startsWith('application/x-www-form-urlencoded')) fromBody = new URLSearchParams(body.toString('utf8')).get('password');
+    else if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
+      const v = form.get('password');
+      fromBody = typeof v === 'string' ? v : null;
+    }
+  } catch {
+    return null;
+  }
+  return fromBody ?? url.searchParams.get('password');
+}
