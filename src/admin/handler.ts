@@ -7,7 +7,8 @@
 //   <P>/...                 the UI's files
 //
 // and, for our UI, with the same token: admin/stats (every node's recent
-// samples) and admin/tail (a channel's publications, streamed). Every answer
+// samples), admin/tail (a channel's publications, streamed), admin/consumers
+// and admin/dead_letters[/retry|/delete] (the outbox's dead letters). Every answer
 // carries a CSP with no inline script and is never cached.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,6 +19,8 @@ import type { AdminConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Node } from '../node/node.js';
 import { BodyTooLarge, readBody, send, sendJson } from '../util/http.js';
+import type { Consumer } from '../consumers/consumer.js';
+import { ConsumersView, parseIds } from './consumers-view.js';
 import { LoginThrottle } from './login-throttle.js';
 import { StaticFiles, BUILT_UI_DIR } from './static-files.js';
 import { StatsRecorder, SAMPLE_INTERVAL_MS } from './stats.js';
@@ -39,13 +42,16 @@ export class AdminHandler {
   private readonly files: StaticFiles;
   private readonly throttle = new LoginThrottle();
   readonly stats: StatsRecorder;
+  private readonly consumerView: ConsumersView;
 
   constructor(
     private readonly config: AdminConfig,
     private readonly node: Node,
     private readonly dispatcher: Dispatcher,
     private readonly log: Logger,
+    consumers: () => readonly Consumer[],
   ) {
+    this.consumerView = new ConsumersView(consumers);
     this.prefix = config.handler_prefix;
     this.files = new StaticFiles(config.web_path || BUILT_UI_DIR);
     this.stats = new StatsRecorder(node);
@@ -95,6 +101,17 @@ export class AdminHandler {
           if (req.method !== 'POST') return send(res, 405);
           if (!this.authorized(req)) return send(res, 401);
           return this.tail(req, res);
+        case 'admin/consumers':
+          if (!this.authorized(req)) return send(res, 401);
+          return sendJson(res, 200, JSON.stringify({ consumers: await this.consumerView.list() }));
+        case 'admin/dead_letters':
+          if (!this.authorized(req)) return send(res, 401);
+          return this.listDeadLetters(res, url);
+        case 'admin/dead_letters/retry':
+        case 'admin/dead_letters/delete':
+          if (req.method !== 'POST') return send(res, 405);
+          if (!this.authorized(req)) return send(res, 401);
+          return this.changeDeadLetters(req, res, sub.endsWith('retry') ? 'retry' : 'delete');
       }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405);
@@ -155,6 +172,45 @@ export class AdminHandler {
     const since = Number(url.searchParams.get('since') ?? '0');
     const nodes = await this.stats.all(Number.isFinite(since) ? since : 0);
     sendJson(res, 200, JSON.stringify({ interval_ms: SAMPLE_INTERVAL_MS, nodes }));
+  }
+
+  private async listDeadLetters(res: ServerResponse, url: URL): Promise<void> {
+    const name = url.searchParams.get('consumer') ?? '';
+    const store = this.consumerView.deadLetters(name);
+    if (!store) return sendError(res, 404, 102, `no consumer ${JSON.stringify(name)} with dead letters`);
+    const limit = Math.min(500, Math.max(1, Number(url.searchParams.get('limit') ?? '50') || 50));
+    const before = Number(url.searchParams.get('before') ?? '');
+    try {
+      const page = await store.list(limit, Number.isSafeInteger(before) && before > 0 ? before : undefined);
+      sendJson(res, 200, JSON.stringify(page));
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, consumer: name }, 'cannot list dead letters');
+      sendError(res, 503, 100, `cannot read the dead letters: ${(err as Error).message}`);
+    }
+  }
+
+  private async changeDeadLetters(req: IncomingMessage, res: ServerResponse, action: 'retry' | 'delete'): Promise<void> {
+    const body = await readJsonBody(req, res);
+    if (body === null) return;
+    let parsed: { consumer?: unknown } | null;
+    try {
+      parsed = JSON.parse(body.toString('utf8')) as { consumer?: unknown } | null;
+    } catch {
+      return sendError(res, 400, 107, 'the body is not JSON');
+    }
+    const name = typeof parsed?.consumer === 'string' ? parsed.consumer : '';
+    const store = this.consumerView.deadLetters(name);
+    if (!store) return sendError(res, 404, 102, `no consumer ${JSON.stringify(name)} with dead letters`);
+    const ids = parseIds(parsed);
+    if (typeof ids === 'string') return sendError(res, 400, 107, ids);
+    try {
+      const n = action === 'retry' ? await store.retry(ids) : await store.remove(ids);
+      this.log.info({ consumer: name, ids: ids.length, done: n }, action === 'retry' ? 'dead letters sent back to the outbox' : 'dead letters deleted');
+      sendJson(res, 200, JSON.stringify(action === 'retry' ? { retried: n } : { deleted: n }));
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, consumer: name }, `cannot ${action} dead letters`);
+      sendError(res, 503, 100, `cannot ${action} the dead letters: ${(err as Error).message}`);
+    }
   }
 
   private async tail(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -4,6 +4,7 @@
 import type { Dispatcher } from '../api/dispatcher.js';
 import type { ConsumerConfig } from '../config/consumers.js';
 import type { Logger } from '../log.js';
+import type { Counter } from 'prom-client';
 import type { Metrics } from '../metrics.js';
 
 export interface ConsumerHealth {
@@ -21,6 +22,43 @@ export interface Consumer {
   /** Finishes the work in hand and releases every connection. */
   stop(): Promise<void>;
   health(): ConsumerHealth;
+  /** What the admin UI shows beyond health: backlog or lag per partition, counts; kind-specific. */
+  adminStatus?(): Promise<ConsumerAdminStatus>;
+  /** Where the consumer keeps what it gave up on, when the admin can list, retry and delete it (the outbox's table). */
+  readonly deadLetters?: DeadLetters;
+}
+
+/** A consumer's figures for the admin UI: `processed_total` (this node) gives the rate; the rest is per kind. */
+export interface ConsumerAdminStatus {
+  processed_total: number;
+  outbox?: unknown;
+  kafka?: unknown;
+}
+
+export interface DeadLetterRow {
+  id: number;
+  outbox_id: number;
+  consumer: string;
+  method: string;
+  payload: unknown;
+  partition: number;
+  created_at: Date | null;
+  attempts: number;
+  last_error: string;
+  failed_at: Date;
+}
+
+export interface DeadLetterPage {
+  items: DeadLetterRow[];
+  more: boolean;
+}
+
+export interface DeadLetters {
+  /** Newest first; `before`: only ids below it (the next page). */
+  list(limit: number, before?: number): Promise<DeadLetterPage>;
+  /** Moves these rows back to the outbox; returns how many moved. */
+  retry(ids: number[]): Promise<number>;
+  remove(ids: number[]): Promise<number>;
 }
 
 export interface ConsumerDeps {
@@ -39,6 +77,12 @@ export class ConsumerStartError extends Error {
     super(`consumer "${consumer}": ${cause}`);
     this.name = 'ConsumerStartError';
   }
+}
+
+/** A counter's total over the children labelled with this consumer (its partitions). */
+export async function counterTotal(counter: Counter<string>, consumer: string): Promise<number> {
+  const { values } = await counter.get();
+  return values.reduce((sum, v) => (v.labels.consumer_name === consumer ? sum + v.value : sum), 0);
 }
 
 export type ConsumerFactory = (config: ConsumerConfig, deps: ConsumerDeps) => Consumer;

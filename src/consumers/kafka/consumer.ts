@@ -13,7 +13,7 @@ import type { KafkaConsumerOptions } from '../../config/consumers.js';
 import type { Logger } from '../../log.js';
 import { Backoff } from '../backoff.js';
 import { dispatchCommand } from '../command.js';
-import { ConsumerStartError, type Consumer, type ConsumerDeps, type ConsumerHealth } from '../consumer.js';
+import { ConsumerStartError, counterTotal, type Consumer, type ConsumerAdminStatus, type ConsumerDeps, type ConsumerHealth } from '../consumer.js';
 import { MISSING_TOPIC, kafkaClientConfig } from './client-config.js';
 import { KafkaMetrics } from './metrics.js';
 import { recordAction } from './record.js';
@@ -204,6 +204,26 @@ export class KafkaConsumer implements Consumer {
       };
     }
     return { healthy: true };
+  }
+
+  /** Lag per partition as this node last saw it (the partitions assigned here), and what it processed and dead-lettered. */
+  async adminStatus(): Promise<ConsumerAdminStatus> {
+    const mine = (v: { labels: Partial<Record<string, string | number>> }) => v.labels.consumer_name === this.name;
+    const lag = (await this.metrics.lag.get()).values.filter(mine);
+    const partitions = lag
+      .map((v) => ({ topic: String(v.labels.topic), partition: Number(v.labels.partition), lag: v.value }))
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    return {
+      processed_total: await counterTotal(this.metrics.processed, this.name),
+      kafka: {
+        group: this.opts.consumer_group,
+        topics: this.opts.topics,
+        partitions,
+        total_lag: partitions.reduce((sum, p) => sum + p.lag, 0),
+        dead_letter_topic: this.opts.dead_letter_topic || null,
+        dead_lettered: await counterTotal(this.metrics.deadLettered, this.name),
+      },
+    };
   }
 
   private partition(key: string): PartitionState {

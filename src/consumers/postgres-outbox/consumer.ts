@@ -6,10 +6,12 @@
 import pg from 'pg';
 import type { PostgresConsumerOptions } from '../../config/consumers.js';
 import type { Logger } from '../../log.js';
-import { ConsumerStartError, type Consumer, type ConsumerDeps, type ConsumerHealth } from '../consumer.js';
+import { ConsumerStartError, counterTotal, type Consumer, type ConsumerAdminStatus, type ConsumerDeps, type ConsumerHealth } from '../consumer.js';
+import { OutboxDeadLetters } from './dead-letters.js';
 import { PartitionListener } from './listener.js';
 import { describeError, parseDsn, RAW_JSON_TYPES, tlsSettings } from './pg-config.js';
 import { outboxQueries, type OutboxQueries } from './queries.js';
+import { readOutboxStatus } from './status.js';
 import { PartitionWorker, type WorkerContext, type WorkerHooks } from './worker.js';
 
 /** The database must fail this long without a success in between before /health says so. */
@@ -42,6 +44,7 @@ export class PostgresOutboxConsumer implements Consumer {
     private readonly deps: ConsumerDeps,
   ) {
     this.log = deps.log.child({ consumer: name });
+    this.deadLetters = new OutboxDeadLetters(() => this.openPool(), opts.outbox_table_name, opts.dead_letter_table_name);
     let where = '?';
     try {
       where = parseDsn(opts.dsn).where;
@@ -238,6 +241,18 @@ export class PostgresOutboxConsumer implements Consumer {
   private dbError(err: unknown): void {
     this.failingSince ??= Date.now();
     this.lastDbError = describeError(err);
+  }
+
+  readonly deadLetters: OutboxDeadLetters;
+
+  async adminStatus(): Promise<ConsumerAdminStatus> {
+    const outbox = await readOutboxStatus(this.openPool(), this.opts.outbox_table_name, this.opts.dead_letter_table_name);
+    return { processed_total: await counterTotal(this.deps.metrics.outboxRowsProcessed, this.name), outbox };
+  }
+
+  private openPool(): pg.Pool {
+    if (!this.pool) throw new Error('the consumer is not connected');
+    return this.pool;
   }
 
   health(): ConsumerHealth {

@@ -78,7 +78,7 @@ describe('admin endpoints', () => {
     assert.equal((await fetch(`${base}/admin/api`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body })).status, 401);
     // One byte of the signature changed.
     const raw = Buffer.from(token, 'base64url');
-    raw[raw.length - 1] ^= 1;
+    raw[raw.length - 1] = raw[raw.length - 1]! ^ 1;
     const tampered = raw.toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
     assert.equal((await fetch(`${base}/admin/api`, { method: 'POST', headers: { Authorization: `token ${tampered}` }, body })).status, 401);
     const expired = issueAdminToken(SECRET, Date.now() - 31 * 24 * 3600 * 1000);
