@@ -101,6 +101,50 @@ export default tseslint.config(
     rules: { 'import-x/no-restricted-paths': ['error', { zones: [...layerZones, ...apart, ...inside] }] },
   },
   {
+    // The admin web UI (src/admin-ui) is browser code, bundled by scripts/build-ui.mjs: browser
+    // globals, its own tsconfig, none of the server's layering. It stands alone: it talks to the
+    // server over HTTP only, so it imports nothing from the rest of src/.
+    files: ['src/admin-ui/**/*.ts'],
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './src/admin-ui/tsconfig.json' })] },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        location: 'readonly',
+        localStorage: 'readonly',
+        fetch: 'readonly',
+        Headers: 'readonly',
+        Request: 'readonly',
+        Response: 'readonly',
+        FormData: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        AbortController: 'readonly',
+        DOMException: 'readonly',
+        TextDecoderStream: 'readonly',
+        ResizeObserver: 'readonly',
+        CSS: 'readonly',
+        requestAnimationFrame: 'readonly',
+      },
+    },
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/admin-ui',
+              from: './src',
+              except: ['./admin-ui'],
+              message: 'The admin UI talks to the server over HTTP only: import nothing from the rest of src/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests and tools may reach into any layer, and use `any` where a wire format is untyped.
     files: ['test/**', 'bench/**', 'scripts/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },

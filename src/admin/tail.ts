@@ -73,10 +73,10 @@ class TailSubscriber implements ChannelSubscriber {
     this.line({ type: 'gap' });
   }
 
-  /** History is written: write what was held back (minus what history already had), then go live. */
-  goLive(lastHistoryOffset: number): void {
+  /** History is written: write what was held back (minus what history already had), then go live; `top`: the stream's position then. */
+  goLive(lastHistoryOffset: number, top?: StreamPosition): void {
     this.lastOffset = lastHistoryOffset;
-    this.line({ type: 'live' });
+    this.line(top ? { type: 'live', offset: top.offset, epoch: top.epoch } : { type: 'live' });
     const held = this.held ?? [];
     this.held = null;
     for (const pub of held) this.emit('publication', pub);
@@ -114,12 +114,14 @@ export async function serveTail(node: Node, req: IncomingMessage, res: ServerRes
   await node.addSubscription(sub);
   try {
     let last = 0;
+    let top: StreamPosition | undefined;
     if (tail.since !== undefined || tail.limit !== undefined) {
       try {
         const history = await node.history(resolved, { limit: tail.limit ?? MAX_HISTORY, since: tail.since, reverse: tail.since === undefined });
         const pubs = tail.since === undefined ? [...history.publications].reverse() : history.publications;
         for (const pub of pubs) sub.emit('history', pub);
         last = pubs.length > 0 ? pubs[pubs.length - 1]!.offset : 0;
+        top = history.position;
       } catch (err) {
         const e = err instanceof ReplyError ? err.error : { code: 100, message: 'internal server error' };
         sub.line({ type: 'error', error: { code: e.code, message: e.message } });
@@ -127,7 +129,7 @@ export async function serveTail(node: Node, req: IncomingMessage, res: ServerRes
         return;
       }
     }
-    sub.goLive(last);
+    sub.goLive(last, top);
     await gone;
   } finally {
     await node.removeSubscription(sub).catch(() => undefined);
