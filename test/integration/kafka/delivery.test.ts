@@ -197,6 +197,24 @@ describe('Kafka: failures', () => {
     assert.ok(retries >= 1, 'the retries are counted');
     assert.match(metrics, /tributary_kafka_messages_dead_lettered_total\{[^}]*partition="2"[^}]*\} 2/);
     t.diagnostic(`partition 0 retried ${retries} times`);
+    // What the admin UI shows of it.
+    const status = await srv.consumer.adminStatus!();
+    const k = status.kafka as {
+      topics: string[];
+      dead_letter_topic: string;
+      dead_lettered: number;
+      total_lag: number;
+      partitions: { topic: string; lag: number }[];
+    };
+    assert.deepEqual(k.topics, [topic]);
+    assert.equal(k.dead_letter_topic, dlq);
+    assert.equal(k.dead_lettered, 2);
+    assert.ok(status.processed_total >= 25, `processed ${status.processed_total}`);
+    assert.ok(k.partitions.length >= 1 && k.partitions.every((p) => p.topic === topic && p.lag >= 0));
+    assert.equal(
+      k.total_lag,
+      k.partitions.reduce((sum, p) => sum + p.lag, 0),
+    );
     sub.close();
     await srv.stop();
     redis.disconnect();
