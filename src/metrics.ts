@@ -160,6 +160,11 @@ export class Metrics {
     help: 'Messages the node handed to the engine, by type.',
     labelNames: ['type'],
   });
+  readonly adminLogins = this.counter({
+    name: 'tributary_admin_logins_total',
+    help: 'Admin login attempts, by result: ok, wrong_password, throttled (429), not_configured (no password or secret).',
+    labelNames: ['result'],
+  });
   readonly deliveryLatency = this.histogram({
     name: 'tributary_delivery_latency_seconds',
     help: 'From a publication reaching this node to its flush to the subscribers’ sockets (one sample per event-loop turn, its oldest publication).',

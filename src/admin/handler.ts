@@ -17,6 +17,7 @@ import { ApiDecodeError } from '../api/errors.js';
 import { handleLegacy } from '../api/legacy.js';
 import type { AdminConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { Node } from '../node/node.js';
 import { BodyTooLarge, readBody, send, sendJson } from '../util/http.js';
 import type { Consumer } from '../consumers/consumer.js';
@@ -43,6 +44,7 @@ export class AdminHandler {
   private readonly throttle = new LoginThrottle();
   readonly stats: StatsRecorder;
   private readonly consumerView: ConsumersView;
+  private readonly logins: Metrics['adminLogins'];
 
   constructor(
     private readonly config: AdminConfig,
@@ -52,6 +54,7 @@ export class AdminHandler {
     consumers: () => readonly Consumer[],
   ) {
     this.consumerView = new ConsumersView(consumers);
+    this.logins = node.metrics.adminLogins;
     this.prefix = config.handler_prefix;
     this.files = new StaticFiles(config.web_path || BUILT_UI_DIR);
     this.stats = new StatsRecorder(node);
@@ -136,20 +139,24 @@ export class AdminHandler {
     const address = req.socket.remoteAddress ?? '';
     const wait = this.throttle.retryAfter(address);
     if (wait > 0) {
+      this.logins.inc({ result: 'throttled' });
       res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
       return send(res, 429, 'Too Many Requests\n', 'text/plain; charset=utf-8');
     }
     if (!this.config.password || !this.config.secret) {
+      this.logins.inc({ result: 'not_configured' });
       this.log.error('admin login refused: admin.password and admin.secret must both be set');
       return send(res, 400, 'Bad Request\n', 'text/plain; charset=utf-8');
     }
     const password = await readPassword(req, new URL(req.url ?? '/', 'http://localhost'));
     if (password === null || !passwordMatches(this.config.password, password)) {
       this.throttle.failed(address);
+      this.logins.inc({ result: 'wrong_password' });
       this.log.warn({ address }, 'admin login failed: wrong password');
       return send(res, 400, 'Bad Request\n', 'text/plain; charset=utf-8');
     }
     this.throttle.succeeded(address);
+    this.logins.inc({ result: 'ok' });
     this.log.info({ address }, 'admin login');
     sendJson(res, 200, JSON.stringify({ token: issueAdminToken(this.config.secret) }) + '\n');
   }

@@ -150,6 +150,11 @@ describe('admin endpoints', () => {
     assert.equal(last!.status, 429);
     assert.ok(Number(last!.headers.get('retry-after')) >= 1);
     assert.equal((await login(base, PASSWORD)).status, 429, 'even the right password waits');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /tributary_admin_logins_total\{result="ok"\} 2/);
+    assert.match(metrics, /tributary_admin_logins_total\{result="wrong_password"\} 5/);
+    assert.match(metrics, /tributary_admin_logins_total\{result="throttled"\} 2/);
+    assert.match(metrics, /tributary_delivery_latency_seconds_count \d+/);
   });
 });
 
