@@ -111,7 +111,15 @@ export async function serveTail(node: Node, req: IncomingMessage, res: ServerRes
     res.destroy();
   });
   const gone = new Promise<void>((resolve) => res.once('close', resolve));
-  await node.addSubscription(sub);
+  try {
+    await node.addSubscription(sub);
+  } catch (err) {
+    // The broker could not subscribe (Redis down): say so on the stream and end it, the watcher may retry.
+    sub.line({ type: 'error', error: { code: 100, message: `cannot subscribe: ${(err as Error).message}` } });
+    res.end();
+    await node.removeSubscription(sub).catch(() => undefined);
+    return;
+  }
   try {
     let last = 0;
     let top: StreamPosition | undefined;
