@@ -98,7 +98,9 @@ export class Server {
       this.node.control.registerSurveyHandler(EMULATION_OP, emulationSurveyHandler(this.node));
     }
     const dispatcher = new Dispatcher(this.node);
-    this.admin = config.admin.enabled ? new AdminHandler(config.admin, this.node, dispatcher, this.log.child({ component: 'admin' }), () => this.consumers) : null;
+    this.admin = config.admin.enabled
+      ? new AdminHandler(config.admin, this.node, dispatcher, this.log.child({ component: 'admin' }), () => this.consumers)
+      : null;
     this.consumerDeps = {
       dispatcher,
       log: this.log,

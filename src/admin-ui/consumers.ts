@@ -18,7 +18,8 @@ interface OutboxStatus {
 interface KafkaStatus {
   group: string;
   topics: string[];
-  partitions: { topic: string; partition: number; committed: string; high: string; lag: number }[];
+  /** Lag as this node last saw it, for the partitions assigned to it. */
+  partitions: { topic: string; partition: number; lag: number }[];
   total_lag: number;
   dead_letter_topic: string | null;
   dead_lettered: number;
@@ -51,6 +52,16 @@ interface DeadLetter {
 }
 
 const PAGE = 50;
+
+/** The channel(s) a dead letter was for: usually why it failed, and cut off in the clipped payload. */
+function channelOf(payload: unknown): string {
+  if (typeof payload !== 'object' || payload === null) return '';
+  const p = payload as { channel?: unknown; channels?: unknown; payload?: unknown };
+  if (typeof p.channel === 'string') return p.channel;
+  if (Array.isArray(p.channels)) return p.channels.filter((c) => typeof c === 'string').join(', ');
+  // A {method, payload} envelope.
+  return p.payload !== undefined ? channelOf(p.payload) : '';
+}
 const TYPE_LABEL: Record<string, string> = { postgresql: 'PostgreSQL outbox', kafka: 'Kafka' };
 
 function Health({ c }: { c: Consumer }) {
@@ -141,8 +152,6 @@ function KafkaPartitions({ kafka }: { kafka: KafkaStatus }) {
       <tr>
         <th>Topic</th>
         <th class="num">Partition</th>
-        <th class="num">Committed</th>
-        <th class="num">High watermark</th>
         <th class="num">Lag</th>
       </tr>
     </thead>
@@ -150,7 +159,7 @@ function KafkaPartitions({ kafka }: { kafka: KafkaStatus }) {
       ${
         kafka.partitions.length === 0
           ? html`<tr class="empty">
-              <td colspan="5">No partitions assigned yet.</td>
+              <td colspan="3">No partitions assigned to this node yet.</td>
             </tr>`
           : null
       }
@@ -159,15 +168,13 @@ function KafkaPartitions({ kafka }: { kafka: KafkaStatus }) {
           html`<tr key=${`${p.topic}/${p.partition}`} data-topic=${p.topic} data-partition=${p.partition}>
             <td>${p.topic}</td>
             <td class="num">${p.partition}</td>
-            <td class="num mono">${p.committed}</td>
-            <td class="num mono">${p.high}</td>
             <td class=${p.lag > 0 ? 'num warn-text' : 'num'}>${count(p.lag)}</td>
           </tr>`,
       )}
     </tbody>
     <tfoot>
       <tr>
-        <th colspan="4">Total lag</th>
+        <th colspan="2">Total lag</th>
         <th class="num">${count(kafka.total_lag)}</th>
       </tr>
     </tfoot>
@@ -286,6 +293,7 @@ function DeadLetters({ consumer, total, round, onChanged }: { consumer: string; 
                   </th>
                   <th class="num">ID</th>
                   <th>Method</th>
+                  <th>Channel</th>
                   <th class="num">Part.</th>
                   <th class="num">Attempts</th>
                   <th>Last error</th>
@@ -303,6 +311,7 @@ function DeadLetters({ consumer, total, round, onChanged }: { consumer: string; 
                     </td>
                     <td class="num mono" title=${`outbox row ${String(d.outbox_id)}`}>${id}</td>
                     <td><code>${d.method}</code></td>
+                    <td class="mono">${channelOf(d.payload)}</td>
                     <td class="num">${d.partition}</td>
                     <td class="num">${d.attempts}</td>
                     <td class="dlq-error">${d.last_error}</td>
