@@ -1,7 +1,7 @@
 // The admin web UI end to end, in headless Chromium (playwright-core, Debian's
-// chromium: test/helpers/browser.ts) against a Tributary server in this process
-// with a real PostgreSQL outbox consumer: the login (a wrong password refused,
-// then the right one), Status (this node, the four charts with data while
+// chromium: test/helpers/browser.ts) against two Tributary nodes in this process
+// sharing a Redis (the first with a real PostgreSQL outbox consumer): the login
+// (a wrong password refused, then the right one), Status (both nodes, the four charts with data while
 // publications flow), Actions (publish from the form reaches an SDK subscriber;
 // a server error shows its code), Channel tail (history, then live
 // publications), Consumers (a dead-lettered outbox row fixed in the database and
@@ -21,8 +21,10 @@ import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../../helpers/browser.js';
+import { ownRedisPrefix } from '../../helpers/cleanup.js';
+import { redisUrl } from '../../helpers/redis.js';
 import { subscribedClient } from '../../helpers/sdk.js';
-import { token } from '../../helpers/server.js';
+import { startServer, token, type TestServer } from '../../helpers/server.js';
 import {
   api,
   bulkInsert,
@@ -40,6 +42,7 @@ import {
 const PASSWORD = 'admin-ui-test-password';
 const ADMIN_SECRET = 'admin-ui-test-secret';
 const NODE_NAME = 'tributary-1';
+const OTHER_NODE = 'tributary-2';
 const CHANNEL = 'orders';
 const CONSUMER = 'orders_outbox';
 /** How long a UI condition may take: the slowest is a chart sample (every 2 s) reaching the page's poll (every 2 s). */
@@ -63,6 +66,8 @@ type Subscriber = Awaited<ReturnType<typeof subscribedClient>>;
 let pool: pg.Pool;
 let box: Outbox;
 let srv: InProcess;
+/** The second node: same Redis, same admin secret, no consumer. */
+let other: TestServer;
 let browser: Browser;
 let page: Page;
 const subscribers: Subscriber[] = [];
@@ -124,13 +129,13 @@ before(async () => {
   await buildUi();
   pool = newPool();
   box = await newOutbox('admin_ui');
-  srv = await startOutboxServer([consumerConfig(CONSUMER, box, { num_partitions: 2 })], {
-    config: {
-      node: { name: NODE_NAME },
-      admin: { enabled: true, password: PASSWORD, secret: ADMIN_SECRET },
-      channel: { without_namespace: { allow_subscribe_for_client: true, history_size: 100, history_ttl: 600_000 } },
-    } as never,
-  });
+  const shared = {
+    engine: { type: 'redis', redis: { address: [redisUrl()], prefix: ownRedisPrefix(redisUrl(), 'admin_ui') } },
+    admin: { enabled: true, password: PASSWORD, secret: ADMIN_SECRET },
+    channel: { without_namespace: { allow_subscribe_for_client: true, history_size: 100, history_ttl: 600_000 } },
+  };
+  srv = await startOutboxServer([consumerConfig(CONSUMER, box, { num_partitions: 2 })], { config: { ...shared, node: { name: NODE_NAME } } as never });
+  other = await startServer({ ...shared, node: { name: OTHER_NODE } } as never);
   // Three subscribers, so the status page has clients and deliveries to show; the first is the one the checks read.
   for (const user of ['alice', 'bob', 'carol']) subscribers.push(await subscribedClient(srv.wsUrl, CHANNEL, user, (u) => token(u)));
   browser = await launchBrowser();
@@ -147,6 +152,7 @@ after(async () => {
   await browser?.close();
   for (const s of subscribers) s.client.disconnect();
   await srv?.stop();
+  await other?.stop();
   await pool?.end();
   await cleanUp();
   if (!UPDATE_SCREENSHOTS) rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
@@ -172,13 +178,13 @@ describe('admin web UI in Chromium', () => {
     assert.ok(await page.evaluate("localStorage.getItem('token')"), 'the token is kept');
   });
 
-  it('Status: shows this node and charts the traffic', async () => {
+  it('Status: shows every node and charts the traffic', async () => {
     await page.getByTestId('nav-status').click();
     const rows = page.locator('[data-testid="nodes-table"] tr[data-node]');
-    await rows.first().waitFor();
-    assert.equal(await rows.count(), 1);
-    assert.equal(await rows.first().getAttribute('data-node'), NODE_NAME);
-    assert.equal(await rows.first().getAttribute('data-uid'), srv.server.node.id);
+    await until(async () => (await rows.count()) === 2, 'both nodes in the table');
+    assert.deepEqual((await Promise.all((await rows.all()).map((r) => r.getAttribute('data-node')))).sort(), [NODE_NAME, OTHER_NODE]);
+    const row = page.locator(`[data-testid="nodes-table"] tr[data-node="${NODE_NAME}"]`);
+    assert.equal(await row.getAttribute('data-uid'), srv.server.node.id);
 
     // The fewest points any of the four charts draws.
     const points = async () =>
@@ -210,11 +216,11 @@ describe('admin web UI in Chromium', () => {
       const want = Math.max(2, before + 4);
       await until(async () => (await points()) >= want, `every chart with ${want} points or more`, 15_000);
       // The newest sample covers the trickle: the node's rates are not zero.
-      const cells = await rows.first().locator('td').allInnerTexts();
+      const cells = await row.locator('td').allInnerTexts();
       const [pubs, deliveries] = cells.slice(7, 9).map(Number);
       assert.ok(pubs! > 0, `publications/s in the table: ${cells.join(' | ')}`);
       assert.ok(deliveries! > pubs!, `deliveries/s (to 3 or more subscribers) in the table: ${cells.join(' | ')}`);
-      const clients = Number(await rows.first().locator('td').nth(3).innerText());
+      const clients = Number(await row.locator('td').nth(3).innerText());
       assert.ok(clients >= 3, `clients in the table: ${clients}`);
       await screenshot('status', { fullPage: true });
     } finally {
