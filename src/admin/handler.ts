@@ -117,7 +117,7 @@ export class AdminHandler {
           return this.changeDeadLetters(req, res, sub.endsWith('retry') ? 'retry' : 'delete');
       }
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405);
+    // Any method, as Go's file server (a POST to an unknown path is 404 there too, not 405).
     return this.files.serve(sub, res);
   }
 

@@ -139,6 +139,7 @@ describe('admin endpoints', () => {
 
   it('serves the UI at the root without a fallback: an unknown file is 404, traversal goes nowhere', async () => {
     assert.equal((await fetch(`${base}/nope.js`)).status, 404);
+    assert.equal((await fetch(`${base}/nope.js`, { method: 'POST' })).status, 404);
     assert.equal((await fetch(`${base}/..%2f..%2fpackage.json`)).status, 404);
     assert.equal((await fetch(`${base}/admin/whatever`)).status, 404);
   });
