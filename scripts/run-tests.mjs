@@ -7,7 +7,7 @@
 // scripts (scripts/services/*) before any test runs; their addresses reach the
 // tests through environment variables (e.g. TRIBUTARY_TEST_PG_DSN,
 // TRIBUTARY_TEST_REDIS_URL, TRIBUTARY_TEST_KAFKA_BROKERS; for the browser tests,
-// TRIBUTARY_CHROMIUM, the path of the Chromium they drive, installed when
+// TRIBUTARY_TEST_CHROMIUM, the path of the Chromium they drive, installed when
 // missing). An address already set in the environment is used as is when it
 // answers. A service that cannot be started fails the run with a clear message:
 // tests are never skipped for want of a service (with CI=true or without).

@@ -1,5 +1,5 @@
 // A headless Chromium for browser tests, driven by playwright-core (never
-// Playwright's own browser downloads). The executable is TRIBUTARY_CHROMIUM when
+// Playwright's own browser downloads). The executable is TRIBUTARY_TEST_CHROMIUM when
 // set (the runner sets it from test/services.json), else what
 // scripts/services/chromium.sh ensure prints: /usr/bin/chromium or chromium on
 // PATH, installing the Debian chromium package first when neither exists (see
@@ -12,11 +12,11 @@ import { serviceAddress } from './services.js';
 
 /** The Chromium executable the browser tests run. */
 export function chromiumPath(): string {
-  const path = serviceAddress('TRIBUTARY_CHROMIUM', 'scripts/services/chromium.sh');
+  const path = serviceAddress('TRIBUTARY_TEST_CHROMIUM', 'scripts/services/chromium.sh');
   try {
     accessSync(path, constants.X_OK);
   } catch {
-    throw new Error(`TRIBUTARY_CHROMIUM=${path} is not an executable file (unset it to use /usr/bin/chromium, installed if missing)`);
+    throw new Error(`TRIBUTARY_TEST_CHROMIUM=${path} is not an executable file (unset it to use /usr/bin/chromium, installed if missing)`);
   }
   return path;
 }
