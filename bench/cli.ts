@@ -4,21 +4,24 @@
 //
 // See bench/README.md and `npm run bench -- --help`.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClientKind } from './ipc.js';
 import { fdLimit } from './procstat.js';
 import { DELTA_NAMESPACE, deltaServerConfig, deltaTable, deltaVerdicts, runDelta, type DeltaOptions, type DeltaResult } from './delta.js';
 import { ensureLocalRedis, parseRedisUrl, redisServerPid, type RedisAddress } from './redis.js';
-import { cpuSplit, nodesTable, publishSummary, ratios, stepsTable, table, transportVerdicts, verdicts, verdictText, type Check } from './report.js';
+import { cpuSplit, nodesTable, publishSummary, ratios, stepsTable, stormTable, table, transportVerdicts, verdicts, verdictText, type Check } from './report.js';
 import { runScenario, type Result, type RunOptions, type Scenario } from './run.js';
 import {
   BENCH_NAMESPACE,
+  ensureCentrifugoBinary,
   externalTarget,
   freshRedisPrefix,
   killAll,
   startBaseline,
+  startCentrifugo,
   startTributary,
   targetTail,
   tributaryConfig,
@@ -27,6 +30,7 @@ import {
   type Target,
   type TargetName,
 } from './servers.js';
+import { JwksIssuer, TOKEN_ALGS, type TokenAlg } from './tokens.js';
 import { isTransportName, TRANSPORTS, type TransportName } from './transports.js';
 
 const USAGE = `usage: npm run bench -- <scenario|preset> [flags]
@@ -37,11 +41,17 @@ scenarios
   saturate    raise the publish rate step by step until delivery, latency or loss breaks
   publish     publications with history as fast as the server acknowledges them (every lane keeps
               one batch in flight), over C channels; then reads history back (from Redis with the
-              Redis engine) to check it holds every acknowledged publication. Tributary only;
+              Redis engine) to check it holds every acknowledged publication. No baseline run;
               --engine redis by default; N subscribers (default 0) on channels 0..N-1 check delivery
   delta       fossil delta: N subscribers with delta and N without, K versions of an evolving
               ~5 KB JSON document; bytes on the wire, documents rebuilt and checked byte for byte
-              (Tributary only; prints PASS/FAIL for the issue 3 target)
+              (no baseline run; prints PASS/FAIL for the issue 3 target)
+  connect-storm
+              N connections (default 10,000) opened as fast as the server takes them: each subscriber
+              process keeps --in-flight (500) between socket connect and subscribe reply, each connection
+              with its own token (signed ahead) and one subscription (its own channel, or --channels C).
+              Reports connects/s (first start to last subscribed), p50/p99 connect+subscribe latency,
+              failures, server CPU per connection (CPU seconds over the storm / N), RSS per connection
 
 presets (targets of issue 3 and of "Redis engine"; flags given explicitly still win)
   room-10k      fanout: 10,000 subscribers in 1 channel, 10 pub/s of 100 B
@@ -57,10 +67,14 @@ presets (targets of issue 3 and of "Redis engine"; flags given explicitly still 
                 the first at the same --max-p99; prints how CPU split
 
 what to run against
-  --target T           tributary | baseline | both (default both: same load, one after the other, with
-                       ratios; publish and delta: tributary), or a comma-separated list of runs, each
-                       tributary[:memory|redis[:NODES]] or baseline, e.g. tributary:memory,tributary:redis:2.
-                       Ratios and ratio checks compare with the baseline, or else with the first run listed
+  --target T           tributary | baseline | centrifugo | both (default both: same load, one after the other,
+                       with ratios; publish and delta: tributary), or a comma-separated list of runs, each
+                       tributary[:memory|redis[:NODES]], centrifugo[:/path/to/binary] or baseline, e.g.
+                       tributary:memory,tributary:redis:2 or tributary,centrifugo. Ratios and ratio checks
+                       compare with the baseline, or else with the first run listed.
+                       centrifugo: a reference Centrifugo v6 started with a generated config equivalent to
+                       Tributary's (memory engine, one process); the binary is what
+                       scripts/services/centrifugo.sh ensure prints (it builds v6.9.1 with Go on first use)
   --engine E           memory (default; publish: redis) | redis: the engine of "tributary" runs
   --nodes N            Tributary processes sharing one Redis prefix (default 1; needs --engine redis).
                        Subscriber k of each channel connects to node k mod N, publisher lane i posts to
@@ -101,6 +115,12 @@ load
   --history-size N     history of the bench namespace (publish: 100; other scenarios: none)
   --history-ttl S      seconds (publish: 300; with --history-size elsewhere too)
   --delta              the delta scenario (same as naming it)
+  --in-flight N        connect-storm: connections between start and subscribed at once, per subscriber
+                       process (default 500)
+  --token-alg A        hs256 (default: HMAC with the server's secret) | rs256-jwks: RS256 tokens signed with
+                       a key of the bench's own, whose JWKS it serves on a loopback port; the servers it
+                       starts get client.token.jwks_public_endpoint. Tokens are signed before the run
+                       (always in connect-storm), so signing is not in the figures
 
 delta scenario
   --conns N            subscribers in each group: N with fossil delta, N without (default 100)
@@ -233,6 +253,7 @@ const PRESETS: Record<string, Preset> = {
 };
 
 const SCENARIO_DEFAULTS: Record<Scenario, Record<string, string>> = {
+  'connect-storm': { conns: '10000' },
   fanout: { conns: '1000', channels: '1', rate: '10', duration: '15' },
   idle: { conns: '2000', duration: '10' },
   saturate: { conns: '2000', channels: '200', rate: '1000', duration: '0' },
@@ -293,6 +314,8 @@ const OPTIONS = {
   lanes: { type: 'string' },
   'batch-max': { type: 'string' },
   'local-addresses': { type: 'string' },
+  'in-flight': { type: 'string' },
+  'token-alg': { type: 'string' },
   json: { type: 'string' },
   quiet: { type: 'boolean' },
   'keep-tmp': { type: 'boolean' },
@@ -332,7 +355,7 @@ async function main(argv: string[]): Promise<number> {
     if (flags.engine === undefined) delete values.engine;
   }
   const conns = num(values, 'conns', 1000, scenario === 'publish' ? 0 : 1);
-  const channels = num(values, 'channels', scenario === 'idle' ? conns : 1, 1);
+  const channels = num(values, 'channels', scenario === 'idle' || scenario === 'connect-storm' ? conns : 1, 1);
   const client = String(values.client ?? 'raw') as ClientKind;
   if (client !== 'raw' && client !== 'ws') throw new UsageError('--client: raw or ws');
   const transports = transportList(values.transport);
@@ -381,8 +404,13 @@ async function main(argv: string[]): Promise<number> {
     historySize,
     historyTtl: num(values, 'history-ttl', 300, 1),
     batchParallel: Boolean(values['batch-parallel']),
+    inFlight: num(values, 'in-flight', 500, 1),
+    tokenAlg: tokenAlgOf(values),
     quiet: Boolean(values.quiet),
   };
+  if (values['in-flight'] !== undefined && scenario !== 'connect-storm') throw new UsageError('--in-flight belongs to the connect-storm scenario');
+  if (opts.tokenAlg !== 'hs256' && typeof values['ws-url'] === 'string')
+    throw new UsageError('--token-alg rs256-jwks configures the servers the bench starts; an external server (--ws-url) must be set up by hand');
   if ((opts.scenario === 'fanout' || opts.scenario === 'publish') && opts.warmup >= opts.duration)
     throw new UsageError('--warmup must be shorter than --duration');
   if (opts.scenario === 'publish' && historySize < 1) throw new UsageError('--history-size: the publish scenario publishes with history (at least 1)');
@@ -396,8 +424,18 @@ async function main(argv: string[]): Promise<number> {
     targets = targets.filter((t) => t.kind !== 'baseline');
     if (targets.length === 0) throw new UsageError('the publish scenario runs against Tributary (--target tributary[:ENGINE[:NODES]]) or --ws-url');
   }
+  if (targets.some((t) => t.kind === 'centrifugo') && targets.some((t) => t.kind === 'tributary' && t.engine === 'redis')) {
+    const msg = 'centrifugo runs with its memory engine: compare it with a memory-engine Tributary (--engine memory)';
+    process.stderr.write(`note: ${msg}\n`);
+    notes.push(msg);
+  }
   const redis = await redisFor(targets, values);
   const startOpts = startOptions(values);
+  const jwks = opts.tokenAlg === 'rs256-jwks' ? new JwksIssuer() : undefined;
+  if (jwks) {
+    startOpts.jwksUrl = await jwks.start();
+    process.stderr.write(`token-alg rs256-jwks: JWKS at ${startOpts.jwksUrl} (kid ${jwks.kid})\n`);
+  }
   // Idle memory is sampled after a full GC (inspector-gc.ts): what connections keep, not the garbage of the last pings.
   if (opts.scenario === 'idle') startOpts.inspect = true;
   if (historySize > 0) startOpts.benchHistory = { size: historySize, ttlSeconds: opts.historyTtl };
@@ -414,7 +452,7 @@ async function main(argv: string[]): Promise<number> {
     const target = await openTarget(spec, values, startOpts, redis);
     if (transports.length > 1) target.name = `${spec.label}/${transport}`;
     try {
-      results.push(await runScenario({ ...opts, transport }, target));
+      results.push(await runScenario({ ...opts, transport }, target, jwks));
     } catch (err) {
       if (target.logFile) process.stderr.write(`server log tail:\n${targetTail(target)}\n`);
       throw err;
@@ -424,7 +462,8 @@ async function main(argv: string[]): Promise<number> {
     if (runs.length > 1) await new Promise((r) => setTimeout(r, 1000));
   }
 
-  const out: string[] = ['', table(results)];
+  jwks?.close();
+  const out: string[] = ['', scenario === 'connect-storm' ? stormTable(results) : table(results)];
   for (const r of results) if (r.steps) out.push('', stepsTable(r));
   for (const r of results) if (r.scenario === 'publish') out.push('', publishSummary(r));
   const nodeLines = nodesTable(results);
@@ -446,6 +485,7 @@ async function main(argv: string[]): Promise<number> {
     if (r.otherPushes > 0) extra.push(`unexpected messages: ${r.otherPushes}, e.g. ${r.otherSamples[0] ?? ''}`);
     if (r.serverLogProblems > 0) extra.push(`server log: ${r.serverLogProblems} warning/error lines, e.g. ${r.serverLogSamples[0] ?? ''}`);
     if (!r.serverAlive) extra.push('server process died');
+    if (Number.isFinite(r.jwksFetches)) extra.push(`JWKS fetched ${r.jwksFetches} time(s) by the server`);
     for (const n of r.notes) extra.push(n);
     if (extra.length > 0) out.push('', `${r.scenario}/${r.target}:`, ...extra.map((e) => '  ' + e));
   }
@@ -469,6 +509,13 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   return verdictList.some((v) => v.pass === false) ? 1 : 0;
+}
+
+/** --token-alg: hs256 (default) or rs256-jwks. */
+function tokenAlgOf(values: Record<string, unknown>): TokenAlg {
+  const raw = String(values['token-alg'] ?? 'hs256');
+  if (!(TOKEN_ALGS as readonly string[]).includes(raw)) throw new UsageError(`--token-alg: one of ${TOKEN_ALGS.join(', ')}`);
+  return raw as TokenAlg;
 }
 
 /** --transport: the list to run, websocket first (the reference) whenever another transport is asked for. */
@@ -513,16 +560,20 @@ export interface TargetSpec {
   label: string;
   engine: EngineName;
   nodes: number;
+  /** centrifugo: the binary (default: what scripts/services/centrifugo.sh ensure prints). */
+  binary?: string;
 }
 
 const TRIBUTARY_SPEC = /^tributary(?::(memory|redis)(?::(\d+))?)?$/;
+const CENTRIFUGO_SPEC = /^centrifugo(?::(.+))?$/;
 
 /**
  * The runs, in order: --ws-url (external), both (tributary then baseline), or
- * a comma-separated list of tributary[:ENGINE[:NODES]] and baseline. A bare
- * "tributary" takes --engine and --nodes. Labels: tributary (memory engine,
- * one process), tributary:redis, tributary:redis:2; an engine written in the
- * list stays in the label (tributary:memory).
+ * a comma-separated list of tributary[:ENGINE[:NODES]], centrifugo[:BINARY]
+ * and baseline. A bare "tributary" takes --engine and --nodes. Labels:
+ * tributary (memory engine, one process), tributary:redis, tributary:redis:2;
+ * an engine written in the list stays in the label (tributary:memory);
+ * centrifugo (its memory engine, one process, whichever binary).
  */
 function resolveTargets(values: Record<string, unknown>): TargetSpec[] {
   const engineFlag = String(values.engine ?? 'memory');
@@ -544,8 +595,21 @@ function resolveTargets(values: Record<string, unknown>): TargetSpec[] {
       specs.push({ kind: 'baseline', label: 'baseline', engine: 'memory', nodes: 1 });
       continue;
     }
+    const c = CENTRIFUGO_SPEC.exec(item);
+    if (c) {
+      const spec: TargetSpec = { kind: 'centrifugo', label: 'centrifugo', engine: 'memory', nodes: 1 };
+      if (c[1] !== undefined) {
+        if (c[1] === 'memory' || c[1] === 'redis' || /^\d+$/.test(c[1]))
+          throw new UsageError(`--target ${item}: centrifugo runs with its memory engine, one process; after "centrifugo:" comes the path of a binary`);
+        spec.binary = path.resolve(c[1]);
+        if (!existsSync(spec.binary)) throw new UsageError(`--target ${item}: no such binary: ${spec.binary}`);
+      }
+      specs.push(spec);
+      continue;
+    }
     const m = TRIBUTARY_SPEC.exec(item);
-    if (!m) throw new UsageError(`--target: "${item}" is not tributary, tributary:ENGINE, tributary:ENGINE:NODES, baseline or both`);
+    if (!m)
+      throw new UsageError(`--target: "${item}" is not tributary, tributary:ENGINE, tributary:ENGINE:NODES, centrifugo, centrifugo:BINARY, baseline or both`);
     const engine = (m[1] ?? engineFlag) as EngineName;
     const nodes = m[2] !== undefined ? Number(m[2]) : nodesFlag;
     if (nodes < 1) throw new UsageError(`--target ${item}: at least one node`);
@@ -632,6 +696,17 @@ async function openTarget(spec: TargetSpec, values: Record<string, unknown>, sta
     if (pids.length > 0 && pids.length !== wsUrls.length) throw new UsageError(`--server-pid: ${pids.length} pids for ${wsUrls.length} --ws-url nodes`);
     return externalTarget(wsUrls, apiUrls, String(values['api-key']), String(values['token-secret']), pids);
   }
+  if (spec.kind === 'centrifugo') {
+    let binary = spec.binary;
+    if (binary === undefined) {
+      process.stderr.write('centrifugo: scripts/services/centrifugo.sh ensure…\n');
+      binary = ensureCentrifugoBinary();
+    }
+    process.stderr.write(`starting centrifugo (${binary})…\n`);
+    const target = await startCentrifugo(startOpts, binary, spec.label);
+    if (startOpts.keepTmp && target.logFile) process.stderr.write(`centrifugo log: ${target.logFile}\n`);
+    return target;
+  }
   if (spec.kind === 'baseline') {
     process.stderr.write('starting baseline…\n');
     const target = await startBaseline(startOpts);
@@ -669,6 +744,8 @@ async function deltaMain(argv: string[], flags: Record<string, unknown>): Promis
     'local-addresses',
     'history-size',
     'history-ttl',
+    'in-flight',
+    'token-alg',
   ]) {
     if (flags[k] !== undefined) throw new UsageError(`--${k} does not apply to the delta scenario`);
   }

@@ -26,6 +26,15 @@ export interface InitMsg {
   transport: TransportName;
   userPrefix: string;
   connectTimeoutMs: number;
+  /** Tokens signed ahead by the main process for connections from…to−1 (index − from); without them the worker signs HS256 with tokenSecret as each socket opens. */
+  tokens?: string[];
+  /**
+   * Keep at most this many connections of the process between start and
+   * subscribed (or failed), opening the next as soon as one settles (the
+   * connect storm). Without it connections open rampBatch at a time, each
+   * batch after the previous one settled.
+   */
+  inFlight?: number;
 }
 
 /** Asks for counters now; optionally sets the latency recording threshold and takes (and resets) the histogram. */
@@ -80,6 +89,14 @@ export interface ReadyMsg {
   errors: Record<string, number>;
   /** Subscribed connections per channel index. */
   subsPerChannel: number[];
+  /** When the first connection was started and the last one subscribed (µs, clock.ts; 0 when none). */
+  firstStartAt: number;
+  lastSubscribedAt: number;
+  /** Per subscribed connection: socket connect started → subscribe reply received (µs). */
+  connectLatency: HistogramData;
+  /** This process's CPU time (µs) when the ramp started and when it ended. */
+  cpuUsAtStart: number;
+  cpuUsAtEnd: number;
 }
 
 export interface MarkReplyMsg extends Counters {
@@ -118,4 +135,9 @@ export interface WorkerErrorMsg {
   message: string;
 }
 
-export type FromWorker = ProgressMsg | ReadyMsg | MarkReplyMsg | FinishedMsg | WorkerErrorMsg;
+/** Sent once the process has loaded and listens for messages (Workers.started()). */
+export interface HelloMsg {
+  type: 'hello';
+}
+
+export type FromWorker = HelloMsg | ProgressMsg | ReadyMsg | MarkReplyMsg | FinishedMsg | WorkerErrorMsg;

@@ -38,6 +38,11 @@ export interface Ratios {
   serverRssMB: number;
   serverCpuPct: number;
   cpuUsPerDelivery: number;
+  /** connect-storm */
+  connectsPerSec: number;
+  connectP50: number;
+  connectP99: number;
+  cpuUsPerConnect: number;
 }
 
 const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
@@ -120,6 +125,72 @@ export function table(results: Result[]): string {
   return out.join('\n');
 }
 
+/** The connect-storm table: one row per run, then the ratio rows. */
+export function stormTable(results: Result[]): string {
+  const head = [
+    'scenario',
+    'target',
+    'conns',
+    'failed',
+    'storm s',
+    'conn/s',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'srv CPU s',
+    'srv CPU%',
+    'µs/conn',
+    'RSS MB',
+    'KB/conn',
+    'bench CPU%',
+    'sub CPU%',
+  ];
+  const rows: string[][] = [head];
+  for (const r of results) {
+    rows.push([
+      r.scenario,
+      r.target,
+      fmtInt(r.subscribed),
+      fmtInt(r.connectFailures),
+      fmt(r.stormSeconds, 2),
+      fmtInt(r.connectsPerSec),
+      fmt(r.connectP50, 2),
+      fmt(r.connectP99, 2),
+      fmt(r.connectMax, 2),
+      fmt(r.serverCpuSeconds, 2),
+      fmt(r.serverCpuPct, 0),
+      fmt(r.cpuUsPerConnect, 0),
+      fmt(r.serverRssMB),
+      fmt(r.rssPerConnKB, 2),
+      fmt(r.benchCpuPct, 0),
+      fmt(r.subscriberCpuPctMax, 0),
+    ]);
+  }
+  for (const q of ratios(results)) {
+    rows.push([
+      q.scenario,
+      q.subject === 'tributary' && q.reference === 'baseline' ? 'ratio T/B' : `ratio / ${q.reference}`,
+      '',
+      '',
+      '',
+      fmt(q.connectsPerSec, 2),
+      fmt(q.connectP50, 2),
+      fmt(q.connectP99, 2),
+      '',
+      '',
+      fmt(q.serverCpuPct, 2),
+      fmt(q.cpuUsPerConnect, 2),
+      fmt(q.serverRssMB, 2),
+      fmt(q.rssPerConnKB, 2),
+      '',
+      '',
+    ]);
+  }
+  const widths = head.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
 export function stepsTable(r: Result): string {
   if (!r.steps || r.steps.length === 0) return '';
   const redis = r.steps.some((s) => Number.isFinite(s.redisCpuPct));
@@ -174,6 +245,10 @@ export function ratios(results: Result[]): Ratios[] {
       serverRssMB: div(t.serverRssMB, b.serverRssMB),
       serverCpuPct: div(t.serverCpuPct, b.serverCpuPct),
       cpuUsPerDelivery: div(t.cpuUsPerDelivery, b.cpuUsPerDelivery),
+      connectsPerSec: div(t.connectsPerSec, b.connectsPerSec),
+      connectP50: div(t.connectP50, b.connectP50),
+      connectP99: div(t.connectP99, b.connectP99),
+      cpuUsPerConnect: div(t.cpuUsPerConnect, b.cpuUsPerConnect),
     });
   }
   return out;

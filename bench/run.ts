@@ -1,5 +1,5 @@
-// The scenarios: fanout, idle, saturate and publish, each run against one
-// target (one server process, or several nodes of one hub).
+// The scenarios: fanout, idle, saturate, publish and connect-storm, each run
+// against one target (one server process, or several nodes of one hub).
 
 import { nowUs } from './clock.js';
 import { Histogram, type HistogramData } from './histogram.js';
@@ -9,10 +9,11 @@ import { fdCount, fdLimit, machineCpuSeconds, ProcSampler, rssBytes, type CpuMar
 import { Publisher } from './publisher.js';
 import { checkApiHistory, checkRedisHistory, type HistoryCheck } from './redis.js';
 import { targetProblems, type Target } from './servers.js';
+import { hs256Signer, signTokens, tokenClaims, type JwksIssuer, type TokenAlg } from './tokens.js';
 import type { TransportName } from './transports.js';
 import { sum, Workers } from './workers.js';
 
-export type Scenario = 'fanout' | 'idle' | 'saturate' | 'publish';
+export type Scenario = 'fanout' | 'idle' | 'saturate' | 'publish' | 'connect-storm';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -47,6 +48,10 @@ export interface RunOptions {
   historyTtl: number;
   /** Batches with "parallel": true. */
   batchParallel: boolean;
+  /** connect-storm: connections in flight per subscriber process. */
+  inFlight: number;
+  /** How connection tokens are signed: HS256 with the target's secret, or RS256 with the bench's JWKS key. */
+  tokenAlg: TokenAlg;
   quiet: boolean;
 }
 
@@ -165,6 +170,18 @@ export interface Result {
   history?: HistoryCheck;
   /** Channels whose history is not what was published (NaN when not checked). */
   historyProblems: number;
+  /** connect-storm: first connection started → last one subscribed, seconds; subscribed connections per second over it. */
+  stormSeconds: number;
+  connectsPerSec: number;
+  /** connect-storm: socket connect started → subscribe reply, per connection, ms. */
+  connectP50: number;
+  connectP99: number;
+  connectMax: number;
+  /** connect-storm: server CPU seconds over the storm, and per subscribed connection (µs). */
+  serverCpuSeconds: number;
+  cpuUsPerConnect: number;
+  /** rs256-jwks: GETs of the bench's JWKS over the run (every server fetches the key once and caches it). */
+  jwksFetches: number;
   notes: string[];
 }
 
@@ -202,7 +219,12 @@ interface Meters {
   redis: ProcSampler | null;
 }
 
-export async function runScenario(opts: RunOptions, target: Target): Promise<Result> {
+/**
+ * Runs one scenario against one target. `jwks`: with --token-alg rs256-jwks,
+ * the bench's key (the target was configured with its JWKS URL); tokens are
+ * then signed ahead here, as they are for every connect storm.
+ */
+export async function runScenario(opts: RunOptions, target: Target, jwks?: JwksIssuer): Promise<Result> {
   const tag = `[${opts.scenario}/${target.name}]`;
   const pids = target.nodes.map((n) => n.pid);
   const knownPids = pids.every((p): p is number => p !== undefined) ? (pids as number[]) : [];
@@ -257,6 +279,22 @@ export async function runScenario(opts: RunOptions, target: Target): Promise<Res
         });
 
   try {
+    // Tokens signed ahead (RS256 always, every token for a storm): the storm then measures the server, not the signing.
+    const storm = opts.scenario === 'connect-storm';
+    let tokens: string[] | undefined;
+    if (workers && (storm || jwks)) {
+      const sign = jwks ? (c: Record<string, unknown>) => jwks.sign(c) : hs256Signer(target.tokenSecret);
+      const viaClaim = opts.transport !== 'websocket';
+      const t0 = Date.now();
+      tokens = await signTokens(conns, (i) => tokenClaims('bench-user-', i, viaClaim ? channelNames[i % channelNames.length] : undefined), sign);
+      log(opts, `${tag} ${conns} ${jwks ? 'RS256' : 'HS256'} tokens signed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    const jwksFetchesBefore = jwks?.fetches ?? 0;
+    let stormA: StormMark | null = null;
+    if (storm && workers) {
+      await workers.started();
+      stormA = stormMark(meters);
+    }
     const rampStart = Date.now();
     const ready: ReadyMsg[] = workers
       ? await workers.ramp(
@@ -270,10 +308,13 @@ export async function runScenario(opts: RunOptions, target: Target): Promise<Res
             transport: opts.transport,
             userPrefix: 'bench-user-',
             connectTimeoutMs: opts.connectTimeout * 1000,
+            ...(storm ? { inFlight: opts.inFlight } : {}),
           },
           conns,
+          tokens,
         )
       : [];
+    const stormB = stormA ? stormMark(meters) : null;
     const rampSeconds = (Date.now() - rampStart) / 1000;
     if (!opts.quiet && workers) process.stderr.write('\n');
     const subscribed = sum(ready, (r) => r.subscribed);
@@ -309,7 +350,9 @@ export async function runScenario(opts: RunOptions, target: Target): Promise<Res
     if (target.redis) base.redisPrefix = target.redis.prefix;
 
     let result: Result;
-    if (opts.scenario === 'idle') {
+    if (storm) {
+      result = await connectStorm(opts, tag, workers!, meters, rssIdle, ready, stormA!, stormB!, base);
+    } else if (opts.scenario === 'idle') {
       result = await idle(opts, tag, target, workers!, meters, rssIdle, base);
     } else if (opts.scenario === 'fanout') {
       result = await fanout(opts, tag, workers!, publisher!, meters, rssIdle, subsPerChannel, base);
@@ -319,6 +362,7 @@ export async function runScenario(opts: RunOptions, target: Target): Promise<Res
       result = await publish(opts, tag, target, workers, publisher!, meters, rssIdle, subsPerChannel, channelNames, base);
     }
     result.cpuUsPerDelivery = result.deliveriesPerSec > 0 ? (result.serverCpuPct * 1e4) / result.deliveriesPerSec : Number.NaN;
+    if (jwks) result.jwksFetches = jwks.fetches - jwksFetchesBefore;
     const problems = targetProblems(target);
     result.serverLogProblems = problems.count;
     result.serverLogSamples = problems.samples;
@@ -403,6 +447,14 @@ function emptyResult(base: Base): Result {
     ackP99: Number.NaN,
     ackMax: Number.NaN,
     historyProblems: Number.NaN,
+    stormSeconds: Number.NaN,
+    connectsPerSec: Number.NaN,
+    connectP50: Number.NaN,
+    connectP99: Number.NaN,
+    connectMax: Number.NaN,
+    serverCpuSeconds: Number.NaN,
+    cpuUsPerConnect: Number.NaN,
+    jwksFetches: Number.NaN,
   };
 }
 
@@ -670,7 +722,8 @@ async function idle(opts: RunOptions, tag: string, target: Target, workers: Work
     const perConn = (before - rssIdle) / 1024 / r.subscribed;
     await sleep(1000); // let the freed pages go back before sampling
     if (Number.isFinite(perConn)) r.notes.push(`RSS per connection before the full GC: ${perConn.toFixed(2)} KB (garbage of the last pings included)`);
-  }
+  } else if (target.kind === 'centrifugo')
+    r.notes.push('Centrifugo (Go) is sampled without a forced garbage collection: its RSS includes what its collector has not returned yet');
   fillServerFigures(r, meters, rssIdle);
   r.measuredSeconds = (counters(b).at - counters(a).at) / 1e6;
   const done = await workers.finish([]);
@@ -902,4 +955,130 @@ async function publish(
       (r.history ? (r.history.ok ? `holds all ${r.history.topOffsetSum} (${r.history.source})` : `has ${r.history.problems} problems`) : 'not checked'),
   );
   return r;
+}
+
+/** CPU readings around a connect storm: the server processes (cumulative seconds), the bench's main process and the machine. */
+interface StormMark {
+  server: CpuMark | null;
+  ownUs: number;
+  machine: number;
+  /** performance.now(), ms */
+  at: number;
+}
+
+function stormMark(meters: Meters): StormMark {
+  const own = process.cpuUsage();
+  return { server: meters.server?.mark() ?? null, ownUs: own.user + own.system, machine: machineCpuSeconds(), at: performance.now() };
+}
+
+/**
+ * The figures of a connect storm from the subscriber processes' ready
+ * messages and the CPU marks taken around it (`markSeconds` apart: a little
+ * longer than the storm, the messages to and from the subscriber processes
+ * included). CPU % are over the marks' window; CPU per connection is the
+ * server's CPU seconds between the marks over the subscribed connections.
+ */
+export function stormFigures(
+  ready: Array<Pick<ReadyMsg, 'subscribed' | 'firstStartAt' | 'lastSubscribedAt' | 'cpuUsAtStart' | 'cpuUsAtEnd'>>,
+  markSeconds: number,
+  serverCpuSeconds: number,
+  ownCpuUs: number,
+  machineCpuSeconds: number,
+): {
+  stormSeconds: number;
+  connectsPerSec: number;
+  serverCpuPct: number;
+  cpuUsPerConnect: number;
+  benchCpuPct: number;
+  subscriberCpuPctMax: number;
+  machineCpuPct: number;
+} {
+  const subscribed = sum(ready, (r) => r.subscribed);
+  const starts = ready.map((r) => r.firstStartAt).filter((t) => t > 0);
+  const ends = ready.map((r) => r.lastSubscribedAt).filter((t) => t > 0);
+  const stormSeconds = starts.length > 0 && ends.length > 0 ? (Math.max(...ends) - Math.min(...starts)) / 1e6 : Number.NaN;
+  const pct = (cpuSeconds: number) => (markSeconds > 0 ? (cpuSeconds / markSeconds) * 100 : Number.NaN);
+  const perWorker = ready.map((r) => pct((r.cpuUsAtEnd - r.cpuUsAtStart) / 1e6));
+  return {
+    stormSeconds,
+    connectsPerSec: stormSeconds > 0 ? subscribed / stormSeconds : Number.NaN,
+    serverCpuPct: pct(serverCpuSeconds),
+    cpuUsPerConnect: subscribed > 0 ? (serverCpuSeconds * 1e6) / subscribed : Number.NaN,
+    benchCpuPct: pct(ownCpuUs / 1e6) + perWorker.reduce((a, b) => a + b, 0),
+    subscriberCpuPctMax: Math.max(0, ...perWorker),
+    machineCpuPct: pct(machineCpuSeconds),
+  };
+}
+
+/**
+ * connect-storm: the ramp was the storm (every connection opened as soon as a
+ * slot of --in-flight was free, each with a token signed ahead and one
+ * subscription). Figures: connections per second from the first start to the
+ * last subscribe reply, connect + subscribe latency, server CPU per
+ * connection, and server RSS per connection one second after the storm.
+ */
+async function connectStorm(
+  opts: RunOptions,
+  tag: string,
+  workers: Workers,
+  meters: Meters,
+  rssIdle: number,
+  ready: ReadyMsg[],
+  a: StormMark,
+  b: StormMark,
+  base: Base,
+): Promise<Result> {
+  const r = emptyResult(base);
+  const serverCpuSeconds = a.server && b.server ? b.server.cpu - a.server.cpu : Number.NaN;
+  const markSeconds = (b.at - a.at) / 1000;
+  const f = stormFigures(ready, markSeconds, serverCpuSeconds, b.ownUs - a.ownUs, b.machine - a.machine);
+  r.stormSeconds = f.stormSeconds;
+  r.connectsPerSec = f.connectsPerSec;
+  r.serverCpuSeconds = serverCpuSeconds;
+  r.serverCpuPct = f.serverCpuPct;
+  r.cpuUsPerConnect = f.cpuUsPerConnect;
+  r.benchCpuPct = f.benchCpuPct;
+  r.publisherCpuPct = 0;
+  r.subscriberCpuPctMax = f.subscriberCpuPctMax;
+  r.machineCpuPct = f.machineCpuPct;
+  r.measuredSeconds = f.stormSeconds;
+  if (a.server && b.server && meters.server) {
+    const sa = a.server;
+    const sb = b.server;
+    r.serverNodes = meters.server.pids.map((pid, i) => ({ pid, rssMB: Number.NaN, cpuPct: (((sb.cpus[i] ?? 0) - (sa.cpus[i] ?? 0)) / markSeconds) * 100 }));
+  }
+  const ours = [r.serverCpuPct, r.benchCpuPct].filter(Number.isFinite).reduce((x, y) => x + y, 0);
+  r.otherCpuPct = Number.isFinite(r.machineCpuPct) ? Math.max(0, r.machineCpuPct - ours) : Number.NaN;
+  if (r.otherCpuPct > OTHER_CPU_WARN) {
+    r.notes.push(
+      `other processes used ${r.otherCpuPct.toFixed(0)}% of a core during the storm (machine ${r.machineCpuPct.toFixed(0)}%): ` +
+        'the figures are disturbed; run again on a quiet machine',
+    );
+  }
+  if (r.subscriberCpuPctMax > 85) {
+    r.notes.push(
+      `a subscriber process used ${r.subscriberCpuPctMax.toFixed(0)}% of a core: the generator may be the limit (more --workers only helps with idle cores)`,
+    );
+  }
+  const lat = mergeConnectHist(ready);
+  r.connectP50 = ms(lat.percentile(50));
+  r.connectP99 = ms(lat.percentile(99));
+  r.connectMax = ms(lat.max);
+  await sleep(1000); // let the last replies' buffers go before RSS is read
+  fillServerFigures(r, meters, rssIdle);
+  const done = await workers.finish([]);
+  finishFigures(r, done);
+  log(
+    opts,
+    `${tag} done: ${r.subscribed} subscribed in ${r.stormSeconds.toFixed(2)} s (${Math.round(r.connectsPerSec)}/s), ` +
+      `connect+subscribe p50 ${r.connectP50} ms p99 ${r.connectP99} ms, server CPU ${r.cpuUsPerConnect.toFixed(0)} µs per connection, ` +
+      `${r.rssPerConnKB.toFixed(2)} KB RSS per connection`,
+  );
+  return r;
+}
+
+function mergeConnectHist(ready: ReadyMsg[]): Histogram {
+  const h = new Histogram();
+  for (const m of ready) h.merge(m.connectLatency);
+  return h;
 }

@@ -1,9 +1,10 @@
 // The servers under test: Tributary from this repository (one process, or
-// several sharing a Redis prefix with the Redis engine) or the bare-ws
-// baseline, each started as a child process on a free port of 127.0.0.1 with
-// a generated config; or an external server given by URL.
+// several sharing a Redis prefix with the Redis engine), a reference
+// Centrifugo binary, or the bare-ws baseline, each started as a child process
+// on a free port of 127.0.0.1 with a generated config; or an external server
+// given by URL.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -16,7 +17,7 @@ import { ALL_TRANSPORTS_CONFIG } from './transports.js';
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
 
-export type TargetName = 'tributary' | 'baseline';
+export type TargetName = 'tributary' | 'baseline' | 'centrifugo';
 export type EngineName = 'memory' | 'redis';
 
 /** One server process of a target. */
@@ -138,6 +139,8 @@ export interface StartOptions {
   benchHistory?: { size: number; ttlSeconds: number };
   /** Open the V8 inspector on a loopback port, so the bench can ask for a full GC before it samples memory (inspector-gc.ts). */
   inspect?: boolean;
+  /** Verify connection tokens with the keys of this JWKS URL (client.token.jwks_public_endpoint) instead of the HMAC secret. */
+  jwksUrl?: string;
 }
 
 /** How one Tributary target runs: its engine, its process count, the Redis and key prefix they share. */
@@ -166,13 +169,16 @@ export function tributaryConfig(
   apiKey: string,
   logLevel: string,
   benchHistory?: { size: number; ttlSeconds: number },
+  jwksUrl?: string,
 ): Record<string, unknown> {
   const history = benchHistory ? { history_size: benchHistory.size, history_ttl: `${benchHistory.ttlSeconds}s` } : {};
+  // With a JWKS endpoint both servers verify with its keys only (the HMAC secret stays, unused).
+  const token = jwksUrl ? { hmac_secret_key: tokenSecret, jwks_public_endpoint: jwksUrl } : { hmac_secret_key: tokenSecret };
   return {
     http_server: { address: '127.0.0.1', port },
     log: { level: logLevel },
     // An explicit origin list: the bench's clients send no Origin, and an empty list draws a start-up warning.
-    client: { token: { hmac_secret_key: tokenSecret }, allowed_origins: ['http://127.0.0.1'] },
+    client: { token, allowed_origins: ['http://127.0.0.1'] },
     http_api: { key: apiKey },
     // Every transport at its default path, so runs over different transports differ in nothing else.
     ...ALL_TRANSPORTS_CONFIG,
@@ -212,7 +218,7 @@ export async function startTributary(opts: StartOptions, layout: TributaryLayout
   }
   const procs = await Promise.allSettled(
     ports.map(async (port, i) => {
-      const config = tributaryConfig(port, tokenSecret, apiKey, opts.logLevel, opts.benchHistory);
+      const config = tributaryConfig(port, tokenSecret, apiKey, opts.logLevel, opts.benchHistory, opts.jwksUrl);
       if (layout.redis) {
         config.engine = { type: 'redis', redis: { address: [layout.redis.address.url], prefix: layout.redis.prefix } };
       }
@@ -222,7 +228,8 @@ export async function startTributary(opts: StartOptions, layout: TributaryLayout
       writeFileSync(configFile, JSON.stringify(config, null, 2));
       const inspectPort = inspectPorts[i];
       const inspect = inspectPort !== undefined ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
-      return launchProcess([...opts.nodeArgs, ...inspect, ...entry, 'serve', '--config', configFile], path.join(dir, `server${suffix}.log`), port, inspectPort);
+      const args = [...opts.nodeArgs, ...inspect, ...entry, 'serve', '--config', configFile];
+      return launchProcess(process.execPath, args, path.join(dir, `server${suffix}.log`), port, inspectPort);
     }),
   );
   const started = procs.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
@@ -256,8 +263,66 @@ export async function startBaseline(opts: StartOptions): Promise<Target> {
   while (opts.inspect && (inspectPort === undefined || inspectPort === port)) inspectPort = await freePort();
   const inspect = inspectPort !== undefined ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
   const args = [...opts.nodeArgs, ...inspect, '--import', 'tsx', path.join(BENCH_DIR, 'baseline-server.ts'), '--port', String(port)];
-  const proc = await launchProcess(args, path.join(dir, 'server.log'), port, inspectPort);
+  const proc = await launchProcess(process.execPath, args, path.join(dir, 'server.log'), port, inspectPort);
   return targetOf('baseline', 'baseline', [proc], 'unused-by-baseline', 'unused-by-baseline', async () => {
+    await stopChild(proc.child);
+    if (!opts.keepTmp) {
+      rmSync(dir, { recursive: true, force: true });
+      tmpDirs.delete(dir);
+    }
+  });
+}
+
+/** Centrifugo's log levels: Tributary's less `fatal`. */
+const CENTRIFUGO_LOG_LEVELS = new Set(['none', 'trace', 'debug', 'info', 'warn', 'error']);
+
+/**
+ * The Centrifugo v6 config equivalent to tributaryConfig(): the same keys
+ * (Tributary reads Centrifugo v6 configs), plus what Centrifugo ships off and
+ * Tributary on: `health` (the bench waits for GET /health) and `prometheus`.
+ * The memory engine, like Tributary's default.
+ */
+export function centrifugoConfig(
+  port: number,
+  tokenSecret: string,
+  apiKey: string,
+  logLevel: string,
+  benchHistory?: { size: number; ttlSeconds: number },
+  jwksUrl?: string,
+): Record<string, unknown> {
+  const config = tributaryConfig(port, tokenSecret, apiKey, CENTRIFUGO_LOG_LEVELS.has(logLevel) ? logLevel : 'error', benchHistory, jwksUrl);
+  config.health = { enabled: true };
+  config.prometheus = { enabled: true };
+  return config;
+}
+
+/** The reference binary: what scripts/services/centrifugo.sh ensure prints last (it builds Centrifugo from the Go module proxy when missing). */
+export function ensureCentrifugoBinary(): string {
+  const script = path.join(REPO_ROOT, 'scripts/services/centrifugo.sh');
+  let out: string;
+  try {
+    out = execFileSync('bash', [script, 'ensure'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 1_200_000 });
+  } catch (err) {
+    throw new Error(`scripts/services/centrifugo.sh ensure failed (give --target centrifugo:/path/to/binary to use another build): ${(err as Error).message}`);
+  }
+  const bin = out.trim().split('\n').pop()?.trim() ?? '';
+  if (!bin.startsWith('/')) throw new Error(`scripts/services/centrifugo.sh ensure printed no binary path as its last line: ${JSON.stringify(out)}`);
+  return bin;
+}
+
+/** Starts the Centrifugo binary `binary` with centrifugoConfig() (and --server-config merged over it) in a directory of its own. */
+export async function startCentrifugo(opts: StartOptions, binary: string, label = 'centrifugo'): Promise<Target> {
+  const tokenSecret = randomBytes(24).toString('hex');
+  const apiKey = randomBytes(16).toString('hex');
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-centrifugo-'));
+  if (!opts.keepTmp) tmpDirs.add(dir);
+  const config = centrifugoConfig(port, tokenSecret, apiKey, opts.logLevel, opts.benchHistory, opts.jwksUrl);
+  if (opts.extraConfig) deepMerge(config, opts.extraConfig);
+  const configFile = path.join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  const proc = await launchProcess(binary, ['--config', configFile], path.join(dir, 'server.log'), port, undefined, dir);
+  return targetOf(label, 'centrifugo', [proc], tokenSecret, apiKey, async () => {
     await stopChild(proc.child);
     if (!opts.keepTmp) {
       rmSync(dir, { recursive: true, force: true });
@@ -273,9 +338,9 @@ interface Launched {
   inspectPort?: number;
 }
 
-async function launchProcess(args: string[], logFile: string, port: number, inspectPort?: number): Promise<Launched> {
+async function launchProcess(command: string, args: string[], logFile: string, port: number, inspectPort?: number, cwd = REPO_ROOT): Promise<Launched> {
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', fd, fd] });
+  const child = spawn(command, args, { cwd, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   track(child);
   try {
@@ -347,6 +412,10 @@ export function targetTail(target: Target): string {
     .join('\n');
 }
 
+/** What Node prints on stderr when the bench opens the inspector (the idle scenario's full GC): not the server's. */
+const INSPECTOR_LINE =
+  /^(Debugger listening on |Debugger attached\.|Debugger ending on |For help, see: https:\/\/nodejs\.org\/en\/docs\/inspector|Waiting for the debugger to disconnect)/;
+
 /** Log lines at warn level or above, or lines that are not JSON at all (stack traces, crashes). */
 export function serverProblems(logFile: string | undefined): { count: number; samples: string[] } {
   if (!logFile) return { count: 0, samples: [] };
@@ -359,7 +428,7 @@ export function serverProblems(logFile: string | undefined): { count: number; sa
   const samples: string[] = [];
   let count = 0;
   for (const line of text.split('\n')) {
-    if (line.trim() === '' || line.startsWith('baseline listening')) continue;
+    if (line.trim() === '' || line.startsWith('baseline listening') || INSPECTOR_LINE.test(line)) continue;
     let bad = true;
     try {
       const rec = JSON.parse(line) as { level?: number | string };

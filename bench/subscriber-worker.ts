@@ -59,8 +59,13 @@ const samples: string[] = [];
 const counts = { opened: 0, subscribed: 0, failed: 0 };
 /** Set once the main process starts tearing down: closes from then on are not disconnects. */
 let closing = false;
-let pendingInBatch = 0;
-let batchDone: (() => void) | null = null;
+/** Called once for each connection of the ramp that got subscribed or failed. */
+let onSettle: (() => void) | null = null;
+/** When each connection was started (µs), for the connect latency. */
+let startedAt: Float64Array;
+const connectHist = new Histogram();
+let firstStartAt = 0;
+let lastSubscribedAt = 0;
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
@@ -171,7 +176,10 @@ function onReply(ci: number, text: string): void {
 function markSubscribed(ci: number): void {
   subscribed[ci] = 1;
   counts.subscribed++;
-  batchStep();
+  const now = nowUs();
+  lastSubscribedAt = now;
+  if (startedAt[ci]! > 0) connectHist.record(now - startedAt[ci]!);
+  onSettle?.();
 }
 
 function onMessage(ci: number, buf: Buffer, start: number, end: number): void {
@@ -190,7 +198,7 @@ function failConn(ci: number, reason: string): void {
   failedSet[ci] = 1;
   counts.failed++;
   note(errors, reason);
-  batchStep();
+  onSettle?.();
 }
 
 function onClosed(ci: number, code: number, err: Error | undefined): void {
@@ -209,23 +217,24 @@ function onClosed(ci: number, code: number, err: Error | undefined): void {
   failConn(ci, reason);
 }
 
-function batchStep(): void {
-  pendingInBatch--;
-  if (pendingInBatch === 0 && batchDone) {
-    const f = batchDone;
-    batchDone = null;
-    f();
-  }
-}
-
 let tokenKey: Uint8Array;
-async function token(ci: number): Promise<string> {
+/** The connection's token: signed ahead by the main process (init.tokens), else HS256 here. */
+function token(ci: number): Promise<string> {
+  const ready = init.tokens?.[ci];
+  if (ready !== undefined) return Promise.resolve(ready);
   const claims: Record<string, unknown> = { sub: `${init.userPrefix}${ci}` };
   if (transport.kind !== 'websocket') claims.channels = [init.channels[channelOf[ci]!]!];
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setExpirationTime(Math.floor(Date.now() / 1000) + 24 * 3600)
     .sign(tokenKey);
+}
+
+/** Calls `f` with the connection's token: at once when it was signed ahead, else once signed. */
+function withToken(ci: number, f: (tok: string) => void): void {
+  const ready = init.tokens?.[ci];
+  if (ready !== undefined) f(ready);
+  else void token(ci).then(f);
 }
 
 function commands(ci: number, tok: string): string {
@@ -236,7 +245,7 @@ function commands(ci: number, tok: string): string {
 const rawHandler: RawWsHandler = {
   onOpen(c) {
     counts.opened++;
-    void token(c.index).then((tok) => c.send(commands(c.index, tok)));
+    withToken(c.index, (tok) => c.send(commands(c.index, tok)));
   },
   onMessage(c, buf, start, end) {
     onMessage(c.index, buf, start, end);
@@ -271,7 +280,7 @@ function openUniWs(ci: number, url: URL, localAddress: string | undefined): Conn
       ...rawHandler,
       onOpen(c) {
         counts.opened++;
-        void token(c.index).then((tok) => c.send(JSON.stringify({ token: tok, name: 'tributary-bench' })));
+        withToken(c.index, (tok) => c.send(JSON.stringify({ token: tok, name: 'tributary-bench' })));
       },
     },
   );
@@ -447,7 +456,7 @@ function openWs(ci: number, url: URL, localAddress: string | undefined): Conn {
   let error: Error | undefined;
   ws.on('open', () => {
     counts.opened++;
-    void token(ci).then((tok) => ws.send(commands(ci, tok)));
+    withToken(ci, (tok) => ws.send(commands(ci, tok)));
   });
   ws.on('message', (data: Buffer) => {
     bytes += data.length;
@@ -490,48 +499,113 @@ async function ramp(): Promise<void> {
   uniq = new Float64Array(n);
   subscribed = new Uint8Array(n);
   failedSet = new Uint8Array(n);
+  startedAt = new Float64Array(n);
   emulation = new Array(n);
   if (transport.kind === 'emulation') pongAgent = makePongAgent(n);
   for (let ci = 0; ci < n; ci++) channelOf[ci] = (init.from + ci) % init.channels.length;
   const open = opener();
   const urlOf = (ci: number) => urls[Math.floor((init.from + ci) / init.channels.length) % urls.length]!;
+  const start = (ci: number) => {
+    const global = init.from + ci;
+    const local = init.localAddresses.length > 0 ? init.localAddresses[global % init.localAddresses.length] : undefined;
+    const now = nowUs();
+    if (firstStartAt === 0) firstStartAt = now;
+    startedAt[ci] = now;
+    try {
+      conns[ci] = open(ci, urlOf(ci), local);
+    } catch (err) {
+      failConn(ci, (err as Error).message);
+    }
+  };
+  const cpuUsAtStart = cpuUs();
+  if (init.inFlight !== undefined) await rampWindow(n, init.inFlight, start);
+  else await rampBatches(n, start);
+  const cpuUsAtEnd = cpuUs();
+  if (transport.kind === 'emulation') await warmPongPool(urlOf);
+  const subsPerChannel = new Array<number>(init.channels.length).fill(0);
+  for (let ci = 0; ci < n; ci++) if (subscribed[ci]) subsPerChannel[channelOf[ci]!]!++;
+  send({
+    type: 'ready',
+    worker: init.worker,
+    ...counts,
+    errors,
+    subsPerChannel,
+    firstStartAt,
+    lastSubscribedAt,
+    connectLatency: connectHist.snapshot(),
+    cpuUsAtStart,
+    cpuUsAtEnd,
+  });
+}
+
+/** Connections that neither succeed nor fail in time count as failed, so the ramp always ends. */
+function expire(ci: number): void {
+  if (subscribed[ci] || failedSet[ci]) return;
+  failConn(ci, 'no connect/subscribe reply in time');
+  conns[ci]?.close();
+}
+
+/** rampBatch connections at a time, each batch once the previous one settled. */
+async function rampBatches(n: number, start: (ci: number) => void): Promise<void> {
   let lastProgress = 0;
   for (let b = 0; b < n; b += init.rampBatch) {
     const end = Math.min(n, b + init.rampBatch);
     await new Promise<void>((resolve) => {
-      pendingInBatch = end - b;
-      // Connections that neither succeed nor fail in time count as failed, so the ramp always ends.
+      let pending = end - b;
       const watchdog = setTimeout(() => {
-        for (let ci = b; ci < end; ci++) {
-          if (subscribed[ci] || failedSet[ci]) continue;
-          failConn(ci, 'no connect/subscribe reply in time');
-          conns[ci]?.close();
-        }
+        for (let ci = b; ci < end; ci++) expire(ci);
       }, init.connectTimeoutMs + 5000);
-      batchDone = () => {
+      onSettle = () => {
+        if (--pending > 0) return;
+        onSettle = null;
         clearTimeout(watchdog);
         resolve();
       };
-      for (let ci = b; ci < end; ci++) {
-        const global = init.from + ci;
-        const local = init.localAddresses.length > 0 ? init.localAddresses[global % init.localAddresses.length] : undefined;
-        const url = urlOf(ci);
-        try {
-          conns[ci] = open(ci, url, local);
-        } catch (err) {
-          failConn(ci, (err as Error).message);
-        }
-      }
+      for (let ci = b; ci < end; ci++) start(ci);
     });
     if (Date.now() - lastProgress > 500 || end === n) {
       lastProgress = Date.now();
       send({ type: 'progress', worker: init.worker, ...counts });
     }
   }
-  if (transport.kind === 'emulation') await warmPongPool(urlOf);
-  const subsPerChannel = new Array<number>(init.channels.length).fill(0);
-  for (let ci = 0; ci < n; ci++) if (subscribed[ci]) subsPerChannel[channelOf[ci]!]!++;
-  send({ type: 'ready', worker: init.worker, ...counts, errors, subsPerChannel });
+}
+
+/** At most `limit` connections between start and settled: the next one starts as soon as one settles (the connect storm). */
+async function rampWindow(n: number, limit: number, start: (ci: number) => void): Promise<void> {
+  if (n === 0) return;
+  let next = 0;
+  let active = 0;
+  await new Promise<void>((resolve) => {
+    const deadlineUs = (init.connectTimeoutMs + 5000) * 1000;
+    const watchdog = setInterval(() => {
+      const now = nowUs();
+      for (let ci = 0; ci < next; ci++) if (now - startedAt[ci]! > deadlineUs) expire(ci);
+    }, 1000);
+    const progress = setInterval(() => send({ type: 'progress', worker: init.worker, ...counts }), 500);
+    let pumping = false;
+    const pump = () => {
+      // A connection can fail inside start() (settling at once): no recursion then, the loop goes on.
+      if (pumping) return;
+      pumping = true;
+      while (active < limit && next < n) {
+        active++;
+        start(next++);
+      }
+      pumping = false;
+      if (active === 0 && next >= n) {
+        onSettle = null;
+        clearInterval(watchdog);
+        clearInterval(progress);
+        send({ type: 'progress', worker: init.worker, ...counts });
+        resolve();
+      }
+    };
+    onSettle = () => {
+      active--;
+      pump();
+    };
+    pump();
+  });
 }
 
 function cpuUs(): number {
@@ -603,3 +677,4 @@ process.on('message', (raw: unknown) => {
 });
 
 process.on('disconnect', () => process.exit(0));
+send({ type: 'hello' });

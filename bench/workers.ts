@@ -11,6 +11,8 @@ class WorkerProc {
   readonly child: ChildProcess;
   private readonly waiting = new Map<string, Pending>();
   private exited = false;
+  /** Resolves when the process has loaded (its hello message). */
+  readonly hello: Promise<FromWorker>;
 
   constructor(
     readonly index: number,
@@ -23,6 +25,8 @@ class WorkerProc {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     track(this.child);
+    this.hello = this.request(null, 'hello');
+    this.hello.catch(() => undefined); // a process that dies first fails its next request too
     this.child.on('message', (raw) => this.onMessage(raw as FromWorker));
     this.child.on('exit', (code, signal) => {
       this.exited = true;
@@ -105,16 +109,27 @@ export class Workers {
     return this.procs.length;
   }
 
-  /** Opens connections [0, total) split evenly over the processes; resolves when every one is subscribed or failed. */
-  ramp(base: Omit<InitMsg, 'type' | 'worker' | 'from' | 'to'>, total: number): Promise<ReadyMsg[]> {
+  /**
+   * Opens connections [0, total) split evenly over the processes; resolves when
+   * every one is subscribed or failed. `tokens[i]`, when given, is connection
+   * i's token (signed ahead); each process gets its slice.
+   */
+  ramp(base: Omit<InitMsg, 'type' | 'worker' | 'from' | 'to' | 'tokens'>, total: number, tokens?: string[]): Promise<ReadyMsg[]> {
     const n = this.procs.length;
     return Promise.all(
       this.procs.map((p, w) => {
         const from = Math.floor((w * total) / n);
         const to = Math.floor(((w + 1) * total) / n);
-        return p.request<ReadyMsg>({ ...base, type: 'init', worker: w, from, to }, 'ready');
+        const msg: InitMsg = { ...base, type: 'init', worker: w, from, to };
+        if (tokens) msg.tokens = tokens.slice(from, to);
+        return p.request<ReadyMsg>(msg, 'ready');
       }),
     );
+  }
+
+  /** Resolves when every process has loaded and listens (so a measurement that starts now leaves their start-up out). */
+  async started(): Promise<void> {
+    await Promise.all(this.procs.map((p) => p.hello));
   }
 
   mark(opts: { recordFrom?: number; takeHistogram?: boolean } = {}): Promise<MarkReplyMsg[]> {

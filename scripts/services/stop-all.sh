@@ -24,4 +24,5 @@ for port in 16379 16380 16381 16382; do bash scripts/services/redis.sh stop "$po
 TRIBUTARY_PG_DATA="$PWD/.cache/postgres-restart-test" TRIBUTARY_PG_PORT=55433 bash scripts/services/postgres.sh stop || status=1
 stop scripts/services/postgres.sh
 # scripts/services/chromium.sh only installs the browser the browser tests drive: nothing of it runs to stop.
+# scripts/services/centrifugo.sh only builds the reference binary the bench starts and stops itself: nothing to stop here.
 exit "$status"
