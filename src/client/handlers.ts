@@ -211,7 +211,7 @@ export class CommandHandlers {
     }
 
     // A client is told of an expiry only when it is the one that refreshes.
-    const result: Record<string, unknown> = { client: c.id, version: node.version, ...expiryFields(c.refreshByProxy ? 0 : c.expireAt) };
+    const result: Record<string, unknown> = { client: c.id, version: node.displayVersion, ...expiryFields(c.refreshByProxy ? 0 : c.expireAt) };
     if (connectData) result.data = connectData;
     if (Object.keys(results).length > 0) result.subs = results;
     const mode = c.transport.mode;

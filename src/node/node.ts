@@ -65,6 +65,8 @@ export class Node implements BrokerEventHandler {
   readonly id = randomUUID();
   readonly name: string;
   readonly version = VERSION;
+  /** The version clients and `info` see, as Centrifugo says its own: "6.9.1 OSS". */
+  readonly displayVersion = `${VERSION} OSS`;
   readonly startedAt = Date.now();
   /** What `info` shows of this node's metrics, refreshed every node.info_metrics_aggregate_interval. */
   private readonly infoMetrics: InfoMetricsAggregator;
@@ -135,7 +137,7 @@ export class Node implements BrokerEventHandler {
     return {
       uid: this.id,
       name: this.name,
-      version: `${this.version} OSS`,
+      version: this.displayVersion,
       num_clients: this.numClients(),
       num_users: this.numUsers(),
       num_channels: this.hub.numChannels(),
