@@ -115,6 +115,29 @@ function redisAnswers(url) {
 }
 
 /**
+ * Whether a NATS URL (nats://host:port) answers: the server greets with INFO
+ * and answers CONNECT + PING with PONG. Plain node:net, so no npm package is needed.
+ */
+function natsAnswers(url) {
+  let host;
+  let port;
+  try {
+    const u = new URL(url);
+    host = u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+    port = Number(u.port || 4222);
+  } catch (err) {
+    return Promise.resolve(`not a URL: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return ask(host, port, Buffer.from('CONNECT {"verbose":false}\r\nPING\r\n'), 'PING', (reply) => {
+    const text = reply.toString('latin1');
+    if (!text.includes('\r\n')) return undefined;
+    if (!text.startsWith('INFO ')) return `greeted with ${JSON.stringify(text.slice(0, 40))}, not INFO`;
+    if (text.includes('\r\n-ERR')) return `answered ${JSON.stringify(text.slice(text.indexOf('-ERR')).split('\r\n')[0])}`;
+    return text.includes('\r\nPONG\r\n') ? null : undefined;
+  });
+}
+
+/**
  * Whether a Kafka bootstrap address (host:port, or a comma-separated list of
  * them: the first is asked) answers an ApiVersions request (v0) within a few
  * seconds with error code 0. Plain node:net, so no npm package is needed.
@@ -175,14 +198,21 @@ async function executableAnswers(path) {
   return null;
 }
 
-const CHECKS = { postgres: postgresAnswers, redis: redisAnswers, kafka: kafkaAnswers, 'kafka-connect': kafkaConnectAnswers, executable: executableAnswers };
+const CHECKS = {
+  postgres: postgresAnswers,
+  redis: redisAnswers,
+  nats: natsAnswers,
+  kafka: kafkaAnswers,
+  'kafka-connect': kafkaConnectAnswers,
+  executable: executableAnswers,
+};
 
 /** Said once, before the first service this run has to start itself. */
 function sayWhatSetUpNeeds(needed) {
   console.error(
     [
       `run-tests: starting the services the selected tests need (${needed.join(', ')}) with scripts/services/*.sh.`,
-      '  The first run installs Debian packages (PostgreSQL, Redis, Chromium) with apt-get, so it needs root, and',
+      '  The first run installs Debian packages (PostgreSQL, Redis, NATS, Chromium) with apt-get, so it needs root, and',
       '  downloads Kafka and Debezium jars from Maven Central (network, Java 17 and Maven).',
       '  The services keep running after the tests, with their data under .cache/; `npm run services:stop` stops them all.',
     ].join('\n'),
