@@ -6,7 +6,7 @@ import { compactVerify, decodeJwt, decodeProtectedHeader, errors, type JWSHeader
 import type { TokenConfig } from '../config/schema.js';
 import { parseConnectClaims, parseSubscribeClaims, type ConnectTokenClaims, type RawClaims, type SubscribeTokenClaims } from './claims.js';
 import { invalidToken } from './errors.js';
-import { hmacSignatureMatches } from './hmac-signature.js';
+import { nativeSignatureMatches } from './native-signature.js';
 import { JWKS_ALGORITHMS, JwksCache } from './jwks.js';
 import { RegisteredClaimChecks } from './registered-claims.js';
 import { StaticKeys, type KeyCandidates } from './static-keys.js';
@@ -77,7 +77,7 @@ export class TokenVerifier {
     let lastError: unknown;
     // More than one key only for HMAC rotation: current secret first, then previous.
     for (const key of keys) {
-      const fast = key instanceof Uint8Array && header.crit === undefined && algorithms.includes(alg) ? hmacSignatureMatches(token, alg, key) : null;
+      const fast = header.crit === undefined && algorithms.includes(alg) ? nativeSignatureMatches(token, alg, key) : null;
       if (fast === true) return;
       if (fast === false) {
         lastError = new errors.JWSSignatureVerificationFailed();
