@@ -45,6 +45,8 @@ const apart = [
   ['src/config', 'src/protocol'],
   // Each engine stands on the Broker and PresenceManager interfaces alone.
   ['src/engines/memory', 'src/engines/redis'],
+  ['src/engines/memory', 'src/engines/nats'],
+  ['src/engines/redis', 'src/engines/nats'],
 ].flatMap(([a, b]) => [
   { target: `./${a}`, from: `./${b}`, message: `${a} and ${b} are independent.` },
   { target: `./${b}`, from: `./${a}`, message: `${a} and ${b} are independent.` },

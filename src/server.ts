@@ -11,12 +11,13 @@ import { ApiHttpHandler } from './api/http-handler.js';
 import { createVerifiers } from './auth/verifiers.js';
 import { Proxies } from './proxy/proxies.js';
 import { GrpcApiServer } from './api/grpc-server.js';
-import type { Config, EngineSpec } from './config/schema.js';
+import type { BrokerSpec, Config, EngineSpec } from './config/schema.js';
 import type { RedisEngineOptions } from './config/redis.js';
 import { createConsumers, type Consumer, type ConsumerDeps } from './consumers/index.js';
 import type { Broker } from './engines/broker.js';
 import { MemoryBroker } from './engines/memory/memory-broker.js';
 import { MemoryPresenceManager } from './engines/memory/memory-presence-manager.js';
+import { NatsBroker } from './engines/nats/nats-broker.js';
 import type { PresenceManager } from './engines/presence-manager.js';
 import { RedisBroker } from './engines/redis/redis-broker.js';
 import { RedisMetrics } from './engines/redis/metrics.js';
@@ -274,7 +275,7 @@ function listen(server: http.Server, port: number, address: string): Promise<voi
 export function createEngines(config: Config, log: Logger, metrics?: Metrics, given: Partial<NodeEngines> = {}): NodeEngines {
   const split = config.broker.enabled || config.presence_manager.enabled;
   if (given.broker && given.presenceManager) return { broker: given.broker, presenceManager: given.presenceManager, split };
-  const b: EngineSpec = config.broker.enabled ? config.broker : config.engine;
+  const b: BrokerSpec = config.broker.enabled ? config.broker : config.engine;
   const p: EngineSpec = config.presence_manager.enabled ? config.presence_manager : config.engine;
   // The Redis metrics are the broker's: link and PUB/SUB state are what they
   // report, so a presence manager on a Redis of its own has none.
@@ -285,7 +286,8 @@ export function createEngines(config: Config, log: Logger, metrics?: Metrics, gi
   }
   return {
     split,
-    broker: given.broker ?? (b.type === 'redis' ? new RedisBroker(brokerShards(b.redis)) : new MemoryBroker()),
+    broker:
+      given.broker ?? (b.type === 'redis' ? new RedisBroker(brokerShards(b.redis)) : b.type === 'nats' ? new NatsBroker(b.nats, log) : new MemoryBroker()),
     presenceManager: given.presenceManager ?? (p.type === 'redis' ? new RedisPresenceManager(new RedisShards(p.redis, log)) : new MemoryPresenceManager()),
   };
 }

@@ -81,6 +81,12 @@ export interface BrokerSuiteOptions {
    * clock lives elsewhere (Redis).
    */
   supportsTimeTravel?: boolean;
+  /**
+   * false for a PUB/SUB-only broker (NATS): no history, so history reads fail
+   * with 108 "not available", publications carry offset 0 whatever the
+   * options ask, and the history, expiry and idempotency parts do not apply.
+   */
+  history?: boolean;
 }
 
 interface Ctx {
@@ -171,6 +177,36 @@ export function runBrokerSuite(name: string, makeBroker: () => Promise<Broker>, 
       assert.equal(broker.health().healthy, true);
     });
 
+    if (opts.history === false) pubSubOnly();
+    else withHistory();
+
+    describe('join and leave', () => {
+      const alice1: ClientInfo = { user: 'alice', client: 'c-a1', connInfo: buf('{"n":1}') };
+      const alice2: ClientInfo = { user: 'alice', client: 'c-a2', chanInfo: buf('"ch"') };
+
+      brokerTest('join and leave are delivered with their ClientInfo', async (ctx) => {
+        const { broker, events } = ctx;
+        const ch = ctx.ch('joinleave');
+        await broker.subscribe([ch]);
+        await broker.publishJoin(ch, alice1);
+        await broker.publishLeave(ch, alice2);
+        await events.waitFor(() => events.joins.length >= 1 && events.leaves.length >= 1, 'join and leave');
+        assert.equal(events.joins[0]!.channel, ch);
+        assertInfo(events.joins[0]!.info, alice1);
+        assert.equal(events.leaves[0]!.channel, ch);
+        assertInfo(events.leaves[0]!.info, alice2);
+        assert.equal(events.publications.length, 0, 'join/leave are not publications');
+        await broker.unsubscribe([ch]);
+      });
+    });
+
+    brokerTest('publishControl accepts broadcast and targeted messages', async ({ broker }) => {
+      await broker.publishControl(buf('ctl'));
+      await broker.publishControl(buf('ctl'), 'some-node');
+    });
+  });
+
+  function withHistory(): void {
     describe('publish', () => {
       brokerTest('without history: offset 0, empty epoch, delivered, nothing stored', async (ctx) => {
         const { broker, events } = ctx;
@@ -540,30 +576,94 @@ export function runBrokerSuite(name: string, makeBroker: () => Promise<Broker>, 
         assert.equal((await ctx.broker.publish(ch, buf('b'), o)).suppressed, false);
       });
     });
+  }
 
-    describe('join and leave', () => {
-      const alice1: ClientInfo = { user: 'alice', client: 'c-a1', connInfo: buf('{"n":1}') };
-      const alice2: ClientInfo = { user: 'alice', client: 'c-a2', chanInfo: buf('"ch"') };
+  function pubSubOnly(): void {
+    const notAvailable = (err: any) => err?.error?.code === 108 && err?.error?.message === 'not available';
 
-      brokerTest('join and leave are delivered with their ClientInfo', async (ctx) => {
+    describe('publish (PUB/SUB only)', () => {
+      brokerTest('offset 0 and empty epoch whatever the options ask; history reads are not available', async (ctx) => {
         const { broker, events } = ctx;
-        const ch = ctx.ch('joinleave');
+        const ch = ctx.ch('nohist');
         await broker.subscribe([ch]);
-        await broker.publishJoin(ch, alice1);
-        await broker.publishLeave(ch, alice2);
-        await events.waitFor(() => events.joins.length >= 1 && events.leaves.length >= 1, 'join and leave');
-        assert.equal(events.joins[0]!.channel, ch);
-        assertInfo(events.joins[0]!.info, alice1);
-        assert.equal(events.leaves[0]!.channel, ch);
-        assertInfo(events.leaves[0]!.info, alice2);
-        assert.equal(events.publications.length, 0, 'join/leave are not publications');
+        for (const o of [NO_HISTORY, HISTORY, { ...HISTORY, idempotencyKey: 'k' }, { ...HISTORY, idempotencyKey: 'k' }]) {
+          assert.deepEqual(await broker.publish(ch, buf('{"x":1}'), o), { position: { offset: 0, epoch: '' }, suppressed: false });
+        }
+        const got = await events.waitForPublications(ch, 4);
+        for (const g of got) {
+          assert.equal(g.pub.offset, 0);
+          assert.deepEqual(g.position, { offset: 0, epoch: '' });
+          assert.equal(g.pub.data.toString(), '{"x":1}');
+        }
+        await assert.rejects(broker.history(ch, { limit: -1 }, READ), notAvailable);
+        await assert.rejects(broker.history(ch, { limit: 0 }, READ), notAvailable);
+        await assert.rejects(broker.removeHistory(ch), notAvailable);
+      });
+
+      brokerTest('delivers publications with time and the delta flag, no prev', async (ctx) => {
+        const { broker, events } = ctx;
+        const ch = ctx.ch('deliver');
+        await broker.subscribe([ch]);
+        const before = Date.now();
+        await broker.publish(ch, buf('first'), { ...NO_HISTORY, delta: true });
+        await broker.publish(ch, buf('second'), NO_HISTORY);
+        const got = await events.waitForPublications(ch, 2);
+        assert.equal(got[0]!.delta, true);
+        assert.equal(got[1]!.delta, false);
+        for (const g of got) {
+          assert.equal(g.prev, undefined);
+          assert.ok(g.pub.time! >= before - 5_000 && g.pub.time! <= Date.now() + 5_000, 'time is unix ms');
+        }
+      });
+
+      brokerTest('raw bytes, tags and info survive delivery', async (ctx) => {
+        const { broker, events } = ctx;
+        const ch = ctx.ch('raw');
+        await broker.subscribe([ch]);
+        const info: ClientInfo = { user: 'u1', client: 'c1', connInfo: buf('{"name":"Ann"}'), chanInfo: buf('[1, 2]') };
+        const tags = { kind: 'chat', 'x-y': '' };
+        const payloads = [buf('{"a": 1.0 }'), Buffer.from([0, 255, 10, 13, 0x80, 0x22]), buf('  "ü\\u00fc" ')];
+        for (const p of payloads) await broker.publish(ch, p, { ...NO_HISTORY, info, tags });
+        const got = await events.waitForPublications(ch, payloads.length);
+        payloads.forEach((p, i) => {
+          assert.ok(got[i]!.pub.data.equals(p), `delivered payload ${i}`);
+          assertInfo(got[i]!.pub.info, info);
+          assert.deepEqual({ ...got[i]!.pub.tags }, tags);
+        });
+      });
+
+      brokerTest('publication order per channel holds for 1000 concurrent publishes', async (ctx) => {
+        const { broker, events } = ctx;
+        const ch = ctx.ch('order');
+        await broker.subscribe([ch]);
+        const n = 1000;
+        await Promise.all(Array.from({ length: n }, (_, i) => broker.publish(ch, buf(String(i)), NO_HISTORY)));
+        const got = await events.waitForPublications(ch, n);
+        assert.deepEqual(
+          got.map((g) => g.pub.data.toString()),
+          Array.from({ length: n }, (_, i) => String(i)),
+        );
+      });
+
+      brokerTest('unsubscribe stops delivery; subscribing twice delivers once', async (ctx) => {
+        const { broker, events } = ctx;
+        const ch = ctx.ch('unsub');
+        const sentinel = ctx.ch('sentinel');
+        await broker.subscribe([ch]);
+        await broker.subscribe([ch, sentinel]);
+        await broker.publish(ch, buf('1'), NO_HISTORY);
+        await events.waitForPublications(ch, 1);
         await broker.unsubscribe([ch]);
+        await broker.publish(ch, buf('2'), NO_HISTORY);
+        await broker.publish(sentinel, buf('s'), NO_HISTORY);
+        await events.waitForPublications(sentinel, 1);
+        // The sentinel went out after "2" on the same link, so "2" would have arrived by now.
+        await sleep(50);
+        assert.deepEqual(
+          events.on(ch).map((g) => g.pub.data.toString()),
+          ['1'],
+        );
       });
     });
-
-    brokerTest('publishControl accepts broadcast and targeted messages', async ({ broker }) => {
-      await broker.publishControl(buf('ctl'));
-      await broker.publishControl(buf('ctl'), 'some-node');
-    });
-  });
+  }
 }

@@ -9,6 +9,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { z } from 'zod';
 import { CHANNEL_OPTIONS } from './channel-options.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { natsHistoryWarnings } from './nats.js';
 import { fieldsOf, metaOf, type Field, type LeafMeta, type ListMeta, type SectionMeta, type Unsupported } from './fields.js';
 import { readConfigFile } from './file.js';
 import { CONFIG, V5_KEY_HINTS, type Config } from './schema.js';
@@ -65,7 +66,13 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; warning
   const parsed = CONFIG.safeParse(raw);
   if (!parsed.success) ctx.problems.push(...problemsOf(parsed.error, raw, ctx.envNames));
   if (ctx.problems.length > 0) throw new ConfigError(ctx.problems);
-  return { config: parsed.data!, warnings: ctx.warnings, source };
+  const config = parsed.data!;
+  if (config.broker.enabled && config.broker.type === 'nats') {
+    const namespaces = [{ name: 'channel.without_namespace', options: config.channel.without_namespace }];
+    for (const ns of config.channel.namespaces) namespaces.push({ name: `namespace ${JSON.stringify(ns.name)}`, options: ns });
+    natsHistoryWarnings(namespaces, (w) => ctx.warnings.push(w));
+  }
+  return { config, warnings: ctx.warnings, source };
 }
 
 /** YAML `key:` with nothing after it is null: treated as not written. */

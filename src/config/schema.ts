@@ -26,6 +26,7 @@ import {
   type Unsupported,
 } from './fields.js';
 import { CHANNEL_PROXY, CLIENT_PROXY, PROXIES, RPC, checkProxies } from './proxies.js';
+import { NATS, checkNats, type NatsOptions } from './nats.js';
 import { REDIS, redisOptions } from './redis.js';
 import { SERVER_TLS } from './tls.js';
 import { CONNECT_CODE_TO_UNI_DISCONNECT, TRANSPORT_SECTIONS } from './transports.js';
@@ -45,6 +46,9 @@ export type EngineSpec = { type: 'memory' } | { type: 'redis'; redis: ReturnType
 const spec = (type: string, redis: z.output<typeof REDIS>, report: Report): EngineSpec =>
   type === 'redis' ? { type, redis: redisOptions(redis, within(report, 'redis')) } : { type: 'memory' };
 
+/** Where the broker lives: an engine type, or NATS (PUB/SUB only). */
+export type BrokerSpec = EngineSpec | { type: 'nats'; nats: NatsOptions };
+
 /** `broker` / `presence_manager`: when enabled, replaces that half of `engine` (server-api.md §2.2). */
 const override = (what: string, known: string[]) =>
   section(
@@ -59,6 +63,30 @@ const override = (what: string, known: string[]) =>
       },
     },
   );
+
+/** `broker`: as `override`, plus type "nats" with its `nats` block. */
+const BROKER = section(
+  'Replaces the broker half of engine when enabled.',
+  {
+    enabled: bool(false, "Use this broker instead of the engine's.", { flag: true }),
+    type: str('', 'memory, redis or nats.', { flag: true }),
+    redis: REDIS,
+    nats: NATS,
+  },
+  {
+    make(o, report): { enabled: false } | ({ enabled: true } & BrokerSpec) {
+      if (!o.enabled) return { enabled: false };
+      if (o.type === 'nats') {
+        checkNats(o.nats, within(report, 'nats'));
+        return { enabled: true, type: 'nats', nats: o.nats };
+      }
+      if ((ENGINE_TYPES as readonly string[]).includes(o.type)) return { enabled: true, ...spec(o.type, o.redis, report) };
+      const known = ['memory', 'redis', 'nats', 'postgres', 'redisnats'];
+      report('type', known.includes(o.type) ? `${q(o.type)} is not supported by Tributary (memory, redis or nats)` : oneOfProblem(o.type, known));
+      return { enabled: false };
+    },
+  },
+);
 
 // ---- client ----------------------------------------------------------------
 
@@ -250,7 +278,7 @@ export const CONFIG = section(
       { type: oneOf(ENGINE_TYPES, 'memory', 'memory or redis.', { flag: true }), redis: REDIS },
       { make: (o, report) => spec(o.type, o.redis, report) },
     ),
-    broker: override('broker', ['memory', 'redis', 'nats', 'postgres', 'redisnats']),
+    broker: BROKER,
     presence_manager: override('presence manager', ['memory', 'redis']),
     client: CLIENT,
     channel: CHANNEL,

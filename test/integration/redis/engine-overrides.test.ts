@@ -94,10 +94,10 @@ describe('engine halves: broker and presence_manager', () => {
   it('a disabled block changes nothing; unknown or unsupported types name their key', () => {
     assert.equal(testConfig({ broker: { enabled: false, type: 'redis' } } as never).broker.enabled, false);
     assert.throws(
-      () => testConfig({ broker: { enabled: true, type: 'nats' } } as never),
+      () => testConfig({ broker: { enabled: true, type: 'postgres' } } as never),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
-        assert.match(err.message, /broker\.type: "nats" is not supported by Tributary \(memory or redis\)/);
+        assert.match(err.message, /broker\.type: "postgres" is not supported by Tributary \(memory, redis or nats\)/);
         return true;
       },
     );
