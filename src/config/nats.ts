@@ -1,9 +1,9 @@
 // The `broker.nats` block: Centrifugo v6 `configtypes.NatsBroker` (url,
 // prefix, dial_timeout, write_timeout, tls, allow_wildcards, raw_mode), with
 // Centrifugo's defaults. The Nats broker is PUB/SUB only: no history, so
-// history, recovery and positioning answer 108 "not available" at request
-// time, as in Centrifugo, which does not refuse such a config at start;
-// natsHistoryWarnings says so at load instead.
+// recovery, positioning and client history calls answer 108 "not available"
+// at request time (the API's history 100), as in Centrifugo, which does not
+// refuse such a config at start; natsHistoryWarnings says so at load instead.
 
 import type { z } from 'zod';
 import { bool, duration, section, str, strMap, type Report } from './fields.js';
@@ -75,7 +75,7 @@ export function natsHistoryWarnings(namespaces: Array<{ name: string; options: H
     ].filter(Boolean);
     if (asks.length === 0) continue;
     report(
-      `${name}: ${asks.join(', ')} with broker.type "nats", which keeps no history: history calls, positioned and recovering subscriptions there fail with 108 "not available" (as in Centrifugo)`,
+      `${name}: ${asks.join(', ')} with broker.type "nats", which keeps no history: positioned and recovering subscriptions and client history calls there fail with 108 "not available", the API's history with 100 (as in Centrifugo)`,
     );
   }
 }

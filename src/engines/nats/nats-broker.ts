@@ -5,8 +5,8 @@
 // deliver a channel's messages in one order; control messages travel on
 // <prefix>.control and <prefix>.node.<id>. There is no history: history reads
 // fail with 108 "not available" (Centrifugo's ErrorNotAvailable), so
-// positioned and recovering subscriptions do too, and publications carry
-// offset 0. Presence lives in the presence manager (memory or Redis).
+// positioned and recovering subscriptions do too (the server API's history
+// reports it as 100, as Centrifugo's does), and publications carry offset 0. Presence lives in the presence manager (memory or Redis).
 //
 // While the link to NATS is down, publishes fail at once with the retryable
 // EngineUnavailableError (Centrifugo sets ReconnectBufSize(-1) for the same

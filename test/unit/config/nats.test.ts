@@ -77,8 +77,8 @@ describe('broker.nats config', () => {
       },
     );
     assert.deepEqual(warnings, [
-      'channel.without_namespace: force_positioning with broker.type "nats", which keeps no history: history calls, positioned and recovering subscriptions there fail with 108 "not available" (as in Centrifugo)',
-      'namespace "chat": history, force_recovery with broker.type "nats", which keeps no history: history calls, positioned and recovering subscriptions there fail with 108 "not available" (as in Centrifugo)',
+      'channel.without_namespace: force_positioning with broker.type "nats", which keeps no history: positioned and recovering subscriptions and client history calls there fail with 108 "not available", the API\'s history with 100 (as in Centrifugo)',
+      'namespace "chat": history, force_recovery with broker.type "nats", which keeps no history: positioned and recovering subscriptions and client history calls there fail with 108 "not available", the API\'s history with 100 (as in Centrifugo)',
     ]);
     // The same namespaces on Redis: nothing to say.
     assert.deepEqual(load({ channel: { namespaces: [{ name: 'chat', history_size: 10, history_ttl: '60s', force_recovery: true }] } }).warnings, []);
