@@ -4,6 +4,7 @@
 //
 // See bench/README.md and `npm run bench -- --help`.
 
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { parseArgs } from 'node:util';
 import type { ClientKind } from './ipc.js';
 import { fdLimit } from './procstat.js';
 import { DELTA_NAMESPACE, deltaServerConfig, deltaTable, deltaVerdicts, runDelta, type DeltaOptions, type DeltaResult } from './delta.js';
+import { ensureLocalNats } from './nats.js';
 import { ensureLocalRedis, parseRedisUrl, redisServerPid, type RedisAddress } from './redis.js';
 import { cpuSplit, nodesTable, publishSummary, ratios, stepsTable, stormTable, table, transportVerdicts, verdicts, verdictText, type Check } from './report.js';
 import { runScenario, type Result, type RunOptions, type Scenario } from './run.js';
@@ -69,9 +71,11 @@ presets (targets of issue 3 and of "Redis engine"; flags given explicitly still 
 what to run against
   --target T           tributary | baseline | centrifugo | both (default both: same load, one after the other,
                        with ratios; publish and delta: tributary), or a comma-separated list of runs, each
-                       tributary[:memory|redis[:NODES]], centrifugo[:/path/to/binary] or baseline, e.g.
+                       tributary[:memory|redis|nats[:NODES]], centrifugo[:/path/to/binary] or baseline, e.g.
                        tributary:memory,tributary:redis:2 or tributary,centrifugo. Ratios and ratio checks
                        compare with the baseline, or else with the first run listed.
+                       tributary:nats:N: N nodes with the memory engine and the Nats broker between them, on
+                       the NATS scripts/services/nats.sh ensure starts (a fresh subject prefix per run)
                        centrifugo: a reference Centrifugo v6 started with a generated config equivalent to
                        Tributary's (memory engine, one process); the binary is what
                        scripts/services/centrifugo.sh ensure prints (it builds v6.9.1 with Go on first use)
@@ -564,7 +568,7 @@ export interface TargetSpec {
   binary?: string;
 }
 
-const TRIBUTARY_SPEC = /^tributary(?::(memory|redis)(?::(\d+))?)?$/;
+const TRIBUTARY_SPEC = /^tributary(?::(memory|redis|nats)(?::(\d+))?)?$/;
 const CENTRIFUGO_SPEC = /^centrifugo(?::(.+))?$/;
 
 /**
@@ -613,9 +617,9 @@ function resolveTargets(values: Record<string, unknown>): TargetSpec[] {
     const engine = (m[1] ?? engineFlag) as EngineName;
     const nodes = m[2] !== undefined ? Number(m[2]) : nodesFlag;
     if (nodes < 1) throw new UsageError(`--target ${item}: at least one node`);
-    if (nodes > 1 && engine !== 'redis') {
+    if (nodes > 1 && engine === 'memory') {
       throw new UsageError(
-        `${item}${m[2] === undefined ? ` with --nodes ${nodes}` : ''}: the memory engine shares nothing between processes; several nodes need the Redis engine (--engine redis)`,
+        `${item}${m[2] === undefined ? ` with --nodes ${nodes}` : ''}: the memory engine shares nothing between processes; several nodes need the Redis engine (--engine redis) or the Nats broker (tributary:nats:N)`,
       );
     }
     const label = 'tributary' + (m[1] !== undefined || engine !== 'memory' ? `:${engine}` : '') + (nodes > 1 ? `:${nodes}` : '');
@@ -714,9 +718,11 @@ async function openTarget(spec: TargetSpec, values: Record<string, unknown>, sta
     return target;
   }
   const shared = spec.engine === 'redis' && redis ? { address: redis.address, prefix: freshRedisPrefix(), pid: redis.pid } : undefined;
+  const nats = spec.engine === 'nats' ? { url: ensureLocalNats(), prefix: `bench${randomBytes(4).toString('hex')}` } : undefined;
   const what = spec.nodes > 1 ? `${spec.nodes} Tributary nodes` : 'tributary';
-  process.stderr.write(`starting ${what} (${spec.engine} engine${shared ? `, redis prefix ${shared.prefix}` : ''})…\n`);
-  const target = await startTributary(startOpts, { label: spec.label, engine: spec.engine, nodes: spec.nodes, redis: shared });
+  const where = shared ? `, redis prefix ${shared.prefix}` : nats ? `, ${nats.url} prefix ${nats.prefix}` : '';
+  process.stderr.write(`starting ${what} (${spec.engine === 'nats' ? 'Nats broker' : `${spec.engine} engine`}${where})…\n`);
+  const target = await startTributary(startOpts, { label: spec.label, engine: spec.engine, nodes: spec.nodes, redis: shared, nats });
   if (startOpts.keepTmp) for (const n of target.nodes) if (n.logFile) process.stderr.write(`${spec.label} log: ${n.logFile}\n`);
   return target;
 }

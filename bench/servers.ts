@@ -18,7 +18,8 @@ export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
 
 export type TargetName = 'tributary' | 'baseline' | 'centrifugo';
-export type EngineName = 'memory' | 'redis';
+/** memory and redis: the engine; nats: the Nats broker between nodes, presence in memory (the bench reads none). */
+export type EngineName = 'memory' | 'redis' | 'nats';
 
 /** One server process of a target. */
 export interface TargetNode {
@@ -149,6 +150,8 @@ export interface TributaryLayout {
   engine: EngineName;
   nodes: number;
   redis?: { address: RedisAddress; prefix: string; pid?: number };
+  /** The NATS a Nats-broker layout shares, and its subject prefix for this run. */
+  nats?: { url: string; prefix: string };
 }
 
 /** Merges `src` into `target`: objects key by key, anything else (arrays too) replaced. */
@@ -200,8 +203,9 @@ export function freshRedisPrefix(): string {
  * so they form one hub. Each gets its own port, config file and log.
  */
 export async function startTributary(opts: StartOptions, layout: TributaryLayout = { label: 'tributary', engine: 'memory', nodes: 1 }): Promise<Target> {
-  if (layout.nodes > 1 && layout.engine !== 'redis') throw new Error('several Tributary nodes need the Redis engine');
+  if (layout.nodes > 1 && layout.engine === 'memory') throw new Error('several Tributary nodes need the Redis engine or the Nats broker');
   if (layout.engine === 'redis' && !layout.redis) throw new Error('the Redis engine needs a Redis');
+  if (layout.engine === 'nats' && !layout.nats) throw new Error('the Nats broker needs a NATS');
   const tokenSecret = randomBytes(24).toString('hex');
   const apiKey = randomBytes(16).toString('hex');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-'));
@@ -222,6 +226,7 @@ export async function startTributary(opts: StartOptions, layout: TributaryLayout
       if (layout.redis) {
         config.engine = { type: 'redis', redis: { address: [layout.redis.address.url], prefix: layout.redis.prefix } };
       }
+      if (layout.nats) config.broker = { enabled: true, type: 'nats', nats: { url: layout.nats.url, prefix: layout.nats.prefix } };
       if (opts.extraConfig) deepMerge(config, opts.extraConfig);
       const suffix = layout.nodes > 1 ? `-${i + 1}` : '';
       const configFile = path.join(dir, `config${suffix}.json`);
