@@ -6,6 +6,11 @@
 //     A backlog committed in one transaction; time until a subscribed client
 //     has received every row (and until the table is empty).
 //
+//   --target tributary (default) | centrifugo | tributary,centrifugo: the same
+//     measurement against each, one after the other, each on a fresh outbox
+//     table of the same shape; Centrifugo (v6.9.1, scripts/services/centrifugo.sh)
+//     runs its own PostgreSQL consumer from the same `consumers` config.
+//
 //   npm run bench:outbox -- latency [--rate 1000] [--seconds 10] [--partitions 8]
 //     Single-row autocommit INSERTs at a steady rate; insert → client receive
 //     latency percentiles, plus the server's created_at → published histogram.
@@ -26,7 +31,9 @@ import {
   waitFor,
   writeConfig,
 } from '../test/integration/outbox/helpers.js';
+import { SECRET } from '../test/helpers/server.js';
 import { pacedLatencies } from './paced.js';
+import { ensureCentrifugoBinary, killAll, startCentrifugo, startTributary, type StartOptions } from './servers.js';
 import { histogramSummaryMs, latencySummary } from './quantiles.js';
 
 const { positionals, values } = parseArgs({
@@ -38,8 +45,16 @@ const { positionals, values } = parseArgs({
     rate: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '10' },
     dsn: { type: 'string' },
+    target: { type: 'string', default: 'tributary' },
+    'server-build': { type: 'string', default: 'tsx' },
   },
 });
+const targets = String(values.target)
+  .split(',')
+  .map((t) => t.trim());
+for (const t of targets) if (t !== 'tributary' && t !== 'centrifugo') throw new Error(`--target: tributary or centrifugo, not ${JSON.stringify(t)}`);
+const build = values['server-build'] === 'dist' ? 'dist' : 'tsx';
+process.on('exit', killAll); // servers the bench started go with it, however it ends
 const mode = positionals[0] ?? 'throughput';
 const partitions = Number(values.partitions);
 if (values.dsn) process.env.TRIBUTARY_TEST_PG_DSN = values.dsn;
@@ -47,15 +62,33 @@ pgDsn(); // start the database now, not in the middle of a measurement
 
 const channels = (prefix: string) => Array.from({ length: partitions }, (_, p) => `${prefix}${p}`);
 
-async function throughput(): Promise<void> {
+interface Running {
+  wsUrl: string;
+  /** Where /metrics is (Tributary's own histograms); null for Centrifugo. */
+  httpUrl: string | null;
+  stop(): Promise<unknown>;
+}
+
+/** Starts `target` with these consumers (the config both read), the test token secret and history on every channel. */
+async function start(target: string, consumers: Record<string, unknown>[]): Promise<Running> {
+  if (target === 'tributary' && build === 'tsx') {
+    const proc = await spawnTributary(writeConfig(processConfig(consumers, { log: { level: 'info' } })));
+    return { wsUrl: proc.wsUrl, httpUrl: proc.httpUrl, stop: () => proc.stop() };
+  }
+  const extraConfig = {
+    client: { token: { hmac_secret_key: SECRET } },
+    channel: { without_namespace: { allow_subscribe_for_client: true, history_size: 100000, history_ttl: '600s' } },
+    consumers,
+  };
+  const opts: StartOptions = { build, logLevel: 'info', nodeArgs: [], extraConfig };
+  const t = target === 'centrifugo' ? await startCentrifugo(opts, ensureCentrifugoBinary()) : await startTributary(opts);
+  return { wsUrl: t.wsUrl, httpUrl: target === 'tributary' ? t.apiUrl.replace(/\/api$/, '') : null, stop: () => t.stop() };
+}
+
+async function throughput(target: string): Promise<void> {
   const rows = Number(values.rows);
   const box = await newOutbox('bench');
-  const file = writeConfig(
-    processConfig([consumerConfig('bench', box, { num_partitions: partitions, partition_select_limit: Number(values.limit) })], {
-      log: { level: 'info' },
-    }),
-  );
-  const proc = await spawnTributary(file);
+  const proc = await start(target, [consumerConfig('bench', box, { num_partitions: partitions, partition_select_limit: Number(values.limit) })]);
   const pool = newPool(2);
   try {
     const sub = await LeanSubscriber.open(proc.wsUrl, channels('b'));
@@ -74,6 +107,7 @@ async function throughput(): Promise<void> {
     console.log(
       JSON.stringify({
         mode: 'throughput',
+        target,
         rows,
         partitions,
         partition_select_limit: Number(values.limit),
@@ -90,12 +124,11 @@ async function throughput(): Promise<void> {
   }
 }
 
-async function latency(): Promise<void> {
+async function latency(target: string): Promise<void> {
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
   const box = await newOutbox('lat');
-  const file = writeConfig(processConfig([consumerConfig('lat', box, { num_partitions: partitions })], { log: { level: 'info' } }));
-  const proc = await spawnTributary(file);
+  const proc = await start(target, [consumerConfig('lat', box, { num_partitions: partitions })]);
   const pool = newPool(8);
   try {
     const sub = await LeanSubscriber.open(proc.wsUrl, channels('l'));
@@ -116,16 +149,17 @@ async function latency(): Promise<void> {
       30_000,
     );
     sub.close();
-    const metrics = await (await fetch(`${proc.httpUrl}/metrics`)).text();
+    const metrics = proc.httpUrl ? await (await fetch(`${proc.httpUrl}/metrics`)).text() : '';
     console.log(
       JSON.stringify({
         mode: 'latency',
+        target,
         rate,
         seconds,
         partitions,
         rows: rate * seconds,
         insert_to_receive_ms: latencySummary(latencies),
-        created_at_to_published_ms_from_histogram: histogramSummaryMs(metrics, 'tributary_outbox_publish_latency_seconds'),
+        created_at_to_published_ms_from_histogram: proc.httpUrl ? histogramSummaryMs(metrics, 'tributary_outbox_publish_latency_seconds') : null,
       }),
     );
   } finally {
@@ -134,8 +168,8 @@ async function latency(): Promise<void> {
   }
 }
 
-if (mode === 'throughput') await throughput();
-else if (mode === 'latency') await latency();
+if (mode === 'throughput') for (const t of targets) await throughput(t);
+else if (mode === 'latency') for (const t of targets) await latency(t);
 else {
   console.error('usage: bench/outbox.ts throughput|latency [options]');
   process.exitCode = 2;
