@@ -47,6 +47,7 @@ const { positionals, values } = parseArgs({
     dsn: { type: 'string' },
     target: { type: 'string', default: 'tributary' },
     'server-build': { type: 'string', default: 'tsx' },
+    'server-node-args': { type: 'string', default: '' },
   },
 });
 const targets = String(values.target)
@@ -80,7 +81,8 @@ async function start(target: string, consumers: Record<string, unknown>[]): Prom
     channel: { without_namespace: { allow_subscribe_for_client: true, history_size: 100000, history_ttl: '600s' } },
     consumers,
   };
-  const opts: StartOptions = { build, logLevel: 'info', nodeArgs: [], extraConfig };
+  const nodeArgs = target === 'tributary' ? String(values['server-node-args']).split(/\s+/).filter(Boolean) : [];
+  const opts: StartOptions = { build, logLevel: 'info', nodeArgs, extraConfig };
   const t = target === 'centrifugo' ? await startCentrifugo(opts, ensureCentrifugoBinary()) : await startTributary(opts);
   return { wsUrl: t.wsUrl, httpUrl: target === 'tributary' ? t.apiUrl.replace(/\/api$/, '') : null, stop: () => t.stop() };
 }
