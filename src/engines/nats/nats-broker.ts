@@ -15,6 +15,8 @@
 // client re-sends them) and the node is told its channels may have missed
 // publications (onDeliveryGap).
 
+import { isIP } from 'node:net';
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import { connect, type NatsConnection, type Msg, type Subscription } from '@nats-io/transport-node';
 import type { NatsOptions } from '../../config/nats.js';
 import type { Logger } from '../../log.js';
@@ -49,6 +51,29 @@ export function natsServers(url: string): { servers: string[]; user?: string; pa
   return out;
 }
 
+/**
+ * nats.js gives Node no server name for a URL with an IP address (it names
+ * only servers it resolved from a host name), so Node checks the certificate
+ * against "localhost" and refuses a server certificate for 127.0.0.1 or
+ * 10.0.0.5. Go's client (Centrifugo's) checks the IP address of the URL.
+ * Without tls.server_name, a check for "localhost" is therefore a check
+ * against the URLs' IP addresses: the certificate must be valid for one of
+ * them (or for localhost itself).
+ */
+export function withIpIdentity(options: ConnectionOptions, servers: string[]): ConnectionOptions {
+  if (options.servername) return options;
+  const ips = servers.map((s) => new URL(s).hostname.replace(/^\[(.*)\]$/, '$1')).filter((h) => isIP(h) !== 0);
+  if (ips.length === 0) return options;
+  return {
+    ...options,
+    checkServerIdentity: (host, cert) => {
+      const first = checkServerIdentity(host, cert);
+      if (first === undefined || host !== 'localhost') return first;
+      return ips.some((ip) => checkServerIdentity(ip, cert) === undefined) ? undefined : first;
+    },
+  };
+}
+
 /** The address for logs and health, without credentials. */
 const shown = (url: string) => natsServers(url).servers.join(',');
 
@@ -80,9 +105,9 @@ export class NatsBroker implements Broker {
     if (this.nc) return;
     const { servers, ...auth } = natsServers(this.opts.url);
     const tls = this.opts.tls.enabled
-      ? (tlsConnectionOptions(this.opts.tls) as Record<string, unknown>)
+      ? (withIpIdentity(tlsConnectionOptions(this.opts.tls), servers) as Record<string, unknown>)
       : servers.some((s) => s.startsWith('tls:'))
-        ? {}
+        ? (withIpIdentity({}, servers) as Record<string, unknown>)
         : undefined;
     let nc: NatsConnection;
     try {

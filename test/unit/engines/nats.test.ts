@@ -13,6 +13,8 @@ import { natsBroker, natsOptions, natsUrl } from '../../helpers/nats.js';
 import { decodeMessage, encodeMessage } from '../../../src/protocol/protobuf/message.js';
 import { Push } from '../../../src/protocol/protobuf/schema.js';
 import { EngineUnavailableError } from '../../../src/engines/availability.js';
+import { natsServers, withIpIdentity } from '../../../src/engines/nats/nats-broker.js';
+import type { PeerCertificate } from 'node:tls';
 
 runBrokerSuite('nats', async () => natsBroker(), { history: false });
 
@@ -154,5 +156,25 @@ describe('Nats broker specifics', () => {
     await broker.close();
     assert.deepEqual(broker.health(), { healthy: false, detail: `nats ${natsUrl()}: closed` });
     await assert.rejects(broker.publish('a', Buffer.from('1'), NO_HISTORY), EngineUnavailableError);
+  });
+});
+
+describe('Nats broker TLS identity (nats.js names no server for an IP URL, so Node checks "localhost")', () => {
+  const forIp = (ip: string) => ({ subject: { CN: ip }, subjectaltname: `IP Address:${ip}` }) as unknown as PeerCertificate;
+  const check = (servers: string[], host: string, cert: PeerCertificate, servername = '') =>
+    withIpIdentity(servername ? { servername } : {}, servers).checkServerIdentity?.(host, cert);
+
+  it('a certificate for one of the URLs’ IP addresses passes the check for "localhost"; one for another address does not', () => {
+    const servers = natsServers('nats://10.0.0.5:4222,nats://[::1]:4222').servers;
+    assert.equal(check(servers, 'localhost', forIp('10.0.0.5')), undefined);
+    assert.equal(check(servers, 'localhost', forIp('::1')), undefined);
+    assert.ok(check(servers, 'localhost', forIp('10.0.0.6')) instanceof Error);
+    // A name nats.js did give (a resolved host name) is checked as it is.
+    assert.ok(check(servers, 'nats.example', forIp('10.0.0.5')) instanceof Error);
+  });
+
+  it('leaves Node’s check alone with tls.server_name or host names only', () => {
+    assert.equal(withIpIdentity({ servername: 'nats.example' }, ['nats://10.0.0.5:4222']).checkServerIdentity, undefined);
+    assert.equal(withIpIdentity({}, ['nats://nats.example:4222']).checkServerIdentity, undefined);
   });
 });
