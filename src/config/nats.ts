@@ -18,7 +18,10 @@ export const NATS = section('The Nats broker: PUB/SUB between nodes over a NATS 
   dial_timeout: duration('1s', 'Timeout for establishing a connection to the NATS server.', positive),
   write_timeout: duration('1s', 'A subscribe not confirmed by the NATS server in this time fails (retryable).', positive),
   tls: TLS,
-  allow_wildcards: bool(false, 'Wildcard channel subscriptions (* and >): not supported by Tributary.'),
+  allow_wildcards: bool(
+    false,
+    'Subscriptions to channels with NATS wildcards (news.* or news.>): a publication to news.sport reaches them with its channel in the publication. Publishing to such a channel is refused; join/leave and presence do not span them.',
+  ),
   raw_mode: section('Raw mode: channels are NATS subjects under raw_mode.prefix, and payloads travel as they are (no info, tags or join/leave).', {
     enabled: bool(false, 'Publish and subscribe on plain subjects, payloads as they are.'),
     channel_replacements: strMap('Replacements applied to a channel name to make its subject, e.g. {":": "."}.'),
@@ -33,9 +36,6 @@ export function checkNats(o: NatsOptions, report: Report): void {
   for (const url of o.url.split(',').map((u) => u.trim())) {
     const problem = natsUrlProblem(url);
     if (problem) report('url', problem);
-  }
-  if (o.allow_wildcards) {
-    report('allow_wildcards', 'wildcard subscriptions are not supported by Tributary (a publication would need its concrete channel, which it does not carry)');
   }
 }
 

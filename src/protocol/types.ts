@@ -24,6 +24,12 @@ export interface Publication {
   tags?: Record<string, string>;
   /** Unix ms when the publication entered the node; used for lag metrics only. */
   time?: number;
+  /**
+   * The concrete channel, set only when it differs from the channel the
+   * subscribers subscribed to: a wildcard subscription of the Nats broker
+   * (allow_wildcards), as Centrifugo's Publication.Channel.
+   */
+  channel?: string;
 }
 
 /**

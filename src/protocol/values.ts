@@ -22,6 +22,7 @@ export function publicationValue(pub: Publication, epoch?: string, data?: Buffer
   if (pub.info) out.info = clientInfoValue(pub.info);
   if (pub.offset > 0) out.offset = pub.offset;
   if (pub.tags && Object.keys(pub.tags).length > 0) out.tags = pub.tags;
+  if (pub.channel) out.channel = pub.channel;
   if (delta) out.delta = true;
   if (epoch) out.epoch = epoch;
   return out;

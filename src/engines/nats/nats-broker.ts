@@ -77,7 +77,7 @@ export function withIpIdentity(options: ConnectionOptions, servers: string[]): C
 /** The address for logs and health, without credentials. */
 const shown = (url: string) => natsServers(url).servers.join(',');
 
-/** Centrifugo refuses channels with NATS wildcards unless allow_wildcards (which Tributary does not support). */
+/** Channels with NATS wildcards: never published to; subscribed to only with allow_wildcards (as in Centrifugo). */
 const hasWildcard = (channel: string) => channel.includes('*') || channel.includes('>');
 
 export class NatsBroker implements Broker {
@@ -257,7 +257,7 @@ export class NatsBroker implements Broker {
   // ---- node-level subscriptions ----------------------------------------------
 
   async subscribe(channels: string[]): Promise<void> {
-    if (channels.some(hasWildcard)) throw new ReplyError(Errors.badRequest);
+    if (!this.opts.allow_wildcards && channels.some(hasWildcard)) throw new ReplyError(Errors.badRequest);
     const nc = this.live();
     const added: Array<[string, Subscription]> = [];
     try {
@@ -293,7 +293,11 @@ export class NatsBroker implements Broker {
     const handler = this.handler;
     if (!handler || this.subs.get(channel) === undefined) return;
     if (this.subjects.raw) {
-      handler.onPublication(channel, { data: Buffer.from(m.data), offset: 0 }, { offset: 0, epoch: '' }, false);
+      // As Centrifugo: the concrete channel is the subject without the raw prefix (after replacements).
+      const pub: Publication = { data: Buffer.from(m.data), offset: 0 };
+      const concrete = m.subject.startsWith(this.subjects.rawPrefix) ? m.subject.slice(this.subjects.rawPrefix.length) : m.subject;
+      if (concrete !== channel) pub.channel = concrete;
+      handler.onPublication(channel, pub, { offset: 0, epoch: '' }, false);
       return;
     }
     let decoded;
@@ -302,6 +306,13 @@ export class NatsBroker implements Broker {
     } catch (err) {
       this.stats.malformedMessages++;
       this.log.warn({ channel, err: (err as Error).message }, 'malformed message on a nats subject dropped');
+      return;
+    }
+    if (decoded.kind !== 'unknown' && decoded.channel !== channel && this.opts.allow_wildcards) {
+      // Through a wildcard subscription (news.* for news.sport): a publication goes to the wildcard
+      // channel's subscribers carrying its concrete channel, as in Centrifugo; a join or leave is
+      // for the concrete channel's subscribers only, who get it through their own subscription.
+      if (decoded.kind === 'publication') handler.onPublication(channel, { ...decoded.pub, channel: decoded.channel }, { offset: 0, epoch: '' }, decoded.delta);
       return;
     }
     if (decoded.kind === 'publication') handler.onPublication(channel, decoded.pub, { offset: 0, epoch: '' }, decoded.delta);

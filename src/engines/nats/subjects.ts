@@ -11,18 +11,23 @@ import type { NatsOptions } from '../../config/nats.js';
 export class NatsSubjects {
   readonly control: string;
   private readonly clientPrefix: string;
-  private readonly rawPrefix: string | null;
+  private readonly rawPrefixOrNull: string | null;
   private readonly replacements: Array<[string, string]>;
 
   constructor(private readonly opts: Pick<NatsOptions, 'prefix' | 'raw_mode'>) {
     this.control = `${opts.prefix}.control`;
     this.clientPrefix = `${opts.prefix}.client.`;
-    this.rawPrefix = opts.raw_mode.enabled ? opts.raw_mode.prefix : null;
+    this.rawPrefixOrNull = opts.raw_mode.enabled ? opts.raw_mode.prefix : null;
     this.replacements = Object.entries(opts.raw_mode.channel_replacements).filter(([from]) => from !== '');
   }
 
+  /** The raw mode prefix ('' outside raw mode). */
+  get rawPrefix(): string {
+    return this.rawPrefixOrNull ?? '';
+  }
+
   get raw(): boolean {
-    return this.rawPrefix !== null;
+    return this.rawPrefixOrNull !== null;
   }
 
   node(nodeId: string): string {
@@ -30,8 +35,8 @@ export class NatsSubjects {
   }
 
   channel(channel: string): string {
-    if (this.rawPrefix === null) return this.clientPrefix + channel;
-    return this.rawPrefix + replaceAll(channel, this.replacements);
+    if (this.rawPrefixOrNull === null) return this.clientPrefix + channel;
+    return this.rawPrefixOrNull + replaceAll(channel, this.replacements);
   }
 }
 

@@ -23,6 +23,8 @@ describe('broker.nats config', () => {
     assert.equal(n.write_timeout, 1000);
     assert.equal(n.tls.enabled, false);
     assert.equal(n.allow_wildcards, false);
+    const wild = nats({ allow_wildcards: true }).config.broker;
+    assert.ok(wild.enabled && wild.type === 'nats' && wild.nats.allow_wildcards, 'allow_wildcards is accepted');
     assert.deepEqual(n.raw_mode, { enabled: false, channel_replacements: {}, prefix: '' });
   });
 
@@ -50,7 +52,6 @@ describe('broker.nats config', () => {
 
   it('refuses what it cannot use, naming the key', () => {
     assert.throws(() => nats({ url: 'http://x:1' }), /broker\.nats\.url: "http:\/\/x:1": the scheme must be nats:\/\/ or tls:\/\//);
-    assert.throws(() => nats({ allow_wildcards: true }), /broker\.nats\.allow_wildcards: wildcard subscriptions are not supported by Tributary/);
     assert.throws(
       () => load({ broker: { enabled: true, type: 'redisnats' } }),
       /broker\.type: "redisnats" is not supported by Tributary \(memory, redis or nats\)/,

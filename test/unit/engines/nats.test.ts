@@ -132,6 +132,35 @@ describe('Nats broker specifics', () => {
     }
   });
 
+  it('with allow_wildcards, news.* and news.> get publications to news.sport with the concrete channel; joins and leaves stay on news.sport', async () => {
+    const options = natsOptions({ allow_wildcards: true });
+    const broker = natsBroker(options);
+    const other = natsBroker(options);
+    const events = new RecordingHandler();
+    await broker.start(events);
+    await other.start(new RecordingHandler());
+    try {
+      await broker.subscribe(['news.*', 'news.>', 'news.sport']);
+      await other.publish('news.sport', Buffer.from('"goal"'), NO_HISTORY);
+      await other.publishJoin('news.sport', { user: 'u', client: 'c' });
+      await other.publish('news.sport.live', Buffer.from('"deep"'), NO_HISTORY);
+      await events.waitFor(() => events.publications.length === 4 && events.joins.length === 1, 'four publications and a join');
+      const seen = events.publications.map((p) => [p.channel, p.pub.channel, p.pub.data.toString()]).sort();
+      assert.deepEqual(seen, [
+        ['news.*', 'news.sport', '"goal"'],
+        ['news.>', 'news.sport', '"goal"'],
+        ['news.>', 'news.sport.live', '"deep"'],
+        ['news.sport', undefined, '"goal"'],
+      ]);
+      assert.deepEqual(events.joins, [{ channel: 'news.sport', info: { user: 'u', client: 'c' } }]);
+      // Publishing to a wildcard channel stays refused.
+      await assert.rejects(other.publish('news.*', Buffer.from('1'), NO_HISTORY), (err: any) => err?.error?.code === 107);
+    } finally {
+      await broker.close();
+      await other.close();
+    }
+  });
+
   it('channels with NATS wildcards are refused with 107 bad request, as in Centrifugo', async () => {
     const broker = natsBroker();
     await broker.start(new RecordingHandler());
