@@ -29,31 +29,38 @@ export interface TrafficCounter {
  * delivery.
  */
 export class TrafficCounters {
-  private readonly byType = new Map<string, TrafficCounter>();
+  /** By transport, then message type. */
+  private readonly byTransport = new Map<string, Map<string, TrafficCounter>>();
+  /** Messages drained so far, by type (every transport together). */
   private readonly drained = new Map<string, number>();
-  readonly publications = this.counter('publication');
 
-  /** The counter for one message type; look it up once and keep it where it is hot. */
-  counter(type: string): TrafficCounter {
-    let c = this.byType.get(type);
-    if (!c) this.byType.set(type, (c = { messages: 0, bytes: 0 }));
+  /** The counter for one transport and message type; look it up once and keep it where it is hot. */
+  counter(transport: string, type: string): TrafficCounter {
+    let types = this.byTransport.get(transport);
+    if (!types) this.byTransport.set(transport, (types = new Map()));
+    let c = types.get(type);
+    if (!c) types.set(type, (c = { messages: 0, bytes: 0 }));
     return c;
   }
 
   /** Hands what was counted since the last drain to `fold` and starts again from zero. */
-  drain(fold: (type: string, counted: TrafficCounter) => void): void {
-    for (const [type, c] of this.byType) {
-      if (c.messages === 0) continue;
-      fold(type, { ...c });
-      this.drained.set(type, (this.drained.get(type) ?? 0) + c.messages);
-      c.messages = 0;
-      c.bytes = 0;
+  drain(fold: (transport: string, type: string, counted: TrafficCounter) => void): void {
+    for (const [transport, types] of this.byTransport) {
+      for (const [type, c] of types) {
+        if (c.messages === 0) continue;
+        fold(transport, type, { ...c });
+        this.drained.set(type, (this.drained.get(type) ?? 0) + c.messages);
+        c.messages = 0;
+        c.bytes = 0;
+      }
     }
   }
 
-  /** Messages of `type` counted since the start, drained or not. */
+  /** Messages of `type` counted since the start, over every transport, drained or not. */
   total(type: string): number {
-    return (this.drained.get(type) ?? 0) + (this.byType.get(type)?.messages ?? 0);
+    let n = this.drained.get(type) ?? 0;
+    for (const types of this.byTransport.values()) n += types.get(type)?.messages ?? 0;
+    return n;
   }
 }
 
@@ -278,9 +285,9 @@ export class Metrics {
   }
 
   private foldTraffic(): void {
-    this.traffic.drain((type, c) => {
-      this.messagesSent.inc({ transport: 'websocket', frame_type: type }, c.messages);
-      this.messagesSentSize.inc({ transport: 'websocket', frame_type: type }, c.bytes);
+    this.traffic.drain((transport, type, c) => {
+      this.messagesSent.inc({ transport, frame_type: type }, c.messages);
+      this.messagesSentSize.inc({ transport, frame_type: type }, c.bytes);
     });
   }
 

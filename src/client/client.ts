@@ -114,7 +114,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
       node.config.client.queue_max_size,
       transport.writeTimeoutMs ?? node.config.websocket.write_timeout,
     );
-    this.publicationsSent = node.metrics.traffic.publications;
+    this.publicationsSent = node.metrics.traffic.counter(transport.name, 'publication');
     this.handlers = new CommandHandlers(this);
     this.staleDeadline = Date.now() + node.config.client.stale_close_delay;
     node.wheel.schedule(this, this.staleDeadline);
@@ -274,7 +274,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
 
   /** The sent-message counter of one message type (see Metrics.traffic). */
   private traffic(type: string): TrafficCounter {
-    return this.node.metrics.traffic.counter(type);
+    return this.node.metrics.traffic.counter(this.transport.name, type);
   }
 
   enqueue(message: Frame, counter: TrafficCounter = this.publicationsSent): void {

@@ -1,5 +1,6 @@
 // What every transport shares with WebSocket: the SDK falls back from an
-// unavailable WebSocket to http_stream or sse; the connection limit refuses
+// unavailable WebSocket to http_stream or sse (and the sent-message metrics
+// carry that transport's label); the connection limit refuses
 // (503) whatever the transport; a stream client that stops reading is
 // disconnected as slow (3008) while the others keep receiving.
 import assert from 'node:assert/strict';
@@ -33,6 +34,10 @@ describe('transport fallback', () => {
         c.connect();
         const ctx = await once(c, 'connected', 8000);
         assert.equal(ctx.transport, fallback);
+        // The metrics say which transport carried the messages: the connect reply went out over the fallback.
+        const metrics = await (await fetch(`${ts.httpUrl}/metrics`)).text();
+        assert.match(metrics, new RegExp(`centrifugo_transport_messages_sent\\{transport="${fallback}",frame_type="\\w+"\\} [1-9]`));
+        assert.doesNotMatch(metrics, /centrifugo_transport_messages_sent\{transport="websocket"/);
       } finally {
         c.disconnect();
         await ts.stop();
