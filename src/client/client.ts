@@ -167,6 +167,10 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
    * endpoint answers after its commands have run, as Centrifugo's does.
    */
   process(message: Buffer): Promise<void> {
+    // WebSocket frames are counted where they are read (transports/websocket.ts); emulation requests here.
+    const frameType = this.transport.protocol === 'protobuf' ? 'binary' : 'text';
+    this.node.metrics.messagesReceived.inc({ transport: this.transport.name, frame_type: frameType });
+    this.node.metrics.messagesReceivedSize.inc({ transport: this.transport.name, frame_type: frameType }, message.length);
     this.handleMessage(message);
     return this.queue.catch(() => undefined);
   }

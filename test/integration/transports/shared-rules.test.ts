@@ -38,6 +38,16 @@ describe('transport fallback', () => {
         const metrics = await (await fetch(`${ts.httpUrl}/metrics`)).text();
         assert.match(metrics, new RegExp(`centrifugo_transport_messages_sent\\{transport="${fallback}",frame_type="\\w+"\\} [1-9]`));
         assert.doesNotMatch(metrics, /centrifugo_transport_messages_sent\{transport="websocket"/);
+        if (fallback === 'http_stream') {
+          // Commands after the connect come through the emulation endpoint: counted as received on the stream's transport.
+          c.newSubscription('fallback').subscribe(); // allowed or not, the command arrives
+          const received = /centrifugo_transport_messages_received\{transport="http_stream",frame_type="text"\} [1-9]/;
+          const deadline = Date.now() + 5000;
+          while (!received.test(await (await fetch(`${ts.httpUrl}/metrics`)).text())) {
+            if (Date.now() > deadline) assert.fail('the emulation request was not counted as received on http_stream');
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
       } finally {
         c.disconnect();
         await ts.stop();
