@@ -3,12 +3,20 @@
 // TRIBUTARY_TEST_KAFKA_BROKERS says where one is):
 //
 //   npm run bench:kafka -- throughput [--messages 100000] [--partitions 6]
-//     A backlog produced before Tributary starts; time from the consumer's start
-//     until a subscribed client has received every message.
+//     With the server, a subscribed client and the consumer group ready, the
+//     messages are produced as fast as possible; time from the first send until
+//     the client has received every message (produce_ms says how long the
+//     producer itself took).
 //
 //   npm run bench:kafka -- latency [--rate 5000] [--seconds 10] [--partitions 6]
 //     Messages produced at a steady rate; produce → client receive latency
 //     percentiles, plus the server's Kafka-timestamp → published histogram.
+//
+//   --target tributary (default) | centrifugo | tributary,centrifugo: the same
+//     measurement against each, one after the other, each on a fresh topic and
+//     consumer group; Centrifugo (v6.9.1, scripts/services/centrifugo.sh) runs
+//     its own Kafka consumer from the same `consumers` config.
+//   --server-build tsx|dist, --server-node-args A: how Tributary is started.
 //
 // One JSON line of results on stdout. A tool, not a test.
 
@@ -16,9 +24,9 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { LeanSubscriber } from '../test/helpers/lean-subscriber.js';
-import { sleep, spawnTributary, waitFor, writeConfig } from '../test/helpers/process.js';
-import { API_KEY, SECRET } from '../test/helpers/server.js';
+import { sleep, waitFor } from '../test/helpers/process.js';
 import { kafkaBrokers } from '../test/integration/kafka/helpers.js';
+import { consumerTargets, startConsumerTarget, type ConsumerTarget, type RunningTarget } from './consumer-targets.js';
 import { pacedLatencies } from './paced.js';
 import { histogramSummaryMs, latencySummary } from './quantiles.js';
 
@@ -30,8 +38,13 @@ const { positionals, values } = parseArgs({
     rate: { type: 'string', default: '5000' },
     seconds: { type: 'string', default: '10' },
     brokers: { type: 'string' },
+    target: { type: 'string', default: 'tributary' },
+    'server-build': { type: 'string', default: 'tsx' },
+    'server-node-args': { type: 'string', default: '' },
   },
 });
+const targets = consumerTargets(String(values.target));
+const build = values['server-build'] === 'dist' ? 'dist' : 'tsx';
 const mode = positionals[0] ?? 'throughput';
 const partitions = Number(values.partitions);
 if (values.brokers) process.env.TRIBUTARY_TEST_KAFKA_BROKERS = values.brokers;
@@ -40,22 +53,15 @@ const kafka = new Kafka({ clientId: 'tributary-bench', brokers, logLevel: logLev
 
 const channels = (prefix: string) => Array.from({ length: partitions }, (_, p) => `${prefix}${p}`);
 
-function serverConfig(topic: string): string {
-  return writeConfig({
-    http_server: { port: 0, address: '127.0.0.1' },
-    log: { level: 'info' },
-    client: { token: { hmac_secret_key: SECRET } },
-    http_api: { key: API_KEY },
-    channel: { without_namespace: { allow_subscribe_for_client: true, history_size: 1000, history_ttl: '600s' } },
-    consumers: [
-      {
-        name: 'bench',
-        enabled: true,
-        type: 'kafka',
-        kafka: { brokers, topics: [topic], consumer_group: `bench-${randomBytes(4).toString('hex')}`, max_poll_records: 1000 },
-      },
-    ],
-  });
+/** Starts `target` with one Kafka consumer on `topic`, in a group of its own. */
+function start(target: ConsumerTarget, topic: string): Promise<RunningTarget> {
+  const consumer = {
+    name: 'bench',
+    enabled: true,
+    type: 'kafka',
+    kafka: { brokers, topics: [topic], consumer_group: `bench-${randomBytes(4).toString('hex')}`, max_poll_records: 1000 },
+  };
+  return startConsumerTarget(target, [consumer], { build, nodeArgs: String(values['server-node-args']).split(/\s+/).filter(Boolean), historySize: 1000 });
 }
 
 async function newTopic(prefix: string): Promise<string> {
@@ -69,50 +75,53 @@ async function newTopic(prefix: string): Promise<string> {
 
 const message = (channel: string, i: number) => JSON.stringify({ method: 'publish', payload: { channel, data: { i } } });
 
-async function throughput(): Promise<void> {
+async function throughput(target: ConsumerTarget): Promise<void> {
   const total = Number(values.messages);
   const topic = await newTopic('bench-backlog');
+  // The server, its subscriber and its consumer group first: a consumer that joins fast would otherwise
+  // drain a ready backlog before the subscriber is there. Then the messages go in as fast as the producer
+  // can (batches of 5,000), and the clock runs from the first send to the last publication received.
+  const proc = await start(target, topic);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const t0 = Date.now();
-  for (let from = 0; from < total; from += 5000) {
-    const n = Math.min(5000, total - from);
-    await producer.send({
-      topic,
-      messages: Array.from({ length: n }, (_, k) => ({ partition: (from + k) % partitions, value: message(`b${(from + k) % partitions}`, from + k) })),
-    });
-  }
-  const produced = Date.now();
-  await producer.disconnect();
-  // The subscriber must be there before the consumer starts: start Tributary, subscribe, then time.
-  const proc = await spawnTributary(serverConfig(topic));
   try {
     const sub = await LeanSubscriber.open(proc.wsUrl, channels('b'));
-    const start = Date.now();
+    await sleep(3000); // the consumer joins its group
+    const t0 = Date.now();
+    for (let from = 0; from < total; from += 5000) {
+      const n = Math.min(5000, total - from);
+      await producer.send({
+        topic,
+        messages: Array.from({ length: n }, (_, k) => ({ partition: (from + k) % partitions, value: message(`b${(from + k) % partitions}`, from + k) })),
+      });
+    }
+    const produced = Date.now();
     await waitFor(() => sub.total >= total, 300_000, `${total} publications`, 5);
     const done = Date.now();
     sub.close();
     console.log(
       JSON.stringify({
         mode: 'throughput',
+        target,
         messages: total,
         partitions,
+        // When this is close to drain_ms, the producer and not the consumer set the pace.
         produce_ms: produced - t0,
-        // Includes the consumer joining its group (it starts with the process, before the subscriber).
-        drain_ms: done - start,
-        messages_per_second: Math.round(total / ((done - start) / 1000)),
+        drain_ms: done - t0,
+        messages_per_second: Math.round(total / ((done - t0) / 1000)),
       }),
     );
   } finally {
+    await producer.disconnect();
     await proc.stop();
   }
 }
 
-async function latency(): Promise<void> {
+async function latency(target: ConsumerTarget): Promise<void> {
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
   const topic = await newTopic('bench-latency');
-  const proc = await spawnTributary(serverConfig(topic));
+  const proc = await start(target, topic);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
@@ -130,16 +139,17 @@ async function latency(): Promise<void> {
       }),
     );
     sub.close();
-    const metrics = await (await fetch(`${proc.httpUrl}/metrics`)).text();
+    const metrics = proc.httpUrl ? await (await fetch(`${proc.httpUrl}/metrics`)).text() : '';
     console.log(
       JSON.stringify({
         mode: 'latency',
+        target,
         rate,
         seconds,
         partitions,
         messages: rate * seconds,
         produce_to_receive_ms: latencySummary(latencies),
-        kafka_timestamp_to_published_ms_from_histogram: histogramSummaryMs(metrics, 'tributary_kafka_publish_latency_seconds'),
+        kafka_timestamp_to_published_ms_from_histogram: proc.httpUrl ? histogramSummaryMs(metrics, 'tributary_kafka_publish_latency_seconds') : null,
       }),
     );
   } finally {
@@ -148,8 +158,8 @@ async function latency(): Promise<void> {
   }
 }
 
-if (mode === 'throughput') await throughput();
-else if (mode === 'latency') await latency();
+if (mode === 'throughput') for (const t of targets) await throughput(t);
+else if (mode === 'latency') for (const t of targets) await latency(t);
 else {
   console.error('usage: bench/kafka.ts throughput|latency [options]');
   process.exitCode = 2;

@@ -18,22 +18,9 @@
 // One JSON line of results on stdout. A tool, not a test.
 
 import { parseArgs } from 'node:util';
-import {
-  bulkInsert,
-  consumerConfig,
-  count,
-  LeanSubscriber,
-  newOutbox,
-  newPool,
-  pgDsn,
-  processConfig,
-  spawnTributary,
-  waitFor,
-  writeConfig,
-} from '../test/integration/outbox/helpers.js';
-import { SECRET } from '../test/helpers/server.js';
+import { bulkInsert, consumerConfig, count, LeanSubscriber, newOutbox, newPool, pgDsn, waitFor } from '../test/integration/outbox/helpers.js';
+import { consumerTargets, startConsumerTarget, type ConsumerTarget, type RunningTarget } from './consumer-targets.js';
 import { pacedLatencies } from './paced.js';
-import { ensureCentrifugoBinary, killAll, startCentrifugo, startTributary, type StartOptions } from './servers.js';
 import { histogramSummaryMs, latencySummary } from './quantiles.js';
 
 const { positionals, values } = parseArgs({
@@ -50,12 +37,8 @@ const { positionals, values } = parseArgs({
     'server-node-args': { type: 'string', default: '' },
   },
 });
-const targets = String(values.target)
-  .split(',')
-  .map((t) => t.trim());
-for (const t of targets) if (t !== 'tributary' && t !== 'centrifugo') throw new Error(`--target: tributary or centrifugo, not ${JSON.stringify(t)}`);
+const targets = consumerTargets(String(values.target));
 const build = values['server-build'] === 'dist' ? 'dist' : 'tsx';
-process.on('exit', killAll); // servers the bench started go with it, however it ends
 const mode = positionals[0] ?? 'throughput';
 const partitions = Number(values.partitions);
 if (values.dsn) process.env.TRIBUTARY_TEST_PG_DSN = values.dsn;
@@ -63,31 +46,12 @@ pgDsn(); // start the database now, not in the middle of a measurement
 
 const channels = (prefix: string) => Array.from({ length: partitions }, (_, p) => `${prefix}${p}`);
 
-interface Running {
-  wsUrl: string;
-  /** Where /metrics is (Tributary's own histograms); null for Centrifugo. */
-  httpUrl: string | null;
-  stop(): Promise<unknown>;
+/** Starts `target` with these consumers, history on every channel. */
+function start(target: ConsumerTarget, consumers: Record<string, unknown>[]): Promise<RunningTarget> {
+  return startConsumerTarget(target, consumers, { build, nodeArgs: String(values['server-node-args']).split(/\s+/).filter(Boolean), historySize: 100000 });
 }
 
-/** Starts `target` with these consumers (the config both read), the test token secret and history on every channel. */
-async function start(target: string, consumers: Record<string, unknown>[]): Promise<Running> {
-  if (target === 'tributary' && build === 'tsx') {
-    const proc = await spawnTributary(writeConfig(processConfig(consumers, { log: { level: 'info' } })));
-    return { wsUrl: proc.wsUrl, httpUrl: proc.httpUrl, stop: () => proc.stop() };
-  }
-  const extraConfig = {
-    client: { token: { hmac_secret_key: SECRET } },
-    channel: { without_namespace: { allow_subscribe_for_client: true, history_size: 100000, history_ttl: '600s' } },
-    consumers,
-  };
-  const nodeArgs = target === 'tributary' ? String(values['server-node-args']).split(/\s+/).filter(Boolean) : [];
-  const opts: StartOptions = { build, logLevel: 'info', nodeArgs, extraConfig };
-  const t = target === 'centrifugo' ? await startCentrifugo(opts, ensureCentrifugoBinary()) : await startTributary(opts);
-  return { wsUrl: t.wsUrl, httpUrl: target === 'tributary' ? t.apiUrl.replace(/\/api$/, '') : null, stop: () => t.stop() };
-}
-
-async function throughput(target: string): Promise<void> {
+async function throughput(target: ConsumerTarget): Promise<void> {
   const rows = Number(values.rows);
   const box = await newOutbox('bench');
   const proc = await start(target, [consumerConfig('bench', box, { num_partitions: partitions, partition_select_limit: Number(values.limit) })]);
@@ -126,7 +90,7 @@ async function throughput(target: string): Promise<void> {
   }
 }
 
-async function latency(target: string): Promise<void> {
+async function latency(target: ConsumerTarget): Promise<void> {
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
   const box = await newOutbox('lat');
