@@ -343,9 +343,14 @@ interface Launched {
   inspectPort?: number;
 }
 
+/** The bench's environment without the test runner's TRIBUTARY_TEST_* service addresses, which a server would warn about as unknown config variables. */
+function serverEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRIBUTARY_TEST_')));
+}
+
 async function launchProcess(command: string, args: string[], logFile: string, port: number, inspectPort?: number, cwd = REPO_ROOT): Promise<Launched> {
   const fd = openSync(logFile, 'a');
-  const child = spawn(command, args, { cwd, stdio: ['ignore', fd, fd] });
+  const child = spawn(command, args, { cwd, stdio: ['ignore', fd, fd], env: serverEnv() });
   closeSync(fd);
   track(child);
   try {
