@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import type { ClientKind } from './ipc.js';
 import { fdLimit } from './procstat.js';
 import { DELTA_NAMESPACE, deltaServerConfig, deltaTable, deltaVerdicts, runDelta, type DeltaOptions, type DeltaResult } from './delta.js';
-import { ensureLocalNats } from './nats.js';
+import { ensureLocalNats } from './service-scripts.js';
 import { ensureLocalRedis, parseRedisUrl, redisServerPid, type RedisAddress } from './redis.js';
 import { cpuSplit, nodesTable, publishSummary, ratios, stepsTable, stormTable, table, transportVerdicts, verdicts, verdictText, type Check } from './report.js';
 import { runScenario, type Result, type RunOptions, type Scenario } from './run.js';

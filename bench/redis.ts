@@ -3,13 +3,9 @@
 // the few reads the bench makes (INFO, XLEN, HGET, PTTL, XREVRANGE), removing
 // a run's keys afterwards, and the check that history holds what was published.
 
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { ensureService } from './service-scripts.js';
 
 export interface RedisAddress {
   host: string;
@@ -43,16 +39,7 @@ export function parseRedisUrl(url: string): RedisAddress {
 
 /** Runs `scripts/services/redis.sh ensure` (installs and starts the project's Redis when needed) and returns the URL it prints last. */
 export function ensureLocalRedis(): string {
-  const script = path.join(REPO_ROOT, 'scripts/services/redis.sh');
-  let out: string;
-  try {
-    out = execFileSync('bash', [script, 'ensure'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
-  } catch (err) {
-    throw new Error(`scripts/services/redis.sh ensure failed (give --redis-url to use another Redis): ${(err as Error).message}`);
-  }
-  const url = out.trim().split('\n').pop()?.trim() ?? '';
-  if (!url.startsWith('redis://')) throw new Error(`scripts/services/redis.sh ensure printed no redis:// URL as its last line: ${JSON.stringify(out)}`);
-  return url;
+  return ensureService({ name: 'redis', prints: 'redis://', what: 'redis:// URL', instead: 'give --redis-url to use another Redis' });
 }
 
 export class RedisReplyError extends Error {}

@@ -4,7 +4,7 @@
 // on a free port of 127.0.0.1 with a generated config; or an external server
 // given by URL.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeKeys, type RedisAddress } from './redis.js';
+import { ensureService } from './service-scripts.js';
 import { ALL_TRANSPORTS_CONFIG } from './transports.js';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -303,16 +304,13 @@ export function centrifugoConfig(
 
 /** The reference binary: what scripts/services/centrifugo.sh ensure prints last (it builds Centrifugo from the Go module proxy when missing). */
 export function ensureCentrifugoBinary(): string {
-  const script = path.join(REPO_ROOT, 'scripts/services/centrifugo.sh');
-  let out: string;
-  try {
-    out = execFileSync('bash', [script, 'ensure'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 1_200_000 });
-  } catch (err) {
-    throw new Error(`scripts/services/centrifugo.sh ensure failed (give --target centrifugo:/path/to/binary to use another build): ${(err as Error).message}`);
-  }
-  const bin = out.trim().split('\n').pop()?.trim() ?? '';
-  if (!bin.startsWith('/')) throw new Error(`scripts/services/centrifugo.sh ensure printed no binary path as its last line: ${JSON.stringify(out)}`);
-  return bin;
+  return ensureService({
+    name: 'centrifugo',
+    prints: '/',
+    what: 'binary path',
+    instead: 'give --target centrifugo:/path/to/binary to use another build',
+    timeoutMs: 1_200_000,
+  });
 }
 
 /** Starts the Centrifugo binary `binary` with centrifugoConfig() (and --server-config merged over it) in a directory of its own. */
