@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API_KEY } from './server.js';
+import { API_KEY, SECRET } from './server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -30,6 +30,49 @@ export async function waitFor(pred: () => boolean | Promise<boolean>, ms: number
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What every Tributary process of the tests shares: a free port on 127.0.0.1,
+ * info logs (spawnTributary reads its start line), the test token secret and
+ * API key, a 5 s shutdown; `fields` are added or replace whole top-level keys.
+ */
+export function nodeProcessConfig(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    http_server: { port: 0, address: '127.0.0.1' },
+    log: { level: 'info' },
+    client: { token: { hmac_secret_key: SECRET } },
+    http_api: { key: API_KEY },
+    shutdown: { timeout: '5s' },
+    ...fields,
+  };
+}
+
+/** A publisher through the HTTP API of `httpUrl`, one publication ({i}) every 10 ms until stopped: what was acknowledged, what failed. */
+export function steadyPublisher(httpUrl: string, channel: string): { acked: number[]; failures: unknown[]; stop(): Promise<void> } {
+  const acked: number[] = [];
+  const failures: unknown[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      try {
+        const r = await api(httpUrl, 'publish', { channel, data: { i } });
+        if (r.error) failures.push(r.error);
+        else acked.push(i);
+      } catch (err) {
+        failures.push(err);
+      }
+      await sleep(10);
+    }
+  })();
+  return {
+    acked,
+    failures,
+    stop: () => {
+      running = false;
+      return loop;
+    },
+  };
+}
 
 export interface Proc {
   proc: ChildProcess;

@@ -82,6 +82,15 @@ export async function waitFor(pred: () => boolean, ms = 4000, what = 'condition'
   }
 }
 
+/** An SDK client connected with `token(user)`; `clients` keeps it for the test's after hook to disconnect. */
+export async function connectedClient(wsUrl: string, user: string, token: (user: string) => Promise<string>, clients: Centrifuge[]): Promise<Centrifuge> {
+  const c = sdkClient(wsUrl, { token: await token(user) });
+  clients.push(c);
+  c.connect();
+  await once(c, 'connected');
+  return c;
+}
+
 /** A connected SDK client subscribed to `channel`, collecting its publications. */
 export async function subscribedClient(wsUrl: string, channel: string, user: string, token: (user: string) => Promise<string>) {
   const client = sdkClient(wsUrl, { token: await token(user) });

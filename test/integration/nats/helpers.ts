@@ -2,15 +2,11 @@
 // broker is NATS, with a namespace for presence and join/leave, and one that
 // asks for history (which a Nats broker cannot give).
 
-import { API_KEY, SECRET } from '../../helpers/server.js';
+import { nodeProcessConfig } from '../../helpers/process.js';
 
 export function natsNodeConfig(nats: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    http_server: { port: 0, address: '127.0.0.1' },
-    log: { level: 'info' },
+  return nodeProcessConfig({
     broker: { enabled: true, type: 'nats', nats },
-    client: { token: { hmac_secret_key: SECRET } },
-    http_api: { key: API_KEY },
     channel: {
       namespaces: [
         {
@@ -24,7 +20,6 @@ export function natsNodeConfig(nats: Record<string, unknown>, extra: Record<stri
         { name: 'hist', allow_subscribe_for_client: true, history_size: 10, history_ttl: '60s', force_recovery: true },
       ],
     },
-    shutdown: { timeout: '5s' },
     ...extra,
-  };
+  });
 }

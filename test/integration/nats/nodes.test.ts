@@ -11,7 +11,7 @@ import { api, spawnTributary, writeConfig, type Proc } from '../../helpers/proce
 import { cleanUp, ownRedisPrefix } from '../../helpers/cleanup.js';
 import { natsUrl } from '../../helpers/nats.js';
 import { redisUrl } from '../../helpers/redis.js';
-import { collect, once, sdkClient, waitFor, type Centrifuge } from '../../helpers/sdk.js';
+import { collect, connectedClient, once, waitFor, type Centrifuge } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
 import { natsNodeConfig } from './helpers.js';
 
@@ -36,13 +36,7 @@ after(async () => {
   assert.deepEqual(codes, [0, 0, 0], 'every node exits cleanly');
 });
 
-async function connected(node: Proc, user: string): Promise<Centrifuge> {
-  const c = sdkClient(node.wsUrl, { token: await token(user) });
-  clients.push(c);
-  c.connect();
-  await once(c, 'connected');
-  return c;
-}
+const connected = (node: Proc, user: string) => connectedClient(node.wsUrl, user, token, clients);
 
 describe('three nodes on one NATS', () => {
   it('a publication through any node reaches subscribers on every node, once; in order from one node', async () => {

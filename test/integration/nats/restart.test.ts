@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { RecordingHandler } from '../../broker-suite.js';
 import { natsBroker, natsOptions } from '../../helpers/nats.js';
-import { api, sleep, spawnTributary, waitFor as waitUntil, writeConfig, type Proc } from '../../helpers/process.js';
+import { spawnTributary, steadyPublisher, waitFor as waitUntil, writeConfig, type Proc } from '../../helpers/process.js';
 import { collect, once, sdkClient, waitFor } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
 import { natsNodeConfig } from './helpers.js';
@@ -56,23 +56,8 @@ describe('NATS restart under traffic', () => {
     sub.subscribe();
     await once(sub, 'subscribed');
 
-    const acked: number[] = [];
-    const failures: unknown[] = [];
-    let n = 0;
-    let running = true;
-    const publisher = (async () => {
-      while (running) {
-        const i = n++;
-        try {
-          const r = await api(B.httpUrl, 'publish', { channel: 'room:restart', data: { i } });
-          if (r.error) failures.push(r.error);
-          else acked.push(i);
-        } catch (err) {
-          failures.push(err);
-        }
-        await sleep(10);
-      }
-    })();
+    const publisher = steadyPublisher(B.httpUrl, 'room:restart');
+    const { acked, failures } = publisher;
 
     await waitFor(() => acked.length >= 30, 5000, 'traffic before the outage');
     assert.equal(nats('stop').status, 0);
@@ -92,8 +77,7 @@ describe('NATS restart under traffic', () => {
     await waitFor(() => probeEvents.gaps.some((g) => g.includes('room:restart')), 5000, 'the delivery gap reported after the reconnect');
     const firstAfter = acked.length;
     await waitFor(() => acked.length >= firstAfter + 30, 10_000, 'traffic after the outage');
-    running = false;
-    await publisher;
+    await publisher.stop();
 
     const after = acked.slice(firstAfter);
     await waitFor(() => after.every((i) => pubs.some((p) => p.data.i === i)), 10_000, 'every publication acknowledged after the restart, on node A');

@@ -12,8 +12,7 @@ import { migrate } from '../../../src/consumers/postgres-outbox/migrate.js';
 import type { PostgresOutboxConsumer } from '../../../src/consumers/postgres-outbox/consumer.js';
 import { CONSUMER_TEST_CHANNELS, startConsumerServer, type ConsumerServer, type ConsumerServerOptions } from '../../helpers/consumer-server.js';
 import { ownTables } from '../../helpers/cleanup.js';
-import { API_KEY, SECRET } from '../../helpers/server.js';
-import { api } from '../../helpers/process.js';
+import { api, nodeProcessConfig } from '../../helpers/process.js';
 import { serviceAddress } from '../../helpers/services.js';
 
 export { cleanUp, dropOwnTables, ownTables } from '../../helpers/cleanup.js';
@@ -101,14 +100,10 @@ export async function bulkInsert(pool: pg.Pool, table: string, n: number, partit
 
 /** A Centrifugo-style config file for a real Tributary process. */
 export function processConfig(consumers: Record<string, unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    http_server: { port: 0, address: '127.0.0.1' },
-    log: { level: 'info' },
-    client: { token: { hmac_secret_key: SECRET } },
-    http_api: { key: API_KEY },
+  return nodeProcessConfig({
     channel: { without_namespace: { allow_subscribe_for_client: true, history_size: 100000, history_ttl: '600s' } },
     shutdown: { timeout: '10s' },
     consumers,
     ...extra,
-  };
+  });
 }

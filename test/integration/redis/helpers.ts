@@ -1,15 +1,11 @@
 // Shared by the multi-node tests: the config of a Tributary node on the Redis
 // engine, with a namespace that has history, recovery, presence and join/leave.
 
-import { API_KEY, SECRET } from '../../helpers/server.js';
+import { nodeProcessConfig } from '../../helpers/process.js';
 
 export function nodeConfig(redis: string, prefix: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    http_server: { port: 0, address: '127.0.0.1' },
-    log: { level: 'info' },
+  return nodeProcessConfig({
     engine: { type: 'redis', redis: { address: [redis], prefix } },
-    client: { token: { hmac_secret_key: SECRET } },
-    http_api: { key: API_KEY },
     channel: {
       namespaces: [
         {
@@ -25,7 +21,6 @@ export function nodeConfig(redis: string, prefix: string, extra: Record<string, 
         },
       ],
     },
-    shutdown: { timeout: '5s' },
     ...extra,
-  };
+  });
 }

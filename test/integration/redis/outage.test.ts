@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { cleanUp, ownRedisPrefix } from '../../helpers/cleanup.js';
-import { api, sleep, spawnTributary, waitFor as waitUntil, writeConfig, type Proc } from '../../helpers/process.js';
+import { spawnTributary, steadyPublisher, waitFor as waitUntil, writeConfig, type Proc } from '../../helpers/process.js';
 import { collect, once, sdkClient, waitFor } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
 import { nodeConfig } from './helpers.js';
@@ -51,23 +51,8 @@ describe('Redis outage under traffic', () => {
     sub.subscribe();
     await once(sub, 'subscribed');
 
-    const acked: number[] = [];
-    const failures: unknown[] = [];
-    let n = 0;
-    let running = true;
-    const publisher = (async () => {
-      while (running) {
-        const i = n++;
-        try {
-          const r = await api(B.httpUrl, 'publish', { channel: 'room:outage', data: { i } });
-          if (r.error) failures.push(r.error);
-          else acked.push(i);
-        } catch (err) {
-          failures.push(err);
-        }
-        await sleep(10);
-      }
-    })();
+    const publisher = steadyPublisher(B.httpUrl, 'room:outage');
+    const { acked, failures } = publisher;
 
     await waitFor(() => acked.length >= 30, 5000, 'traffic before the outage');
     // SHUTDOWN SAVE writes the data out even without save points, so the restart keeps the streams.
@@ -84,8 +69,7 @@ describe('Redis outage under traffic', () => {
     await waitUntil(async () => (await fetch(`${A.httpUrl}/health`)).status === 200, 15_000, 'node A healthy again');
     const ackedAtReturn = acked.length;
     await waitFor(() => acked.length >= ackedAtReturn + 30, 10_000, 'traffic after the outage');
-    running = false;
-    await publisher;
+    await publisher.stop();
 
     await waitFor(() => pubs.length >= acked.length, 10_000, `all ${acked.length} acknowledged publications at the subscriber`);
     assert.deepEqual(
