@@ -38,6 +38,12 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
 };
 
+interface Route {
+  method?: 'POST';
+  token: boolean;
+  run(req: IncomingMessage, res: ServerResponse, url: URL): void | Promise<void>;
+}
+
 export class AdminHandler {
   private readonly prefix: string;
   private readonly files: StaticFiles;
@@ -59,6 +65,19 @@ export class AdminHandler {
     this.files = new StaticFiles(config.web_path || BUILT_UI_DIR);
     this.stats = new StatsRecorder(node);
   }
+
+  /** The endpoints under <P>/: the method they take (any when unset) and whether they need the token. */
+  private readonly routes: Record<string, Route> = {
+    'admin/init': { token: false, run: (req, res) => this.init(req, res) },
+    'admin/auth': { method: 'POST', token: false, run: (req, res) => this.login(req, res) },
+    'admin/api': { method: 'POST', token: true, run: (req, res) => this.api(req, res) },
+    'admin/stats': { token: true, run: (_req, res, url) => this.statsAnswer(res, url) },
+    'admin/tail': { method: 'POST', token: true, run: (req, res) => this.tail(req, res) },
+    'admin/consumers': { token: true, run: async (_req, res) => sendJson(res, 200, JSON.stringify({ consumers: await this.consumerView.list() })) },
+    'admin/dead_letters': { token: true, run: (_req, res, url) => this.listDeadLetters(res, url) },
+    'admin/dead_letters/retry': { method: 'POST', token: true, run: (req, res) => this.changeDeadLetters(req, res, 'retry') },
+    'admin/dead_letters/delete': { method: 'POST', token: true, run: (req, res) => this.changeDeadLetters(req, res, 'delete') },
+  };
 
   start(): void {
     if (this.config.insecure) {
@@ -86,36 +105,13 @@ export class AdminHandler {
       return void res.end();
     }
     const sub = path.slice(this.prefix.length + 1);
-    if (sub.startsWith('admin/')) {
+    const route = Object.hasOwn(this.routes, sub) ? this.routes[sub] : undefined;
+    if (route) {
       res.setHeader('Cache-Control', 'no-store');
-      switch (sub) {
-        case 'admin/init':
-          return this.init(req, res);
-        case 'admin/auth':
-          return req.method === 'POST' ? this.login(req, res) : send(res, 405);
-        case 'admin/api':
-          if (req.method !== 'POST') return send(res, 405);
-          if (!this.authorized(req)) return send(res, 401);
-          return this.api(req, res);
-        case 'admin/stats':
-          if (!this.authorized(req)) return send(res, 401);
-          return this.statsAnswer(res, url);
-        case 'admin/tail':
-          if (req.method !== 'POST') return send(res, 405);
-          if (!this.authorized(req)) return send(res, 401);
-          return this.tail(req, res);
-        case 'admin/consumers':
-          if (!this.authorized(req)) return send(res, 401);
-          return sendJson(res, 200, JSON.stringify({ consumers: await this.consumerView.list() }));
-        case 'admin/dead_letters':
-          if (!this.authorized(req)) return send(res, 401);
-          return this.listDeadLetters(res, url);
-        case 'admin/dead_letters/retry':
-        case 'admin/dead_letters/delete':
-          if (req.method !== 'POST') return send(res, 405);
-          if (!this.authorized(req)) return send(res, 401);
-          return this.changeDeadLetters(req, res, sub.endsWith('retry') ? 'retry' : 'delete');
-      }
+      // Method first, then the token, as Centrifugo checks admin/api.
+      if (route.method && req.method !== route.method) return send(res, 405);
+      if (route.token && !this.authorized(req)) return send(res, 401);
+      return route.run(req, res, url);
     }
     // Any method, as Go's file server (a POST to an unknown path is 404 there too, not 405).
     return this.files.serve(sub, res);
