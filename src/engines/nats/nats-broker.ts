@@ -21,7 +21,7 @@ import { connect, type NatsConnection, type Msg, type Subscription } from '@nats
 import type { NatsOptions } from '../../config/nats.js';
 import type { Logger } from '../../log.js';
 import { Errors, ReplyError } from '../../protocol/codes.js';
-import type { ClientInfo, Publication, Raw } from '../../protocol/types.js';
+import type { ClientInfo, Publication, Raw, StreamPosition } from '../../protocol/types.js';
 import { tlsConnectionOptions } from '../../util/tls.js';
 import { EngineUnavailableError, type EngineHealth } from '../availability.js';
 import type { Broker, BrokerEventHandler, HistoryResult, PublishOptions, PublishResult } from '../broker.js';
@@ -79,6 +79,9 @@ const shown = (url: string) => natsServers(url).servers.join(',');
 
 /** Channels with NATS wildcards: never published to; subscribed to only with allow_wildcards (as in Centrifugo). */
 const hasWildcard = (channel: string) => channel.includes('*') || channel.includes('>');
+
+/** A Nats broker keeps no stream: every publication is at this position. Shared, never changed. */
+const NO_POSITION: StreamPosition = Object.freeze({ offset: 0, epoch: '' });
 
 export class NatsBroker implements Broker {
   readonly name = 'nats';
@@ -239,7 +242,7 @@ export class NatsBroker implements Broker {
       this.send(this.subjects.channel(channel), publicationPush(channel, pub, opts.delta === true));
     }
     // History, idempotency and versions need storage the broker does not have: ignored, as in Centrifugo.
-    return { position: { offset: 0, epoch: '' }, suppressed: false };
+    return { position: NO_POSITION, suppressed: false };
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
@@ -297,7 +300,7 @@ export class NatsBroker implements Broker {
       const pub: Publication = { data: Buffer.from(m.data), offset: 0 };
       const concrete = m.subject.startsWith(this.subjects.rawPrefix) ? m.subject.slice(this.subjects.rawPrefix.length) : m.subject;
       if (concrete !== channel) pub.channel = concrete;
-      handler.onPublication(channel, pub, { offset: 0, epoch: '' }, false);
+      handler.onPublication(channel, pub, NO_POSITION, false);
       return;
     }
     let decoded;
@@ -312,10 +315,10 @@ export class NatsBroker implements Broker {
       // Through a wildcard subscription (news.* for news.sport): a publication goes to the wildcard
       // channel's subscribers carrying its concrete channel, as in Centrifugo; a join or leave is
       // for the concrete channel's subscribers only, who get it through their own subscription.
-      if (decoded.kind === 'publication') handler.onPublication(channel, { ...decoded.pub, channel: decoded.channel }, { offset: 0, epoch: '' }, decoded.delta);
+      if (decoded.kind === 'publication') handler.onPublication(channel, { ...decoded.pub, channel: decoded.channel }, NO_POSITION, decoded.delta);
       return;
     }
-    if (decoded.kind === 'publication') handler.onPublication(channel, decoded.pub, { offset: 0, epoch: '' }, decoded.delta);
+    if (decoded.kind === 'publication') handler.onPublication(channel, decoded.pub, NO_POSITION, decoded.delta);
     else if (decoded.kind === 'join') handler.onJoin(channel, decoded.info);
     else if (decoded.kind === 'leave') handler.onLeave(channel, decoded.info);
     else {
