@@ -17,6 +17,9 @@ import {
   type Metric,
 } from 'prom-client';
 
+/** The event-loop delay sampler's period (ms). */
+const EVENT_LOOP_SAMPLE_MS = 20;
+
 export interface TrafficCounter {
   messages: number;
   bytes: number;
@@ -177,6 +180,11 @@ export class Metrics {
     help: 'From a publication reaching this node to its flush to the subscribers’ sockets (one sample per event-loop turn, its oldest publication).',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   });
+  readonly eventLoopDelay = this.histogram({
+    name: 'tributary_event_loop_delay_seconds',
+    help: 'How late a 20 ms timer fires: event-loop delay, cumulative, so a reader takes its quantiles over any window from two scrapes (the default tributary_nodejs_eventloop_lag_p99_seconds restarts at every read of the registry, the node info aggregation included).',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  });
   readonly nodeMessagesReceived = this.counter({
     name: 'centrifugo_node_messages_received_count',
     help: 'Messages the node received from the engine, by type.',
@@ -292,6 +300,24 @@ export class Metrics {
   }
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
+    if (opts.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
+      this.sampleEventLoopDelay();
+    }
+  }
+
+  /**
+   * Feeds tributary_event_loop_delay_seconds: a timer's lateness is what the
+   * event loop kept everything else waiting (perf_hooks.monitorEventLoopDelay
+   * measures the same, but keeps percentiles only, which cannot be summed into
+   * buckets). Fifty wake-ups a second; unref'd, so it never holds the process.
+   */
+  private sampleEventLoopDelay(): void {
+    let due = performance.now() + EVENT_LOOP_SAMPLE_MS;
+    setInterval(() => {
+      const now = performance.now();
+      this.eventLoopDelay.observe(Math.max(0, now - due) / 1000);
+      due = now + EVENT_LOOP_SAMPLE_MS;
+    }, EVENT_LOOP_SAMPLE_MS).unref();
   }
 }
