@@ -1,0 +1,9 @@
+// Every chaos scenario, in the order a full run takes them.
+
+import { kill9Kafka } from './kill9-kafka.js';
+import { kill9Outbox } from './kill9-outbox.js';
+import { redisFreeze } from './redis-freeze.js';
+import { redisStop } from './redis-stop.js';
+import type { Scenario } from './scenario.js';
+
+export const SCENARIOS: Scenario[] = [kill9Outbox, kill9Kafka, redisStop, redisFreeze];
