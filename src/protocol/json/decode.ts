@@ -26,8 +26,12 @@ export function decodeJsonCommands(frame: string): Command[] {
   return out;
 }
 
-/** A connect request's raw fields (`data`, `subs.<channel>.data`), as isRawPath sees them under `connect`. */
-const isRawConnectPath = (path: JsonPath) => isRawPath(['connect', ...path]);
+/**
+ * A connect request's raw fields (`data`, `subs.<channel>.data`), as isRawPath
+ * sees them under `connect`. Asked for every value in the document, so it looks
+ * at the length first: copying the path would make deep nesting quadratic.
+ */
+const isRawConnectPath = (path: JsonPath) => (path.length === 1 ? path[0] === 'data' : path.length === 3 && path[0] === 'subs' && path[2] === 'data');
 
 /**
  * A bare ConnectRequest, as unidirectional transports receive it (a
