@@ -231,7 +231,10 @@ export function decodeControl(data: Buffer): ControlMessage {
     throw new ControlDecodeError('not JSON', 'bad_json');
   }
   if (!isRecord(parsed)) throw new ControlDecodeError('message must be an object', 'bad_json');
-  if (parsed.v !== CONTROL_FORMAT_VERSION) throw new ControlDecodeError(`unsupported format version ${JSON.stringify(parsed.v)}`, 'bad_version');
+  // The version is named by its type unless it is a number: quoting any JSON value back could be a megabyte, or nested too deep to stringify.
+  if (parsed.v !== CONTROL_FORMAT_VERSION) {
+    throw new ControlDecodeError(`unsupported format version ${typeof parsed.v === 'number' ? parsed.v : typeof parsed.v}`, 'bad_version');
+  }
   const uid = requiredStr(parsed, 'uid');
   const type = str(parsed, 'type');
   if (!(CONTROL_TYPES as readonly string[]).includes(type)) throw new ControlDecodeError(`unknown type ${JSON.stringify(type)}`, 'unknown_type');

@@ -104,4 +104,11 @@ describe('control messages', () => {
     refused({ v: 1, uid: UID, type: 'survey_request', body: { id: '1' } }, 'bad_field');
     refused({ v: 1, uid: UID, type: 'survey_response', body: { id: '1', code: 'ok' } }, 'bad_field');
   });
+
+  it('refuses a version of any shape as bad_version (found by npm run fuzz: a deeply nested one overflowed the stack)', () => {
+    const deep = '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);
+    refused(`{"v":${deep},"uid":"n1","type":"shutdown"}`, 'bad_version');
+    refused('{"v":[1],"uid":"n1","type":"shutdown"}', 'bad_version');
+    refused('{"v":2,"uid":"n1","type":"shutdown"}', 'bad_version');
+  });
 });
