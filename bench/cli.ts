@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClientKind } from './ipc.js';
+import { num, UsageError } from './flags.js';
 import { fdLimit } from './procstat.js';
 import { DELTA_NAMESPACE, deltaServerConfig, deltaTable, deltaVerdicts, runDelta, type DeltaOptions, type DeltaResult } from './delta.js';
 import { ensureLocalNats } from './service-scripts.js';
@@ -54,6 +55,28 @@ scenarios
               with its own token (signed ahead) and one subscription (its own channel, or --channels C).
               Reports connects/s (first start to last subscribed), p50/p99 connect+subscribe latency,
               failures, server CPU per connection (CPU seconds over the storm / N), RSS per connection
+
+soak scenario (issue 20: what hours of steady mixed load do to one server)
+  soak        N connections (a mix of transports) over C channels with history and forced recovery;
+              publications through the HTTP API, a PostgreSQL outbox and Kafka at once (each numbered per
+              channel); every second a share of the connections closes and reconnects with recovery.
+              Per window (a minute, or a tenth of shorter runs): server RSS, V8 heap, event-loop delay
+              p99, deliveries/s and their p99. At the end every subscriber is checked against its
+              channel's history (lost, duplicated, out of order) and PASS/FAIL lines judge the targets:
+              RSS growth < 5% from window 2 to the last, 0 lost, event-loop delay p99 < 50 ms
+  --duration D         seconds of load (default 600)
+  --conns N            connections (default 10,000); connection i: channel i % C, transport i % (list)
+  --channels C         channels (default 1,000)
+  --rate R             publications per second, split evenly over the sources (default 300)
+  --churn P            % of the live connections closed and reopened per second (default 1)
+  --transport T        the mix, comma-separated: websocket,sse,http_stream (default all three)
+  --sources S          http,outbox,kafka (default all three; outbox and Kafka use the project's
+                       services through scripts/services/postgres.sh and kafka.sh ensure)
+  --history-size N     history per channel (default: what one window publishes per channel, at least 10)
+  --engine E           memory (default) | redis (scripts/services/redis.sh ensure, or --redis-url)
+  --drain D            seconds to wait at the end for consumers and subscribers to catch up (default 60)
+  --workers, --ramp-batch, --connect-timeout, --server-build, --server-config, --server-node-args,
+  --server-log-level, --redis-url, --keep-tmp, --json, --quiet: as below
 
 presets (targets of issue 3 and of "Redis engine"; flags given explicitly still win)
   room-10k      fanout: 10,000 subscribers in 1 channel, 10 pub/s of 100 B
@@ -320,21 +343,13 @@ const OPTIONS = {
   'local-addresses': { type: 'string' },
   'in-flight': { type: 'string' },
   'token-alg': { type: 'string' },
+  churn: { type: 'string' },
+  sources: { type: 'string' },
   json: { type: 'string' },
   quiet: { type: 'boolean' },
   'keep-tmp': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-class UsageError extends Error {}
-
-function num(values: Record<string, unknown>, key: string, fallback: number, min = 0): number {
-  const raw = values[key];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${key}: expected a number >= ${min}, got ${String(raw)}`);
-  return n;
-}
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -347,10 +362,13 @@ async function main(argv: string[]): Promise<number> {
   const name = parsed.positionals[0] ?? 'delta';
   if (flags.delta && name !== 'delta') throw new UsageError(`--delta is the delta scenario: it cannot be combined with "${name}"`);
   if (name === 'delta') return deltaMain(argv, flags);
+  // Loaded on demand: the soak brings the outbox and Kafka clients the other scenarios never need.
+  if (name === 'soak') return (await import('./soak.js')).soakMain(argv, flags);
   const preset = PRESETS[name];
   const scenario = (preset?.scenario ?? name) as Scenario;
   if (!(scenario in SCENARIO_DEFAULTS)) throw new UsageError(`unknown scenario or preset "${name}"`);
   for (const k of ['publications', 'changes']) if (flags[k] !== undefined) throw new UsageError(`--${k} belongs to the delta scenario`);
+  for (const k of ['churn', 'sources']) if (flags[k] !== undefined) throw new UsageError(`--${k} belongs to the soak scenario`);
 
   const values: Record<string, unknown> = { ...SCENARIO_DEFAULTS[scenario], ...(preset?.values ?? {}), ...flags };
   // --ws-url means an external server: the defaults' own target and engine do not apply to it.

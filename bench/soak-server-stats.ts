@@ -1,0 +1,120 @@
+// What the soak reads from the server itself: RSS and CPU from /proc every
+// couple of seconds (RSS moves with every GC, so a window's figure is the mean
+// of its samples), and /metrics at each window's end: V8 heap used and the
+// event-loop delay histogram (tributary_event_loop_delay_seconds, cumulative,
+// so a window's p99 comes from the difference of two scrapes).
+
+import { cpuSeconds, rssBytes } from './procstat.js';
+
+const RSS_SAMPLE_MS = 2000;
+const LOOP_METRIC = 'tributary_event_loop_delay_seconds';
+const HEAP_METRIC = 'tributary_nodejs_heap_size_used_bytes';
+
+interface Scrape {
+  heapUsed: number;
+  /** Cumulative counts per upper bound (seconds), +Inf last. */
+  loop: Array<{ le: number; n: number }>;
+}
+
+export interface ServerWindowStats {
+  rssMeanMB: number;
+  rssMaxMB: number;
+  heapUsedMB: number;
+  loopP99Ms: number;
+  /** The upper bound of the highest bucket that got a sample in the window (ms; Infinity past the last bound). */
+  loopMaxBucketMs: number;
+  cpuPct: number;
+}
+
+export class ServerStats {
+  private rssSamples: number[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private last: Scrape | undefined;
+  private first: Scrape | undefined;
+  private cpuAt: { cpu: number; at: number };
+
+  constructor(
+    private readonly pid: number,
+    private readonly metricsUrl: string,
+  ) {
+    this.cpuAt = { cpu: cpuSeconds(pid), at: performance.now() };
+    this.timer = setInterval(() => this.rssSamples.push(rssBytes(pid)), RSS_SAMPLE_MS);
+  }
+
+  /** The first scrape: what the windows are measured from. */
+  async start(): Promise<void> {
+    this.first = this.last = await this.scrape();
+    this.rssSamples = [rssBytes(this.pid)];
+    this.cpuAt = { cpu: cpuSeconds(this.pid), at: performance.now() };
+  }
+
+  /** Closes a window: its RSS mean and max, heap used now, event-loop p99 over it, server CPU over it. */
+  async window(): Promise<ServerWindowStats> {
+    const now = await this.scrape();
+    const rss = this.rssSamples.filter((x) => Number.isFinite(x));
+    if (rss.length === 0) rss.push(rssBytes(this.pid));
+    this.rssSamples = [];
+    const cpu = { cpu: cpuSeconds(this.pid), at: performance.now() };
+    const stats: ServerWindowStats = {
+      rssMeanMB: rss.reduce((a, b) => a + b, 0) / rss.length / 1048576,
+      rssMaxMB: Math.max(...rss) / 1048576,
+      heapUsedMB: now.heapUsed / 1048576,
+      loopP99Ms: quantile(diff(now.loop, this.last!.loop), 0.99) * 1000,
+      loopMaxBucketMs: maxBucket(diff(now.loop, this.last!.loop)) * 1000,
+      cpuPct: ((cpu.cpu - this.cpuAt.cpu) / ((cpu.at - this.cpuAt.at) / 1000)) * 100,
+    };
+    this.last = now;
+    this.cpuAt = cpu;
+    return stats;
+  }
+
+  /** Event-loop delay p99 over every window so far (ms). */
+  wholeRunLoopP99Ms(): number {
+    return this.first && this.last ? quantile(diff(this.last.loop, this.first.loop), 0.99) * 1000 : Number.NaN;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async scrape(): Promise<Scrape> {
+    const res = await fetch(this.metricsUrl, { signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    const heap = new RegExp(`^${HEAP_METRIC} (\\S+)`, 'm').exec(text);
+    const loop = [...text.matchAll(new RegExp(`^${LOOP_METRIC}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))].map((m) => ({
+      le: m[1] === '+Inf' ? Infinity : Number(m[1]),
+      n: Number(m[2]),
+    }));
+    if (loop.length === 0) throw new Error(`${this.metricsUrl} has no ${LOOP_METRIC} (a Tributary before it was added?)`);
+    return { heapUsed: heap ? Number(heap[1]) : Number.NaN, loop };
+  }
+}
+
+function diff(a: Scrape['loop'], b: Scrape['loop']): Scrape['loop'] {
+  return a.map((x, i) => ({ le: x.le, n: x.n - (b[i]?.n ?? 0) }));
+}
+
+/** Quantile q of cumulative buckets, linear within the bucket it falls in (seconds; NaN without samples). */
+function quantile(buckets: Scrape['loop'], q: number): number {
+  const total = buckets.at(-1)?.n ?? 0;
+  if (total === 0) return Number.NaN;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevN = 0;
+  for (const b of buckets) {
+    if (b.n >= rank) return b.le === Infinity ? prevLe : prevLe + ((b.le - prevLe) * (rank - prevN)) / Math.max(1, b.n - prevN);
+    prevLe = b.le;
+    prevN = b.n;
+  }
+  return prevLe;
+}
+
+function maxBucket(buckets: Scrape['loop']): number {
+  let prevN = 0;
+  let top = 0;
+  for (const b of buckets) {
+    if (b.n > prevN) top = b.le;
+    prevN = b.n;
+  }
+  return top;
+}
