@@ -13,7 +13,13 @@ import { natsHistoryWarnings } from './nats.js';
 import { fieldsOf, metaOf, type Field, type LeafMeta, type ListMeta, type SectionMeta, type Unsupported } from './fields.js';
 import { readConfigFile } from './file.js';
 import { CONFIG, V5_KEY_HINTS, type Config } from './schema.js';
-import { isRecord } from '../util/values.js';
+import { isRecord, nestedDeeperThan } from '../util/values.js';
+
+/**
+ * No config is anywhere near this deep; refusing deeper ones up front keeps
+ * the recursive walks below (and zod's) from overflowing the stack.
+ */
+const MAX_NESTING = 100;
 
 /** Used when no file is given; a missing default file is only a warning, as in Centrifugo. */
 export const DEFAULT_CONFIG_FILE = 'config.json';
@@ -58,6 +64,7 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; warning
     else if (options.file !== undefined) throw new ConfigError([{ key: file, reason: 'config file not found' }]);
     else ctx.warnings.push(`config file ${file} not found; using defaults, environment and flags`);
   }
+  if (nestedDeeperThan(raw, MAX_NESTING)) throw new ConfigError([{ key: source ? file : '(config)', reason: `nested deeper than ${MAX_NESTING} levels` }]);
   raw = withoutNulls(raw ?? {});
   if (!isRecord(raw)) throw new ConfigError([{ key: source ? file : '(config)', reason: 'the top level of a config file must be an object' }]);
   applyEnv(raw, options.env ?? process.env, ctx);
@@ -118,11 +125,14 @@ function fromText(meta: LeafMeta | ListMeta, text: string): unknown {
 }
 
 function parseJson(text: string, what: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new Error(`invalid JSON ${what}: ${(err as Error).message}`);
   }
+  if (nestedDeeperThan(value, MAX_NESTING)) throw new Error(`JSON ${what} nested deeper than ${MAX_NESTING} levels`);
+  return value;
 }
 
 /** Sets a value deep in `target`, making the sections on the way (not through a value that is no object). */

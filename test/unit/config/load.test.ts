@@ -151,6 +151,20 @@ describe('loadConfig: files', () => {
     assert.throws(() => loadConfig({ file: list, env: noEnv }), /top level of a config file must be an object/);
   });
 
+  it('refuses a config nested deeper than any real one with a ConfigError (found by npm run fuzz: a stack overflow escaped)', () => {
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const file = tempFile('c.json', `{"client":{"allowed_origins":${deep}}}`);
+    assert.throws(
+      () => loadConfig({ file, env: noEnv }),
+      (err: unknown) => err instanceof ConfigError && /c\.json: nested deeper than 100 levels/.test(err.message),
+    );
+    const env = { TRIBUTARY_CHANNEL_NAMESPACES: `[{"name":"chat","x":${deep}}]` };
+    assert.throws(
+      () => loadConfig({ file: '', env }),
+      (err: unknown) => err instanceof ConfigError && /nested deeper than 100 levels/.test(err.message),
+    );
+  });
+
   it('collects every malformed value into one ConfigError', () => {
     const file = tempFile('c.json', {
       http_server: { port: 'abc' },
