@@ -16,6 +16,7 @@ import {
   type SummaryConfiguration,
   type Metric,
 } from 'prom-client';
+import { HotHistogram, type HistogramChild, type HotHistogramConfig } from './hot-histogram.js';
 
 /** The event-loop delay sampler's period (ms). */
 const EVENT_LOOP_SAMPLE_MS = 20;
@@ -88,6 +89,15 @@ export class Metrics {
     return this.once(c.name, () => new Histogram({ ...c, registers: [this.registry] }));
   }
 
+  /** A histogram observed once per message (hot-histogram.ts); same exposition as histogram(). */
+  hotHistogram(c: HotHistogramConfig): HotHistogram {
+    const existing = this.registry.getSingleMetric(c.name);
+    if (existing) return existing as unknown as HotHistogram;
+    const h = new HotHistogram(c);
+    this.registry.registerMetric(h as unknown as Metric);
+    return h;
+  }
+
   summary<L extends string>(c: SummaryConfiguration<L>): Summary<L> {
     return this.once(c.name, () => new Summary({ ...c, registers: [this.registry] }));
   }
@@ -116,7 +126,7 @@ export class Metrics {
     help: 'Subscriptions currently active.',
     labelNames: ['client_name', 'channel_namespace'],
   });
-  readonly commandDuration = this.histogram({
+  readonly commandDuration = this.hotHistogram({
     name: 'centrifugo_client_command_duration_seconds',
     help: 'Client command processing time.',
     labelNames: ['method', 'channel_namespace'],
@@ -203,7 +213,7 @@ export class Metrics {
   readonly numChannels = this.gauge({ name: 'centrifugo_node_num_channels', help: 'Channels with local subscribers.' });
   readonly numSubscriptions = this.gauge({ name: 'centrifugo_node_num_subscriptions', help: 'Local subscriptions.' });
   readonly build = this.gauge({ name: 'centrifugo_node_build', help: 'Build information.', labelNames: ['version'] });
-  readonly apiCommandDuration = this.histogram({
+  readonly apiCommandDuration = this.hotHistogram({
     name: 'centrifugo_api_command_duration_seconds',
     help: 'Server API command duration.',
     labelNames: ['protocol', 'method'],
@@ -256,7 +266,7 @@ export class Metrics {
     help: 'Age of the oldest unprocessed outbox row, by partition (0 when the partition is empty).',
     labelNames: ['consumer_name', 'partition'],
   });
-  readonly outboxPublishLatency = this.histogram({
+  readonly outboxPublishLatency = this.hotHistogram({
     name: 'tributary_outbox_publish_latency_seconds',
     help: "From an outbox row's created_at to its publication by the dispatcher.",
     labelNames: ['consumer_name'],
@@ -268,11 +278,11 @@ export class Metrics {
     labelNames: ['consumer_name'],
   });
 
-  private readonly commandChildren = new Map<string, { observe(v: number): void }>();
-  private readonly apiChildren = new Map<string, { observe(v: number): void }>();
+  private readonly commandChildren = new Map<string, HistogramChild>();
+  private readonly apiChildren = new Map<string, HistogramChild>();
 
   /** The API duration histogram's child for (protocol, method), looked up once: batches call it per command. */
-  apiDurationFor(protocol: string, method: string): { observe(v: number): void } {
+  apiDurationFor(protocol: string, method: string): HistogramChild {
     const key = protocol + ' ' + method;
     let child = this.apiChildren.get(key);
     if (!child) {
@@ -283,7 +293,7 @@ export class Metrics {
   }
 
   /** The duration histogram's child for one client command, looked up once. */
-  commandDurationFor(method: string): { observe(v: number): void } {
+  commandDurationFor(method: string): HistogramChild {
     let child = this.commandChildren.get(method);
     if (!child) {
       child = this.commandDuration.labels({ method, channel_namespace: '' });

@@ -107,6 +107,7 @@ export class Server {
       log: this.log,
       metrics,
       engineHealthy: () => engineHealth(engines).healthy,
+      sharedIdempotency: engines.broker.idempotencyScope === 'shared',
     };
 
     const separateInternal = config.http_server.internal_port > 0 && config.http_server.internal_port !== config.http_server.port;

@@ -7,6 +7,7 @@ import { ApiErrors } from '../protocol/codes.js';
 import { GO_JSON_MAX_DEPTH, parseJsonWithRaw, type JsonPath } from '../protocol/json/raw-json.js';
 import { ApiDecodeError, ApiError } from './errors.js';
 import { METHODS, mapLimited, type ApiResult } from './methods.js';
+import { decodePlainPublish } from './publish-shortcut.js';
 import { BATCH_KEYS, decodeRequest, isMethodName, type Command, type CommandName, type MethodName, type Requests } from './requests.js';
 
 export interface ApiReply {
@@ -74,12 +75,12 @@ export class Dispatcher {
     const method = requested;
     let decoded: Requests[MethodName];
     try {
-      decoded = decodeRequest(method, req);
+      decoded = (method === 'publish' && decodePlainPublish(req)) || decodeRequest(method, req);
     } catch (err) {
       metrics.apiCommandErrors.inc({ protocol, method, error: 'unmarshal' });
       throw err;
     }
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     try {
       const result = method === 'batch' ? await this.batch(decoded as Requests['batch'], protocol) : await this.call(method, decoded as Requests[CommandName]);
       return { result };
@@ -88,7 +89,7 @@ export class Dispatcher {
       metrics.apiCommandErrors.inc({ protocol, method, error: String(apiErr.code) });
       return { error: apiErr.toJSON() };
     } finally {
-      metrics.apiDurationFor(protocol, method).observe(Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.apiDurationFor(protocol, method).observe((performance.now() - started) / 1000);
     }
   }
 
@@ -114,7 +115,7 @@ export class Dispatcher {
         metrics.apiCommandErrors.inc({ protocol, method: 'unknown', error: String(ApiErrors.notFound.code) });
         return { error: ApiErrors.notFound };
       }
-      const started = process.hrtime.bigint();
+      const started = performance.now();
       try {
         return { [key]: await this.call(key, cmd[key]!) };
       } catch (err) {
@@ -122,7 +123,7 @@ export class Dispatcher {
         metrics.apiCommandErrors.inc({ protocol, method: key, error: String(apiErr.code) });
         return { error: apiErr.toJSON() };
       } finally {
-        metrics.apiDurationFor(protocol, key).observe(Number(process.hrtime.bigint() - started) / 1e9);
+        metrics.apiDurationFor(protocol, key).observe((performance.now() - started) / 1000);
       }
     };
     const replies = parallel

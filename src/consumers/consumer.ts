@@ -67,6 +67,14 @@ export interface ConsumerDeps {
   metrics: Metrics;
   /** Whether the broker and presence manager are healthy (failures while it is not are not a message's fault). */
   engineHealthy(): boolean;
+  /**
+   * Whether the broker keeps idempotency results where every node sees them
+   * (Redis). Only then does a key derived from the message's place (outbox
+   * row id, Kafka offset) stop a copy that another node, taking over after a
+   * crash, would publish again. Retries within this process are caught
+   * without one, and cost nothing per message.
+   */
+  sharedIdempotency: boolean;
 }
 
 export class ConsumerStartError extends Error {

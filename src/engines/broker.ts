@@ -65,8 +65,16 @@ export interface BrokerEventHandler {
   onDeliveryGap(channels: string[]): void;
 }
 
+/**
+ * Where a broker keeps idempotency results: nowhere (a PUB/SUB-only broker
+ * ignores keys), in this process only (they die with it), or shared by every
+ * node (a publish retried on another node after a crash is still suppressed).
+ */
+export type IdempotencyScope = 'none' | 'process' | 'shared';
+
 export interface Broker {
   readonly name: string;
+  readonly idempotencyScope: IdempotencyScope;
   /** Connects and starts handing events to `handler` (centrifuge's Run). */
   start(handler: BrokerEventHandler): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,8 @@
 // The Kafka consumer's own metrics, beside Centrifugo's per-consumer counters.
 // Shared by every Kafka consumer of a server (Metrics hands out one metric per name).
 
-import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
+import type { HotHistogram } from '../../hot-histogram.js';
 import type { Metrics } from '../../metrics.js';
 
 type Labels = 'consumer_name' | 'topic' | 'partition';
@@ -13,7 +14,7 @@ export class KafkaMetrics {
   readonly deadLettered: Counter<Labels>;
   readonly skipped: Counter<Labels | 'reason'>;
   readonly lag: Gauge<Labels>;
-  readonly latency: Histogram<'consumer_name'>;
+  readonly latency: HotHistogram;
 
   constructor(metrics: Metrics) {
     const labelNames: Labels[] = ['consumer_name', 'topic', 'partition'];
@@ -47,7 +48,7 @@ export class KafkaMetrics {
       help: 'Records between the last one processed and the partition high watermark.',
       labelNames,
     });
-    this.latency = metrics.histogram({
+    this.latency = metrics.hotHistogram({
       name: 'tributary_kafka_publish_latency_seconds',
       help: "From a record's Kafka timestamp to its dispatch completing.",
       labelNames: ['consumer_name'],

@@ -195,6 +195,7 @@ export class PostgresOutboxConsumer implements Consumer {
       },
       stopping: () => this.stopping,
       engineHealthy: () => this.deps.engineHealthy(),
+      sharedIdempotency: this.deps.sharedIdempotency,
       dbOk: () => this.dbOk(),
       dbError: (err) => this.dbError(err),
     };

@@ -73,6 +73,8 @@ export interface WorkerContext {
   stopping(): boolean;
   /** Whether the broker and presence manager are healthy: failures while it is not do not count as a row's attempts. */
   engineHealthy(): boolean;
+  /** Whether rows get an idempotency key derived from their id (ConsumerDeps.sharedIdempotency). */
+  readonly sharedIdempotency: boolean;
   dbOk(): void;
   dbError(err: unknown): void;
 }
@@ -105,6 +107,14 @@ export class PartitionWorker {
   private readonly backoff = new Backoff();
   /** The row that failed retryably last, and how often in a row. */
   private failing: { id: string; attempts: number } | null = null;
+  /**
+   * Rows this worker published in passes that did not commit (the delete or
+   * the COMMIT failed): the next pass takes them off without publishing them
+   * again. Emptied by every commit, so it holds at most a batch or two. With
+   * a shared broker the derived idempotency key also covers a crash, when
+   * another node takes the partition over.
+   */
+  private readonly published = new Set<string>();
   private readonly lockName: string;
 
   constructor(
@@ -180,6 +190,7 @@ export class PartitionWorker {
     const onError = (err: Error) => ctx.log.debug({ err: err.message, partition: this.partition }, 'outbox connection lost');
     const client = await checkout(ctx.pool, onError);
     let destroy = false;
+    const publishedNow: string[] = [];
     try {
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       if (ctx.opts.use_try_lock) {
@@ -211,15 +222,20 @@ export class PartitionWorker {
       const latencies: number[] = [];
       let retryError: string | undefined;
       for (const row of rows) {
+        if (this.published.size > 0 && this.published.has(row.id)) {
+          done.push(row.id);
+          continue;
+        }
         const text = payloadText(row.payload);
         const outcome =
           row.method === null
             ? ({ kind: 'dead', method: '', reason: 'bad_payload', error: 'method is NULL' } as const)
             : await dispatchCommand(ctx.dispatcher, row.method, text, {
-                idempotencyKey: `outbox:${ctx.consumer}:${row.id}`,
+                idempotencyKey: ctx.sharedIdempotency ? `outbox:${ctx.consumer}:${row.id}` : undefined,
                 onChannelError: (channel, error) => ctx.log.warn({ id: row.id, channel, error }, 'non retryable error during consuming, skip channel'),
               });
         if (outcome.kind === 'ok') {
+          publishedNow.push(row.id);
           done.push(row.id);
           if (row.created_ms !== null) latencies.push((Date.now() + skew - row.created_ms) / 1000);
           if (this.failing?.id === row.id) this.failing = null;
@@ -280,6 +296,7 @@ export class PartitionWorker {
       if (done.length > 0) await client.query({ name: q.delete.name, text: q.delete.text, values: [done] });
       await ctx.hooks.beforeCommit?.(this.partition, done);
       await client.query('COMMIT');
+      this.published.clear();
 
       const published = done.length - dead.length;
       if (published > 0) ctx.metrics.processed(this.partition, published);
@@ -288,6 +305,7 @@ export class PartitionWorker {
       ctx.metrics.batch((performance.now() - started) / 1000);
       return { handled: done.length, selected: rows.length, retryError };
     } catch (err) {
+      for (const id of publishedNow) this.published.add(id);
       await client.query('ROLLBACK').catch(() => {
         destroy = true;
       });

@@ -26,6 +26,7 @@ export interface MemoryBrokerStats {
 
 export class MemoryBroker implements Broker {
   readonly name = 'memory';
+  readonly idempotencyScope = 'process';
 
   /** Null before start and after close: publications then reach nobody. */
   private handler: BrokerEventHandler | null = null;

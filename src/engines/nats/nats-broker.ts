@@ -85,6 +85,7 @@ const NO_POSITION: StreamPosition = Object.freeze({ offset: 0, epoch: '' });
 
 export class NatsBroker implements Broker {
   readonly name = 'nats';
+  readonly idempotencyScope = 'none';
   readonly subjects: NatsSubjects;
   readonly stats: NatsBrokerStats = { malformedMessages: 0, reconnects: 0 };
   private nc: NatsConnection | null = null;

@@ -25,6 +25,7 @@ export interface RedisBrokerStats {
 
 export class RedisBroker implements Broker {
   readonly name = 'redis';
+  readonly idempotencyScope = 'shared';
   readonly keys: RedisKeys;
   /** Null before start and after close: messages then reach nobody. */
   private handler: BrokerEventHandler | null = null;
