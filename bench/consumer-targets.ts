@@ -4,6 +4,7 @@
 // and history on every channel, so one LeanSubscriber works with either.
 
 import { SECRET } from '../test/helpers/server.js';
+import { cpuSeconds } from './procstat.js';
 import { ensureCentrifugoBinary, killAll, startCentrifugo, startTributary, type StartOptions } from './servers.js';
 
 export type ConsumerTarget = 'tributary' | 'centrifugo';
@@ -12,6 +13,8 @@ export interface RunningTarget {
   wsUrl: string;
   /** Where /metrics is (Tributary's own histograms); null for Centrifugo. */
   httpUrl: string | null;
+  /** The server's process id, for its CPU time. */
+  pid: number | undefined;
   stop(): Promise<unknown>;
 }
 
@@ -21,6 +24,17 @@ export function consumerTargets(list: string): ConsumerTarget[] {
   for (const t of targets) if (t !== 'tributary' && t !== 'centrifugo') throw new Error(`--target: tributary or centrifugo, not ${JSON.stringify(t)}`);
   process.on('exit', killAll); // servers the bench started go with it, however it ends
   return targets as ConsumerTarget[];
+}
+
+/** Server CPU microseconds per item since `from` (cpuSeconds at the start), or null without a pid. */
+export function cpuMicrosPer(proc: RunningTarget, from: number | null, items: number): number | null {
+  if (proc.pid === undefined || from === null) return null;
+  return Math.round(((cpuSeconds(proc.pid) - from) * 1e6 * 10) / items) / 10;
+}
+
+/** The server's CPU seconds so far, or null without a pid. */
+export function serverCpu(proc: RunningTarget): number | null {
+  return proc.pid === undefined ? null : cpuSeconds(proc.pid);
 }
 
 export async function startConsumerTarget(
@@ -35,5 +49,5 @@ export async function startConsumerTarget(
   };
   const start: StartOptions = { build: opts.build, logLevel: 'info', nodeArgs: target === 'tributary' ? opts.nodeArgs : [], extraConfig };
   const t = target === 'centrifugo' ? await startCentrifugo(start, ensureCentrifugoBinary()) : await startTributary(start);
-  return { wsUrl: t.wsUrl, httpUrl: target === 'tributary' ? t.apiUrl.replace(/\/api$/, '') : null, stop: () => t.stop() };
+  return { wsUrl: t.wsUrl, httpUrl: target === 'tributary' ? t.apiUrl.replace(/\/api$/, '') : null, pid: t.pid, stop: () => t.stop() };
 }

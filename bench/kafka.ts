@@ -3,10 +3,9 @@
 // TRIBUTARY_TEST_KAFKA_BROKERS says where one is):
 //
 //   npm run bench:kafka -- throughput [--messages 100000] [--partitions 6]
-//     With the server, a subscribed client and the consumer group ready, the
-//     messages are produced as fast as possible; time from the first send until
-//     the client has received every message (produce_ms says how long the
-//     producer itself took).
+//     A backlog drain: the messages are produced first, then the server starts
+//     with a subscribed client; time from the first publication the client
+//     receives to the last, and the server's CPU per message over that time.
 //
 //   npm run bench:kafka -- latency [--rate 5000] [--seconds 10] [--partitions 6]
 //     Messages produced at a steady rate; produce → client receive latency
@@ -26,7 +25,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { LeanSubscriber } from '../test/helpers/lean-subscriber.js';
 import { sleep, waitFor } from '../test/helpers/process.js';
 import { kafkaBrokers } from '../test/integration/kafka/helpers.js';
-import { consumerTargets, startConsumerTarget, type ConsumerTarget, type RunningTarget } from './consumer-targets.js';
+import { consumerTargets, cpuMicrosPer, serverCpu, startConsumerTarget, type ConsumerTarget, type RunningTarget } from './consumer-targets.js';
 import { pacedLatencies } from './paced.js';
 import { histogramSummaryMs, latencySummary } from './quantiles.js';
 
@@ -78,16 +77,14 @@ const message = (channel: string, i: number) => JSON.stringify({ method: 'publis
 async function throughput(target: ConsumerTarget): Promise<void> {
   const total = Number(values.messages);
   const topic = await newTopic('bench-backlog');
-  // The server, its subscriber and its consumer group first: a consumer that joins fast would otherwise
-  // drain a ready backlog before the subscriber is there. Then the messages go in as fast as the producer
-  // can (batches of 5,000), and the clock runs from the first send to the last publication received.
-  const proc = await start(target, topic);
+  // A backlog: every message is in the topic before the server starts. Its
+  // subscriber is connected long before the consumer has joined its group
+  // (seconds), so it sees the drain from the first message; the clock runs
+  // from the first publication received to the last.
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
+  const p0 = Date.now();
   try {
-    const sub = await LeanSubscriber.open(proc.wsUrl, channels('b'));
-    await sleep(3000); // the consumer joins its group
-    const t0 = Date.now();
     for (let from = 0; from < total; from += 5000) {
       const n = Math.min(5000, total - from);
       await producer.send({
@@ -95,9 +92,23 @@ async function throughput(target: ConsumerTarget): Promise<void> {
         messages: Array.from({ length: n }, (_, k) => ({ partition: (from + k) % partitions, value: message(`b${(from + k) % partitions}`, from + k) })),
       });
     }
-    const produced = Date.now();
-    await waitFor(() => sub.total >= total, 300_000, `${total} publications`, 5);
+  } finally {
+    await producer.disconnect();
+  }
+  const produceMs = Date.now() - p0;
+  const proc = await start(target, topic);
+  try {
+    const sub = await LeanSubscriber.open(proc.wsUrl, channels('b'));
+    let first = 0;
+    let cpuAtFirst: number | null = null;
+    sub.onPublication = () => {
+      if (first !== 0) return;
+      first = Date.now();
+      cpuAtFirst = serverCpu(proc);
+    };
+    await waitFor(() => sub.total >= total, 300_000, `${total} publications (fewer means the subscriber came after the drain began)`, 5);
     const done = Date.now();
+    const cpuPerMessage = cpuMicrosPer(proc, cpuAtFirst, total);
     sub.close();
     console.log(
       JSON.stringify({
@@ -105,14 +116,14 @@ async function throughput(target: ConsumerTarget): Promise<void> {
         target,
         messages: total,
         partitions,
-        // When this is close to drain_ms, the producer and not the consumer set the pace.
-        produce_ms: produced - t0,
-        drain_ms: done - t0,
-        messages_per_second: Math.round(total / ((done - t0) / 1000)),
+        produce_ms: produceMs,
+        drain_ms: done - first,
+        messages_per_second: Math.round(total / ((done - first) / 1000)),
+        // Every core the server used, from the first publication received to the last.
+        server_cpu_us_per_message: cpuPerMessage,
       }),
     );
   } finally {
-    await producer.disconnect();
     await proc.stop();
   }
 }

@@ -19,7 +19,7 @@
 
 import { parseArgs } from 'node:util';
 import { bulkInsert, consumerConfig, count, LeanSubscriber, newOutbox, newPool, pgDsn, waitFor } from '../test/integration/outbox/helpers.js';
-import { consumerTargets, startConsumerTarget, type ConsumerTarget, type RunningTarget } from './consumer-targets.js';
+import { consumerTargets, cpuMicrosPer, serverCpu, startConsumerTarget, type ConsumerTarget, type RunningTarget } from './consumer-targets.js';
 import { pacedLatencies } from './paced.js';
 import { histogramSummaryMs, latencySummary } from './quantiles.js';
 
@@ -61,6 +61,7 @@ async function throughput(target: ConsumerTarget): Promise<void> {
     const t0 = Date.now();
     await bulkInsert(pool, box.table, rows, partitions, 'b');
     const committed = Date.now();
+    const cpuAtCommit = serverCpu(proc);
     let drained = 0;
     const drain = (async () => {
       await waitFor(async () => (await count(pool, box.table)) === 0, 300_000, 'an empty outbox', 25);
@@ -68,6 +69,7 @@ async function throughput(target: ConsumerTarget): Promise<void> {
     })();
     await waitFor(() => sub.total >= rows, 300_000, `${rows} publications`, 5);
     const received = Date.now();
+    const cpuPerRow = cpuMicrosPer(proc, cpuAtCommit, rows);
     await drain;
     sub.close();
     console.log(
@@ -82,6 +84,8 @@ async function throughput(target: ConsumerTarget): Promise<void> {
         end_to_end_ms: received - committed,
         rows_per_second_end_to_end: Math.round(rows / ((received - committed) / 1000)),
         rows_per_second_drain: Math.round(rows / ((drained - committed) / 1000)),
+        // Every core the server used (Centrifugo's goroutines use both), from the commit to the last publication received.
+        server_cpu_us_per_row: cpuPerRow,
       }),
     );
   } finally {
