@@ -89,9 +89,10 @@ function field(buf: Buffer, pos: number): [string, number] {
   return [buf.toString('latin1', pos, end), end + 1];
 }
 
+/** Decimal digits only, as Go's strconv.ParseUint reads them: Number() would also take '', ' 1', '1e3' and '0x10'. */
 function nonNegativeInt(s: string): number {
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error('malformed PUB/SUB message');
+  if (!/^[0-9]+$/.test(s) || !Number.isSafeInteger(n)) throw new Error('malformed PUB/SUB message');
   return n;
 }
 
@@ -119,6 +120,8 @@ export function decodePubSubMessage(msg: Buffer): PubSubMessage {
     const payload = msg.subarray(p5, p5 + len);
     if (payload.length !== len) throw new Error('malformed PUB/SUB message');
     const offset = nonNegativeInt(offsetText);
+    // The previous publication sits one offset below: there is none below offset 0.
+    if (prevLen > 0 && offset === 0) throw new Error('malformed PUB/SUB message');
     const pub = decodePublication(payload, offset);
     const prev = prevLen > 0 ? decodePublication(prevBytes, offset - 1) : undefined;
     return { kind: 'publication', pub, epoch, delta: true, prev };
