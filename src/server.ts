@@ -288,7 +288,8 @@ export function createEngines(config: Config, log: Logger, metrics?: Metrics, gi
   return {
     split,
     broker:
-      given.broker ?? (b.type === 'redis' ? new RedisBroker(brokerShards(b.redis)) : b.type === 'nats' ? new NatsBroker(b.nats, log) : new MemoryBroker()),
+      given.broker ??
+      (b.type === 'redis' ? new RedisBroker(brokerShards(b.redis)) : b.type === 'nats' ? new NatsBroker(b.nats, log, metrics) : new MemoryBroker()),
     presenceManager: given.presenceManager ?? (p.type === 'redis' ? new RedisPresenceManager(new RedisShards(p.redis, log)) : new MemoryPresenceManager()),
   };
 }

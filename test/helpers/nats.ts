@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { NatsOptions } from '../../src/config/nats.js';
 import { NatsBroker } from '../../src/engines/nats/nats-broker.js';
 import { silentLogger } from '../../src/log.js';
+import type { Metrics } from '../../src/metrics.js';
 import { serviceAddress } from './services.js';
 
 /** The shared test NATS (nats://127.0.0.1:14222 unless the runner says otherwise). */
@@ -23,6 +24,6 @@ export function natsOptions(block: Record<string, unknown> = {}): NatsOptions {
   return config.broker.nats;
 }
 
-export function natsBroker(options: NatsOptions = natsOptions()): NatsBroker {
-  return new NatsBroker(options, silentLogger());
+export function natsBroker(options: NatsOptions = natsOptions(), metrics?: Metrics): NatsBroker {
+  return new NatsBroker(options, silentLogger(), metrics);
 }

@@ -20,11 +20,13 @@ import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import { connect, type NatsConnection, type Msg, type Subscription } from '@nats-io/transport-node';
 import type { NatsOptions } from '../../config/nats.js';
 import type { Logger } from '../../log.js';
+import type { Metrics } from '../../metrics.js';
 import { Errors, ReplyError } from '../../protocol/codes.js';
 import type { ClientInfo, Publication, Raw, StreamPosition } from '../../protocol/types.js';
 import { tlsConnectionOptions } from '../../util/tls.js';
 import { EngineUnavailableError, type EngineHealth } from '../availability.js';
 import type { Broker, BrokerEventHandler, HistoryResult, PublishOptions, PublishResult } from '../broker.js';
+import { CorruptMessages, corruptMessagesCounter } from '../corrupt-messages.js';
 import { decodePush, joinPush, leavePush, publicationPush } from './payloads.js';
 import { NatsSubjects } from './subjects.js';
 
@@ -96,13 +98,16 @@ export class NatsBroker implements Broker {
   /** The node-level subscription of each channel. */
   private readonly subs = new Map<string, Subscription>();
   private readonly address: string;
+  private readonly corrupt: CorruptMessages;
 
   constructor(
     private readonly opts: NatsOptions,
     private readonly log: Logger,
+    metrics?: Metrics,
   ) {
     this.subjects = new NatsSubjects(opts);
     this.address = shown(opts.url);
+    this.corrupt = new CorruptMessages('nats', log, metrics && corruptMessagesCounter(metrics));
   }
 
   async start(handler: BrokerEventHandler): Promise<void> {
@@ -309,7 +314,7 @@ export class NatsBroker implements Broker {
       decoded = decodePush(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
     } catch (err) {
       this.stats.malformedMessages++;
-      this.log.warn({ channel, err: (err as Error).message }, 'malformed message on a nats subject dropped');
+      this.corrupt.drop('unknown', channel, (err as Error).message);
       return;
     }
     if (decoded.kind !== 'unknown' && decoded.channel !== channel && this.opts.allow_wildcards) {
@@ -324,7 +329,7 @@ export class NatsBroker implements Broker {
     else if (decoded.kind === 'leave') handler.onLeave(channel, decoded.info);
     else {
       this.stats.malformedMessages++;
-      this.log.warn({ channel }, 'nats message with neither publication, join nor leave dropped');
+      this.corrupt.drop('unknown', channel, 'a Push with neither publication, join nor leave');
     }
   }
 

@@ -4,12 +4,14 @@
 
 import type { Counter, Gauge } from 'prom-client';
 import type { Metrics } from '../../metrics.js';
+import { corruptMessagesCounter } from '../corrupt-messages.js';
 
 export class RedisMetrics {
   readonly pubSubErrors: Counter<'broker_name' | 'error'>;
   readonly linkUp: Gauge<'shard' | 'link'>;
   readonly resubscribes: Counter<'shard'>;
   readonly scriptReloads: Counter<'shard'>;
+  readonly corruptMessages: Counter<'broker' | 'kind'>;
 
   constructor(metrics: Metrics) {
     this.pubSubErrors = metrics.counter({
@@ -32,5 +34,6 @@ export class RedisMetrics {
       help: 'Lua scripts sent again in full after Redis answered NOSCRIPT (a cluster forming, failing over or resharding).',
       labelNames: ['shard'],
     });
+    this.corruptMessages = corruptMessagesCounter(metrics);
   }
 }

@@ -96,6 +96,11 @@ function nonNegativeInt(s: string): number {
   return n;
 }
 
+/** What a message claims to be by its prefix (for counting the ones that do not decode). */
+export function claimedKind(msg: Buffer): 'publication' | 'join' | 'leave' {
+  return startsWith(msg, JOIN) ? 'join' : startsWith(msg, LEAVE) ? 'leave' : 'publication';
+}
+
 /** Decodes a message received on a channel's PUB/SUB channel; throws on anything malformed. */
 export function decodePubSubMessage(msg: Buffer): PubSubMessage {
   if (startsWith(msg, JOIN)) return { kind: 'join', info: decodeClientInfo(msg.subarray(JOIN.length)) };

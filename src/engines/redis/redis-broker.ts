@@ -13,8 +13,9 @@ import type { ClientInfo, Publication, Raw, StreamPosition } from '../../protoco
 import type { EngineHealth } from '../availability.js';
 import type { Broker, BrokerEventHandler, HistoryFilter, HistoryOptions, HistoryResult, PublishOptions, PublishResult } from '../broker.js';
 import { generateEpoch } from '../epoch.js';
+import { CorruptMessages } from '../corrupt-messages.js';
 import type { RedisKeys } from './keys.js';
-import { decodePubSubMessage, decodePublication, encodePublication, joinMessage, leaveMessage } from './payloads.js';
+import { claimedKind, decodePubSubMessage, decodePublication, encodePublication, joinMessage, leaveMessage } from './payloads.js';
 import type { RedisShard } from './shard.js';
 import type { RedisShards } from './shards.js';
 import { seconds, text } from './values.js';
@@ -39,10 +40,12 @@ export class RedisBroker implements Broker {
   private readonly publishCommand: string;
   private readonly log: Logger;
   readonly stats: RedisBrokerStats = { malformedMessages: 0 };
+  private readonly corrupt: CorruptMessages;
 
   constructor(private readonly shards: RedisShards) {
     this.keys = shards.keys;
     this.log = shards.log;
+    this.corrupt = new CorruptMessages('redis', shards.log, shards.metrics?.corruptMessages);
     this.publishCommand = shards.options.sharded_pubsub ? 'spublish' : 'publish';
   }
 
@@ -185,7 +188,7 @@ export class RedisBroker implements Broker {
     } catch (err) {
       this.stats.malformedMessages++;
       this.shards.metrics?.pubSubErrors.inc({ broker_name: '', error: 'decode' });
-      this.log.warn({ channel, err: (err as Error).message }, 'malformed message on a redis PUB/SUB channel dropped');
+      this.corrupt.drop(claimedKind(message), channel, (err as Error).message);
       return;
     }
     if (decoded.kind === 'publication') {

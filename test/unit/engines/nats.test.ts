@@ -14,6 +14,8 @@ import { decodeMessage, encodeMessage } from '../../../src/protocol/protobuf/mes
 import { Push } from '../../../src/protocol/protobuf/schema.js';
 import { EngineUnavailableError } from '../../../src/engines/availability.js';
 import { natsServers, withIpIdentity } from '../../../src/engines/nats/nats-broker.js';
+import { corruptMessagesCounter } from '../../../src/engines/corrupt-messages.js';
+import { Metrics } from '../../../src/metrics.js';
 import type { PeerCertificate } from 'node:tls';
 
 runBrokerSuite('nats', async () => natsBroker(), { history: false });
@@ -27,7 +29,8 @@ async function rawClient() {
 describe('Nats broker specifics', () => {
   it('puts a protobuf Push on <prefix>.client.<channel>, and reads one put there by another (a Centrifugo node)', async () => {
     const options = natsOptions();
-    const broker = natsBroker(options);
+    const metrics = new Metrics({ defaultMetrics: false });
+    const broker = natsBroker(options, metrics);
     const events = new RecordingHandler();
     await broker.start(events);
     const nc = await rawClient();
@@ -59,6 +62,10 @@ describe('Nats broker specifics', () => {
       await events.waitFor(() => events.on('chat:1').length === 2 && events.leaves.length === 1, 'the foreign publication and leave');
       assert.equal(events.on('chat:1')[1]!.pub.data.toString(), '"go"');
       assert.equal(events.leaves[0]!.info.user, 'g');
+      // The garbage was dropped and counted (it was sent before the leave, so it has been handled).
+      assert.equal(broker.stats.malformedMessages, 1);
+      const counted = (await corruptMessagesCounter(metrics).get()).values.map((v) => [v.labels.broker, v.labels.kind, v.value]);
+      assert.deepEqual(counted, [['nats', 'unknown', 1]]);
     } finally {
       await nc.close();
       await broker.close();

@@ -11,12 +11,17 @@ import { Redis } from 'ioredis';
 import { redisOptions as parseRedisOptions } from '../../helpers/config.js';
 import { EngineUnavailableError } from '../../../src/engines/availability.js';
 import type { PublishOptions } from '../../../src/engines/broker.js';
-import type { RedisBroker } from '../../../src/engines/redis/redis-broker.js';
 import type { RedisPresenceManager } from '../../../src/engines/redis/redis-presence-manager.js';
 import { fnv1a64, jumpConsistentHash, shardIndex } from '../../../src/engines/redis/shard-index.js';
 import { engineHealth } from '../../../src/engines/status.js';
 import { RecordingHandler } from '../../broker-suite.js';
-import { redisBroker, redisPair } from '../../helpers/redis-engines.js';
+import { redisBroker, redisOptions, redisPair } from '../../helpers/redis-engines.js';
+import { corruptMessagesCounter } from '../../../src/engines/corrupt-messages.js';
+import { RedisBroker } from '../../../src/engines/redis/redis-broker.js';
+import { RedisMetrics } from '../../../src/engines/redis/metrics.js';
+import { RedisShards } from '../../../src/engines/redis/shards.js';
+import { silentLogger } from '../../../src/log.js';
+import { Metrics } from '../../../src/metrics.js';
 import { cleanUp, deleteOwnRedisKeys, ownRedisKeys } from '../../helpers/cleanup.js';
 import { redisUrl, secondRedisUrl } from '../../helpers/redis.js';
 
@@ -180,17 +185,28 @@ describe('Redis engine: several nodes on one Redis', () => {
     assert.deepEqual(a.events.controls.map(String), ['all']);
   });
 
-  it('a malformed message on a channel is dropped and counted; the next one is delivered', async () => {
+  it('a malformed message on a channel is dropped and counted by what it claimed to be; the next one is delivered', async () => {
     const p = prefix();
-    const { broker: e, events } = await startRedis([redisUrl()], p);
+    ownRedisKeys(redisUrl(), p);
+    const metrics = new Metrics({ defaultMetrics: false });
+    const e = new RedisBroker(new RedisShards(redisOptions({ address: [redisUrl()], prefix: p }), silentLogger(), new RedisMetrics(metrics)));
+    const events = new RecordingHandler();
+    await e.start(events);
+    opened.push(e);
     await e.subscribe(['bad']);
     const r = client(redisUrl());
     await r.publish(`${p}.client.bad`, '__d1:xx:garbage');
     await r.publish(`${p}.client.bad`, Buffer.from([0x22, 0xff, 0xff]));
+    await r.publish(`${p}.client.bad`, Buffer.concat([Buffer.from('__j__'), Buffer.from([0x0a, 0x7f])]));
     await e.publish('bad', Buffer.from('fine'), HISTORY);
     await events.waitForPublications('bad', 1);
     assert.equal(events.on('bad')[0]!.pub.data.toString(), 'fine');
-    assert.equal(e.stats.malformedMessages, 2);
+    assert.equal(e.stats.malformedMessages, 3);
+    const counted = (await corruptMessagesCounter(metrics).get()).values.map((v) => [v.labels.broker, v.labels.kind, v.value]);
+    assert.deepEqual(counted, [
+      ['redis', 'publication', 2],
+      ['redis', 'join', 1],
+    ]);
   });
 });
 
