@@ -91,7 +91,11 @@ export class OffsetTracker {
       this.epochs[ci] = epoch;
       return;
     }
-    if (offset > this.last[ci]!) this.skip(ci, this.last[ci]! + 1, offset);
+    // The server moves the subscription to its top: what lay between is a gap.
+    if (offset > this.last[ci]!) {
+      this.skip(ci, this.last[ci]! + 1, offset);
+      this.last[ci] = offset;
+    }
   }
 
   /** A publication at `offset` (a live push or a recovered one). */
