@@ -75,13 +75,30 @@ export function soakReport(r: SoakResult): string {
   );
   out.push(`ramp: ${f(r.rampSeconds)} s${r.rampFailed > 0 ? `, ${r.rampFailed} not live at its end (retried)` : ''}`);
   out.push('');
-  const head = ['window', 'end s', 'RSS MB', 'RSS max', 'heap MB', 'loop p99 ms', 'deliv/s', 'p99 ms', 'pub/s', 'reconn', 'disc', 'fail', 'live', 'srv CPU%'];
+  const head = [
+    'window',
+    'end s',
+    'RSS MB',
+    'RSS max',
+    'heap MB',
+    'GC %',
+    'loop p99 ms',
+    'deliv/s',
+    'p99 ms',
+    'pub/s',
+    'reconn',
+    'disc',
+    'fail',
+    'live',
+    'srv CPU%',
+  ];
   const body = r.windows.map((w) => [
     String(w.window),
     f(w.endSeconds, 0),
     f(w.rssMeanMB),
     f(w.rssMaxMB),
     f(w.heapUsedMB),
+    f(w.gcPct),
     f(w.loopP99Ms),
     f(w.deliveriesPerSec, 0),
     f(w.latencyP99Ms),

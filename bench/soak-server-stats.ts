@@ -2,16 +2,21 @@
 // couple of seconds (RSS moves with every GC, so a window's figure is the mean
 // of its samples), and /metrics at each window's end: V8 heap used and the
 // event-loop delay histogram (tributary_event_loop_delay_seconds, cumulative,
-// so a window's p99 comes from the difference of two scrapes).
+// so a window's p99 comes from the difference of two scrapes), and the time
+// spent in garbage collection.
 
 import { cpuSeconds, rssBytes } from './procstat.js';
 
 const RSS_SAMPLE_MS = 2000;
 const LOOP_METRIC = 'tributary_event_loop_delay_seconds';
 const HEAP_METRIC = 'tributary_nodejs_heap_size_used_bytes';
+/** prom-client's GC histogram: its _sum per kind (major, minor, incremental, weakcb) is the time spent in each. */
+const GC_SUM = /^tributary_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)/gm;
 
 interface Scrape {
   heapUsed: number;
+  /** Seconds spent in GC so far, every kind. */
+  gcSeconds: number;
   /** Cumulative counts per upper bound (seconds), +Inf last. */
   loop: Array<{ le: number; n: number }>;
 }
@@ -23,6 +28,8 @@ export interface ServerWindowStats {
   loopP99Ms: number;
   /** The upper bound of the highest bucket that got a sample in the window (ms; Infinity past the last bound). */
   loopMaxBucketMs: number;
+  /** Time the server spent in garbage collection, % of the window (a major collection stops the loop). */
+  gcPct: number;
   cpuPct: number;
 }
 
@@ -61,6 +68,7 @@ export class ServerStats {
       heapUsedMB: now.heapUsed / 1048576,
       loopP99Ms: quantile(diff(now.loop, this.last!.loop), 0.99) * 1000,
       loopMaxBucketMs: maxBucket(diff(now.loop, this.last!.loop)) * 1000,
+      gcPct: ((now.gcSeconds - this.last!.gcSeconds) / ((cpu.at - this.cpuAt.at) / 1000)) * 100,
       cpuPct: ((cpu.cpu - this.cpuAt.cpu) / ((cpu.at - this.cpuAt.at) / 1000)) * 100,
     };
     this.last = now;
@@ -86,7 +94,8 @@ export class ServerStats {
       n: Number(m[2]),
     }));
     if (loop.length === 0) throw new Error(`${this.metricsUrl} has no ${LOOP_METRIC} (a Tributary before it was added?)`);
-    return { heapUsed: heap ? Number(heap[1]) : Number.NaN, loop };
+    const gcSeconds = [...text.matchAll(GC_SUM)].reduce((a, m) => a + Number(m[1]), 0);
+    return { heapUsed: heap ? Number(heap[1]) : Number.NaN, gcSeconds, loop };
   }
 }
 

@@ -249,7 +249,7 @@ export async function soakMain(argv: string[], values: Record<string, unknown>):
       };
       rows.push(row);
       say(
-        `window ${w}/${nWindows} (${row.endSeconds.toFixed(0)} s): RSS ${row.rssMeanMB.toFixed(1)} MB, heap ${row.heapUsedMB.toFixed(1)} MB, loop p99 ${row.loopP99Ms.toFixed(1)} ms, ` +
+        `window ${w}/${nWindows} (${row.endSeconds.toFixed(0)} s): RSS ${row.rssMeanMB.toFixed(1)} MB, heap ${row.heapUsedMB.toFixed(1)} MB, GC ${row.gcPct.toFixed(1)}%, loop p99 ${row.loopP99Ms.toFixed(1)} ms, ` +
           `${row.deliveriesPerSec.toFixed(0)} deliv/s p99 ${row.latencyP99Ms.toFixed(1)} ms, ${row.publishedPerSec.toFixed(0)} pub/s, ${row.live} live, ${row.reconnects} reconnects`,
       );
       prev = c;
