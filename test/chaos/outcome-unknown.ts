@@ -7,7 +7,8 @@
 // as the README tells an application to do. What must hold: a publish
 // answered 100 is in history at most once, a retry never adds a second copy
 // (it answers with the first attempt's offset when that one was applied), and
-// after the retries every publication is in history exactly once.
+// after the retries every publication is in history exactly once. The same
+// burst without keys, retried the same way, shows what the key prevents.
 
 import { api, sleep } from '../helpers/process.js';
 import { healthStatus, historyIds, redisNodeConfig, uniqueName } from './nodes.js';
@@ -27,10 +28,30 @@ interface Answer {
   offset?: number;
 }
 
-async function publish(httpUrl: string, channel: string, i: number, key: string): Promise<Answer> {
+async function publish(httpUrl: string, channel: string, i: number, key?: string): Promise<Answer> {
   const started = Date.now();
-  const r = await api(httpUrl, 'publish', { channel, data: { i }, idempotency_key: key });
+  const r = await api(httpUrl, 'publish', { channel, data: { i }, ...(key === undefined ? {} : { idempotency_key: key }) });
   return { i, ms: Date.now() - started, code: r.error?.code ?? 0, offset: r.result?.offset };
+}
+
+/** Publishes `count` numbered publications at once while Redis is frozen (for at least FROZEN_MS), then waits for the node to be healthy. */
+async function frozenBurst(
+  httpUrl: string,
+  channel: string,
+  from: number,
+  count: number,
+  key?: (i: number) => string,
+): Promise<{ answers: Answer[]; healthy: boolean }> {
+  let answers: Answer[];
+  freezeRedis();
+  try {
+    const frozenAt = Date.now();
+    answers = await Promise.all(Array.from({ length: count }, (_, k) => publish(httpUrl, channel, from + k, key?.(from + k))));
+    await sleep(Math.max(0, FROZEN_MS - (Date.now() - frozenAt)));
+  } finally {
+    thawRedis();
+  }
+  return { answers, healthy: await settle(async () => (await healthStatus(httpUrl)) === 200, 30_000) };
 }
 
 async function historyOffsets(httpUrl: string, channel: string): Promise<Map<number, number>> {
@@ -57,16 +78,8 @@ export const outcomeUnknown: Scenario = {
       'publishes succeed before the freeze',
     );
 
-    let burst: Answer[];
-    freezeRedis();
-    try {
-      const frozenAt = Date.now();
-      burst = await Promise.all(Array.from({ length: BURST }, (_, k) => publish(node.httpUrl, channel, 10 + k, key(10 + k))));
-      await sleep(Math.max(0, FROZEN_MS - (Date.now() - frozenAt)));
-    } finally {
-      thawRedis();
-    }
-    v.check(await settle(async () => (await healthStatus(node.httpUrl)) === 200, 30_000), 'the node healthy again within 30 s');
+    const { answers: burst, healthy } = await frozenBurst(node.httpUrl, channel, 10, BURST, key);
+    v.check(healthy, 'the node healthy again within 30 s');
     await sleep(ctx.seconds * 50);
 
     const failed = burst.filter((a) => a.code !== 0);
@@ -100,6 +113,19 @@ export const outcomeUnknown: Scenario = {
     const history = tally(everything, [ids]);
     v.check(history.lost === 0, 'history after the retries: lost 0', `lost ${history.lost}`);
     v.check(history.duplicated === 0, 'history after the retries: duplicated 0', `duplicated ${history.duplicated}`);
+
+    // The same without an idempotency_key, on a channel of its own: what the README warns about.
+    const bare = uniqueName('ou-bare');
+    const plain = await frozenBurst(node.httpUrl, bare, 0, BURST);
+    const plainFailed = plain.answers.filter((a) => a.code !== 0);
+    for (const a of plainFailed) await publish(node.httpUrl, bare, a.i);
+    const plainHistory = tally(
+      plain.answers.map((a) => a.i),
+      [await historyIds(node.httpUrl, bare)],
+    );
+    v.note(
+      `the same burst without an idempotency_key: ${plainFailed.length} answered with an error, retried: ${plainHistory.duplicated} duplicates in history`,
+    );
     v.check(ctx.nodes.crashed().length === 0 && node.proc.exitCode === null, 'the node did not crash');
     return v.outcome({
       sent: warm.length + burst.length,
