@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { CHANNEL_OPTIONS } from './channel-options.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { natsHistoryWarnings } from './nats.js';
-import { fieldsOf, metaOf, type Field, type LeafMeta, type ListMeta, type SectionMeta, type Unsupported } from './fields.js';
+import { fieldsOf, metaOf, type Field, type LeafMeta, type ListMeta, type SectionMeta } from './fields.js';
 import { readConfigFile } from './file.js';
 import { CONFIG, V5_KEY_HINTS, type Config } from './schema.js';
 import { isRecord, nestedDeeperThan } from '../util/values.js';
@@ -147,14 +147,20 @@ function applyEnv(raw: Obj, env: NodeJS.ProcessEnv, ctx: Context): void {
   for (const prefix of ENV_PREFIXES) applyEnvPrefix(raw, env, prefix, ctx);
 }
 
+/** Each field's environment variable name under `base` (e.g. TRIBUTARY_CHANNEL_NAMESPACES_CHAT). */
+const envNames = (fields: Field[], base: string) => fields.map((f) => [base, ...f.path].join('_').toUpperCase());
+
+/** The top-level fields' names per prefix, built once: there are hundreds, and every load reads them all. */
+const ROOT_ENV_NAMES = new Map<string, string[]>(ENV_PREFIXES.map((prefix) => [prefix, envNames(ROOT_FIELDS, prefix)]));
+
 function applyEnvPrefix(raw: Obj, env: NodeJS.ProcessEnv, prefix: string, ctx: Context): void {
-  const known = new Set<string>();
-  const unsupported: { name: string; mode: Unsupported }[] = [];
-  const read = (fields: Field[], target: Obj, at: Path, base: string) => {
-    for (const field of fields) {
-      const name = [base, ...field.path].join('_').toUpperCase();
-      if (!field.meta) unsupported.push({ name, mode: field.unsupported });
-      known.add(name);
+  /** Every field list read, with its names: what is known, for the unknown-variable warnings below. */
+  const lists: Array<{ fields: Field[]; names: string[] }> = [];
+  const read = (fields: Field[], names: string[], target: Obj, at: Path) => {
+    lists.push({ fields, names });
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
+      const name = names[i]!;
       const text = env[name];
       if (!field.meta || text === undefined || text === '') continue; // empty is unset, as in Centrifugo
       const key = dotted([...at, ...field.path]);
@@ -166,7 +172,7 @@ function applyEnvPrefix(raw: Obj, env: NodeJS.ProcessEnv, prefix: string, ctx: C
       }
     }
   };
-  read(ROOT_FIELDS, raw, [], prefix);
+  read(ROOT_FIELDS, ROOT_ENV_NAMES.get(prefix) ?? envNames(ROOT_FIELDS, prefix), raw, []);
   // Then the items of named lists, by name (<LIST>_<NAME>_<KEY>), also those that came from the environment.
   for (const { path, meta } of ROOT_FIELDS) {
     const list = path.reduce<unknown>((v, k) => (isRecord(v) ? v[k] : undefined), raw);
@@ -174,13 +180,19 @@ function applyEnvPrefix(raw: Obj, env: NodeJS.ProcessEnv, prefix: string, ctx: C
     const fields = fieldsOf(metaOf(meta.item)).filter((f) => f.path[0] !== 'name');
     list.forEach((item, i) => {
       if (!isRecord(item) || typeof item.name !== 'string' || item.name === '') return;
-      read(fields, item, [...path, i], `${prefix}_${path.join('_')}_${nameForEnv(item.name)}`);
+      read(fields, envNames(fields, `${prefix}_${path.join('_')}_${nameForEnv(item.name)}`), item, [...path, i]);
     });
   }
+  const given = Object.keys(env)
+    .filter((name) => name.startsWith(`${prefix}_`))
+    .sort();
+  if (given.length === 0) return;
+  const known = new Set(lists.flatMap((l) => l.names));
+  const unsupported = lists.flatMap(({ fields, names }) => fields.flatMap((f, i) => (f.meta ? [] : [{ name: names[i]!, mode: f.unsupported }])));
   // Kubernetes injects <SERVICE>_PORT, <SERVICE>_PORT_8000_TCP, <SERVICE>_SERVICE_HOST… for a Service named after us; those are not config.
   const kubernetes = new RegExp(`^${prefix}(?:_[A-Z0-9_]+)?_(PORT|SERVICE_)`);
-  for (const name of Object.keys(env).sort()) {
-    if (!name.startsWith(`${prefix}_`) || kubernetes.test(name) || name.startsWith(`${prefix}_VAR_`)) continue;
+  for (const name of given) {
+    if (kubernetes.test(name) || name.startsWith(`${prefix}_VAR_`)) continue;
     const u = unsupported.find((u) => name === u.name || name.startsWith(`${u.name}_`));
     if (u?.mode === 'warn' && env[name]) ctx.warnings.push(`environment variable ${name} is accepted but not supported yet; it is ignored`);
     else if (!u && !known.has(name)) ctx.warnings.push(`unknown environment variable ${name}`);
