@@ -22,6 +22,11 @@ export function readConfigFile(file: string): unknown {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new ConfigError([{ key: file, reason: `cannot read config file: ${(err as Error).message}` }]);
   }
+  return parseConfigText(text, file);
+}
+
+/** A config file's text as its top-level value; the file's name picks the format. Throws ConfigError. */
+export function parseConfigText(text: string, file: string): unknown {
   const fail = (reason: string) => new ConfigError([{ key: file, reason }]);
   const ext = extname(file).toLowerCase();
   if (ext === '.toml') throw fail('TOML config files are not supported; convert it to JSON or YAML');

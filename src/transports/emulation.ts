@@ -31,8 +31,8 @@ interface Emulation {
   data: Buffer;
 }
 
-/** Decodes the request body; throws on anything malformed. */
-function decodeEmulation(body: Buffer, protobuf: boolean): Emulation {
+/** Decodes the request body; throws on anything malformed (the endpoint answers 400). */
+export function decodeEmulation(body: Buffer, protobuf: boolean): Emulation {
   if (protobuf) {
     const m = decodeMessage(body, EmulationRequest);
     return { node: (m.node as string) ?? '', session: (m.session as string) ?? '', data: (m.data as Buffer) ?? Buffer.alloc(0) };

@@ -1,0 +1,44 @@
+// A stand-in for the Node behind the API Dispatcher, so the fuzzer decodes
+// API requests through the real dispatch path without a server: the config
+// and channel resolver are real (defaults, one namespace), a publish succeeds
+// at once, and anything else a method reaches for throws StubReached, which
+// the dispatcher turns into an internal error as it would any failure.
+
+import { ChannelResolver } from '../../src/channels/resolver.js';
+import { loadConfig } from '../../src/config/load.js';
+import { Dispatcher } from '../../src/api/dispatcher.js';
+import { silentLogger } from '../../src/log.js';
+import { Metrics } from '../../src/metrics.js';
+import type { Node } from '../../src/node/node.js';
+
+export class StubReached extends Error {
+  constructor(what: string) {
+    super(`stub node has no ${what}`);
+    this.name = 'StubReached';
+  }
+}
+
+function stubNode(): Node {
+  const { config } = loadConfig({ file: '', env: {}, raw: { channel: { namespaces: [{ name: 'chat', history_size: 10, history_ttl: '60s' }] } } });
+  const known: Record<string, unknown> = {
+    config,
+    resolver: new ChannelResolver(config),
+    metrics: new Metrics({ defaultMetrics: false }),
+    log: silentLogger(),
+    publish: async () => ({ position: { offset: 1, epoch: 'e' } }),
+  };
+  return new Proxy(known, {
+    get(target, key) {
+      if (typeof key === 'symbol' || key === 'then') return undefined;
+      if (Object.hasOwn(target, key)) return target[key];
+      throw new StubReached(key);
+    },
+  }) as unknown as Node;
+}
+
+let shared: Dispatcher | null = null;
+
+/** One Dispatcher over the stub node for every target in the process. */
+export function stubDispatcher(): Dispatcher {
+  return (shared ??= new Dispatcher(stubNode()));
+}

@@ -1,0 +1,13 @@
+// The one path every consumed message takes after its own decoding:
+// dispatchCommand (consumers/command.ts), which must never throw: whatever a
+// message holds ends as ok, dead (dead-lettered, with a reason) or retry.
+
+import { dispatchCommand } from '../../../src/consumers/command.js';
+import { stubDispatcher } from '../stub-node.js';
+import { check } from '../target.js';
+
+export async function consume(method: string, text: string, idempotencyKey?: string): Promise<void> {
+  const outcome = await dispatchCommand(stubDispatcher(), method, text, { idempotencyKey, onChannelError: () => undefined });
+  check(['ok', 'dead', 'retry'].includes(outcome.kind), `outcome ${String(outcome.kind)}`);
+  if (outcome.kind !== 'ok') check(typeof outcome.error === 'string', 'a failed outcome must say why');
+}
