@@ -47,7 +47,8 @@ export interface SoakCounters {
 export type SoakReply =
   | { type: 'hello' }
   | ({ type: 'ramped'; id: number; failed: number; errors: Record<string, number> } & SoakCounters)
-  | ({ type: 'window'; id: number; latency: HistogramData } & SoakCounters)
+  /** cpuUs: the process's own CPU time so far (µs), to tell a busy generator from a slow server. */
+  | ({ type: 'window'; id: number; latency: HistogramData; cpuUs: number } & SoakCounters)
   | { type: 'ok'; id: number }
   | { type: 'lag'; id: number; notLive: number; behind: number }
   | {

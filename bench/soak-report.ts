@@ -22,6 +22,8 @@ export interface SoakWindowRow extends ServerWindowStats {
   disconnects: number;
   failures: number;
   live: number;
+  /** The busiest subscriber process's CPU over the window, % of one core: near 100, the generator is the limit. */
+  subCpuPct: number;
 }
 
 export interface SoakResult {
@@ -91,6 +93,7 @@ export function soakReport(r: SoakResult): string {
     'fail',
     'live',
     'srv CPU%',
+    'sub CPU%',
   ];
   const body = r.windows.map((w) => [
     String(w.window),
@@ -108,6 +111,7 @@ export function soakReport(r: SoakResult): string {
     String(w.failures),
     String(w.live),
     f(w.cpuPct, 0),
+    f(w.subCpuPct, 0),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

@@ -376,7 +376,8 @@ function handle(msg: SoakInit | SoakRequest): void {
     case 'window': {
       const latency = windowLatency.snapshot();
       windowLatency.reset();
-      reply({ type: 'window', id: msg.id, latency, ...counters });
+      const cpu = process.cpuUsage();
+      reply({ type: 'window', id: msg.id, latency, cpuUs: cpu.user + cpu.system, ...counters });
       return;
     }
     case 'churn':

@@ -221,7 +221,9 @@ export async function soakMain(argv: string[], values: Record<string, unknown>):
     const rows: SoakWindowRow[] = [];
     const latencyAll = new Histogram();
     const t0 = performance.now();
-    let prev = sumCounters((await workers.all<'window'>({ type: 'window' })).map((w) => w));
+    const first = await workers.all<'window'>({ type: 'window' });
+    let prev = sumCounters(first);
+    let prevCpuUs = first.map((w) => w.cpuUs);
     let prevAccepted = 0;
     let prevAt = t0;
     const nWindows = Math.ceil(opts.duration / opts.windowSeconds - 1e-9);
@@ -246,6 +248,7 @@ export async function soakMain(argv: string[], values: Record<string, unknown>):
         disconnects: c.disconnects - prev.disconnects,
         failures: c.failures - prev.failures,
         live: c.live,
+        subCpuPct: Math.max(...subs.map((s, i) => ((s.cpuUs - prevCpuUs[i]!) / 1e6 / secs) * 100)),
       };
       rows.push(row);
       say(
@@ -253,6 +256,7 @@ export async function soakMain(argv: string[], values: Record<string, unknown>):
           `${row.deliveriesPerSec.toFixed(0)} deliv/s p99 ${row.latencyP99Ms.toFixed(1)} ms, ${row.publishedPerSec.toFixed(0)} pub/s, ${row.live} live, ${row.reconnects} reconnects`,
       );
       prev = c;
+      prevCpuUs = subs.map((s) => s.cpuUs);
       prevAccepted = accepted;
       prevAt = now;
     }
