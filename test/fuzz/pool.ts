@@ -116,7 +116,8 @@ async function runOne(target: FuzzTarget, opts: PoolOptions): Promise<void> {
 }
 
 export async function runPool(targets: readonly FuzzTarget[], opts: PoolOptions): Promise<void> {
-  const queue = targets.slice();
+  // Costly targets first, so the lanes end together rather than one long target running alone at the end.
+  const queue = targets.slice().sort((a, b) => (b.weight ?? 1) - (a.weight ?? 1));
   const lane = async () => {
     for (let t = queue.shift(); t; t = queue.shift()) await runOne(t, opts);
   };

@@ -36,6 +36,8 @@ export interface FuzzTarget {
   run(input: FuzzCase): unknown;
   /** Whether a thrown value is the decoder's documented way of refusing input. */
   expected(err: unknown): boolean;
+  /** Rough cost of an input relative to the others (default 1): the CLI starts the costly targets first. */
+  weight?: number;
 }
 
 /** Thrown by a target when a decoder accepted input but returned something its callers cannot use. */

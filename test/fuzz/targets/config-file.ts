@@ -65,4 +65,5 @@ export const configFile: FuzzTarget = {
     }
   },
   expected: (err) => err instanceof ConfigError,
+  weight: 10, // a load checks the whole schema: about a millisecond
 };
