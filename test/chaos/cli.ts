@@ -84,7 +84,7 @@ console.log(`\n${summaryTable(rows)}`);
 if (!values['keep-services']) {
   for (const s of used) {
     try {
-      stopService(s);
+      await stopService(s);
     } catch (err) {
       console.error(`stopping the chaos ${s}: ${(err as Error).message}`);
     }

@@ -23,8 +23,8 @@ export const kafkaRestart: Scenario = {
   services: ['kafka', 'redis'],
   async run(ctx) {
     const v = new Verdict();
-    const brokers = ensureService('kafka');
-    const redis = ensureService('redis');
+    const brokers = await ensureService('kafka');
+    const redis = await ensureService('redis');
     flushChaosRedis();
     const kafka = kafkaClient(brokers);
     const topic = await newTopic(kafka, 'chaos-restart', PARTITIONS);
@@ -38,10 +38,10 @@ export const kafkaRestart: Scenario = {
       await settle(() => sub.total > 0, 30_000);
       await sleep(ctx.seconds * 300);
       const stopping = Date.now();
-      stopService('kafka');
+      await stopService('kafka');
       const downFrom = Date.now();
       await sleep(Math.max(2000, ctx.seconds * 100));
-      ensureService('kafka');
+      await ensureService('kafka');
       v.note(`broker stopped in ${((downFrom - stopping) / 1000).toFixed(1)} s, down for ${((Date.now() - downFrom) / 1000).toFixed(1)} s including its start`);
       v.check(await settle(async () => (await healthStatus(node.httpUrl)) === 200, 60_000), 'the node healthy again within 60 s');
       await sleep(ctx.seconds * 500);
@@ -82,7 +82,7 @@ export const kafkaRestart: Scenario = {
       return v.outcome({ sent: producer.sent(), acked: acked.length, history, subscribers });
     } finally {
       await ctx.nodes.killAll();
-      ensureService('kafka');
+      await ensureService('kafka');
       await deleteTopic(kafka, topic).catch(() => undefined);
     }
   },

@@ -23,8 +23,8 @@ export const kill9Kafka: Scenario = {
   services: ['kafka', 'redis'],
   async run(ctx) {
     const v = new Verdict();
-    const brokers = ensureService('kafka');
-    const redis = ensureService('redis');
+    const brokers = await ensureService('kafka');
+    const redis = await ensureService('redis');
     flushChaosRedis();
     const kafka = kafkaClient(brokers);
     const topic = await newTopic(kafka, 'chaos-kill9', PARTITIONS);

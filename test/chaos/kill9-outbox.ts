@@ -28,8 +28,8 @@ export const kill9Outbox: Scenario = {
   services: ['postgres', 'redis'],
   async run(ctx) {
     const v = new Verdict();
-    const dsn = ensureService('postgres');
-    const redis = ensureService('redis');
+    const dsn = await ensureService('postgres');
+    const redis = await ensureService('redis');
     flushChaosRedis();
     const box = await newOutbox(dsn, 'chaos_kill9');
     const pool = newPool(dsn);

@@ -20,7 +20,7 @@ export const natsRestart: Scenario = {
   services: ['nats'],
   async run(ctx) {
     const v = new Verdict();
-    const url = ensureService('nats');
+    const url = await ensureService('nats');
     const config = nodeProcessConfig({
       broker: { enabled: true, type: 'nats', nats: { url, prefix: uniqueName('chaos') } },
       channel: { namespaces: [{ name: 'room', allow_subscribe_for_client: true }] },
@@ -37,9 +37,9 @@ export const natsRestart: Scenario = {
       await sleep(ctx.seconds * 300);
       ackedBeforeOutage = acked.length;
       const downMs = Math.max(3000, ctx.seconds * 150);
-      stopService('nats');
+      await stopService('nats');
       await sleep(downMs);
-      ensureService('nats');
+      await ensureService('nats');
       v.note(`NATS down for ${(downMs / 1000).toFixed(1)} s`);
       const back = await settle(async () => (await healthStatus(a.httpUrl)) === 200 && (await healthStatus(b.httpUrl)) === 200, 30_000);
       v.check(back, 'both nodes healthy again within 30 s');
@@ -55,7 +55,12 @@ export const natsRestart: Scenario = {
     const subscribers = tally(acked, [watcher.received]);
     const lostAfter = tally(afterRecovery, [watcher.received]).lost;
     const lostBefore = tally(acked.slice(0, ackedBeforeOutage), [watcher.received]).lost;
-    v.note(`lost before the outage ${lostBefore}, around it ${subscribers.lost - lostAfter - lostBefore}, after both nodes were healthy again ${lostAfter}`);
+    // Where the lost ones sit relative to the stop: -3 is the third-last acknowledged before it.
+    const got = new Set(watcher.received);
+    const lostAt = acked.flatMap((i, k) => (got.has(i) ? [] : [k - ackedBeforeOutage]));
+    v.note(
+      `lost before the outage ${lostBefore}, around it ${subscribers.lost - lostAfter - lostBefore} (acknowledged at ${lostAt.join(', ') || '-'} relative to the stop), after both nodes were healthy again ${lostAfter}`,
+    );
     v.note(`publishes failed: ${failures.length}; node A /health every 250 ms: ${healthSummary(health.seen)}`);
     v.note(`subscriber connected at the end: ${watcher.connected()}`);
     watcher.close();

@@ -65,7 +65,7 @@ export const outcomeUnknown: Scenario = {
   services: ['redis'],
   async run(ctx) {
     const v = new Verdict();
-    const redis = ensureService('redis');
+    const redis = await ensureService('redis');
     flushChaosRedis();
     const node = await ctx.nodes.start(redisNodeConfig(redis, {}, { io_timeout: `${IO_TIMEOUT_MS}ms` }));
     const channel = uniqueName('ou');

@@ -23,8 +23,8 @@ export const postgresRestart: Scenario = {
   services: ['postgres', 'redis'],
   async run(ctx) {
     const v = new Verdict();
-    const dsn = ensureService('postgres');
-    const redis = ensureService('redis');
+    const dsn = await ensureService('postgres');
+    const redis = await ensureService('redis');
     flushChaosRedis();
     const box = await newOutbox(dsn, 'chaos_pgrestart');
     const pool = newPool(dsn);
@@ -40,9 +40,9 @@ export const postgresRestart: Scenario = {
       await sleep(ctx.seconds * 300);
       // Longer than the few seconds a consumer waits before /health reports it.
       const downMs = Math.max(6000, ctx.seconds * 250);
-      stopService('postgres');
+      await stopService('postgres');
       await sleep(downMs);
-      ensureService('postgres');
+      await ensureService('postgres');
       v.note(`PostgreSQL down for ${(downMs / 1000).toFixed(1)} s; ${producer.errors} insert transactions failed and were retried`);
       const back = await settle(async () => (await healthStatus(a.httpUrl)) === 200 && (await healthStatus(b.httpUrl)) === 200, 30_000);
       v.check(back, 'both nodes healthy again within 30 s');

@@ -20,7 +20,7 @@ export type RedisFault = (v: Verdict) => Promise<void>;
 
 export async function publishThroughRedisFault(ctx: ChaosContext, fault: RedisFault): Promise<Outcome> {
   const v = new Verdict();
-  const redis = ensureService('redis');
+  const redis = await ensureService('redis');
   flushChaosRedis();
   const config = redisNodeConfig(redis);
   const [a, b] = [await ctx.nodes.start(config), await ctx.nodes.start(config)];

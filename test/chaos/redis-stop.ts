@@ -15,7 +15,7 @@ export const redisStop: Scenario = {
       const downMs = Math.max(3000, ctx.seconds * 150);
       stopRedisKeepingData();
       await sleep(downMs);
-      ensureService('redis');
+      await ensureService('redis');
       forgetRedisDump();
       v.note(`Redis down for ${(downMs / 1000).toFixed(1)} s`);
     }),

@@ -7,7 +7,7 @@
 // go to the scripts only (never to process.env, which the Tributary processes
 // inherit and would read as server config).
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,20 +42,36 @@ function invocation(service: ServiceName, command: 'ensure' | 'stop'): { args: s
   }
 }
 
-function run(service: ServiceName, command: 'ensure' | 'stop'): string {
+/**
+ * Runs the script without blocking: the scenario's producers, subscribers and
+ * health probes keep going while a service stops or starts (a spawnSync would
+ * freeze them for as long as Kafka takes to start).
+ */
+function run(service: ServiceName, command: 'ensure' | 'stop'): Promise<string> {
   const { args, env } = invocation(service, command);
-  const r = spawnSync('bash', args, { cwd: root, env, encoding: 'utf8', timeout: 180_000 });
-  if (r.status !== 0) throw new Error(`${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  return r.stdout.trim().split('\n').pop() ?? '';
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out.trim().split('\n').pop() ?? '');
+      else reject(new Error(`${args.join(' ')} failed (${code}):\n${err}`));
+    });
+  });
 }
 
 /** Starts the chaos instance of `service` unless it runs; its address (DSN, URL or host:port). */
-export function ensureService(service: ServiceName): string {
+export function ensureService(service: ServiceName): Promise<string> {
   return run(service, 'ensure');
 }
 
-export function stopService(service: ServiceName): void {
-  run(service, 'stop');
+export async function stopService(service: ServiceName): Promise<void> {
+  await run(service, 'stop');
 }
 
 /** SHUTDOWN SAVE: Redis goes away as one with persistence does, and the next start loads what it had. */
