@@ -4,9 +4,11 @@
 // that partition and resumes it after a backoff, starting again at the failed
 // record, while the other partitions keep flowing. A record that can never
 // succeed is logged with topic/partition/offset and, when a dead-letter topic
-// is configured, sent there before it is skipped. A record without an
-// idempotency key gets topic:partition:offset as one, so replays after a crash
-// or a rebalance never put a second copy into history.
+// is configured, sent there before it is skipped. Replays after a crash or a
+// rebalance never put a second copy into history: with a shared broker
+// (Redis) a record without an idempotency key gets topic:partition:offset as
+// one; a process-local broker's results die with the process, so there the
+// consumer skips records at or below the highest offset it has published.
 
 import { Kafka, Partitioners, type Admin, type Consumer as KafkaJsConsumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import type { KafkaConsumerOptions } from '../../config/consumers.js';
@@ -15,6 +17,7 @@ import { Backoff } from '../backoff.js';
 import { dispatchCommand } from '../command.js';
 import { ConsumerStartError, counterTotal, type Consumer, type ConsumerAdminStatus, type ConsumerDeps, type ConsumerHealth } from '../consumer.js';
 import { MISSING_TOPIC, kafkaClientConfig } from './client-config.js';
+import type { HistogramChild } from '../../hot-histogram.js';
 import { KafkaMetrics } from './metrics.js';
 import { recordAction } from './record.js';
 
@@ -27,7 +30,12 @@ interface PartitionState {
   backoff: Backoff;
   resumeTimer: NodeJS.Timeout | null;
   failing: boolean;
+  /** The highest offset this process published from the partition (-1: none); a replay below it is skipped. */
+  publishedUpTo: number;
 }
+
+/** Records between two offset-commit and heartbeat checks inside a batch (kafkajs's own intervals still decide). */
+const CHECK_EVERY = 100;
 
 type Outcome = 'done' | 'retry';
 
@@ -36,6 +44,7 @@ export class KafkaConsumer implements Consumer {
   private readonly log: Logger;
   private readonly kafka: Kafka;
   private readonly metrics: KafkaMetrics;
+  private readonly latency: HistogramChild;
   private consumer: KafkaJsConsumer | null = null;
   private producer: Producer | null = null;
   private readonly partitions = new Map<string, PartitionState>();
@@ -54,6 +63,7 @@ export class KafkaConsumer implements Consumer {
     this.log = deps.log.child({ consumer: name });
     this.kafka = new Kafka(kafkaClientConfig(opts, this.log, `tributary-${name}`));
     this.metrics = new KafkaMetrics(deps.metrics);
+    this.latency = this.metrics.latency.labels({ consumer_name: name });
   }
 
   async init(): Promise<void> {
@@ -229,7 +239,7 @@ export class KafkaConsumer implements Consumer {
   private partition(key: string): PartitionState {
     let p = this.partitions.get(key);
     if (!p) {
-      p = { backoff: new Backoff(), resumeTimer: null, failing: false };
+      p = { backoff: new Backoff(), resumeTimer: null, failing: false, publishedUpTo: -1 };
       this.partitions.set(key, p);
     }
     return p;
@@ -240,38 +250,54 @@ export class KafkaConsumer implements Consumer {
     const state = this.partition(`${topic}:${partition}`);
     const labels = { consumer_name: this.name, topic, partition: String(partition) };
     const highWatermark = Number(batch.highWatermark);
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping) return;
-      const outcome = await this.process(topic, partition, message, labels);
-      if (outcome === 'retry') {
-        // Stop this partition only: the rest of the batch is dropped and fetched
-        // again from this record once the backoff has passed.
-        this.metrics.retries.inc(labels);
-        const wait = state.backoff.next();
-        state.failing = true;
-        const resume = pause();
-        state.resumeTimer = setTimeout(() => {
-          state.resumeTimer = null;
-          if (!this.stopping) resume();
-        }, wait);
-        this.log.error({ topic, partition, offset: message.offset, next_attempt_in_ms: wait }, 'error processing consumed record');
-        return;
+    // Counted here and added once per batch: a labelled prom-client inc costs a label hash.
+    let done = 0;
+    let lastDone = -1;
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || this.stopping) return;
+        const outcome = await this.process(topic, partition, message, labels, state);
+        if (outcome === 'retry') {
+          // Stop this partition only: the rest of the batch is dropped and fetched
+          // again from this record once the backoff has passed.
+          this.metrics.retries.inc(labels);
+          const wait = state.backoff.next();
+          state.failing = true;
+          const resume = pause();
+          state.resumeTimer = setTimeout(() => {
+            state.resumeTimer = null;
+            if (!this.stopping) resume();
+          }, wait);
+          this.log.error({ topic, partition, offset: message.offset, next_attempt_in_ms: wait }, 'error processing consumed record');
+          return;
+        }
+        if (state.failing) {
+          state.failing = false;
+          this.log.info({ topic, partition, offset: message.offset }, 'OK processing message after errors');
+        }
+        state.backoff.reset();
+        resolveOffset(message.offset);
+        done++;
+        lastDone = Number(message.offset);
+        if (done % CHECK_EVERY === 0) {
+          await commitOffsetsIfNecessary();
+          await heartbeat();
+        }
       }
-      if (state.failing) {
-        state.failing = false;
-        this.log.info({ topic, partition, offset: message.offset }, 'OK processing message after errors');
-      }
-      state.backoff.reset();
-      resolveOffset(message.offset);
-      this.metrics.lag.set(labels, Math.max(0, highWatermark - Number(message.offset) - 1));
       await commitOffsetsIfNecessary();
       await heartbeat();
+    } finally {
+      if (done > 0) {
+        this.metrics.processed.inc(labels, done);
+        this.deps.metrics.consumerMessagesProcessed.inc({ consumer_name: this.name }, done);
+        this.metrics.lag.set(labels, Math.max(0, highWatermark - lastDone - 1));
+      }
     }
   }
 
-  private async process(topic: string, partition: number, message: KafkaMessage, labels: Record<string, string>): Promise<Outcome> {
+  private async process(topic: string, partition: number, message: KafkaMessage, labels: Record<string, string>, state: PartitionState): Promise<Outcome> {
     try {
-      return await this.processOnce(topic, partition, message, labels);
+      return await this.processOnce(topic, partition, message, labels, state);
     } catch (err) {
       // A bug must not crash the consumer: the record is retried like any retryable failure.
       this.log.error({ topic, partition, offset: message.offset, err: (err as Error).message }, 'unexpected error processing a consumed record');
@@ -279,24 +305,30 @@ export class KafkaConsumer implements Consumer {
     }
   }
 
-  private async processOnce(topic: string, partition: number, message: KafkaMessage, labels: Record<string, string>): Promise<Outcome> {
+  private async processOnce(topic: string, partition: number, message: KafkaMessage, labels: Record<string, string>, state: PartitionState): Promise<Outcome> {
+    const offset = Number(message.offset);
+    if (offset <= state.publishedUpTo) {
+      this.log.debug({ topic, partition, offset: message.offset }, 'record already published by this process, skip');
+      return 'done';
+    }
     const action = recordAction({ value: message.value, headers: message.headers }, this.opts);
     const where = { topic, partition, offset: message.offset };
     if (action.kind === 'skip') {
       this.log.debug({ ...where, reason: action.reason }, 'skip consumed record');
       this.metrics.skipped.inc({ ...labels, reason: action.reason });
-      return this.done(labels);
+      return 'done';
     }
     if (action.kind === 'invalid') return this.deadLetter(topic, partition, message, action.reason, labels);
 
     const outcome = await dispatchCommand(this.deps.dispatcher, action.method, action.text, {
-      idempotencyKey: `${topic}:${partition}:${message.offset}`,
+      idempotencyKey: this.deps.sharedIdempotency ? `${topic}:${partition}:${message.offset}` : undefined,
       onChannelError: (channel, error) => this.log.warn({ ...where, channel, error }, 'broadcast to a channel failed, not retried'),
     });
     if (outcome.kind === 'ok') {
+      state.publishedUpTo = offset;
       const ts = Number(message.timestamp);
-      if (ts > 0) this.metrics.latency.observe({ consumer_name: this.name }, Math.max(0, Date.now() - ts) / 1000);
-      return this.done(labels);
+      if (ts > 0) this.latency.observe(Math.max(0, Date.now() - ts) / 1000);
+      return 'done';
     }
     this.metrics.failed.inc(labels);
     this.deps.metrics.consumerErrors.inc({ consumer_name: this.name });
@@ -306,12 +338,6 @@ export class KafkaConsumer implements Consumer {
       'retryable error dispatching a consumed record',
     );
     return 'retry';
-  }
-
-  private done(labels: Record<string, string>): Outcome {
-    this.metrics.processed.inc(labels);
-    this.deps.metrics.consumerMessagesProcessed.inc({ consumer_name: this.name });
-    return 'done';
   }
 
   /** Logs a record that can never succeed and sends it to the dead-letter topic, if any. */
@@ -348,7 +374,7 @@ export class KafkaConsumer implements Consumer {
       dlq ? 'record dead-lettered' : 'non retryable error during consuming, skip message',
     );
     this.metrics.deadLettered.inc(labels);
-    return this.done(labels);
+    return 'done';
   }
 }
 
