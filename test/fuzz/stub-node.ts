@@ -3,11 +3,14 @@
 // and channel resolver are real (defaults, one namespace), a publish succeeds
 // at once, and anything else a method reaches for throws StubReached, which
 // the dispatcher turns into an internal error as it would any failure.
+//
+// The dispatcher answers every other exception of a method with an internal
+// error too (code 100, which consumers retry forever), logging it: the stub's
+// logger keeps those, and takeMethodFailure() hands them to the target.
 
 import { ChannelResolver } from '../../src/channels/resolver.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Dispatcher } from '../../src/api/dispatcher.js';
-import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import type { Node } from '../../src/node/node.js';
 
@@ -18,13 +21,30 @@ export class StubReached extends Error {
   }
 }
 
+let methodFailure: unknown = undefined;
+
+/** The error a method threw since the last call (other than StubReached), if any. */
+export function takeMethodFailure(): unknown {
+  const err = methodFailure;
+  methodFailure = undefined;
+  return err;
+}
+
+const keepFailure = (obj: unknown) => {
+  const err = (obj as { err?: unknown } | undefined)?.err;
+  if (err !== undefined && !(err instanceof StubReached)) methodFailure ??= err;
+};
+
+/** The dispatcher and methods log failures at error level; nothing else is of interest. */
+const log = new Proxy({}, { get: (_t, level) => (level === 'error' || level === 'fatal' ? keepFailure : level === 'child' ? () => log : () => undefined) });
+
 function stubNode(): Node {
   const { config } = loadConfig({ file: '', env: {}, raw: { channel: { namespaces: [{ name: 'chat', history_size: 10, history_ttl: '60s' }] } } });
   const known: Record<string, unknown> = {
     config,
     resolver: new ChannelResolver(config),
     metrics: new Metrics({ defaultMetrics: false }),
-    log: silentLogger(),
+    log,
     publish: async () => ({ position: { offset: 1, epoch: 'e' } }),
   };
   return new Proxy(known, {

@@ -13,7 +13,7 @@ import { DecodeError } from '../../../src/protocol/decode-error.js';
 import { stringifyWithRaw } from '../../../src/protocol/json/raw-json.js';
 import { decodeMessage, encodeMessage } from '../../../src/protocol/protobuf/message.js';
 import { isJson } from '../../../src/util/values.js';
-import { stubDispatcher } from '../stub-node.js';
+import { stubDispatcher, takeMethodFailure } from '../stub-node.js';
 import { check, jsonSeed, seed, type FuzzTarget } from '../target.js';
 
 const target = { user: 'u', client: 'c', session: 's', label_filter: { op: 'and', nodes: [{ key: 'k', cmp: 'eq', val: 'v', vals: ['a'] }] }, all_users: false };
@@ -49,6 +49,12 @@ const SAMPLES: Record<MethodName, Record<string, unknown>> = {
 
 const METHOD_NAMES = Object.keys(REQUESTS) as MethodName[];
 
+/** A method that threw (the dispatcher answered it with an internal error) crashed on a request that decoded. */
+function rethrowMethodFailure(): void {
+  const err = takeMethodFailure();
+  if (err !== undefined) throw err;
+}
+
 export const httpApi: FuzzTarget = {
   name: 'http-api',
   description: 'HTTP API bodies, every method (Dispatcher.dispatchJson)',
@@ -56,7 +62,7 @@ export const httpApi: FuzzTarget = {
   variants: METHOD_NAMES,
   seeds: METHOD_NAMES.map((m) => jsonSeed(SAMPLES[m], m)),
   async run({ variant, data }) {
-    const reply = await stubDispatcher().dispatchJson(variant, data.toString('utf8'), 'http');
+    const reply = await stubDispatcher().dispatchJson(variant, data.toString('utf8'), 'http').finally(rethrowMethodFailure);
     check(reply.result !== undefined || reply.error !== undefined, 'reply with neither result nor error');
     check(isJson(stringifyWithRaw(reply)), 'reply does not encode as JSON');
   },
@@ -75,7 +81,7 @@ export const legacyApi: FuzzTarget = {
     jsonSeed({ Id: 4294967295, Method: 'PUBLISH', Params: { channel: 'x', data: null } }),
   ],
   async run({ data }) {
-    const out = await handleLegacy(stubDispatcher(), data.toString('utf8'));
+    const out = await handleLegacy(stubDispatcher(), data.toString('utf8')).finally(rethrowMethodFailure);
     for (const line of out === '' ? [] : out.split('\n')) check(isJson(line), `reply line is not JSON: ${line.slice(0, 80)}`);
   },
   expected: (err) => err instanceof ApiDecodeError,
@@ -100,7 +106,7 @@ export const grpcApi: FuzzTarget = {
   seeds: [...GRPC_METHODS, 'batch' as const].map((m) => seed(encodeMessage(requestDesc(m), grpcValue(SAMPLES[m]) as object), m)),
   async run({ variant, data }) {
     const req = decodeMessage(data, requestDesc(variant), { strictUtf8: true });
-    const reply = await stubDispatcher().dispatch(variant, req, 'grpc');
+    const reply = await stubDispatcher().dispatch(variant, req, 'grpc').finally(rethrowMethodFailure);
     // As grpc-server.ts answers: the response message, or the batch's replies.
     if (variant === 'batch') encodeMessage(BATCH.response, reply.result ?? {});
     else encodeMessage(API_METHODS[variant as keyof typeof API_METHODS].response, reply);

@@ -3,11 +3,14 @@
 // message holds ends as ok, dead (dead-lettered, with a reason) or retry.
 
 import { dispatchCommand } from '../../../src/consumers/command.js';
-import { stubDispatcher } from '../stub-node.js';
+import { stubDispatcher, takeMethodFailure } from '../stub-node.js';
 import { check } from '../target.js';
 
 export async function consume(method: string, text: string, idempotencyKey?: string): Promise<void> {
   const outcome = await dispatchCommand(stubDispatcher(), method, text, { idempotencyKey, onChannelError: () => undefined });
+  // A method that threw was answered with an internal error, which a consumer retries forever.
+  const failure = takeMethodFailure();
+  if (failure !== undefined) throw failure;
   check(['ok', 'dead', 'retry'].includes(outcome.kind), `outcome ${String(outcome.kind)}`);
   if (outcome.kind !== 'ok') check(typeof outcome.error === 'string', 'a failed outcome must say why');
 }
