@@ -118,7 +118,12 @@ export function soakReport(r: SoakResult): string {
   out.push(line(head), ...body.map(line));
   out.push('');
   const g = rssGrowth(r);
-  out.push(`RSS (window mean): ${f(g.fromMB)} MB in window 2 → ${f(g.toMB)} MB in the last: ${f(g.pct, 2)}%`);
+  const mid = r.windows[Math.floor(r.windows.length / 2)];
+  const midPct = mid && g.toMB ? ((g.toMB - mid.rssMeanMB) / mid.rssMeanMB) * 100 : Number.NaN;
+  // Window 2 can still be warming up (the heap grows until its first major collection); the second half cannot.
+  out.push(
+    `RSS (window mean): ${f(g.fromMB)} MB in window 2 → ${f(g.toMB)} MB in the last: ${f(g.pct, 2)}%; from window ${mid?.window ?? '-'} (half-way): ${f(midPct, 2)}%`,
+  );
   out.push(
     `event-loop delay p99 over the run: ${f(r.loopP99WholeMs)} ms; delivery p99 over the run: ${f(r.latencyP99WholeMs)} ms (${Object.entries(
       r.latencyP99BySourceMs,
@@ -177,9 +182,10 @@ export function soakVerdicts(r: SoakResult): Verdict[] {
       detail: `worst ${f(worstLoop)} ms (window ${worstAt ?? '-'}), ${f(r.loopP99WholeMs)} ms over the run`,
     },
     {
-      label: 'also: nothing duplicated or out of order, every accepted publication in its stream',
-      pass: r.totals.dup === 0 && r.totals.outOfOrder === 0 && r.notInStream === 0 && r.extraInStream === 0,
-      detail: `dup ${r.totals.dup}, out of order ${r.totals.outOfOrder}, missing from streams ${r.notInStream}, extra ${r.extraInStream}`,
+      // Beyond the issue's targets: loss before history's window (a gap recovery could not fill), and at the sources.
+      label: 'also: every publication delivered once and in order over the whole run, every accepted one in its stream',
+      pass: c.gapsWholeRun === 0 && r.totals.dup === 0 && r.totals.outOfOrder === 0 && r.notInStream === 0 && r.extraInStream === 0,
+      detail: `gaps never filled ${c.gapsWholeRun}, dup ${r.totals.dup}, out of order ${r.totals.outOfOrder}, missing from streams ${r.notInStream}, extra ${r.extraInStream}`,
     },
   ];
 }
