@@ -14,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export const CHAOS_PORTS = { postgres: 55442, redis: 16391, kafka: 19192, kafkaController: 19193, nats: 14232 } as const;
+// All below Linux's ephemeral range (32768-60999): a restart must get its port
+// back, and there a client socket of another program can hold it for a while
+// (a chaos PostgreSQL on 55442 once failed to start again for that reason).
+export const CHAOS_PORTS = { postgres: 25442, redis: 16391, kafka: 19192, kafkaController: 19193, nats: 14232 } as const;
 /** The shared instances: a chaos port that collides with one of these is refused outright. */
 const SHARED_PORTS = new Set([55432, 55433, 16379, 16380, 16381, 16382, 19092, 19093, 14222, 14223]);
 for (const port of Object.values(CHAOS_PORTS)) if (SHARED_PORTS.has(port)) throw new Error(`chaos port ${port} belongs to a shared service`);
