@@ -25,6 +25,31 @@ export function readConfigFile(file: string): unknown {
   return parseConfigText(text, file);
 }
 
+/**
+ * The YAML parser takes seconds to fail on flow collections nested some
+ * thousands deep (`[[[[…`), and no config nests more than a few levels
+ * (loadConfig refuses anything past 100): such text is refused before it
+ * is parsed. Brackets inside quotes and comments do not count.
+ */
+const MAX_FLOW_DEPTH = 100;
+
+function flowDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      for (i++; i < text.length && text[i] !== c; i++) if (c === '"' && text[i] === '\\') i++;
+    } else if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '[' || c === '{') {
+      if (++depth > limit) return true;
+    } else if (c === ']' || c === '}') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return false;
+}
+
 /** A config file's text as its top-level value; the file's name picks the format. Throws ConfigError. */
 export function parseConfigText(text: string, file: string): unknown {
   const fail = (reason: string) => new ConfigError([{ key: file, reason }]);
@@ -33,6 +58,10 @@ export function parseConfigText(text: string, file: string): unknown {
   const formats = ext === '.json' ? ['JSON'] : ext === '.yaml' || ext === '.yml' ? ['YAML'] : ['JSON', 'YAML'];
   let error: unknown;
   for (const format of formats) {
+    if (format === 'YAML' && flowDepthExceeds(text, MAX_FLOW_DEPTH)) {
+      error = new Error(`brackets nested deeper than ${MAX_FLOW_DEPTH} levels`);
+      continue;
+    }
     try {
       return PARSERS[format]!(text.replace(/^\uFEFF/, ''));
     } catch (err) {

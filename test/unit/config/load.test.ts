@@ -165,6 +165,22 @@ describe('loadConfig: files', () => {
     );
   });
 
+  it('refuses YAML with brackets nested thousands deep at once (found by npm run fuzz: the YAML parser took seconds)', () => {
+    const deep = '['.repeat(30_000);
+    for (const name of ['c.yaml', 'c']) {
+      const file = tempFile(name, `client:\n  allowed_origins: ${deep}\n`);
+      const started = performance.now();
+      assert.throws(
+        () => loadConfig({ file, env: noEnv }),
+        (err: unknown) => err instanceof ConfigError && /brackets nested deeper than 100 levels/.test(err.message),
+      );
+      assert.ok(performance.now() - started < 500, `took ${performance.now() - started} ms`);
+    }
+    // Brackets in quotes and comments are text.
+    const file = tempFile('c.yaml', `client:\n  allowed_origins: ["${'['.repeat(500)}"] # ${'{'.repeat(500)}\n`);
+    assert.deepEqual(loadConfig({ file, env: noEnv }).config.client.allowed_origins, ['['.repeat(500)]);
+  });
+
   it('collects every malformed value into one ConfigError', () => {
     const file = tempFile('c.json', {
       http_server: { port: 'abc' },
