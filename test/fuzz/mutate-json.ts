@@ -145,7 +145,8 @@ function mutateString(s: string, rng: Rng): JNode {
     case 3:
       return caseVariant(s, rng);
     case 4:
-      return s.repeat(1 + rng.size(64));
+      // Up to some 200,000 characters: long enough to find what is quadratic, short enough for a million inputs.
+      return s.repeat(Math.min(1 + rng.size(64), Math.max(1, Math.floor(200_000 / Math.max(1, s.length)))));
     default:
       return Number(s) || rng.pick(INTERESTING);
   }
@@ -214,9 +215,13 @@ function mutateArray(a: JNode[], rng: Rng, dict: JsonDictionary): JNode {
     case 2:
       out.splice(i, 0, rng.pick(dict.subtrees));
       return out;
-    case 3:
-      // Long lists: per-item work and limits.
-      return out.length > 0 ? Array(1 + rng.size(2000)).fill(out[i]) : out;
+    case 3: {
+      // Long lists: per-item work and limits (of small items: a list of large ones is only slow).
+      const item = out[i];
+      const small =
+        item === undefined || item === null || typeof item === 'number' || typeof item === 'boolean' || (typeof item === 'string' && item.length < 100);
+      return out.length > 0 ? Array(1 + rng.size(small ? 2000 : 16)).fill(item) : out;
+    }
     default:
       return [];
   }
