@@ -31,6 +31,7 @@ export interface SoakResult {
   engine: string;
   rampSeconds: number;
   rampFailed: number;
+  cores: number;
   windows: SoakWindowRow[];
   loopP99WholeMs: number;
   latencyP99WholeMs: number;
@@ -75,6 +76,7 @@ export function soakReport(r: SoakResult): string {
     `soak: ${o.conns} connections (${o.transports.join(', ')}, in turn) over ${o.channels} channels; ${o.rate} pub/s through ${o.sources.join(', ')}; ` +
       `churn ${f(o.churn * 100, 2)}%/s; ${o.duration} s in windows of ${f(o.windowSeconds, 0)} s; ${r.engine} engine, history_size ${o.historySize}`,
   );
+  out.push(`machine: ${r.cores} cores (machine CPU% tops out at ${r.cores * 100})`);
   out.push(`ramp: ${f(r.rampSeconds)} s${r.rampFailed > 0 ? `, ${r.rampFailed} not live at its end (retried)` : ''}`);
   out.push('');
   const head = [
@@ -94,6 +96,7 @@ export function soakReport(r: SoakResult): string {
     'live',
     'srv CPU%',
     'sub CPU%',
+    'machine CPU%',
   ];
   const body = r.windows.map((w) => [
     String(w.window),
@@ -112,6 +115,7 @@ export function soakReport(r: SoakResult): string {
     String(w.live),
     f(w.cpuPct, 0),
     f(w.subCpuPct, 0),
+    f(w.machineCpuPct, 0),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

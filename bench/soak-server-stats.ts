@@ -5,7 +5,7 @@
 // so a window's p99 comes from the difference of two scrapes), and the time
 // spent in garbage collection.
 
-import { cpuSeconds, rssBytes } from './procstat.js';
+import { cpuSeconds, machineCpuSeconds, rssBytes } from './procstat.js';
 
 const RSS_SAMPLE_MS = 2000;
 const LOOP_METRIC = 'tributary_event_loop_delay_seconds';
@@ -31,6 +31,8 @@ export interface ServerWindowStats {
   /** Time the server spent in garbage collection, % of the window (a major collection stops the loop). */
   gcPct: number;
   cpuPct: number;
+  /** Every process of the machine (all cores; 100 = one core): near cores × 100, the server waits for a core and its timers fire late. */
+  machineCpuPct: number;
 }
 
 export class ServerStats {
@@ -38,13 +40,13 @@ export class ServerStats {
   private readonly timer: NodeJS.Timeout;
   private last: Scrape | undefined;
   private first: Scrape | undefined;
-  private cpuAt: { cpu: number; at: number };
+  private cpuAt: { cpu: number; machine: number; at: number };
 
   constructor(
     private readonly pid: number,
     private readonly metricsUrl: string,
   ) {
-    this.cpuAt = { cpu: cpuSeconds(pid), at: performance.now() };
+    this.cpuAt = { cpu: cpuSeconds(pid), machine: machineCpuSeconds(), at: performance.now() };
     this.timer = setInterval(() => this.rssSamples.push(rssBytes(pid)), RSS_SAMPLE_MS);
   }
 
@@ -52,7 +54,7 @@ export class ServerStats {
   async start(): Promise<void> {
     this.first = this.last = await this.scrape();
     this.rssSamples = [rssBytes(this.pid)];
-    this.cpuAt = { cpu: cpuSeconds(this.pid), at: performance.now() };
+    this.cpuAt = { cpu: cpuSeconds(this.pid), machine: machineCpuSeconds(), at: performance.now() };
   }
 
   /** Closes a window: its RSS mean and max, heap used now, event-loop p99 over it, server CPU over it. */
@@ -61,7 +63,7 @@ export class ServerStats {
     const rss = this.rssSamples.filter((x) => Number.isFinite(x));
     if (rss.length === 0) rss.push(rssBytes(this.pid));
     this.rssSamples = [];
-    const cpu = { cpu: cpuSeconds(this.pid), at: performance.now() };
+    const cpu = { cpu: cpuSeconds(this.pid), machine: machineCpuSeconds(), at: performance.now() };
     const stats: ServerWindowStats = {
       rssMeanMB: rss.reduce((a, b) => a + b, 0) / rss.length / 1048576,
       rssMaxMB: Math.max(...rss) / 1048576,
@@ -70,6 +72,7 @@ export class ServerStats {
       loopMaxBucketMs: maxBucket(diff(now.loop, this.last!.loop)) * 1000,
       gcPct: ((now.gcSeconds - this.last!.gcSeconds) / ((cpu.at - this.cpuAt.at) / 1000)) * 100,
       cpuPct: ((cpu.cpu - this.cpuAt.cpu) / ((cpu.at - this.cpuAt.at) / 1000)) * 100,
+      machineCpuPct: ((cpu.machine - this.cpuAt.machine) / ((cpu.at - this.cpuAt.at) / 1000)) * 100,
     };
     this.last = now;
     this.cpuAt = cpu;

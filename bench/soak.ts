@@ -319,6 +319,7 @@ export async function soakMain(argv: string[], values: Record<string, unknown>):
       engine: opts.engine + redisNote,
       rampSeconds,
       rampFailed,
+      cores: os.cpus().length,
       windows: rows,
       loopP99WholeMs: stats.wholeRunLoopP99Ms(),
       latencyP99WholeMs: latencyAll.total > 0 ? latencyAll.percentile(99) / 1000 : Number.NaN,
