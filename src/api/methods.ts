@@ -13,6 +13,7 @@ import { ApiErrors, Disconnects, ReplyError } from '../protocol/codes.js';
 import { clientInfoValue, publicationValue } from '../protocol/values.js';
 import { ApiError } from './errors.js';
 import { payloadBytes } from './payload.js';
+import { RawJson } from '../protocol/json/raw-json.js';
 import type { CommandName, Requests } from './requests.js';
 import { OVERRIDE_KEYS, type SubscriptionOverride } from '../protocol/types.js';
 
@@ -41,6 +42,8 @@ async function publishOne(node: Node, channel: string, data: Buffer | undefined,
       delta: f.delta,
       version: f.version,
       versionEpoch: f.version_epoch,
+      // Raw JSON of a JSON request: valid JSON, and UTF-8 once encoded, so frames need not check it again.
+      dataIsJson: f.b64data === '' && f.data instanceof RawJson,
     });
   } catch (err) {
     if (err instanceof ApiError) throw err;

@@ -22,6 +22,8 @@ export interface PublishOptions {
   version?: number;
   versionEpoch?: string;
   delta?: boolean;
+  /** `data` is known to be JSON (Publication.jsonData). */
+  dataIsJson?: boolean;
 }
 
 export interface PublishResult {

@@ -5,6 +5,7 @@
 
 import { createDelta } from 'fossil-delta';
 import { JsonStringData, type Frame, type ProtocolCodec, type PushKind } from '../protocol/codec.js';
+import { encodePublicationJson } from '../protocol/json/frames.js';
 import { isJsonSafePayload } from '../protocol/json/raw-json.js';
 import type { ClientInfo, Publication } from '../protocol/types.js';
 import { clientInfoValue, publicationValue } from '../protocol/values.js';
@@ -22,6 +23,8 @@ export class SharedFrame {
     private readonly body: () => Record<string, unknown>,
     /** Whether a JSON connection can carry this frame (valid JSON payloads). */
     private readonly jsonOk: () => boolean,
+    /** The body's JSON text, when it can be written without the value object (publications). */
+    private readonly bodyJson?: () => string,
   ) {}
 
   /** The frame in this codec's format, or null when a JSON connection must not get it (3506). */
@@ -34,10 +37,15 @@ export class SharedFrame {
       return this.derived;
     }
     if (codec.name === 'json') {
-      if (this.json === undefined) this.json = this.jsonOk() ? codec.encodePush(this.channel, this.kind, this.bodyValue()) : null;
+      if (this.json === undefined) this.json = this.jsonOk() ? this.encodeJson(codec) : null;
       return this.json;
     }
     return (this.protobuf ??= codec.encodePush(this.channel, this.kind, this.bodyValue()));
+  }
+
+  private encodeJson(codec: ProtocolCodec): Frame {
+    if (this.bodyJson && codec.encodePushJson) return codec.encodePushJson(this.channel, this.kind, this.bodyJson());
+    return codec.encodePush(this.channel, this.kind, this.bodyValue());
   }
 
   private bodyValue(): Record<string, unknown> {
@@ -90,6 +98,7 @@ export class PublicationFrames {
       'pub',
       () => publicationValue(pub, epochField),
       () => this.jsonSafe(),
+      () => encodePublicationJson(pub, epochField),
     );
   }
 
@@ -105,6 +114,7 @@ export class PublicationFrames {
       'pub',
       () => publicationValue(this.pub, this.pub.offset === 1 ? this.epoch : undefined, new JsonStringData(this.pub.data)),
       () => this.jsonSafe(),
+      () => encodePublicationJson(this.pub, this.pub.offset === 1 ? this.epoch : undefined, new JsonStringData(this.pub.data)),
     ));
   }
 
@@ -127,11 +137,13 @@ export class PublicationFrames {
       'pub',
       () => publicationValue(this.pub, undefined, new JsonStringData(patchBytes), true),
       () => utf8 && this.jsonSafe(),
+      () => encodePublicationJson(this.pub, undefined, new JsonStringData(patchBytes), true),
     );
     return this.patch;
   }
 
   private jsonSafe(): boolean {
-    return (this.safe ??= payloadsJsonSafe(this.pub.data, this.pub.info?.connInfo, this.pub.info?.chanInfo));
+    const pub = this.pub;
+    return (this.safe ??= (pub.jsonData === true || isJsonSafePayload(pub.data)) && payloadsJsonSafe(pub.info?.connInfo, pub.info?.chanInfo));
   }
 }

@@ -39,6 +39,8 @@ export interface PublishRequest {
   exactDelta?: boolean;
   version?: number;
   versionEpoch?: string;
+  /** `data` arrived as raw JSON in the request (Publication.jsonData). */
+  dataIsJson?: boolean;
 }
 
 export interface HistoryQuery {
@@ -272,6 +274,7 @@ export class Node implements BrokerEventHandler {
       version: req.version,
       versionEpoch: req.versionEpoch,
       delta: req.exactDelta ? req.delta === true : req.delta || opts.delta_publish,
+      dataIsJson: req.dataIsJson,
     });
     if (result.suppressed) this.metrics.publishSuppressed.inc();
     else this.publicationsSent.inc();

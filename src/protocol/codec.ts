@@ -44,6 +44,8 @@ export interface ProtocolCodec {
   encodeError(id: number, error: ProtocolError): Frame;
   /** A push on a channel (`message`, `disconnect` and `refresh` pushes pass channel ''). */
   encodePush(channel: string, kind: PushKind, body: Record<string, unknown>): Frame;
+  /** The JSON codec only: a push whose body is already JSON text (a publication encoded field by field). */
+  encodePushJson?(channel: string, kind: PushKind, bodyJson: string): Frame;
   /** The server's app-level ping: `{}` in JSON, an empty Reply (`0x00`) in Protobuf. */
   ping(): Frame;
   /** Joins frames queued in one event-loop turn into one transport message. */

@@ -74,6 +74,7 @@ export class MemoryBroker implements Broker {
     const pub: Publication = { data, offset: 0, time: now };
     if (opts.info !== undefined) pub.info = opts.info;
     if (opts.tags !== undefined) pub.tags = opts.tags;
+    if (opts.dataIsJson === true) pub.jsonData = true;
     const delta = opts.delta === true;
 
     let position: StreamPosition;
