@@ -67,16 +67,20 @@ async function histories(target: Target, channels: string[], limit: number): Pro
   return out;
 }
 
-/** Waits until a probe publication sent through `send` is in the probe channel's history: that consumer is up. */
+/**
+ * Sends a probe publication through a consumer (`send`) and waits until it is
+ * in the probe channel's history: the consumer is up (a Kafka group has
+ * joined), so the load does not start with a backlog that only one source has.
+ */
 async function waitConsumer(target: Target, name: string, channel: string, send: () => Promise<unknown>, timeoutMs = 120_000): Promise<void> {
+  const top = async () => (await histories(target, [channel], 0))[0]?.offset ?? 0;
+  const before = await top();
   await send();
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const [h] = await histories(target, [channel], 0);
-    if ((h?.offset ?? 0) > 0) return;
+  while ((await top()) <= before) {
+    if (Date.now() > deadline) throw new Error(`the ${name} consumer did not publish a probe within ${timeoutMs / 1000} s`);
     await sleep(250);
   }
-  throw new Error(`the ${name} consumer did not publish a probe within ${timeoutMs / 1000} s`);
 }
 
 function sumCounters(list: SoakCounters[]): SoakCounters {
@@ -181,16 +185,13 @@ export async function soakMain(argv: string[], values: Record<string, unknown>):
     }
     if (producer) {
       say('waiting for the Kafka consumer group…');
-      const before = (await histories(t, [probeChannel], 0))[0]?.offset ?? 0;
-      await producer.send({
-        topic,
-        messages: [{ key: probeChannel, value: JSON.stringify({ method: 'publish', payload: { channel: probeChannel, data: { probe: 'kafka' } } }) }],
-      });
-      const deadline = Date.now() + 120_000;
-      while (((await histories(t, [probeChannel], 0))[0]?.offset ?? 0) <= before) {
-        if (Date.now() > deadline) throw new Error('the Kafka consumer did not publish a probe within 120 s');
-        await sleep(250);
-      }
+      const p = producer;
+      await waitConsumer(t, 'Kafka', probeChannel, () =>
+        p.send({
+          topic,
+          messages: [{ key: probeChannel, value: JSON.stringify({ method: 'publish', payload: { channel: probeChannel, data: { probe: 'kafka' } } }) }],
+        }),
+      );
     }
 
     say(`${opts.conns} connections (${opts.transports.join(', ')}) in ${opts.workers} subscriber process(es)…`);
@@ -304,7 +305,7 @@ export async function soakMain(argv: string[], values: Record<string, unknown>):
       }
     }
     const checks = await workers.all<'checked'>({ type: 'check', windows });
-    const end = sumCounters((await workers.all<'window'>({ type: 'window' })).map((w) => w));
+    const end = sumCounters(await workers.all<'window'>({ type: 'window' }));
     const problems = targetProblems(t);
 
     const bySource: Record<string, number> = {};
