@@ -52,12 +52,24 @@ console.log(
   `chaos run: ${selected.map((s) => s.name).join(', ')}; ${seconds} s of traffic each; services on PostgreSQL ${CHAOS_PORTS.postgres}, ` +
     `Redis ${CHAOS_PORTS.redis}, Kafka ${CHAOS_PORTS.kafka}, NATS ${CHAOS_PORTS.nats}`,
 );
+// Interrupted: Redis must not stay frozen, nor the scenario's nodes outlive the run
+// (killAll sends its SIGKILLs before its first await).
+let current: Nodes | null = null;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    thawRedis();
+    void current?.killAll();
+    process.exit(130);
+  });
+}
+
 const rows: Row[] = [];
 const used = new Set<ServiceName>();
 for (const scenario of selected) {
   console.log(`\n== ${scenario.name}: ${scenario.summary}`);
   scenario.services.forEach((s) => used.add(s));
   const nodes = new Nodes();
+  current = nodes;
   const started = Date.now();
   const log = (line: string) => console.log(`  … ${line}`);
   let row: Row;

@@ -7,7 +7,7 @@
 import { LeanSubscriber } from '../helpers/lean-subscriber.js';
 import { sleep, type Proc } from '../helpers/process.js';
 import { deleteTopic, kafkaClient, kafkaConsumer, newTopic, recordProducer } from './kafka.js';
-import { historyIds, historyTop, kill9, Nodes, redisNodeConfig, suppressedRepeats, uniqueName } from './nodes.js';
+import { historyIds, historyTop, kill9WhileBusy, Nodes, redisNodeConfig, suppressedRepeats, uniqueName } from './nodes.js';
 import { checkCounts, Verdict } from './outcome.js';
 import { settle, type Scenario } from './scenario.js';
 import { ensureService, flushChaosRedis } from './services.js';
@@ -36,17 +36,19 @@ export const kill9Kafka: Scenario = {
       const b = await ctx.nodes.start(file);
       const sub = await LeanSubscriber.open(b.wsUrl, channels);
       const producer = await recordProducer(kafka, topic, { partitions: PARTITIONS, prefix, batch: 20, everyMs: 20 });
-      // Both nodes hold partitions before the kill.
+      // Every partition is being consumed before the first kill.
       await settle(async () => (await Promise.all(channels.map((c) => historyTop(b.httpUrl, c)))).every((n) => n > 0), 30_000);
       await sleep(ctx.seconds * 300);
       const victims: Proc[] = [a];
       let replays = 0;
+      let killedBusy = 0;
       for (let k = 0; k < KILLS; k++) {
         const published = (await Promise.all(channels.map((c) => historyTop(b.httpUrl, c)))).reduce((x, y) => x + y, 0);
         // A restarted node's count of repeats dies with it.
         if (k > 0) replays += await suppressedRepeats(victims.at(-1)!.httpUrl);
-        await kill9(victims.at(-1)!);
-        ctx.log(`kill -9 with ${published} of ${producer.acked.length} produced records published`);
+        const busy = await kill9WhileBusy(victims.at(-1)!, 20);
+        if (busy) killedBusy++;
+        ctx.log(`kill -9 with ${published} of ${producer.acked.length} produced records published${busy ? ', the node in the middle of them' : ''}`);
         await sleep(1000);
         victims.push(await ctx.nodes.start(file));
         await sleep(Math.max(2000, (ctx.seconds * 400) / KILLS - 1000));
@@ -67,7 +69,7 @@ export const kill9Kafka: Scenario = {
       );
       sub.close();
       replays += (await suppressedRepeats(b.httpUrl)) + (await suppressedRepeats(again.httpUrl));
-      v.note(`${KILLS} kills; records read again after a kill and dropped by their derived key: ${replays}`);
+      v.note(`${KILLS} kills (${killedBusy} seen consuming); records read again after a kill and dropped by their derived key: ${replays}`);
       if (producer.errors > 0) v.note(`${producer.errors} producer batches failed`);
       checkCounts(v, 'history', history);
       checkCounts(v, "node B's subscriber", subscribers);

@@ -62,6 +62,32 @@ export async function kill9(proc: Proc): Promise<void> {
   await proc.exited;
 }
 
+/** Messages the node's consumers have processed (committed rows, resolved records). */
+async function processed(httpUrl: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(/^centrifugo_consumers_messages_processed_total\{[^}]*\} (\d+)/gm)) sum += Number(m[1]);
+  return sum;
+}
+
+/**
+ * kill -9 once the node is seen processing (`rise` more messages since the
+ * call), so that the kill lands while it has a batch in hand rather than while
+ * it waits for a partition; after `ms` it is killed anyway. Whether it was
+ * seen busy, for the report.
+ */
+export async function kill9WhileBusy(proc: Proc, rise: number, ms = 5000): Promise<boolean> {
+  const from = await processed(proc.httpUrl);
+  const deadline = Date.now() + ms;
+  let busy = false;
+  while (Date.now() < deadline && !busy) {
+    busy = (await processed(proc.httpUrl)) >= from + rise;
+    if (!busy) await new Promise((r) => setTimeout(r, 10));
+  }
+  await kill9(proc);
+  return busy;
+}
+
 /** The numbers (data.i) in a channel's history, oldest first. */
 export async function historyIds(httpUrl: string, channel: string): Promise<number[]> {
   const r = await api(httpUrl, 'history', { channel, limit: -1 });
