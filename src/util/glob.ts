@@ -4,13 +4,20 @@
 
 /** Compiles a glob into an anchored RegExp. Never throws: what is not glob syntax is literal. */
 export function globToRegExp(pattern: string): RegExp {
-  let re = '^';
+  // The pattern's parts between top-level stars, as regex source; `re` is the part being built.
+  const parts: string[] = [];
+  let re = '';
   let inAlt = 0;
+  let alternatives = false;
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
     switch (ch) {
       case '*':
-        re += '.*';
+        if (inAlt > 0) re += '.*';
+        else {
+          parts.push(re);
+          re = '';
+        }
         break;
       case '?':
         re += '.';
@@ -36,6 +43,7 @@ export function globToRegExp(pattern: string): RegExp {
       }
       case '{':
         inAlt++;
+        alternatives = true;
         re += '(?:';
         break;
       case '}':
@@ -55,7 +63,25 @@ export function globToRegExp(pattern: string): RegExp {
     }
   }
   while (inAlt-- > 0) re += ')';
-  return new RegExp(re + '$', 's');
+  parts.push(re);
+  if (alternatives || parts.length <= 2) return new RegExp('^' + parts.join('.*') + '$', 's');
+  return new RegExp(withoutBacktracking(parts), 's');
+}
+
+/**
+ * `^P0.*P1.*…Pn$` as a regex that cannot backtrack into earlier stars: with
+ * plain `.*`s a pattern like `*a*a*a*a*a*a*a*a*b` took a minute on a
+ * 60-character channel name (every way to split the name is tried). Each
+ * middle part is instead found at its first occurrence after the previous
+ * one, inside a lookahead whose capture is then consumed (lookaheads are
+ * atomic): the classic greedy wildcard match, one pass over the name. First
+ * occurrence is right because a part without alternatives has one length,
+ * so the one starting first also ends first and leaves the most for the rest.
+ */
+function withoutBacktracking(parts: string[]): string {
+  let re = '^' + parts[0];
+  for (let i = 1; i < parts.length - 1; i++) re += `(?=(.*?${parts[i]}))\\${i}`;
+  return re + '.*' + parts[parts.length - 1] + '$';
 }
 
 function validClass(body: string): boolean {

@@ -74,4 +74,38 @@ describe('globToRegExp', () => {
       re.test('http://a.z/');
     }
   });
+
+  it('many stars cost time linear in the name, not one try per way to split it (a channels pattern blocked the node for a minute)', () => {
+    const started = performance.now();
+    assert.ok(!matches('*a'.repeat(30) + 'b', 'a'.repeat(2000)));
+    assert.ok(matches('*a'.repeat(30) + '*', 'a'.repeat(2000)));
+    assert.ok(matches('chat:*:*:*:*:*:*:*:*:x', 'chat:' + '1:'.repeat(500) + 'x'));
+    assert.ok(performance.now() - started < 500, `took ${performance.now() - started} ms`);
+  });
+
+  it('with three or more stars, matches exactly what the plain translation matches', () => {
+    // The plain translation: every * as .*, which backtracks but is obviously right (short names only).
+    const plain = (p: string) =>
+      new RegExp(
+        '^' +
+          p
+            .split('*')
+            .map((s) => globToRegExp(s).source.slice(1, -1))
+            .join('.*') +
+          '$',
+        's',
+      );
+    let seed = 5;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = (chars: string) => chars[Math.floor(rand() * chars.length)]!;
+    for (let i = 0; i < 5000; i++) {
+      let p = '*';
+      const n = 2 + Math.floor(rand() * 10);
+      for (let j = 0; j < n; j++) p += rand() < 0.1 ? '[ab]' : pick('ab?*');
+      let s = '';
+      const len = Math.floor(rand() * 12);
+      for (let j = 0; j < len; j++) s += pick('abc');
+      assert.equal(matches(p, s), plain(p).test(s), `${p} on ${s}`);
+    }
+  });
 });
