@@ -2,15 +2,15 @@
 // (non-browser clients); "*" → everyone; otherwise glob patterns matched
 // against the lowercased origin.
 
-import { globToRegExp } from '../util/glob.js';
+import { compileGlob, type Glob } from '../util/glob.js';
 
 export class OriginCheck {
   private readonly any: boolean;
-  private readonly patterns: RegExp[];
+  private readonly patterns: Glob[];
 
   constructor(allowed: string[]) {
     this.any = allowed.includes('*');
-    this.patterns = allowed.filter((a) => a !== '*').map((a) => globToRegExp(a.toLowerCase()));
+    this.patterns = allowed.filter((a) => a !== '*').map((a) => compileGlob(a.toLowerCase()));
   }
 
   allowed(origin: string | undefined): boolean {

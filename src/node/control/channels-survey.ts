@@ -3,7 +3,7 @@
 // channel over every node's reply (spec server-api.md §1.3 `channels`).
 
 import type { Hub } from '../../hub/hub.js';
-import { globToRegExp } from '../../util/glob.js';
+import { compileGlob } from '../../util/glob.js';
 import { SurveyCodes } from './messages.js';
 import { SurveyError } from './survey-handler.js';
 import type { SurveyReply } from './surveys.js';
@@ -23,7 +23,7 @@ export type ChannelCounts = Record<string, number>;
 export function localChannels(hub: Hub, data: unknown): ChannelCounts {
   const pattern = isRecord(data) ? data.pattern : undefined;
   if (pattern !== undefined && typeof pattern !== 'string') throw new SurveyError(SurveyCodes.invalidRequest, 'pattern must be a string');
-  const re = pattern ? globToRegExp(pattern) : null;
+  const re = pattern ? compileGlob(pattern) : null;
   // Own properties only via an object without a prototype: a channel named "__proto__" stays a channel.
   const out: ChannelCounts = Object.create(null) as ChannelCounts;
   for (const [name, count] of hub.channelCounts()) {
