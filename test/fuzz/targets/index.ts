@@ -2,6 +2,7 @@
 
 import type { FuzzTarget } from '../target.js';
 import { httpApi, legacyApi, grpcApi } from './api.js';
+import { channelsSurvey } from './channels-survey.js';
 import { clientJson } from './client-json.js';
 import { clientProtobuf } from './client-protobuf.js';
 import { configFile } from './config-file.js';
@@ -25,6 +26,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   redisPubSub,
   natsPubSub,
   control,
+  channelsSurvey,
   kafkaRecord,
   kafkaHeaders,
   debezium,
