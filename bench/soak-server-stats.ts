@@ -15,6 +15,10 @@ const GC_SUM = /^tributary_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)/gm;
 
 interface Scrape {
   heapUsed: number;
+  /** What V8 holds from the system for its heap (used or not): RSS growth with a flat heap used is often this. */
+  heapTotal: number;
+  /** Memory outside the V8 heap that JS objects hold (Buffers, sockets' native parts). */
+  external: number;
   /** Seconds spent in GC so far, every kind. */
   gcSeconds: number;
   /** Cumulative counts per upper bound (seconds), +Inf last. */
@@ -25,6 +29,8 @@ export interface ServerWindowStats {
   rssMeanMB: number;
   rssMaxMB: number;
   heapUsedMB: number;
+  heapTotalMB: number;
+  externalMB: number;
   loopP99Ms: number;
   /** The upper bound of the highest bucket that got a sample in the window (ms; Infinity past the last bound). */
   loopMaxBucketMs: number;
@@ -68,6 +74,8 @@ export class ServerStats {
       rssMeanMB: rss.reduce((a, b) => a + b, 0) / rss.length / 1048576,
       rssMaxMB: Math.max(...rss) / 1048576,
       heapUsedMB: now.heapUsed / 1048576,
+      heapTotalMB: now.heapTotal / 1048576,
+      externalMB: now.external / 1048576,
       loopP99Ms: quantile(diff(now.loop, this.last!.loop), 0.99) * 1000,
       loopMaxBucketMs: maxBucket(diff(now.loop, this.last!.loop)) * 1000,
       gcPct: ((now.gcSeconds - this.last!.gcSeconds) / ((cpu.at - this.cpuAt.at) / 1000)) * 100,
@@ -98,7 +106,14 @@ export class ServerStats {
     }));
     if (loop.length === 0) throw new Error(`${this.metricsUrl} has no ${LOOP_METRIC} (a Tributary before it was added?)`);
     const gcSeconds = [...text.matchAll(GC_SUM)].reduce((a, m) => a + Number(m[1]), 0);
-    return { heapUsed: heap ? Number(heap[1]) : Number.NaN, gcSeconds, loop };
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return {
+      heapUsed: heap ? Number(heap[1]) : Number.NaN,
+      heapTotal: gauge('tributary_nodejs_heap_size_total_bytes'),
+      external: gauge('tributary_nodejs_external_memory_bytes'),
+      gcSeconds,
+      loop,
+    };
   }
 }
 
