@@ -79,6 +79,11 @@ export interface WorkerContext {
   dbError(err: unknown): void;
 }
 
+/** Rows dispatched between two turns of the event loop. */
+const YIELD_EVERY_ROWS = 100;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function payloadText(p: Row['payload']): string {
   if (p === null) return '';
   if (typeof p === 'string') return p;
@@ -221,7 +226,12 @@ export class PartitionWorker {
       const dead: DeadRow[] = [];
       const latencies: number[] = [];
       let retryError: string | undefined;
-      for (const row of rows) {
+      for (let k = 0; k < rows.length; k++) {
+        const row = rows[k]!;
+        // Let the other partitions' database replies in now and then: while one
+        // batch is dispatched in one go, their next statements wait, and so
+        // does PostgreSQL.
+        if (k > 0 && k % YIELD_EVERY_ROWS === 0) await yieldToEventLoop();
         if (this.published.size > 0 && this.published.has(row.id)) {
           done.push(row.id);
           continue;
