@@ -56,6 +56,8 @@ export class RedisShard {
   private everReady = false;
   private closed = false;
   private lastProblem = '';
+  /** A command timed out on the open connection and none has been answered since. */
+  private commandsStalled = false;
   private probeTimer: NodeJS.Timeout | null = null;
   private probing = false;
   /** Control and node channels: always plain SUBSCRIBE, also in sharded mode. */
@@ -195,9 +197,27 @@ export class RedisShard {
     }
   }
 
-  /** Whether the command link works: all a presence manager needs. */
+  /**
+   * Whether the command link works: all a presence manager needs. An open
+   * connection is not enough: a frozen or overloaded Redis keeps its sockets
+   * and answers nothing, so a command that timed out makes the link unhealthy
+   * until a command is answered again.
+   */
   commandsHealthy(): boolean {
-    return !this.closed && this.cmd.status === 'ready';
+    return !this.closed && this.cmd.status === 'ready' && !this.commandsStalled;
+  }
+
+  /** A command was answered: a stall, if any, is over. */
+  private answered(): void {
+    if (!this.commandsStalled) return;
+    this.commandsStalled = false;
+    this.recovered('commands');
+  }
+
+  private commandFailed(err: unknown): void {
+    if (this.commandsStalled || !isCommandTimeout(err)) return;
+    this.commandsStalled = true;
+    this.problem('commands', new Error(`no answer within io_timeout (${this.options.io_timeout} ms)`));
   }
 
   /**
@@ -220,8 +240,11 @@ export class RedisShard {
   async script(name: ScriptName, keys: string[], args: Arg[], buffers = false): Promise<unknown> {
     const fn = (this.cmd as unknown as Record<string, ScriptCaller>)[buffers ? `${name}Buffer` : name]!;
     try {
-      return await fn.call(this.cmd, ...keys, ...args);
+      const reply = await fn.call(this.cmd, ...keys, ...args);
+      this.answered();
+      return reply;
     } catch (err) {
+      this.commandFailed(err);
       if (!isNoScript(err)) throw unavailable(this.address.label, err);
     }
     // ioredis marks a connection as holding the script as soon as it writes
@@ -235,8 +258,11 @@ export class RedisShard {
       // evalBuffer is made at run time like every *Buffer command (untyped);
       // callBuffer would lose the command name under auto-pipelining.
       const evalFn = (this.cmd as unknown as Record<string, ScriptCaller>)[buffers ? 'evalBuffer' : 'eval']!;
-      return await evalFn.call(this.cmd, def.lua, def.numberOfKeys, ...keys, ...args);
+      const reply = await evalFn.call(this.cmd, def.lua, def.numberOfKeys, ...keys, ...args);
+      this.answered();
+      return reply;
     } catch (err) {
+      this.commandFailed(err);
       throw unavailable(this.address.label, err);
     }
   }
@@ -244,8 +270,11 @@ export class RedisShard {
   /** Runs a plain command (PUBLISH, DEL...). */
   async call(command: string, ...args: Arg[]): Promise<unknown> {
     try {
-      return await this.cmd.call(command, ...args);
+      const reply = await this.cmd.call(command, ...args);
+      this.answered();
+      return reply;
     } catch (err) {
+      this.commandFailed(err);
       throw unavailable(this.address.label, err);
     }
   }
@@ -375,6 +404,11 @@ export class RedisShard {
     this.log.info({ shard: this.address.label }, `redis ${link} connection ready`);
     this.lastProblem = '';
   }
+}
+
+/** ioredis's commandTimeout (io_timeout) rejection: the connection is open, the answer did not come. */
+function isCommandTimeout(err: unknown): boolean {
+  return (err as Error)?.message === 'Command timed out';
 }
 
 function isNoScript(err: unknown): boolean {

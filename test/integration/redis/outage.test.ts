@@ -6,7 +6,7 @@
 // from history.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { cleanUp, ownRedisPrefix } from '../../helpers/cleanup.js';
@@ -21,7 +21,12 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 const redis = (...args: string[]) => spawnSync('bash', ['scripts/services/redis.sh', ...args, PORT], { cwd: root, encoding: 'utf8' });
 const nodes: Proc[] = [];
 
+/** The test Redis's pid, for SIGSTOP/SIGCONT. */
+const redisPid = () => Number(readFileSync(`${root}/.cache/redis-${PORT}/redis.pid`, 'utf8').trim());
+let frozen = false;
+
 after(async () => {
+  if (frozen) process.kill(redisPid(), 'SIGCONT');
   for (const n of nodes) if (n.proc.exitCode === null) n.proc.kill('SIGKILL');
   await Promise.all(nodes.map((n) => n.exited));
   try {
@@ -84,5 +89,38 @@ describe('Redis outage under traffic', () => {
     t.diagnostic(`${acked.length} acknowledged, ${failures.length} failed during the outage`);
     client.disconnect();
     assert.deepEqual(await Promise.all([A.stop(), B.stop()]), [0, 0]);
+  });
+
+  it('a frozen Redis (connections open, nothing answered) makes /health 503 after a command times out, and 200 once it answers again', async () => {
+    const up = redis('ensure');
+    assert.equal(up.status, 0, up.stderr);
+    const url = up.stdout.trim().split('\n').pop()!;
+    const prefix = ownRedisPrefix(url, 'freeze');
+    const file = writeConfig(nodeConfig(url, prefix, { engine: { type: 'redis', redis: { address: [url], prefix, io_timeout: '500ms' } } }));
+    const node = await spawnTributary(file);
+    nodes.push(node);
+    const publisher = steadyPublisher(node.httpUrl, 'room:freeze');
+    await waitFor(() => publisher.acked.length >= 10, 5000, 'traffic before the freeze');
+    assert.equal((await fetch(`${node.httpUrl}/health`)).status, 200);
+
+    process.kill(redisPid(), 'SIGSTOP');
+    frozen = true;
+    try {
+      await waitFor(() => publisher.failures.length >= 1, 5000, 'a publish timing out');
+      const res = await fetch(`${node.httpUrl}/health`);
+      assert.equal(res.status, 503, 'the stalled engine is reported');
+      const health = (await res.json()) as { engine: { name: string; detail?: string } };
+      assert.equal(health.engine.name, 'redis');
+      assert.match(health.engine.detail ?? '', /no answer within io_timeout/);
+    } finally {
+      process.kill(redisPid(), 'SIGCONT');
+      frozen = false;
+    }
+    await waitUntil(async () => (await fetch(`${node.httpUrl}/health`)).status === 200, 10_000, 'healthy once Redis answers');
+    const ackedAfter = publisher.acked.length;
+    await waitFor(() => publisher.acked.length >= ackedAfter + 10, 10_000, 'traffic after the freeze');
+    await publisher.stop();
+    for (const f of publisher.failures) assert.deepEqual(f, { code: 100, message: 'internal server error' }, 'the retryable internal error');
+    assert.equal(await node.stop(), 0);
   });
 });
