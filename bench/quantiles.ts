@@ -12,6 +12,14 @@ export function histogramQuantile(text: string, name: string, q: number): number
     le: m[1] === '+Inf' ? Infinity : Number(m[1]),
     n: Number(m[2]),
   }));
+  return bucketQuantile(buckets, q);
+}
+
+/** Cumulative counts per upper bound, +Inf last, as a Prometheus histogram exposes them. */
+export type CumulativeBuckets = ReadonlyArray<{ le: number; n: number }>;
+
+/** Quantile q of cumulative buckets, linear within the bucket it falls in (NaN without samples). */
+export function bucketQuantile(buckets: CumulativeBuckets, q: number): number {
   const total = buckets.at(-1)?.n ?? 0;
   if (total === 0) return NaN;
   const rank = q * total;

@@ -6,6 +6,7 @@
 // spent in garbage collection.
 
 import { cpuSeconds, machineCpuSeconds, rssBytes } from './procstat.js';
+import { bucketQuantile } from './quantiles.js';
 
 const RSS_SAMPLE_MS = 2000;
 const LOOP_METRIC = 'tributary_event_loop_delay_seconds';
@@ -76,7 +77,7 @@ export class ServerStats {
       heapUsedMB: now.heapUsed / 1048576,
       heapTotalMB: now.heapTotal / 1048576,
       externalMB: now.external / 1048576,
-      loopP99Ms: quantile(diff(now.loop, this.last!.loop), 0.99) * 1000,
+      loopP99Ms: bucketQuantile(diff(now.loop, this.last!.loop), 0.99) * 1000,
       loopMaxBucketMs: maxBucket(diff(now.loop, this.last!.loop)) * 1000,
       gcPct: ((now.gcSeconds - this.last!.gcSeconds) / ((cpu.at - this.cpuAt.at) / 1000)) * 100,
       cpuPct: ((cpu.cpu - this.cpuAt.cpu) / ((cpu.at - this.cpuAt.at) / 1000)) * 100,
@@ -89,7 +90,7 @@ export class ServerStats {
 
   /** Event-loop delay p99 over every window so far (ms). */
   wholeRunLoopP99Ms(): number {
-    return this.first && this.last ? quantile(diff(this.last.loop, this.first.loop), 0.99) * 1000 : Number.NaN;
+    return this.first && this.last ? bucketQuantile(diff(this.last.loop, this.first.loop), 0.99) * 1000 : Number.NaN;
   }
 
   stop(): void {
@@ -119,21 +120,6 @@ export class ServerStats {
 
 function diff(a: Scrape['loop'], b: Scrape['loop']): Scrape['loop'] {
   return a.map((x, i) => ({ le: x.le, n: x.n - (b[i]?.n ?? 0) }));
-}
-
-/** Quantile q of cumulative buckets, linear within the bucket it falls in (seconds; NaN without samples). */
-function quantile(buckets: Scrape['loop'], q: number): number {
-  const total = buckets.at(-1)?.n ?? 0;
-  if (total === 0) return Number.NaN;
-  const rank = q * total;
-  let prevLe = 0;
-  let prevN = 0;
-  for (const b of buckets) {
-    if (b.n >= rank) return b.le === Infinity ? prevLe : prevLe + ((b.le - prevLe) * (rank - prevN)) / Math.max(1, b.n - prevN);
-    prevLe = b.le;
-    prevN = b.n;
-  }
-  return prevLe;
 }
 
 function maxBucket(buckets: Scrape['loop']): number {

@@ -9,10 +9,10 @@
 import { LeanSubscriber } from '../helpers/lean-subscriber.js';
 import { sleep } from '../helpers/process.js';
 import { deleteTopic, kafkaClient, kafkaConsumer, newTopic, recordProducer } from './kafka.js';
-import { healthStatus, healthSummary, healthWatch, historyIds, Nodes, redisNodeConfig, suppressedRepeats, uniqueName } from './nodes.js';
+import { healthStatus, healthSummary, healthWatch, historyIds, Nodes, redisNodeConfig, suppressedRepeats } from './nodes.js';
 import { checkCounts, Verdict } from './outcome.js';
 import { settle, type Scenario } from './scenario.js';
-import { ensureService, flushChaosRedis, stopService } from './services.js';
+import { consumerSetup, ensureService, stopService } from './services.js';
 import { tally } from './tally.js';
 
 const PARTITIONS = 4;
@@ -23,13 +23,9 @@ export const kafkaRestart: Scenario = {
   services: ['kafka', 'redis'],
   async run(ctx) {
     const v = new Verdict();
-    const brokers = await ensureService('kafka');
-    const redis = await ensureService('redis');
-    flushChaosRedis();
+    const { source: brokers, redis, prefix, channels } = await consumerSetup('kafka', 'kr', PARTITIONS);
     const kafka = kafkaClient(brokers);
     const topic = await newTopic(kafka, 'chaos-restart', PARTITIONS);
-    const prefix = `${uniqueName('kr')}-`;
-    const channels = Array.from({ length: PARTITIONS }, (_, p) => `${prefix}${p}`);
     try {
       const node = await ctx.nodes.start(Nodes.file(redisNodeConfig(redis, { consumers: [kafkaConsumer('chaos_kafka_restart', brokers, topic)] })));
       const sub = await LeanSubscriber.open(node.wsUrl, channels);

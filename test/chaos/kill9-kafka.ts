@@ -7,10 +7,10 @@
 import { LeanSubscriber } from '../helpers/lean-subscriber.js';
 import { sleep, type Proc } from '../helpers/process.js';
 import { deleteTopic, kafkaClient, kafkaConsumer, newTopic, recordProducer } from './kafka.js';
-import { historyIds, historyTop, kill9WhileBusy, Nodes, redisNodeConfig, suppressedRepeats, uniqueName } from './nodes.js';
+import { historyIds, historyTop, kill9WhileBusy, Nodes, redisNodeConfig, suppressedRepeats } from './nodes.js';
 import { checkCounts, Verdict } from './outcome.js';
 import { settle, type Scenario } from './scenario.js';
-import { ensureService, flushChaosRedis } from './services.js';
+import { consumerSetup } from './services.js';
 import { tally } from './tally.js';
 
 const PARTITIONS = 4;
@@ -23,13 +23,9 @@ export const kill9Kafka: Scenario = {
   services: ['kafka', 'redis'],
   async run(ctx) {
     const v = new Verdict();
-    const brokers = await ensureService('kafka');
-    const redis = await ensureService('redis');
-    flushChaosRedis();
+    const { source: brokers, redis, prefix, channels } = await consumerSetup('kafka', 'kk', PARTITIONS);
     const kafka = kafkaClient(brokers);
     const topic = await newTopic(kafka, 'chaos-kill9', PARTITIONS);
-    const prefix = `${uniqueName('kk')}-`;
-    const channels = Array.from({ length: PARTITIONS }, (_, p) => `${prefix}${p}`);
     try {
       const file = Nodes.file(redisNodeConfig(redis, { consumers: [kafkaConsumer('chaos_kafka', brokers, topic)] }));
       const a = await ctx.nodes.start(file);

@@ -10,11 +10,11 @@
 
 import { LeanSubscriber } from '../helpers/lean-subscriber.js';
 import { sleep, type Proc } from '../helpers/process.js';
-import { historyIds, kill9WhileBusy, Nodes, redisNodeConfig, suppressedRepeats, uniqueName } from './nodes.js';
+import { historyIds, kill9WhileBusy, Nodes, redisNodeConfig, suppressedRepeats } from './nodes.js';
 import { checkCounts, Verdict } from './outcome.js';
 import { dropOutbox, insertRows, newOutbox, newPool, outboxConsumer, rowProducer, rowsLeft } from './outbox.js';
 import { settle, type Scenario } from './scenario.js';
-import { ensureService, flushChaosRedis } from './services.js';
+import { consumerSetup } from './services.js';
 import { tally } from './tally.js';
 
 const PARTITIONS = 4;
@@ -28,13 +28,9 @@ export const kill9Outbox: Scenario = {
   services: ['postgres', 'redis'],
   async run(ctx) {
     const v = new Verdict();
-    const dsn = await ensureService('postgres');
-    const redis = await ensureService('redis');
-    flushChaosRedis();
+    const { source: dsn, redis, prefix, channels } = await consumerSetup('postgres', 'ko', PARTITIONS);
     const box = await newOutbox(dsn, 'chaos_kill9');
     const pool = newPool(dsn);
-    const prefix = `${uniqueName('ko')}-`;
-    const channels = Array.from({ length: PARTITIONS }, (_, p) => `${prefix}${p}`);
     try {
       const file = Nodes.file(redisNodeConfig(redis, { consumers: [outboxConsumer('chaos_outbox', box, PARTITIONS)] }));
       const a = await ctx.nodes.start(file);

@@ -8,11 +8,11 @@
 
 import { LeanSubscriber } from '../helpers/lean-subscriber.js';
 import { sleep } from '../helpers/process.js';
-import { healthStatus, healthSummary, healthWatch, historyIds, Nodes, redisNodeConfig, uniqueName } from './nodes.js';
+import { healthStatus, healthSummary, healthWatch, historyIds, Nodes, redisNodeConfig } from './nodes.js';
 import { checkCounts, Verdict } from './outcome.js';
 import { dropOutbox, newOutbox, newPool, outboxConsumer, rowProducer, rowsLeft } from './outbox.js';
 import { settle, type Scenario } from './scenario.js';
-import { ensureService, flushChaosRedis, stopService } from './services.js';
+import { consumerSetup, ensureService, stopService } from './services.js';
 import { tally } from './tally.js';
 
 const PARTITIONS = 4;
@@ -23,13 +23,9 @@ export const postgresRestart: Scenario = {
   services: ['postgres', 'redis'],
   async run(ctx) {
     const v = new Verdict();
-    const dsn = await ensureService('postgres');
-    const redis = await ensureService('redis');
-    flushChaosRedis();
+    const { source: dsn, redis, prefix, channels } = await consumerSetup('postgres', 'pr', PARTITIONS);
     const box = await newOutbox(dsn, 'chaos_pgrestart');
     const pool = newPool(dsn);
-    const prefix = `${uniqueName('pr')}-`;
-    const channels = Array.from({ length: PARTITIONS }, (_, p) => `${prefix}${p}`);
     try {
       const file = Nodes.file(redisNodeConfig(redis, { consumers: [outboxConsumer('chaos_pg', box, PARTITIONS)] }));
       const a = await ctx.nodes.start(file);

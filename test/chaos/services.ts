@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { uniqueName } from './nodes.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -115,3 +116,22 @@ export function thawRedis(): void {
 
 // A run that dies with Redis stopped must not leave it frozen.
 process.on('exit', thawRedis);
+
+/** What a consumer scenario on the Redis engine starts from. */
+export interface ConsumerSetup {
+  /** The source's address: the PostgreSQL DSN or the Kafka brokers. */
+  source: string;
+  redis: string;
+  /** A fresh channel prefix; channel p is `${prefix}${p}`, one per partition. */
+  prefix: string;
+  channels: string[];
+}
+
+/** A consumer scenario's common start: its source and the chaos Redis up, Redis emptied, one fresh channel per partition. */
+export async function consumerSetup(source: 'postgres' | 'kafka', tag: string, partitions: number): Promise<ConsumerSetup> {
+  const address = await ensureService(source);
+  const redis = await ensureService('redis');
+  flushChaosRedis();
+  const prefix = `${uniqueName(tag)}-`;
+  return { source: address, redis, prefix, channels: Array.from({ length: partitions }, (_, p) => `${prefix}${p}`) };
+}
