@@ -101,3 +101,15 @@ export async function subscribedClient(wsUrl: string, channel: string, user: str
   await once(sub, 'subscribed');
   return { client, sub, pubs };
 }
+
+/** Subscribes every connected client to `channel`, collecting publications, and waits until all are subscribed. */
+export async function subscribeEach(clients: Centrifuge[], channel: string): Promise<{ s: Subscription; pubs: any[] }[]> {
+  const subs = clients.map((c) => {
+    const s = c.newSubscription(channel);
+    const pubs = collect(s, 'publication');
+    s.subscribe();
+    return { s, pubs };
+  });
+  await Promise.all(subs.map((r) => once(r.s, 'subscribed')));
+  return subs;
+}

@@ -11,7 +11,7 @@ import { api, spawnTributary, writeConfig, type Proc } from '../../helpers/proce
 import { cleanUp, ownRedisPrefix } from '../../helpers/cleanup.js';
 import { natsUrl } from '../../helpers/nats.js';
 import { redisUrl } from '../../helpers/redis.js';
-import { collect, connectedClient, once, waitFor, type Centrifuge } from '../../helpers/sdk.js';
+import { collect, connectedClient, once, subscribeEach, type Centrifuge, waitFor } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
 import { natsNodeConfig } from './helpers.js';
 
@@ -41,13 +41,7 @@ const connected = (node: Proc, user: string) => connectedClient(node.wsUrl, user
 describe('three nodes on one NATS', () => {
   it('a publication through any node reaches subscribers on every node, once; in order from one node', async () => {
     const subs = await Promise.all([A, B, C].map((n, i) => connected(n, `fan${i}`)));
-    const received = subs.map((c) => {
-      const s = c.newSubscription('room:fan');
-      const pubs = collect(s, 'publication');
-      s.subscribe();
-      return { s, pubs };
-    });
-    await Promise.all(received.map((r) => once(r.s, 'subscribed')));
+    const received = await subscribeEach(subs, 'room:fan');
     for (let i = 0; i < 9; i++) {
       const r = await api([A, B, C][i % 3]!.httpUrl, 'publish', { channel: 'room:fan', data: { i } });
       assert.deepEqual(r, { result: {} }, 'no offset or epoch: the Nats broker keeps no stream');
@@ -108,13 +102,7 @@ describe('three nodes on one NATS', () => {
     const info = await api(A.httpUrl, 'info', {});
     assert.equal(info.result.nodes.length, 3);
     const subs = await Promise.all([A, B, C].map((n, i) => connected(n, `chan${i}`)));
-    await Promise.all(
-      subs.map((c) => {
-        const s = c.newSubscription('room:counted');
-        s.subscribe();
-        return once(s, 'subscribed');
-      }),
-    );
+    await subscribeEach(subs, 'room:counted');
     const ch = await api(C.httpUrl, 'channels', { pattern: 'room:counted' });
     assert.deepEqual(ch.result.channels, { 'room:counted': { num_clients: 3 } });
   });
