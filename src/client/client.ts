@@ -28,6 +28,7 @@ import type { TrafficCounter } from '../metrics.js';
 import type { Proxies } from '../proxy/proxies.js';
 import type { ProxyEndpoint } from '../proxy/endpoint.js';
 import { refreshOutcome, refreshThroughProxy } from './proxy-calls.js';
+import { ownedBytes, ownedBytesOrUndefined } from '../util/owned-bytes.js';
 
 export type ClientState = 'connecting' | 'connected' | 'closed';
 
@@ -61,8 +62,8 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   user = '';
   name = '';
   clientVersion = '';
-  connInfo: Buffer | undefined;
-  meta: Buffer | undefined;
+  private ownConnInfo: Buffer | undefined;
+  private ownMeta: Buffer | undefined;
   state: ClientState = 'connecting';
   /** Unix ms when the connection's credentials expire; 0 = never. */
   expireAt = 0;
@@ -131,10 +132,24 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
     return this.state === 'closed';
   }
 
+  /** Kept for the connection's life, so never a view into a shared slab (see ownedBytes). */
+  get connInfo(): Buffer | undefined {
+    return this.ownConnInfo;
+  }
+  set connInfo(info: Buffer | undefined) {
+    this.ownConnInfo = ownedBytesOrUndefined(info);
+  }
+  get meta(): Buffer | undefined {
+    return this.ownMeta;
+  }
+  set meta(meta: Buffer | undefined) {
+    this.ownMeta = ownedBytesOrUndefined(meta);
+  }
+
   clientInfo(chanInfo?: Buffer): ClientInfo {
     const info: ClientInfo = { user: this.user, client: this.id };
-    if (this.connInfo) info.connInfo = this.connInfo;
-    if (chanInfo) info.chanInfo = chanInfo;
+    if (this.ownConnInfo) info.connInfo = this.ownConnInfo;
+    if (chanInfo) info.chanInfo = ownedBytes(chanInfo);
     return info;
   }
 

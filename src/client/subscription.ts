@@ -8,6 +8,7 @@ import type { PublicationFrames, SharedFrame } from '../hub/frames.js';
 import type { ChannelSubscriber } from '../hub/hub.js';
 import type { Frame, ProtocolCodec } from '../protocol/codec.js';
 import type { ClientInfo, StreamPosition } from '../protocol/types.js';
+import { ownedBytes } from '../util/owned-bytes.js';
 
 export interface SubscriptionOwner {
   readonly codec: ProtocolCodec;
@@ -61,7 +62,7 @@ export class ClientSubscription implements ChannelSubscriber {
   /** A refresh (token or sub_refresh proxy) moved the expiry; new channel info replaces the old when given. */
   extend(expireAtMs: number, chanInfo?: Buffer): void {
     this.expireAt = expireAtMs;
-    if (chanInfo) this.info.chanInfo = chanInfo;
+    if (chanInfo) this.info.chanInfo = ownedBytes(chanInfo);
   }
 
   receivePublication(frames: PublicationFrames): void {

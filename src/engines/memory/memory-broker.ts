@@ -10,6 +10,7 @@ import type { EngineHealth } from '../availability.js';
 import type { Broker, BrokerEventHandler, HistoryFilter, HistoryOptions, HistoryResult, PublishOptions, PublishResult } from '../broker.js';
 import { HistoryHub } from './history-hub.js';
 import { IdempotencyCache } from './idempotency-cache.js';
+import { ownedBytes } from '../../util/owned-bytes.js';
 
 /** How often expired history, stream meta and idempotency results are reclaimed. */
 const SWEEP_INTERVAL_MS = 1000;
@@ -91,6 +92,8 @@ export class MemoryBroker implements Broker {
       stream.versionEpoch = versionEpoch;
       // Like Centrifugo, the delta base is only looked up when a delta is wanted.
       if (delta) prev = stream.last();
+      // History keeps the bytes for minutes: they must not hold a shared slab that long.
+      pub.data = ownedBytes(data);
       this.historyHub.append(stream, pub, opts.historySize, opts.historyTtlMs, opts.historyMetaTtlMs, now);
       position = { offset: pub.offset, epoch: stream.epoch };
     } else {

@@ -3,13 +3,15 @@
 // JSON.rawJSON / source-text access, so we keep the slices ourselves.
 
 import { JsonStringData } from '../codec.js';
+import { ownedUtf8 } from '../../util/owned-bytes.js';
 import { isRecord } from '../../util/values.js';
 
 /** A JSON value kept as the exact text it arrived as (newlines stripped, see below). */
 export class RawJson {
   constructor(readonly text: string) {}
+  /** Payloads are mostly kept (history, a connection's info): bytes of their own, no pool slab (see ownedBytes). */
   toBuffer(): Buffer {
-    return Buffer.from(this.text, 'utf8');
+    return ownedUtf8(this.text);
   }
 }
 
