@@ -24,7 +24,6 @@ interface Row {
   method: string | null;
   payload: string | Buffer | null;
   created_ms: number | null;
-  now_ms: number;
 }
 
 interface DeadRow {
@@ -198,15 +197,20 @@ export class PartitionWorker {
     const publishedNow: string[] = [];
     try {
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      let dbNowMs: number;
       if (ctx.opts.use_try_lock) {
-        const r = await client.query<{ locked: boolean }>({ name: q.tryLock.name, text: q.tryLock.text, values: [this.lockName] });
+        const r = await client.query<{ locked: boolean; now_ms: number }>({ name: q.tryLock.name, text: q.tryLock.text, values: [this.lockName] });
         if (!r.rows[0]?.locked) {
           await client.query('ROLLBACK');
           return { handled: 0, selected: 0, lockMissed: true };
         }
+        dbNowMs = r.rows[0].now_ms;
       } else {
-        await client.query({ name: q.lock.name, text: q.lock.text, values: [this.lockName] });
+        const r = await client.query<{ now_ms: number }>({ name: q.lock.name, text: q.lock.text, values: [this.lockName] });
+        dbNowMs = r.rows[0]!.now_ms;
       }
+      // created_at is PostgreSQL's clock: measure latency on it, not on ours.
+      const skew = dbNowMs - Date.now();
       if (ctx.stopping()) {
         await client.query('ROLLBACK');
         return { handled: 0, selected: 0 };
@@ -220,8 +224,6 @@ export class PartitionWorker {
         await client.query('COMMIT');
         return { handled: 0, selected: 0 };
       }
-      // created_at is PostgreSQL's clock: measure latency on it, not on ours.
-      const skew = rows[0]!.now_ms - Date.now();
       const done: string[] = [];
       const dead: DeadRow[] = [];
       const latencies: number[] = [];
