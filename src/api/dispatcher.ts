@@ -32,13 +32,20 @@ export function isApiMethod(method: string): method is MethodName {
   return isMethodName(method);
 }
 
+const STORED_PAYLOAD_METHODS = new Set(['history', 'presence']);
+
 /**
- * Methods whose replies embed payloads stored earlier (publication data,
+ * Whether a reply embeds payloads stored earlier (publication data,
  * connection and channel info), which may have arrived as base64 bytes that
- * are not JSON. Only their replies need checking before they are sent.
+ * are not JSON: history and presence, and a batch with one of them in it.
+ * Only such replies need checking before they are sent; a batch of publishes
+ * (what a busy publisher sends) does not.
  */
-export function carriesStoredPayloads(method: string): boolean {
-  return method === 'history' || method === 'presence' || method === 'batch';
+export function carriesStoredPayloads(method: string, reply: ApiReply): boolean {
+  if (STORED_PAYLOAD_METHODS.has(method)) return true;
+  if (method !== 'batch') return false;
+  const replies = (reply.result as { replies?: Record<string, unknown>[] } | undefined)?.replies ?? [];
+  return replies.some((r) => Object.keys(r).some((k) => STORED_PAYLOAD_METHODS.has(k)));
 }
 
 export class Dispatcher {

@@ -108,7 +108,7 @@ export class ApiHttpHandler {
     // Centrifugo's batch reply is the BatchResponse itself, `{"replies":[…]}`
     // (`{}` with no commands), not wrapped in `result` as every other method.
     const text = stringifyWithRaw(method === 'batch' && reply.result ? reply.result : reply);
-    if (carriesStoredPayloads(method) && !isJson(text)) {
+    if (carriesStoredPayloads(method, reply) && !isJson(text)) {
       // A payload stored from b64data that is not JSON cannot be embedded:
       // Go's encoder fails the same way and answers 500.
       this.node.metrics.apiCommandErrors.inc({ protocol: 'http', method, error: 'marshal' });

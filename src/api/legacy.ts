@@ -189,7 +189,7 @@ export async function handleLegacy(dispatcher: Dispatcher, body: string): Promis
     const line = stringifyWithRaw({ id: id === 0 ? undefined : id, ...reply });
     // A stored payload that is not JSON cannot be embedded (see http-handler):
     // Go fails the whole request with 500.
-    if (carriesStoredPayloads(method ?? '') && !isJson(line)) throw new Error(`${method} reply is not valid JSON`);
+    if (carriesStoredPayloads(method ?? '', reply) && !isJson(line)) throw new Error(`${method} reply is not valid JSON`);
     lines.push(line);
   }
   return lines.join('\n');

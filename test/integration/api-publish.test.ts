@@ -473,6 +473,7 @@ describe('server API: publish, broadcast, history', () => {
       for (const [method, body] of [
         ['history', `{"channel":"${ch}","limit":-1}`],
         ['batch', `{"commands":[{"history":{"channel":"${ch}","limit":-1}}]}`],
+        ['batch', `{"commands":[{"publish":{"channel":"${ch}x","data":{}}},{"history":{"channel":"${ch}","limit":-1}}]}`],
       ] as const) {
         const r = await post(ts, method, body);
         assert.equal(r.status, 500, method);
