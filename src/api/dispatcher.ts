@@ -7,7 +7,7 @@ import { ApiErrors } from '../protocol/codes.js';
 import { GO_JSON_MAX_DEPTH, parseJsonWithRaw, type JsonPath } from '../protocol/json/raw-json.js';
 import { ApiDecodeError, ApiError } from './errors.js';
 import { METHODS, mapLimited, type ApiResult } from './methods.js';
-import { decodePlainPublish } from './publish-shortcut.js';
+import { decodePlainPublish, decodePlainPublishBatch } from './publish-shortcut.js';
 import { BATCH_KEYS, decodeRequest, isMethodName, type Command, type CommandName, type MethodName, type Requests } from './requests.js';
 
 export interface ApiReply {
@@ -82,7 +82,7 @@ export class Dispatcher {
     const method = requested;
     let decoded: Requests[MethodName];
     try {
-      decoded = (method === 'publish' && decodePlainPublish(req)) || decodeRequest(method, req);
+      decoded = (method === 'publish' && decodePlainPublish(req)) || (method === 'batch' && decodePlainPublishBatch(req)) || decodeRequest(method, req);
     } catch (err) {
       metrics.apiCommandErrors.inc({ protocol, method, error: 'unmarshal' });
       throw err;

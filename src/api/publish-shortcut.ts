@@ -4,12 +4,14 @@
 // without running zod (which, with its key folding, cost more per outbox row
 // than the publish itself). Anything else (another spelling of a key, a null,
 // an unknown key, a wrong type) returns undefined and takes the full decode,
-// which also words the error. test/unit/api/publish-shortcut.test.ts holds
-// the two to the same output.
+// which also words the error. A batch of nothing but such publishes (what a
+// busy publisher sends) is taken the same way. test/unit/api/publish-shortcut.test.ts
+// holds the two to the same output.
 
 import type { Requests } from './requests.js';
 
 type Publish = Requests['publish'];
+type Batch = Requests['batch'];
 
 const STRING_FIELDS = new Set(['channel', 'b64data', 'idempotency_key', 'version_epoch']);
 const BOOLEAN_FIELDS = new Set(['skip_history', 'delta']);
@@ -61,4 +63,29 @@ export function decodePlainPublish(req: unknown): Publish | undefined {
     } else return undefined;
   }
   return out;
+}
+
+/** The decoded batch when it is `{commands: [{publish: <plain>}...], parallel?}`, else undefined. */
+export function decodePlainPublishBatch(req: unknown): Batch | undefined {
+  if (typeof req !== 'object' || req === null || Array.isArray(req)) return undefined;
+  let commands: unknown[] | undefined;
+  let parallel = false;
+  for (const key in req) {
+    if (!Object.hasOwn(req, key)) return undefined;
+    const value = (req as Record<string, unknown>)[key];
+    if (key === 'commands' && Array.isArray(value)) commands = value;
+    else if (key === 'parallel' && typeof value === 'boolean') parallel = value;
+    else return undefined;
+  }
+  if (commands === undefined) return undefined;
+  const decoded: Array<{ publish: Publish }> = [];
+  for (const command of commands) {
+    if (typeof command !== 'object' || command === null || Array.isArray(command)) return undefined;
+    const keys = Object.keys(command);
+    if (keys.length !== 1 || keys[0] !== 'publish') return undefined;
+    const publish = decodePlainPublish((command as { publish: unknown }).publish);
+    if (publish === undefined) return undefined;
+    decoded.push({ publish });
+  }
+  return { commands: decoded, parallel };
 }

@@ -2,17 +2,20 @@
 // aside: every input here goes through both.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodePlainPublish } from '../../../src/api/publish-shortcut.js';
+import { decodePlainPublish, decodePlainPublishBatch } from '../../../src/api/publish-shortcut.js';
 import { decodeRequest } from '../../../src/api/requests.js';
 import { parseJsonWithRaw, type JsonPath } from '../../../src/protocol/json/raw-json.js';
 
 const topRaw = (p: JsonPath) => p.length === 1 && typeof p[0] === 'string' && ['data', 'info'].includes(p[0].toLowerCase());
 const parse = (text: string) => parseJsonWithRaw(text, topRaw);
+// The HTTP API's batch predicate: raw fields of each command's request.
+const batchRaw = (p: JsonPath) => p.length === 4 && p[0] === 'commands' && typeof p[3] === 'string' && ['data', 'info', 'params'].includes(p[3].toLowerCase());
+const parseBatch = (text: string) => parseJsonWithRaw(text, batchRaw);
 
 /** Full decode's result, or the error message it throws. */
-function full(req: unknown): unknown {
+function full(req: unknown, method: 'publish' | 'batch' = 'publish'): unknown {
   try {
-    return decodeRequest('publish', req);
+    return decodeRequest(method, req);
   } catch (err) {
     return `error: ${(err as Error).message}`;
   }
@@ -84,6 +87,61 @@ describe('publish shortcut', () => {
       const req = parse(text);
       const quick = decodePlainPublish(req);
       if (quick !== undefined) assert.deepStrictEqual(quick, full(req), text);
+    }
+  });
+
+  it('takes a batch of plain publishes, and steps aside for any other batch', () => {
+    const taken = [
+      '{"commands":[{"publish":{"channel":"a","data":{"x":1}}},{"publish":{"channel":"b","data":2,"idempotency_key":"k"}}]}',
+      '{"commands":[{"publish":{"channel":"a","data":1}}],"parallel":true}',
+      '{"commands":[],"parallel":false}',
+    ];
+    for (const text of taken) {
+      const req = parseBatch(text);
+      const quick = decodePlainPublishBatch(req);
+      assert.ok(quick !== undefined, `${text} should take the shortcut`);
+      assert.deepStrictEqual(quick, full(req, 'batch'), text);
+    }
+    const declined = [
+      '{}', // no commands: the full decode answers
+      '{"commands":[{"publish":{"channel":"a","data":1}},{"broadcast":{"channels":["a"],"data":1}}]}',
+      '{"commands":[{"publish":{"Channel":"a","data":1}}]}',
+      '{"commands":[{"publish":{"channel":"a"},"history":{"channel":"a"}}]}',
+      '{"commands":[null]}',
+      '{"commands":[[]]}',
+      '{"commands":{}}',
+      '{"commands":[],"parallel":"yes"}',
+      '{"Commands":[]}',
+      '{"commands":[],"extra":1}',
+      '{"__proto__":{"commands":[]}}',
+      '[]',
+    ];
+    for (const text of declined) assert.equal(decodePlainPublishBatch(parseBatch(text)), undefined, text);
+  });
+
+  it('agrees with the full decode on generated batches', () => {
+    const commands = [
+      '{"publish":{"channel":"a","data":1}}',
+      '{"publish":{"channel":"b","data":{"k":[1,2]},"tags":{"t":"v"}}}',
+      '{"publish":{"channel":"c","data":"x","version":3,"version_epoch":"e"}}',
+      '{"publish":{"channel":1,"data":1}}',
+      '{"publish":null}',
+      '{"publish":{"channel":"a","data":1},"publish":{"channel":"z","data":2}}',
+      '{"history":{"channel":"a"}}',
+      '{}',
+    ];
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const list = Array.from({ length: next(5) }, () => commands[next(commands.length)]);
+      const parallel = ['', ',"parallel":true', ',"parallel":false', ',"parallel":1'][next(4)];
+      const text = `{"commands":[${list.join(',')}]${parallel}}`;
+      const req = parseBatch(text);
+      const quick = decodePlainPublishBatch(req);
+      if (quick !== undefined) assert.deepStrictEqual(quick, full(req, 'batch'), text);
     }
   });
 });
