@@ -279,15 +279,17 @@ export class Metrics {
   });
 
   private readonly commandChildren = new Map<string, HistogramChild>();
-  private readonly apiChildren = new Map<string, HistogramChild>();
+  /** protocol → method → child: two lookups, no key string built per call. */
+  private readonly apiChildren = new Map<string, Map<string, HistogramChild>>();
 
   /** The API duration histogram's child for (protocol, method), looked up once: batches call it per command. */
   apiDurationFor(protocol: string, method: string): HistogramChild {
-    const key = protocol + ' ' + method;
-    let child = this.apiChildren.get(key);
+    let byMethod = this.apiChildren.get(protocol);
+    if (!byMethod) this.apiChildren.set(protocol, (byMethod = new Map()));
+    let child = byMethod.get(method);
     if (!child) {
       child = this.apiCommandDuration.labels({ protocol, method });
-      this.apiChildren.set(key, child);
+      byMethod.set(method, child);
     }
     return child;
   }

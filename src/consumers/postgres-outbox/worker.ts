@@ -91,6 +91,15 @@ function payloadText(p: Row['payload']): string {
 }
 
 /**
+ * The ids as a PostgreSQL array literal. They are int8 values as PostgreSQL
+ * printed them (digits and a sign), so they need no quoting; node-pg would
+ * quote and escape each one.
+ */
+function bigintArrayLiteral(ids: string[]): string {
+  return `{${ids.join(',')}}`;
+}
+
+/**
  * pool.connect() with `onError` attached in the same tick as the checkout: a
  * promise would attach it a microtask later, and an error that arrives in the
  * same socket read as the end of the connection's startup would find no listener.
@@ -305,7 +314,7 @@ export class PartitionWorker {
           ],
         });
       }
-      if (done.length > 0) await client.query({ name: q.delete.name, text: q.delete.text, values: [done] });
+      if (done.length > 0) await client.query({ name: q.delete.name, text: q.delete.text, values: [bigintArrayLiteral(done)] });
       await ctx.hooks.beforeCommit?.(this.partition, done);
       await client.query('COMMIT');
       this.published.clear();
