@@ -234,6 +234,10 @@ cmd_ensure() {
     fi
   fi
   ensure_java
+  # The worker runs on the broker's jars. They are fetched by kafka.sh ensure,
+  # but only when it starts a broker: one that already answers may be another
+  # checkout's, and this checkout's cache then has no connect-runtime.
+  fetch_jars "$KAFKA_POMS/pom.xml" "$KAFKA_LIBS"
   # slf4j and Jackson's core come from the worker (as in Debezium's own plugin
   # archive): a second copy of jackson-databind inside the plugin breaks
   # Debezium's converters, which call the worker's JsonConverter with JsonNode.
