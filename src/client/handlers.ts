@@ -17,6 +17,9 @@ import { validPublicationData } from '../channels/data-format.js';
 import { expiryFields } from './expiry.js';
 import { askProxy, refreshOutcome, refreshThroughProxy } from './proxy-calls.js';
 
+/** A token that grants no channels: most connections share this one instead of an empty Set each (a refresh still may not add any). */
+const NO_TOKEN_CHANNELS: ReadonlySet<string> = new Set();
+
 /** A subscription the connect command sets up on the server's initiative. */
 interface ServerSideWish {
   resolved: ResolvedChannel;
@@ -118,7 +121,7 @@ export class CommandHandlers {
       } else {
         for (const channel of claims.channels) tokenChannels.push({ channel, grant: {} });
       }
-      c.tokenChannels = new Set(tokenChannels.map((t) => t.channel));
+      c.tokenChannels = tokenChannels.length === 0 ? NO_TOKEN_CHANNELS : new Set(tokenChannels.map((t) => t.channel));
       // The meta claim is any JSON; proxies get it as the connection meta.
       c.meta = claims.meta === undefined ? undefined : Buffer.from(JSON.stringify(claims.meta));
     } else if (c.proxies.connect) {

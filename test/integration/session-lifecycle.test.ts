@@ -179,6 +179,17 @@ describe('session lifecycle', { concurrency: true }, () => {
     assert.equal(await raw.waitClose(), 3010);
   });
 
+  it('disconnects with 3010 when a refresh token grants channels the connect token did not', async () => {
+    const raw = await RawClient.open(ts.wsUrl);
+    raw.send({ id: 1, connect: { token: await token('grant', {}, 60) } });
+    await raw.waitReply(1);
+    // A token without channels keeps the refresh from adding any, as a non-empty grant keeps it from changing.
+    raw.send({ id: 2, refresh: { token: await token('grant', {}, 60) } });
+    assert.ok((await raw.waitReply(2)).refresh);
+    raw.send({ id: 3, refresh: { token: await token('grant', { channels: ['grant-a'] }, 60) } });
+    assert.equal(await raw.waitClose(), 3010);
+  });
+
   it('counts unknown client names as "unnamed" in metrics', async () => {
     const raw = await RawClient.open(ts.wsUrl);
     raw.send({ id: 1, connect: { token: await token('named'), name: 'my-own-client-name-123' } });
