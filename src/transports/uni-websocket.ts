@@ -29,7 +29,12 @@ export class UniWebsocketEndpoint {
     private readonly shared: SessionContext,
     private readonly admission: Admission,
   ) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: shared.node.config.uni_websocket.message_size_limit, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false, // never read (see websocket.ts)
+      maxPayload: shared.node.config.uni_websocket.message_size_limit,
+      perMessageDeflate: false,
+    });
   }
 
   get path(): string {

@@ -167,6 +167,8 @@ export class WebsocketEndpoint {
     const cfg = node.config;
     this.wss = new WebSocketServer({
       noServer: true,
+      // We never read wss.clients: tracking would cost a Set entry and a close listener per connection.
+      clientTracking: false,
       maxPayload: cfg.websocket.message_size_limit,
       perMessageDeflate: false,
       // The Protobuf SDK asks for `centrifuge-protobuf`; browsers abort the

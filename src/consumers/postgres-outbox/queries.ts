@@ -32,6 +32,9 @@ export function outboxQueries(table: string, deadLetterTable: string, hasCreated
   return {
     // The lock statements also read the database's clock, once per pass: rows'
     // latency is measured on created_at, so on PostgreSQL's clock, not ours.
+    // PostgreSQL evaluates the select list in order, so the clock is read once
+    // the lock is held (were it read before a long wait, latencies would only
+    // come out shorter by that wait).
     lock: named('lock', `SELECT pg_advisory_xact_lock(hashtext($1)), ${DB_NOW_MS} AS now_ms`),
     tryLock: named('trylock', `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked, ${DB_NOW_MS} AS now_ms`),
     // id is int8: node-pg hands it over as a decimal string (no precision lost).

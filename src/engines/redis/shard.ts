@@ -1,5 +1,6 @@
-// One Redis shard: a command connection (auto-pipelined, scripts loaded once
-// and run by SHA), shared by the broker and the presence manager that use the
+// One Redis shard: a command connection (commands written in call order,
+// auto-pipelined only on a Redis Cluster, see connection.ts; scripts loaded
+// once and run by SHA), shared by the broker and the presence manager that use the
 // shard, and a dedicated PUB/SUB connection that only a broker opens
 // (startPubSub): a presence manager never needs one. The shard keeps the set
 // of PUB/SUB channels the node wants, applies changes in batches, and after a
@@ -256,7 +257,7 @@ export class RedisShard {
     const def = SCRIPTS[name];
     try {
       // evalBuffer is made at run time like every *Buffer command (untyped);
-      // callBuffer would lose the command name under auto-pipelining.
+      // callBuffer would lose the command name under auto-pipelining (a Redis Cluster's).
       const evalFn = (this.cmd as unknown as Record<string, ScriptCaller>)[buffers ? 'evalBuffer' : 'eval']!;
       const reply = await evalFn.call(this.cmd, def.lua, def.numberOfKeys, ...keys, ...args);
       this.answered();
