@@ -102,9 +102,9 @@ export async function subscribedClient(wsUrl: string, channel: string, user: str
   return { client, sub, pubs };
 }
 
-/** Subscribes every connected client to `channel`, collecting publications, and waits until all are subscribed. */
-export async function subscribeEach(clients: Centrifuge[], channel: string): Promise<{ s: Subscription; pubs: any[] }[]> {
-  const subs = clients.map((c) => {
+/** Subscribes each client to its channel (pairs), collecting publications, and waits until all are subscribed. */
+export async function subscribePairs(pairs: Array<[Centrifuge, string]>): Promise<{ s: Subscription; pubs: any[] }[]> {
+  const subs = pairs.map(([c, channel]) => {
     const s = c.newSubscription(channel);
     const pubs = collect(s, 'publication');
     s.subscribe();
@@ -112,4 +112,14 @@ export async function subscribeEach(clients: Centrifuge[], channel: string): Pro
   });
   await Promise.all(subs.map((r) => once(r.s, 'subscribed')));
   return subs;
+}
+
+/** Subscribes every connected client to `channel`, collecting publications, and waits until all are subscribed. */
+export function subscribeEach(clients: Centrifuge[], channel: string): Promise<{ s: Subscription; pubs: any[] }[]> {
+  return subscribePairs(clients.map((c) => [c, channel]));
+}
+
+/** Subscribes one client to every channel in `channels`, collecting publications, and waits until all are subscribed. */
+export function subscribeChannels(client: Centrifuge, channels: string[]): Promise<{ s: Subscription; pubs: any[] }[]> {
+  return subscribePairs(channels.map((channel) => [client, channel]));
 }

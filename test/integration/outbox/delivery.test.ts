@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { collect, once, subscribedClient } from '../../helpers/sdk.js';
+import { subscribeChannels, subscribedClient } from '../../helpers/sdk.js';
 import { token } from '../../helpers/server.js';
 import {
   bulkInsert,
@@ -124,13 +124,7 @@ describe('outbox: 10,000 rows over 8 partitions', () => {
   it('reach the client with per-partition order preserved and none lost', async () => {
     const channels = Array.from({ length: 8 }, (_, p) => `bulk${p}`);
     const { client } = await subscribe(srv.wsUrl, 'unused');
-    const subs = channels.map((c) => {
-      const sub = client.newSubscription(c);
-      const pubs = collect(sub, 'publication');
-      sub.subscribe();
-      return { sub, pubs };
-    });
-    await Promise.all(subs.map((s) => once(s.sub, 'subscribed')));
+    const subs = await subscribeChannels(client, channels);
     try {
       // Ten transactions of 1,000 rows while the consumer runs.
       for (let k = 0; k < 10; k++) await bulkInsert(pool, box.table, 1000, 8, 'bulk', k * 1000);
