@@ -17,6 +17,7 @@ import {
   type Metric,
 } from 'prom-client';
 import { HotHistogram, type HistogramChild, type HotHistogramConfig } from './hot-histogram.js';
+import { PendingCounts, type CountChild } from './pending-counts.js';
 
 /** The event-loop delay sampler's period (ms). */
 const EVENT_LOOP_SAMPLE_MS = 20;
@@ -175,10 +176,12 @@ export class Metrics {
     help: 'Bytes received from clients.',
     labelNames: ['transport', 'frame_type'],
   });
-  readonly nodeMessagesSent = this.counter({
+  private readonly nodeSentPending = new PendingCounts();
+  readonly nodeMessagesSent: Counter<'type'> = this.counter({
     name: 'centrifugo_node_messages_sent_count',
     help: 'Messages the node handed to the engine, by type.',
     labelNames: ['type'],
+    collect: (): void => this.nodeSentPending.foldInto(this.nodeMessagesSent),
   });
   readonly adminLogins = this.counter({
     name: 'tributary_admin_logins_total',
@@ -195,10 +198,12 @@ export class Metrics {
     help: 'How late a 20 ms timer fires: event-loop delay, cumulative, so a reader takes its quantiles over any window from two scrapes (the default tributary_nodejs_eventloop_lag_p99_seconds restarts at every read of the registry, the node info aggregation included).',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5],
   });
-  readonly nodeMessagesReceived = this.counter({
+  private readonly nodeReceivedPending = new PendingCounts();
+  readonly nodeMessagesReceived: Counter<'type'> = this.counter({
     name: 'centrifugo_node_messages_received_count',
     help: 'Messages the node received from the engine, by type.',
     labelNames: ['type'],
+    collect: (): void => this.nodeReceivedPending.foldInto(this.nodeMessagesReceived),
   });
   readonly publishSuppressed = this.counter({
     name: 'centrifugo_broker_publish_suppressed_count',
@@ -292,6 +297,14 @@ export class Metrics {
       byMethod.set(method, child);
     }
     return child;
+  }
+
+  /** Node messages of one type (sent to / received from the engine) counted once per message: see pending-counts.ts. */
+  nodeMessagesSentChild(type: string): CountChild {
+    return this.nodeSentPending.child({ type });
+  }
+  nodeMessagesReceivedChild(type: string): CountChild {
+    return this.nodeReceivedPending.child({ type });
   }
 
   /** The duration histogram's child for one client command, looked up once. */

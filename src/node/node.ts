@@ -110,8 +110,8 @@ export class Node implements BrokerEventHandler {
     this.wheel = new TimerWheel(200, (err) => log.error({ err }, 'connection timer failed'));
     this.resolver = new ChannelResolver(config);
     metrics.build.set({ version: VERSION }, 1);
-    this.publicationsSent = metrics.nodeMessagesSent.labels({ type: 'publication' });
-    this.publicationsReceived = metrics.nodeMessagesReceived.labels({ type: 'publication' });
+    this.publicationsSent = metrics.nodeMessagesSentChild('publication');
+    this.publicationsReceived = metrics.nodeMessagesReceivedChild('publication');
     this.deliveryLatency = new DeliveryLatency(metrics.deliveryLatency);
     this.infoMetrics = new InfoMetricsAggregator(metrics.registry, config.node.info_metrics_aggregate_interval, () => this.refreshGauges());
     this.control = new ControlPlane(this, log, metrics, options.control);
