@@ -6,7 +6,7 @@ import type { Node } from '../node/node.js';
 import { ApiErrors } from '../protocol/codes.js';
 import { GO_JSON_MAX_DEPTH, parseJsonWithRaw, type JsonPath } from '../protocol/json/raw-json.js';
 import { ApiDecodeError, ApiError } from './errors.js';
-import { METHODS, mapLimited, type ApiResult } from './methods.js';
+import { METHODS, mapLimited, publishNow, type ApiResult } from './methods.js';
 import { decodePlainPublish, decodePlainPublishBatch } from './publish-shortcut.js';
 import { BATCH_KEYS, decodeRequest, isMethodName, type Command, type CommandName, type MethodName, type Requests } from './requests.js';
 
@@ -92,12 +92,37 @@ export class Dispatcher {
       const result = method === 'batch' ? await this.batch(decoded as Requests['batch'], protocol) : await this.call(method, decoded as Requests[CommandName]);
       return { result };
     } catch (err) {
-      const apiErr = err instanceof ApiError ? err : this.internal(err, method);
-      metrics.apiCommandErrors.inc({ protocol, method, error: String(apiErr.code) });
-      return { error: apiErr.toJSON() };
+      return this.failed(err, method, protocol);
     } finally {
       metrics.apiDurationFor(protocol, method).observe((performance.now() - started) / 1000);
     }
+  }
+
+  /**
+   * dispatch() done at once, for what needs no I/O: a plain publish (see
+   * publish-shortcut.ts) on a node whose broker publishes at once (memory).
+   * Undefined for everything else, which takes dispatch(). Same reply, errors
+   * and metrics as dispatch(); consumers call it for every row or record.
+   */
+  dispatchNow(method: string, req: unknown, protocol = 'http'): ApiReply | undefined {
+    if (method !== 'publish' || !this.node.publishesNow) return undefined;
+    const decoded = decodePlainPublish(req);
+    if (decoded === undefined) return undefined;
+    const started = performance.now();
+    try {
+      return { result: publishNow(this.node, decoded) };
+    } catch (err) {
+      return this.failed(err, method, protocol);
+    } finally {
+      this.node.metrics.apiDurationFor(protocol, method).observe((performance.now() - started) / 1000);
+    }
+  }
+
+  /** A method that threw: its error reply, counted. */
+  private failed(err: unknown, method: MethodName, protocol: string): ApiReply {
+    const apiErr = err instanceof ApiError ? err : this.internal(err, method);
+    this.node.metrics.apiCommandErrors.inc({ protocol, method, error: String(apiErr.code) });
+    return { error: apiErr.toJSON() };
   }
 
   private internal(err: unknown, method: string): ApiError {

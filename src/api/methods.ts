@@ -7,7 +7,8 @@ import type { ResolvedChannel } from '../channels/resolver.js';
 import { historyEnabled } from '../channels/permissions.js';
 import { CHANNELS_OP, ChannelsSurveyError, mergeChannels } from '../node/control/channels-survey.js';
 import { validPublicationData } from '../channels/data-format.js';
-import type { Node } from '../node/node.js';
+import type { Node, PublishRequest } from '../node/node.js';
+import type { PublishResult } from '../engines/broker.js';
 import type { ConnectionSelector } from '../node/session.js';
 import { ApiErrors, Disconnects, ReplyError } from '../protocol/codes.js';
 import { clientInfoValue, publicationValue } from '../protocol/values.js';
@@ -27,15 +28,25 @@ function resolve(node: Node, channel: string): ResolvedChannel {
   return resolved;
 }
 
-async function publishOne(node: Node, channel: string, data: Buffer | undefined, f: Requests['publish' | 'broadcast'], checkType: boolean): Promise<ApiResult> {
+/** What the broker is asked to publish, once the API's own checks passed. */
+interface PublishInput {
+  resolved: ResolvedChannel;
+  data: Buffer;
+  request: PublishRequest;
+}
+
+/** The API's checks of one publish (they throw ApiError) and the node's request. */
+function publishInput(node: Node, channel: string, data: Buffer | undefined, f: Requests['publish' | 'broadcast'], checkType: boolean): PublishInput {
   const resolved = resolve(node, channel);
   const o = resolved.options;
   if (checkType && o.subscription_type !== '' && o.subscription_type !== 'stream') throw ApiError.of(ApiErrors.badRequest);
   const format = o.publication_data_format || node.config.channel.publication_data_format;
-  if (!validPublicationData(data ?? Buffer.alloc(0), format)) throw ApiError.of(ApiErrors.badRequest);
-  let result;
-  try {
-    result = await node.publish(resolved, data ?? Buffer.alloc(0), {
+  const bytes = data ?? Buffer.alloc(0);
+  if (!validPublicationData(bytes, format)) throw ApiError.of(ApiErrors.badRequest);
+  return {
+    resolved,
+    data: bytes,
+    request: {
       skipHistory: f.skip_history,
       tags: f.tags,
       idempotencyKey: f.idempotency_key,
@@ -44,20 +55,52 @@ async function publishOne(node: Node, channel: string, data: Buffer | undefined,
       versionEpoch: f.version_epoch,
       // Raw JSON of a JSON request: valid JSON, and UTF-8 once encoded, so frames need not check it again.
       dataIsJson: f.b64data === '' && f.data instanceof RawJson,
-    });
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    if (err instanceof ReplyError) throw ApiError.of(err.error);
-    node.log.error({ err, channel }, 'publish failed');
-    throw ApiError.of(ApiErrors.internal);
-  }
+    },
+  };
+}
+
+/** A failed publish as the API answers it. */
+function publishFailure(node: Node, err: unknown, channel: string): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ReplyError) return ApiError.of(err.error);
+  node.log.error({ err, channel }, 'publish failed');
+  return ApiError.of(ApiErrors.internal);
+}
+
+function publishReply(result: PublishResult): ApiResult {
   const out: ApiResult = {};
   if (result.position.offset > 0) out.offset = result.position.offset;
   if (result.position.epoch) out.epoch = result.position.epoch;
   return out;
 }
 
+async function publishOne(node: Node, channel: string, data: Buffer | undefined, f: Requests['publish' | 'broadcast'], checkType: boolean): Promise<ApiResult> {
+  const input = publishInput(node, channel, data, f, checkType);
+  let result;
+  try {
+    result = await node.publish(input.resolved, input.data, input.request);
+  } catch (err) {
+    throw publishFailure(node, err, channel);
+  }
+  return publishReply(result);
+}
+
 const publish: ApiMethod<'publish'> = (node, f) => publishOne(node, f.channel, payloadBytes(f.data, f.b64data), f, true);
+
+/**
+ * The publish method done at once, on a node whose broker publishes without
+ * I/O (Node.publishesNow): same checks, result and errors (thrown) as publish.
+ */
+export function publishNow(node: Node, f: Requests['publish']): ApiResult {
+  const input = publishInput(node, f.channel, payloadBytes(f.data, f.b64data), f, true);
+  let result;
+  try {
+    result = node.publishNow(input.resolved, input.data, input.request);
+  } catch (err) {
+    throw publishFailure(node, err, f.channel);
+  }
+  return publishReply(result);
+}
 
 const broadcast: ApiMethod<'broadcast'> = async (node, f) => {
   const channels = f.channels ?? [];

@@ -8,7 +8,7 @@
 // Every consumer (outbox now, Kafka later) goes through here and then through
 // the same Dispatcher as the HTTP API.
 
-import type { Dispatcher } from '../api/dispatcher.js';
+import type { ApiReply, Dispatcher } from '../api/dispatcher.js';
 import { ApiDecodeError, isRetryableApiError } from '../api/errors.js';
 import { isJsonObject, parseJsonWithRaw, RawJson, type JsonPath } from '../protocol/json/raw-json.js';
 
@@ -74,11 +74,14 @@ export interface CommandOptions {
   onChannelError?: (channel: string | undefined, error: { code: number; message: string }) => void;
 }
 
-/**
- * Dispatches one consumed message. `method` may be '' for an envelope; `text`
- * is the payload's JSON text. Never throws.
- */
-export async function dispatchCommand(dispatcher: Dispatcher, method: string, text: string, opts: CommandOptions = {}): Promise<CommandOutcome> {
+/** A consumed message read: the method and its request. */
+interface ConsumedRequest {
+  method: string;
+  req: Record<string, unknown>;
+}
+
+/** Reads a consumed message (`method` '' for an envelope): its request, or the outcome when it can never succeed. */
+function readCommand(method: string, text: string, opts: CommandOptions): ConsumedRequest | CommandOutcome {
   if (method === '') {
     const env = openEnvelope(text);
     if (typeof env === 'string') return { kind: 'dead', method, reason: 'bad_payload', error: env };
@@ -99,13 +102,11 @@ export async function dispatchCommand(dispatcher: Dispatcher, method: string, te
     // Added last, so it also wins over an empty key of any spelling.
     req['idempotency_key'] = opts.idempotencyKey;
   }
-  let reply;
-  try {
-    reply = await dispatcher.dispatch(method, req, 'consuming');
-  } catch (err) {
-    if (err instanceof ApiDecodeError) return { kind: 'dead', method, reason: 'bad_payload', error: `bad payload: ${err.message}` };
-    return { kind: 'retry', method, error: `dispatch failed: ${(err as Error)?.message ?? String(err)}` };
-  }
+  return { method, req };
+}
+
+/** The outcome of a reply, by Centrifugo's rules: internal errors retry, other errors are dead. */
+function outcomeOf({ method, req }: ConsumedRequest, reply: ApiReply, opts: CommandOptions): CommandOutcome {
   if (reply.error) {
     const error = `${reply.error.code}: ${reply.error.message}`;
     if (isRetryableApiError(reply.error.code)) return { kind: 'retry', method, error };
@@ -124,5 +125,43 @@ export async function dispatchCommand(dispatcher: Dispatcher, method: string, te
     });
     if (retry) return { kind: 'retry', method, error: `broadcast: ${retry}` };
   }
-  return { kind: 'ok', method };
+  return method === 'publish' ? PUBLISHED : { kind: 'ok', method };
+}
+
+const PUBLISHED: CommandOutcome = Object.freeze({ kind: 'ok', method: 'publish' });
+
+async function dispatchLater(dispatcher: Dispatcher, cmd: ConsumedRequest, opts: CommandOptions): Promise<CommandOutcome> {
+  let reply;
+  try {
+    reply = await dispatcher.dispatch(cmd.method, cmd.req, 'consuming');
+  } catch (err) {
+    if (err instanceof ApiDecodeError) return { kind: 'dead', method: cmd.method, reason: 'bad_payload', error: `bad payload: ${err.message}` };
+    return { kind: 'retry', method: cmd.method, error: `dispatch failed: ${(err as Error)?.message ?? String(err)}` };
+  }
+  return outcomeOf(cmd, reply, opts);
+}
+
+/**
+ * Dispatches one consumed message. `method` may be '' for an envelope; `text`
+ * is the payload's JSON text. The outcome comes at once, without a promise,
+ * when the dispatcher can serve the request so (a plain publish on the memory
+ * broker: Dispatcher.dispatchNow); a consumer draining a backlog awaits only
+ * the others. Never throws or rejects.
+ */
+export function consumeCommand(dispatcher: Dispatcher, method: string, text: string, opts: CommandOptions = {}): CommandOutcome | Promise<CommandOutcome> {
+  const cmd = readCommand(method, text, opts);
+  if ('kind' in cmd) return cmd;
+  let reply: ApiReply | undefined;
+  try {
+    reply = dispatcher.dispatchNow(cmd.method, cmd.req, 'consuming');
+  } catch (err) {
+    // dispatchNow answers every failure of the request as a reply: only a bug of ours gets here.
+    return { kind: 'retry', method: cmd.method, error: `dispatch failed: ${(err as Error)?.message ?? String(err)}` };
+  }
+  return reply === undefined ? dispatchLater(dispatcher, cmd, opts) : outcomeOf(cmd, reply, opts);
+}
+
+/** consumeCommand, always as a promise. */
+export async function dispatchCommand(dispatcher: Dispatcher, method: string, text: string, opts: CommandOptions = {}): Promise<CommandOutcome> {
+  return consumeCommand(dispatcher, method, text, opts);
 }

@@ -83,6 +83,13 @@ export interface Broker {
   health(): EngineHealth;
 
   publish(channel: string, data: Raw, opts: PublishOptions): Promise<PublishResult>;
+  /**
+   * publish() done at once, for a broker that needs no I/O to publish (the
+   * memory broker); absent on the others. It throws where publish() rejects.
+   * Consumers drain backlogs through it: a promise per layer per row cost
+   * them about a fifth of their CPU.
+   */
+  publishNow?(channel: string, data: Raw, opts: PublishOptions): PublishResult;
   publishJoin(channel: string, info: ClientInfo): Promise<void>;
   publishLeave(channel: string, info: ClientInfo): Promise<void>;
   /** Send a control message to every node (nodeId undefined) or to one. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { ChannelResolver, effectiveHistoryMetaTtl, type ResolvedChannel } from '../channels/resolver.js';
 import type { ChannelOptions, Config } from '../config/schema.js';
-import type { Broker, BrokerEventHandler, HistoryResult, PublishResult } from '../engines/broker.js';
+import type { Broker, BrokerEventHandler, HistoryResult, PublishOptions, PublishResult } from '../engines/broker.js';
 import type { PresenceManager, PresenceStats } from '../engines/presence-manager.js';
 import { Hub, type ChannelSubscriber } from '../hub/hub.js';
 import type { Logger } from '../log.js';
@@ -255,6 +255,23 @@ export class Node implements BrokerEventHandler {
   }
 
   async publish(resolved: ResolvedChannel, data: Raw, req: PublishRequest = {}): Promise<PublishResult> {
+    const opts = this.publishOptions(resolved, data, req);
+    return this.counted(await this.broker.publish(resolved.name, data, opts));
+  }
+
+  /** Whether publishNow() may be called: the broker publishes without I/O (the memory broker). */
+  get publishesNow(): boolean {
+    return this.broker.publishNow !== undefined;
+  }
+
+  /** publish() done at once, without a promise; only where publishesNow. Throws where publish() rejects. */
+  publishNow(resolved: ResolvedChannel, data: Raw, req: PublishRequest = {}): PublishResult {
+    const opts = this.publishOptions(resolved, data, req);
+    return this.counted(this.broker.publishNow!(resolved.name, data, opts));
+  }
+
+  /** The broker's options for one publish, after the node's own checks (which throw ReplyError). */
+  private publishOptions(resolved: ResolvedChannel, data: Raw, req: PublishRequest): PublishOptions {
     const limit = this.config.channel.max_publication_size;
     if (limit > 0 && data.length > limit) {
       // Refused before the broker sees it: one oversized publish must not pin history_size copies of itself.
@@ -263,7 +280,7 @@ export class Node implements BrokerEventHandler {
     }
     const opts = resolved.options;
     const keepHistory = !req.skipHistory;
-    const result = await this.broker.publish(resolved.name, data, {
+    return {
       historySize: keepHistory ? opts.history_size : 0,
       historyTtlMs: keepHistory ? opts.history_ttl : 0,
       historyMetaTtlMs: effectiveHistoryMetaTtl(opts, this.config),
@@ -275,7 +292,10 @@ export class Node implements BrokerEventHandler {
       versionEpoch: req.versionEpoch,
       delta: req.exactDelta ? req.delta === true : req.delta || opts.delta_publish,
       dataIsJson: req.dataIsJson,
-    });
+    };
+  }
+
+  private counted(result: PublishResult): PublishResult {
     if (result.suppressed) this.metrics.publishSuppressed.inc();
     else this.publicationsSent.inc();
     return result;

@@ -15,7 +15,7 @@ import type { Dispatcher } from '../../api/dispatcher.js';
 import type { PostgresConsumerOptions } from '../../config/consumers.js';
 import type { Logger } from '../../log.js';
 import { Backoff } from '../backoff.js';
-import { dispatchCommand, type DeadReason } from '../command.js';
+import { consumeCommand, type CommandOptions, type CommandOutcome, type DeadReason } from '../command.js';
 import type { OutboxQueries } from './queries.js';
 import { isJson } from '../../util/values.js';
 
@@ -77,6 +77,8 @@ export interface WorkerContext {
   dbOk(): void;
   dbError(err: unknown): void;
 }
+
+const NULL_METHOD: CommandOutcome = { kind: 'dead', method: '', reason: 'bad_payload', error: 'method is NULL' };
 
 /** Rows dispatched between two turns of the event loop. */
 const YIELD_EVERY_ROWS = 100;
@@ -237,6 +239,11 @@ export class PartitionWorker {
       const dead: DeadRow[] = [];
       const latencies: number[] = [];
       let retryError: string | undefined;
+      // One options object for the pass, not one (and a closure) per row: rows go one at a time.
+      let rowId = '';
+      const commandOptions: CommandOptions = {
+        onChannelError: (channel, error) => ctx.log.warn({ id: rowId, channel, error }, 'non retryable error during consuming, skip channel'),
+      };
       for (let k = 0; k < rows.length; k++) {
         const row = rows[k]!;
         // Let the other partitions' database replies in now and then: while one
@@ -248,13 +255,11 @@ export class PartitionWorker {
           continue;
         }
         const text = payloadText(row.payload);
-        const outcome =
-          row.method === null
-            ? ({ kind: 'dead', method: '', reason: 'bad_payload', error: 'method is NULL' } as const)
-            : await dispatchCommand(ctx.dispatcher, row.method, text, {
-                idempotencyKey: ctx.sharedIdempotency ? `outbox:${ctx.consumer}:${row.id}` : undefined,
-                onChannelError: (channel, error) => ctx.log.warn({ id: row.id, channel, error }, 'non retryable error during consuming, skip channel'),
-              });
+        rowId = row.id;
+        commandOptions.idempotencyKey = ctx.sharedIdempotency ? `outbox:${ctx.consumer}:${row.id}` : undefined;
+        // Awaited only when it is a promise: a plain publish on the memory broker is done at once.
+        let outcome = row.method === null ? NULL_METHOD : consumeCommand(ctx.dispatcher, row.method, text, commandOptions);
+        if (outcome instanceof Promise) outcome = await outcome;
         if (outcome.kind === 'ok') {
           publishedNow.push(row.id);
           done.push(row.id);

@@ -63,6 +63,15 @@ export class MemoryBroker implements Broker {
    * are stored as given (no copy), so callers must not mutate them afterwards.
    */
   async publish(channel: string, data: Raw, opts: PublishOptions): Promise<PublishResult> {
+    return this.apply(channel, data, opts);
+  }
+
+  /** Everything a publish does here is synchronous: publish() is the same in a promise. Same ownership rules. */
+  publishNow(channel: string, data: Raw, opts: PublishOptions): PublishResult {
+    return this.apply(channel, data, opts);
+  }
+
+  private apply(channel: string, data: Raw, opts: PublishOptions): PublishResult {
     const now = Date.now();
 
     let idempotencyKey: string | undefined;
@@ -104,8 +113,8 @@ export class MemoryBroker implements Broker {
       this.idempotency.set(idempotencyKey, position, opts.idempotentResultTtlMs, now);
     }
     // Synchronous hand-off: delivery order == publish call order per channel.
-    // If the handler throws, the publication is already stored and the promise
-    // rejects, as Centrifugo's memory broker returns the handler's error.
+    // If the handler throws, the publication is already stored and the publish
+    // fails, as Centrifugo's memory broker returns the handler's error.
     this.handler?.onPublication(channel, pub, position, delta, prev);
     return { position, suppressed: false };
   }

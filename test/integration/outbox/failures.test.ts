@@ -30,12 +30,18 @@ class FlakyBroker extends MemoryBroker {
   readonly failing = new Map<string, number>();
   unhealthy = false;
   override publish(channel: string, data: Raw, opts: PublishOptions): Promise<PublishResult> {
-    const left = this.failing.get(channel) ?? 0;
-    if (left > 0) {
-      this.failing.set(channel, left - 1);
-      return Promise.reject(new Error(`engine refuses ${channel}`));
-    }
+    if (this.refuses(channel)) return Promise.reject(new Error(`engine refuses ${channel}`));
     return super.publish(channel, data, opts);
+  }
+  /** Consumers publish through here on the memory broker (Broker.publishNow). */
+  override publishNow(channel: string, data: Raw, opts: PublishOptions): PublishResult {
+    if (this.refuses(channel)) throw new Error(`engine refuses ${channel}`);
+    return super.publishNow(channel, data, opts);
+  }
+  private refuses(channel: string): boolean {
+    const left = this.failing.get(channel) ?? 0;
+    if (left > 0) this.failing.set(channel, left - 1);
+    return left > 0;
   }
   override health() {
     return this.unhealthy ? { healthy: false, detail: 'test: down' } : super.health();

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Dispatcher } from '../../../src/api/dispatcher.js';
-import { dispatchCommand } from '../../../src/consumers/command.js';
+import { consumeCommand, dispatchCommand, type CommandOutcome } from '../../../src/consumers/command.js';
 import { Backoff } from '../../../src/consumers/backoff.js';
 import { renderMigration } from '../../../src/consumers/postgres-outbox/migrate.js';
 import type { PublishOptions, PublishResult } from '../../../src/engines/broker.js';
@@ -21,6 +21,10 @@ class FailingBroker extends MemoryBroker {
     if (this.failing.has(channel)) return Promise.reject(new Error('down'));
     return super.publish(channel, data, opts);
   }
+  override publishNow(channel: string, data: Raw, opts: PublishOptions): PublishResult {
+    if (this.failing.has(channel)) throw new Error('down');
+    return super.publishNow(channel, data, opts);
+  }
 }
 
 let node: Node;
@@ -35,8 +39,8 @@ before(async () => {
 });
 after(() => node.shutdown());
 
-async function historyData(channel: string): Promise<string[]> {
-  const r = await d.dispatch('history', { channel, limit: -1 }, 'http');
+async function historyData(channel: string, dispatcher = d): Promise<string[]> {
+  const r = await dispatcher.dispatch('history', { channel, limit: -1 }, 'http');
   // Publication data comes back as the raw bytes stored.
   return ((r.result?.publications ?? []) as { data: Buffer }[]).map((p) => Buffer.from(p.data).toString('utf8'));
 }
@@ -113,6 +117,63 @@ describe('dispatchCommand', () => {
     assert.equal((await dispatchCommand(d, 'publish', '{"channel":"k2","data":3,"idempotency_key":""}', { idempotencyKey: 'k2-derived' })).kind, 'ok');
     assert.equal((await dispatchCommand(d, 'publish', '{"channel":"k2","data":4,"idempotency_key":""}', { idempotencyKey: 'k2-derived' })).kind, 'ok');
     assert.deepEqual(await historyData('k2'), ['1', '3']);
+  });
+});
+
+describe('consumeCommand', () => {
+  it('answers a plain publish at once on the memory broker, and everything else through a promise', async () => {
+    const now = consumeCommand(d, 'publish', '{"channel":"now","data":1}');
+    assert.deepEqual(now, { kind: 'ok', method: 'publish' });
+    // Another spelling of a key takes the full decode, a broadcast the promise path.
+    const later = [consumeCommand(d, 'publish', '{"Channel":"now","data":2}'), consumeCommand(d, 'broadcast', '{"channels":["now"],"data":3}')];
+    for (const p of later) assert.ok(p instanceof Promise);
+    assert.deepEqual(await Promise.all(later), [
+      { kind: 'ok', method: 'publish' },
+      { kind: 'ok', method: 'broadcast' },
+    ]);
+    assert.deepEqual(await historyData('now'), ['1', '2', '3']);
+  });
+
+  it('gives the same outcomes and history at once as a broker that only publishes through promises', async () => {
+    const config = testConfig({ channel: { max_publication_size: 64, without_namespace: { history_size: 10, history_ttl: 60_000 } } as never });
+    const nodes: Node[] = [];
+    const dispatcherOn = async (hidePublishNow: boolean): Promise<Dispatcher> => {
+      const b = new FailingBroker();
+      b.failing.add('down');
+      if (hidePublishNow) Object.defineProperty(b, 'publishNow', { value: undefined });
+      const n = new Node(config, { broker: b, presenceManager: new MemoryPresenceManager() }, silentLogger(), new Metrics({ defaultMetrics: false }));
+      await n.start();
+      nodes.push(n);
+      return new Dispatcher(n);
+    };
+    try {
+      const atOnce = await dispatcherOn(false);
+      const promised = await dispatcherOn(true);
+      assert.ok(consumeCommand(promised, 'publish', '{"channel":"other","data":0}') instanceof Promise);
+      const messages = [
+        '{"channel":"eq","data":{"a":1}}',
+        '{"channel":"eq","data":"x","idempotency_key":"k1"}',
+        '{"channel":"eq","data":"y","idempotency_key":"k1"}',
+        '{"channel":"eq","b64data":"aGk="}',
+        '{"channel":"eq","data":2,"skip_history":true}',
+        '{"channel":"eq","data":3,"tags":{"t":"v"},"version":1,"version_epoch":"e"}',
+        '{"channel":"eq","data":4,"version":1,"version_epoch":"e"}',
+        `{"channel":"eq","data":"${'z'.repeat(80)}"}`,
+        '{"channel":"x:y","data":1}',
+        '{"channel":"","data":1}',
+        '{"channel":"down","data":1}',
+        '{"channel":"eq","b64data":"not base64!"}',
+      ];
+      for (const m of messages) {
+        const a = consumeCommand(atOnce, 'publish', m);
+        const b: CommandOutcome = await consumeCommand(promised, 'publish', m);
+        assert.deepEqual(await a, b, m);
+      }
+      assert.deepEqual(await historyData('eq', atOnce), await historyData('eq', promised));
+      assert.equal((await historyData('eq', atOnce)).length, 4);
+    } finally {
+      for (const n of nodes) await n.shutdown();
+    }
   });
 });
 
