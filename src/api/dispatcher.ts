@@ -4,7 +4,7 @@
 
 import type { Node } from '../node/node.js';
 import { ApiErrors } from '../protocol/codes.js';
-import { GO_JSON_MAX_DEPTH, parseJsonWithRaw, type JsonPath } from '../protocol/json/raw-json.js';
+import { GO_JSON_MAX_DEPTH, parseJsonWithRaw, parseJsonWithRawMembers, type JsonPath } from '../protocol/json/raw-json.js';
 import { ApiDecodeError, ApiError } from './errors.js';
 import { METHODS, mapLimited, publishNow, type ApiResult } from './methods.js';
 import { decodePlainPublish, decodePlainPublishBatch } from './publish-shortcut.js';
@@ -21,12 +21,8 @@ const RAW_KEYS = new Set(['data', 'info', 'params']);
 /** Keys match case-insensitively, as Go's decoder matches struct fields. */
 const isRawKey = (k: string | number | undefined): boolean => typeof k === 'string' && RAW_KEYS.has(k.toLowerCase());
 
-function rawPredicate(method: string): (path: JsonPath) => boolean {
-  if (method === 'batch') {
-    return (p) => p.length === 4 && typeof p[0] === 'string' && p[0].toLowerCase() === 'commands' && isRawKey(p[3]);
-  }
-  return (p) => p.length === 1 && isRawKey(p[0]);
-}
+/** A batch's raw values: `commands[i].<method>.<raw key>`. */
+const isRawInBatch = (p: JsonPath): boolean => p.length === 4 && typeof p[0] === 'string' && p[0].toLowerCase() === 'commands' && isRawKey(p[3]);
 
 export function isApiMethod(method: string): method is MethodName {
   return isMethodName(method);
@@ -58,7 +54,7 @@ export class Dispatcher {
   dispatchJson(method: string, payload: string, protocol = 'http'): Promise<ApiReply> {
     let req: unknown;
     try {
-      req = parseJsonWithRaw(payload, rawPredicate(method), GO_JSON_MAX_DEPTH);
+      req = method === 'batch' ? parseJsonWithRaw(payload, isRawInBatch, GO_JSON_MAX_DEPTH) : parseJsonWithRawMembers(payload, isRawKey, GO_JSON_MAX_DEPTH);
     } catch {
       this.node.metrics.apiCommandErrors.inc({ protocol, method, error: 'unmarshal' });
       throw new ApiDecodeError('malformed JSON');

@@ -10,7 +10,7 @@
 
 import type { ApiReply, Dispatcher } from '../api/dispatcher.js';
 import { ApiDecodeError, isRetryableApiError } from '../api/errors.js';
-import { isJsonObject, parseJsonWithRaw, RawJson, type JsonPath } from '../protocol/json/raw-json.js';
+import { isJsonObject, parseJsonWithRawMembers, RawJson } from '../protocol/json/raw-json.js';
 
 /** The methods a consumer may call (Centrifugo's generated consumer handlers). */
 export const CONSUMER_METHODS = new Set(['publish', 'broadcast', 'subscribe', 'unsubscribe', 'disconnect', 'history_remove', 'refresh']);
@@ -24,8 +24,8 @@ export type CommandOutcome =
 
 // Top-level payload fields kept byte-for-byte, as the HTTP API keeps them.
 const RAW_FIELDS = new Set(['data', 'info']);
-const rawTopLevel = (p: JsonPath): boolean => p.length === 1 && typeof p[0] === 'string' && RAW_FIELDS.has(p[0].toLowerCase());
-const envelopePayload = (p: JsonPath): boolean => p.length === 1 && typeof p[0] === 'string' && p[0].toLowerCase() === 'payload';
+const isRawField = (key: string): boolean => RAW_FIELDS.has(key.toLowerCase());
+const isEnvelopePayload = (key: string): boolean => key.toLowerCase() === 'payload';
 
 /** A member read as Go's decoder does: exact key first, then any case-folded spelling. */
 export function member(obj: Record<string, unknown>, key: string): unknown {
@@ -45,7 +45,7 @@ function hasIdempotencyKey(req: Record<string, unknown>): boolean {
 function openEnvelope(text: string): { method: string; payload: string } | string {
   let env: unknown;
   try {
-    env = parseJsonWithRaw(text, envelopePayload);
+    env = parseJsonWithRawMembers(text, isEnvelopePayload);
   } catch {
     return 'malformed envelope: not valid JSON';
   }
@@ -93,7 +93,7 @@ function readCommand(method: string, text: string, opts: CommandOptions): Consum
   }
   let req: unknown;
   try {
-    req = parseJsonWithRaw(text, rawTopLevel);
+    req = parseJsonWithRawMembers(text, isRawField);
   } catch {
     return { kind: 'dead', method, reason: 'bad_payload', error: 'payload is not valid JSON' };
   }

@@ -64,8 +64,9 @@ function isUtf8(bytes: Buffer): boolean {
   }
 }
 
-function payloadsJsonSafe(...payloads: Array<Buffer | undefined>): boolean {
-  return payloads.every((p) => p === undefined || isJsonSafePayload(p));
+/** A client's info payloads (no rest parameter: this runs once per publication). */
+function payloadsJsonSafe(connInfo: Buffer | undefined, chanInfo: Buffer | undefined): boolean {
+  return (connInfo === undefined || isJsonSafePayload(connInfo)) && (chanInfo === undefined || isJsonSafePayload(chanInfo));
 }
 
 export function joinLeaveFrame(channel: string, kind: 'join' | 'leave', info: ClientInfo): SharedFrame {

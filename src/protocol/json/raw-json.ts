@@ -46,6 +46,41 @@ export function parseJsonWithRaw(text: string, isRaw: RawPredicate, maxDepth = I
   return value;
 }
 
+/**
+ * parseJsonWithRaw for requests whose raw values are members of the root
+ * object only (`data`, `info`... of an API request or consumed message):
+ * `isRawKey(name)` picks them. The result is parseJsonWithRaw's with the
+ * predicate `path.length === 1 && isRawKey(path[0])`, but the scan reads only
+ * the root's member names and skips the values whole, without the path
+ * bookkeeping a predicate on any depth needs.
+ */
+export function parseJsonWithRawMembers(text: string, isRawKey: (key: string) => boolean, maxDepth = Infinity): unknown {
+  const value: unknown = JSON.parse(text); // validation: from here on the text is valid JSON
+  if (exceedsDepth(text, maxDepth)) throw new SyntaxError(`JSON nested deeper than ${maxDepth}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  let pos = skipWs(text, skipWs(text, 0) + 1); // past the root's '{'
+  if (text.charCodeAt(pos) === 0x7d /* } */) return value;
+  for (;;) {
+    const keyStart = pos;
+    pos = skipString(text, pos);
+    const body = text.slice(keyStart + 1, pos - 1);
+    const key = body.includes('\\') ? (JSON.parse(text.slice(keyStart, pos)) as string) : body;
+    pos = skipWs(text, skipWs(text, pos) + 1); // past the ':'
+    const valueStart = pos;
+    pos = skipValue(text, pos);
+    // In text order, so a duplicate key ends as JSON.parse ends it: the last one wins.
+    if (isRawKey(key)) place(value, [key], new RawJson(stripNewlines(text.slice(valueStart, pos))));
+    pos = skipWs(text, pos);
+    if (text.charCodeAt(pos) !== 0x2c /* , */) return value; // the root's '}'
+    pos = skipWs(text, pos + 1);
+  }
+}
+
+function skipWs(text: string, pos: number): number {
+  while (isWs(text.charCodeAt(pos))) pos++;
+  return pos;
+}
+
 function stripNewlines(s: string): string {
   return s.includes('\n') ? s.replaceAll('\n', '') : s;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { RawJson, isJsonSafePayload, parseJsonWithRaw, stringifyWithRaw, type JsonPath } from '../../../src/protocol/json/raw-json.js';
+import { RawJson, isJsonSafePayload, parseJsonWithRaw, parseJsonWithRawMembers, stringifyWithRaw, type JsonPath } from '../../../src/protocol/json/raw-json.js';
 
 const never = (): boolean => false;
 
@@ -194,6 +194,75 @@ describe('parseJsonWithRaw', () => {
       walk(got);
     }
     assert.ok(valid > 200, `only ${valid} valid mutants; the fuzz is not exercising the parser`);
+  });
+});
+
+describe('parseJsonWithRawMembers', () => {
+  const isRawKey = (k: string): boolean => k.toLowerCase() === 'data' || k === 'info';
+  const asPath = (p: JsonPath): boolean => p.length === 1 && typeof p[0] === 'string' && isRawKey(p[0]);
+  const same = (text: string): boolean => {
+    let expected: unknown;
+    let expectedError: unknown;
+    try {
+      expected = parseJsonWithRaw(text, asPath);
+    } catch (err) {
+      expectedError = err;
+    }
+    let got: unknown;
+    try {
+      got = parseJsonWithRawMembers(text, isRawKey);
+    } catch (err) {
+      assert.ok(expectedError !== undefined && err instanceof SyntaxError, `${JSON.stringify(text)} threw ${String(err)}`);
+      return false;
+    }
+    assert.equal(expectedError, undefined, `${JSON.stringify(text)} must throw`);
+    assert.deepEqual(got, expected, JSON.stringify(text));
+    return true;
+  };
+
+  it('gives what parseJsonWithRaw gives with the same members picked at the root', () => {
+    for (const text of [
+      '{"channel":"a","data":{"n": 12345678901234567890}}',
+      ' \n{ "Data" :\t[1, 2 ,3] , "info":"x\\"y" }\r\n',
+      '{"data":1,"data":{"a":2}}',
+      '{"data":{"a":2},"data":"last"}',
+      '{"__proto__":{"x":1},"data":"p"}',
+      '{"d\\u0061ta":true,"in\\u0066o":null}',
+      '{"nested":{"data":1},"list":[{"data":2}],"data":-0.5e+3}',
+      '{}',
+      '[{"data":1}]',
+      '"data"',
+      '12',
+      'null',
+      '{"data":}',
+      '{"data":1',
+      '',
+    ])
+      same(text);
+  });
+
+  it('fuzz: agrees with parseJsonWithRaw on mutated requests, values and errors alike', () => {
+    const seeds = [
+      '{"channel":"news","data":{"x":[1,2,{"y":"z\\"q"}]},"info":"s","tags":{"data":"t"}}',
+      '{"DATA":[true,false,null,-1.5e-3,"\\u00e9"],"idempotency_key":"k"}',
+    ];
+    const alphabet = ['{', '}', '[', ']', '"', ',', ':', '\\', 'a', '1', '-', '.', ' ', '\n', 'true', 'null', '"data"', '"info":', '{"data":'];
+    const rand = prng(20261207);
+    let valid = 0;
+    for (let i = 0; i < 5000; i++) {
+      let s = seeds[Math.floor(rand() * seeds.length)]!;
+      const edits = 1 + Math.floor(rand() * 3);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(rand() * (s.length + 1));
+        const op = rand();
+        const piece = alphabet[Math.floor(rand() * alphabet.length)]!;
+        if (op < 0.4) s = s.slice(0, at) + s.slice(at + 1);
+        else if (op < 0.8) s = s.slice(0, at) + piece + s.slice(at);
+        else s = s.slice(0, at) + piece + s.slice(at + 1);
+      }
+      if (same(s)) valid++;
+    }
+    assert.ok(valid > 200, `only ${valid} valid mutants; the fuzz is not exercising the scan`);
   });
 });
 
