@@ -17,6 +17,31 @@ function prng(seed: number): () => number {
   };
 }
 
+/** What `f` returns, or what it throws. */
+function attempt(f: () => unknown): { value?: unknown; error?: unknown } {
+  try {
+    return { value: f() };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** One of `seeds` with one to three random edits: a character deleted, or a piece of `alphabet` inserted or written over one. */
+function mutant(seeds: string[], alphabet: string[], rand: () => number): string {
+  let s = seeds[Math.floor(rand() * seeds.length)]!;
+  const edits = 1 + Math.floor(rand() * 3);
+  for (let e = 0; e < edits; e++) {
+    const at = Math.floor(rand() * (s.length + 1));
+    const op = rand();
+    if (op < 0.4)
+      s = s.slice(0, at) + s.slice(at + 1); // delete
+    else if (op < 0.8)
+      s = s.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + s.slice(at); // insert
+    else s = s.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + s.slice(at + 1); // replace
+  }
+  return s;
+}
+
 /** Replaces every RawJson by JSON.parse of its text, to compare with plain JSON.parse. */
 function unraw(v: unknown): unknown {
   if (v instanceof RawJson) return JSON.parse(v.text);
@@ -150,31 +175,9 @@ describe('parseJsonWithRaw', () => {
     const rand = prng(20240611);
     let valid = 0;
     for (let i = 0; i < 5000; i++) {
-      let s = seeds[Math.floor(rand() * seeds.length)]!;
-      const edits = 1 + Math.floor(rand() * 3);
-      for (let e = 0; e < edits; e++) {
-        const at = Math.floor(rand() * (s.length + 1));
-        const op = rand();
-        if (op < 0.4)
-          s = s.slice(0, at) + s.slice(at + 1); // delete
-        else if (op < 0.8)
-          s = s.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + s.slice(at); // insert
-        else s = s.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + s.slice(at + 1); // replace
-      }
-      let expected: unknown;
-      let expectedError: unknown;
-      try {
-        expected = JSON.parse(s);
-      } catch (err) {
-        expectedError = err;
-      }
-      let got: unknown;
-      let gotError: unknown;
-      try {
-        got = parseJsonWithRaw(s, isRaw);
-      } catch (err) {
-        gotError = err;
-      }
+      const s = mutant(seeds, alphabet, rand);
+      const { value: expected, error: expectedError } = attempt(() => JSON.parse(s));
+      const { value: got, error: gotError } = attempt(() => parseJsonWithRaw(s, isRaw));
       if (expectedError) {
         assert.ok(gotError instanceof SyntaxError, `case ${i}: ${JSON.stringify(s)} must throw SyntaxError, got ${String(gotError)}`);
         continue;
@@ -201,18 +204,10 @@ describe('parseJsonWithRawMembers', () => {
   const isRawKey = (k: string): boolean => k.toLowerCase() === 'data' || k === 'info';
   const asPath = (p: JsonPath): boolean => p.length === 1 && typeof p[0] === 'string' && isRawKey(p[0]);
   const same = (text: string): boolean => {
-    let expected: unknown;
-    let expectedError: unknown;
-    try {
-      expected = parseJsonWithRaw(text, asPath);
-    } catch (err) {
-      expectedError = err;
-    }
-    let got: unknown;
-    try {
-      got = parseJsonWithRawMembers(text, isRawKey);
-    } catch (err) {
-      assert.ok(expectedError !== undefined && err instanceof SyntaxError, `${JSON.stringify(text)} threw ${String(err)}`);
+    const { value: expected, error: expectedError } = attempt(() => parseJsonWithRaw(text, asPath));
+    const { value: got, error } = attempt(() => parseJsonWithRawMembers(text, isRawKey));
+    if (error !== undefined) {
+      assert.ok(expectedError !== undefined && error instanceof SyntaxError, `${JSON.stringify(text)} threw ${String(error)}`);
       return false;
     }
     assert.equal(expectedError, undefined, `${JSON.stringify(text)} must throw`);
@@ -250,16 +245,7 @@ describe('parseJsonWithRawMembers', () => {
     const rand = prng(20261207);
     let valid = 0;
     for (let i = 0; i < 5000; i++) {
-      let s = seeds[Math.floor(rand() * seeds.length)]!;
-      const edits = 1 + Math.floor(rand() * 3);
-      for (let e = 0; e < edits; e++) {
-        const at = Math.floor(rand() * (s.length + 1));
-        const op = rand();
-        const piece = alphabet[Math.floor(rand() * alphabet.length)]!;
-        if (op < 0.4) s = s.slice(0, at) + s.slice(at + 1);
-        else if (op < 0.8) s = s.slice(0, at) + piece + s.slice(at);
-        else s = s.slice(0, at) + piece + s.slice(at + 1);
-      }
+      const s = mutant(seeds, alphabet, rand);
       if (same(s)) valid++;
     }
     assert.ok(valid > 200, `only ${valid} valid mutants; the fuzz is not exercising the scan`);
