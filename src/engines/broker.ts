@@ -87,7 +87,8 @@ export interface Broker {
    * publish() done at once, for a broker that needs no I/O to publish (the
    * memory broker); absent on the others. It throws where publish() rejects.
    * Consumers drain backlogs through it: a promise per layer per row cost
-   * them about a fifth of their CPU.
+   * them about a fifth of their CPU. A broker that changes what publish()
+   * does (a subclass of the memory broker) must change this too, or drop it.
    */
   publishNow?(channel: string, data: Raw, opts: PublishOptions): PublishResult;
   publishJoin(channel: string, info: ClientInfo): Promise<void>;

@@ -1,7 +1,7 @@
 // A stand-in for the Node behind the API Dispatcher, so the fuzzer decodes
 // API requests through the real dispatch path without a server: the config
 // and channel resolver are real (defaults, one namespace), a publish succeeds
-// at once, and anything else a method reaches for throws StubReached, which
+// at once (with or without a promise), and anything else a method reaches for throws StubReached, which
 // the dispatcher turns into an internal error as it would any failure.
 //
 // The dispatcher answers every other exception of a method with an internal
@@ -45,7 +45,10 @@ function stubNode(): Node {
     resolver: new ChannelResolver(config),
     metrics: new Metrics({ defaultMetrics: false }),
     log,
-    publish: async () => ({ position: { offset: 1, epoch: 'e' } }),
+    publish: async () => ({ position: { offset: 1, epoch: 'e' }, suppressed: false }),
+    // As on the memory engine: consumers publish at once (Dispatcher.dispatchNow), the API through publish.
+    publishesNow: true,
+    publishNow: () => ({ position: { offset: 1, epoch: 'e' }, suppressed: false }),
   };
   return new Proxy(known, {
     get(target, key) {

@@ -78,7 +78,7 @@ export interface WorkerContext {
   dbError(err: unknown): void;
 }
 
-const NULL_METHOD: CommandOutcome = { kind: 'dead', method: '', reason: 'bad_payload', error: 'method is NULL' };
+const NULL_METHOD: CommandOutcome = Object.freeze({ kind: 'dead', method: '', reason: 'bad_payload', error: 'method is NULL' });
 
 /** Rows dispatched between two turns of the event loop. */
 const YIELD_EVERY_ROWS = 100;
