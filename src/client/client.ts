@@ -8,6 +8,7 @@ import { Disconnects, DisconnectError, Errors, ReplyError, Unsubscribes, type Di
 import type { Frame, ProtocolCodec, ReplyKind } from '../protocol/codec.js';
 import { codecFor, unidirectionalCodecFor } from '../protocol/codecs.js';
 import { isJsonSafePayload } from '../protocol/json/raw-json.js';
+import { SubscribingChannels } from './subscribing-channels.js';
 import type { ClientInfo } from '../protocol/types.js';
 import type { ResolvedChannel } from '../channels/resolver.js';
 import type { Verifiers } from '../auth/verifiers.js';
@@ -75,7 +76,7 @@ export class ClientSession implements NodeSession, HandlerSession, WriterOwner, 
   wheelSlot = -1;
   readonly subs = new Map<string, ClientSubscription>();
   /** Channels with a subscribe in flight: a second subscribe gets 105. */
-  readonly subscribing = new Set<string>();
+  readonly subscribing = new SubscribingChannels();
   /** Channels granted by the connection token (`channels`/`subs`); a refresh must not change them. */
   tokenChannels: ReadonlySet<string> | null = null;
   /** After a connect error the connection accepts nothing more (the SDK closes it). */

@@ -13,6 +13,7 @@ import type { Unsubscribe } from '../protocol/codes.js';
 import type { ClientInfo } from '../protocol/types.js';
 import type { ClientSubscription, SubscriptionOwner } from './subscription.js';
 import type { TransportMode } from './transport.js';
+import type { SubscribingChannels } from './subscribing-channels.js';
 
 /** What the transport learnt about the connection before any command arrived. */
 export interface ConnectionContext {
@@ -51,7 +52,7 @@ export interface HandlerSession extends SubscriptionOwner {
   tokenChannels: ReadonlySet<string> | null;
   readonly subs: Map<string, ClientSubscription>;
   /** Channels with a subscribe in flight: a second subscribe gets 105. */
-  readonly subscribing: Set<string>;
+  readonly subscribing: SubscribingChannels;
   isClosed(): boolean;
   clientInfo(chanInfo?: Buffer): ClientInfo;
   /** Registers the connection once credentials are settled; false when it went away meanwhile. */

@@ -4,6 +4,7 @@
 
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/types.js';
 import { PublicationFrames, joinLeaveFrame, type SharedFrame } from './frames.js';
+import { MemberMap, isSeveral } from '../util/member-map.js';
 
 export interface ChannelSubscriber {
   readonly channel: string;
@@ -14,34 +15,21 @@ export interface ChannelSubscriber {
 }
 
 export class Hub {
-  private readonly channels = new Map<string, Set<ChannelSubscriber>>();
+  private readonly channels = new MemberMap<string, ChannelSubscriber>();
   private subscriptions = 0;
 
   /** Returns true when this is the channel's first local subscriber. */
   add(sub: ChannelSubscriber): boolean {
-    let set = this.channels.get(sub.channel);
-    const first = !set;
-    if (!set) {
-      set = new Set();
-      this.channels.set(sub.channel, set);
-    }
-    if (!set.has(sub)) {
-      set.add(sub);
-      this.subscriptions++;
-    }
+    const first = !this.channels.has(sub.channel);
+    if (this.channels.add(sub.channel, sub)) this.subscriptions++;
     return first;
   }
 
   /** Returns true when the channel has no local subscriber left. */
   remove(sub: ChannelSubscriber): boolean {
-    const set = this.channels.get(sub.channel);
-    if (!set || !set.delete(sub)) return false;
+    if (!this.channels.delete(sub.channel, sub)) return false;
     this.subscriptions--;
-    if (set.size === 0) {
-      this.channels.delete(sub.channel);
-      return true;
-    }
-    return false;
+    return !this.channels.has(sub.channel);
   }
 
   has(channel: string): boolean {
@@ -58,34 +46,36 @@ export class Hub {
 
   /** A snapshot of the channel's local subscribers. */
   subscribers(channel: string): ChannelSubscriber[] {
-    const set = this.channels.get(channel);
-    return set ? [...set] : [];
+    return this.channels.list(channel);
   }
 
   /** Channel names with their local subscriber counts. */
-  *channelCounts(): IterableIterator<[string, number]> {
-    for (const [name, set] of this.channels) yield [name, set.size];
+  channelCounts(): IterableIterator<[string, number]> {
+    return this.channels.counts();
   }
 
   /** `prev` is given when the publication was published with delta (the patch base). */
   broadcastPublication(channel: string, pub: Publication, position: StreamPosition, prev?: Publication): void {
-    const set = this.channels.get(channel);
-    if (!set) return;
+    const subs = this.channels.get(channel);
+    if (subs === undefined) return;
     const frames = new PublicationFrames(channel, pub, position.epoch, prev);
-    for (const sub of set) sub.receivePublication(frames);
+    if (isSeveral(subs)) for (const sub of subs) sub.receivePublication(frames);
+    else subs.receivePublication(frames);
   }
 
   broadcastJoin(channel: string, info: ClientInfo): void {
-    const set = this.channels.get(channel);
-    if (!set) return;
-    const frame = joinLeaveFrame(channel, 'join', info);
-    for (const sub of set) sub.receiveJoinLeave(frame);
+    this.broadcastJoinLeave(channel, 'join', info);
   }
 
   broadcastLeave(channel: string, info: ClientInfo): void {
-    const set = this.channels.get(channel);
-    if (!set) return;
-    const frame = joinLeaveFrame(channel, 'leave', info);
-    for (const sub of set) sub.receiveJoinLeave(frame);
+    this.broadcastJoinLeave(channel, 'leave', info);
+  }
+
+  private broadcastJoinLeave(channel: string, kind: 'join' | 'leave', info: ClientInfo): void {
+    const subs = this.channels.get(channel);
+    if (subs === undefined) return;
+    const frame = joinLeaveFrame(channel, kind, info);
+    if (isSeveral(subs)) for (const sub of subs) sub.receiveJoinLeave(frame);
+    else subs.receiveJoinLeave(frame);
   }
 }

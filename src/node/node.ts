@@ -8,6 +8,7 @@ import os from 'node:os';
 import { ChannelResolver, effectiveHistoryMetaTtl, type ResolvedChannel } from '../channels/resolver.js';
 import type { ChannelOptions, Config } from '../config/schema.js';
 import type { Broker, BrokerEventHandler, HistoryResult, PublishOptions, PublishResult } from '../engines/broker.js';
+import { MemberMap } from '../util/member-map.js';
 import type { PresenceManager, PresenceStats } from '../engines/presence-manager.js';
 import { Hub, type ChannelSubscriber } from '../hub/hub.js';
 import type { Logger } from '../log.js';
@@ -84,7 +85,7 @@ export class Node implements BrokerEventHandler {
   private readonly sessions = new Set<NodeSession>();
   /** Connected sessions by id. */
   private readonly clients = new Map<string, NodeSession>();
-  private readonly users = new Map<string, Set<NodeSession>>();
+  private readonly users = new MemberMap<string, NodeSession>();
   /** Connected emulation and unidirectional sessions by session id (emulation requests address them so). */
   private readonly bySession = new Map<string, NodeSession>();
   /** Node-level broker subscriptions still in flight, by channel. */
@@ -171,23 +172,14 @@ export class Node implements BrokerEventHandler {
   addClient(client: NodeSession): void {
     this.clients.set(client.id, client);
     if (client.session !== '') this.bySession.set(client.session, client);
-    let set = this.users.get(client.user);
-    if (!set) {
-      set = new Set();
-      this.users.set(client.user, set);
-    }
-    set.add(client);
+    this.users.add(client.user, client);
   }
 
   removeClient(client: NodeSession): void {
     if (this.clients.get(client.id) !== client) return;
     this.clients.delete(client.id);
     if (client.session !== '') this.bySession.delete(client.session);
-    const set = this.users.get(client.user);
-    if (set) {
-      set.delete(client);
-      if (set.size === 0) this.users.delete(client.user);
-    }
+    this.users.delete(client.user, client);
   }
 
   /** The connected session an emulation request names, if it lives on this node. */
@@ -204,15 +196,13 @@ export class Node implements BrokerEventHandler {
   }
 
   userConnectionCount(user: string): number {
-    return this.users.get(user)?.size ?? 0;
+    return this.users.count(user);
   }
 
   /** Local connections matching a by-user API call. */
   select(sel: ConnectionSelector): NodeSession[] {
-    const set = this.users.get(sel.user);
-    if (!set) return [];
     const out: NodeSession[] = [];
-    for (const c of set) {
+    for (const c of this.users.list(sel.user)) {
       if (sel.client && c.id !== sel.client) continue;
       if (sel.session && c.session !== sel.session) continue;
       out.push(c);
