@@ -68,8 +68,9 @@ export function parseJsonWithRawMembers(text: string, isRawKey: (key: string) =>
     pos = skipWs(text, skipWs(text, pos) + 1); // past the ':'
     const valueStart = pos;
     pos = skipValue(text, pos);
-    // In text order, so a duplicate key ends as JSON.parse ends it: the last one wins.
-    if (isRawKey(key)) place(value, [key], new RawJson(stripNewlines(text.slice(valueStart, pos))));
+    // In text order, so a duplicate key ends as JSON.parse ends it: the last one wins. JSON.parse
+    // made every member an own data property (`__proto__` included), so it is set in place, as place() does.
+    if (isRawKey(key)) (value as Record<string, unknown>)[key] = new RawJson(stripNewlines(text.slice(valueStart, pos)));
     pos = skipWs(text, pos);
     if (text.charCodeAt(pos) !== 0x2c /* , */) return value; // the root's '}'
     pos = skipWs(text, pos + 1);
