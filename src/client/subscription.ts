@@ -4,7 +4,7 @@
 // always the first thing the client hears about the channel.
 
 import type { ChannelOptions } from '../config/schema.js';
-import type { PublicationFrames, SharedFrame } from '../hub/frames.js';
+import { PublicationFrames, type SharedFrame } from '../hub/frames.js';
 import type { ChannelSubscriber } from '../hub/hub.js';
 import type { Frame, ProtocolCodec } from '../protocol/codec.js';
 import type { ClientInfo, StreamPosition } from '../protocol/types.js';
@@ -91,7 +91,7 @@ export class ClientSubscription implements ChannelSubscriber {
     this.buffer = null;
     this.active = true;
     for (const item of buffered) {
-      if ('pub' in item) this.deliver(item);
+      if (item instanceof PublicationFrames) this.deliver(item);
       else this.send(item);
     }
   }

@@ -5,12 +5,16 @@
 
 import { createDelta } from 'fossil-delta';
 import { JsonStringData, type Frame, type ProtocolCodec, type PushKind } from '../protocol/codec.js';
-import { encodePublicationJson } from '../protocol/json/frames.js';
 import { isJsonSafePayload } from '../protocol/json/raw-json.js';
 import type { ClientInfo, Publication } from '../protocol/types.js';
 import { clientInfoValue, publicationValue } from '../protocol/values.js';
 
-export class SharedFrame {
+/**
+ * One push, encoded at most once per protocol. Subclasses say what the push
+ * is (as a value, and whether a JSON connection may carry it); as classes
+ * rather than closures, a publication's frame costs one object.
+ */
+export abstract class SharedFrame {
   private json: Frame | null | undefined;
   private protobuf: Frame | undefined;
   /** The one derived form in use (unidirectional JSON), from the base codec's frame. */
@@ -18,13 +22,8 @@ export class SharedFrame {
   private value: Record<string, unknown> | undefined;
 
   constructor(
-    private readonly channel: string,
-    private readonly kind: PushKind,
-    private readonly body: () => Record<string, unknown>,
-    /** Whether a JSON connection can carry this frame (valid JSON payloads). */
-    private readonly jsonOk: () => boolean,
-    /** The body's JSON text, when it can be written without the value object (publications). */
-    private readonly bodyJson?: () => string,
+    readonly channel: string,
+    readonly kind: PushKind,
   ) {}
 
   /** The frame in this codec's format, or null when a JSON connection must not get it (3506). */
@@ -43,8 +42,13 @@ export class SharedFrame {
     return (this.protobuf ??= codec.encodePush(this.channel, this.kind, this.bodyValue()));
   }
 
-  private encodeJson(codec: ProtocolCodec): Frame {
-    if (this.bodyJson && codec.encodePushJson) return codec.encodePushJson(this.channel, this.kind, this.bodyJson());
+  /** The push body as a protocol value (see codec.ts). */
+  protected abstract body(): Record<string, unknown>;
+
+  /** Whether a JSON connection can carry this frame (valid JSON payloads). */
+  protected abstract jsonOk(): boolean;
+
+  protected encodeJson(codec: ProtocolCodec): Frame {
     return codec.encodePush(this.channel, this.kind, this.bodyValue());
   }
 
@@ -69,38 +73,79 @@ function payloadsJsonSafe(connInfo: Buffer | undefined, chanInfo: Buffer | undef
   return (connInfo === undefined || isJsonSafePayload(connInfo)) && (chanInfo === undefined || isJsonSafePayload(chanInfo));
 }
 
-export function joinLeaveFrame(channel: string, kind: 'join' | 'leave', info: ClientInfo): SharedFrame {
-  return new SharedFrame(
-    channel,
-    kind,
-    () => ({ info: clientInfoValue(info) }),
-    () => payloadsJsonSafe(info.connInfo, info.chanInfo),
-  );
+class JoinLeaveFrame extends SharedFrame {
+  constructor(
+    channel: string,
+    kind: 'join' | 'leave',
+    private readonly info: ClientInfo,
+  ) {
+    super(channel, kind);
+  }
+
+  protected body(): Record<string, unknown> {
+    return { info: clientInfoValue(this.info) };
+  }
+
+  protected jsonOk(): boolean {
+    return payloadsJsonSafe(this.info.connInfo, this.info.chanInfo);
+  }
 }
 
-export class PublicationFrames {
-  /** What subscribers without delta get: the payload as it is. */
-  readonly plain: SharedFrame;
+export function joinLeaveFrame(channel: string, kind: 'join' | 'leave', info: ClientInfo): SharedFrame {
+  return new JoinLeaveFrame(channel, kind, info);
+}
+
+/** Writes a publication's push with the data given (the full data as a JSON string, or a patch), not as published. */
+class ReplacedDataFrame extends SharedFrame {
+  constructor(
+    private readonly frames: PublicationFrames,
+    private readonly epochField: string | undefined,
+    private readonly data: JsonStringData,
+    private readonly delta: boolean,
+    /** False for a patch that is not valid UTF-8: JSON cannot carry it. */
+    private readonly utf8: boolean,
+  ) {
+    super(frames.channel, 'pub');
+  }
+
+  protected body(): Record<string, unknown> {
+    return publicationValue(this.frames.pub, this.epochField, this.data, this.delta);
+  }
+
+  protected jsonOk(): boolean {
+    return this.utf8 && this.frames.jsonSafe();
+  }
+
+  protected override encodeJson(codec: ProtocolCodec): Frame {
+    if (codec.encodePublicationPush) return codec.encodePublicationPush(this.channel, this.frames.pub, this.epochField, this.data, this.delta);
+    return super.encodeJson(codec);
+  }
+}
+
+/**
+ * A publication's frames. The object is itself the frame for subscribers
+ * without delta (the payload as it is), so a broadcast allocates one object
+ * per publication; the two forms fossil-delta subscribers need are made on
+ * first use.
+ */
+export class PublicationFrames extends SharedFrame {
   private full: SharedFrame | undefined;
   private patch: SharedFrame | null | undefined;
   private safe: boolean | undefined;
 
   constructor(
-    readonly channel: string,
+    channel: string,
     readonly pub: Publication,
     readonly epoch: string,
     /** The previous publication, present only when this one was published with delta. */
     private readonly prev: Publication | undefined,
   ) {
-    // Go attaches the epoch to the offset-1 publication so clients learn a new stream generation.
-    const epochField = pub.offset === 1 ? epoch : undefined;
-    this.plain = new SharedFrame(
-      channel,
-      'pub',
-      () => publicationValue(pub, epochField),
-      () => this.jsonSafe(),
-      () => encodePublicationJson(pub, epochField),
-    );
+    super(channel, 'pub');
+  }
+
+  /** What subscribers without delta get: the payload as it is. */
+  get plain(): SharedFrame {
+    return this;
   }
 
   /** Offset of the publication a patch applies to, or -1 when there is no patch base. */
@@ -110,13 +155,7 @@ export class PublicationFrames {
 
   /** Full data in the delta subscribers' form (a JSON string in JSON), `delta: false`. */
   deltaFull(): SharedFrame {
-    return (this.full ??= new SharedFrame(
-      this.channel,
-      'pub',
-      () => publicationValue(this.pub, this.pub.offset === 1 ? this.epoch : undefined, new JsonStringData(this.pub.data)),
-      () => this.jsonSafe(),
-      () => encodePublicationJson(this.pub, this.pub.offset === 1 ? this.epoch : undefined, new JsonStringData(this.pub.data)),
-    ));
+    return (this.full ??= new ReplacedDataFrame(this, this.epochField(), new JsonStringData(this.pub.data), false, true));
   }
 
   /**
@@ -132,19 +171,31 @@ export class PublicationFrames {
     if (!this.prev || this.prev.offset !== this.pub.offset - 1) return null;
     const patchBytes = Buffer.from(createDelta(this.prev.data, this.pub.data));
     if (patchBytes.length >= this.pub.data.length) return null;
-    const utf8 = isUtf8(patchBytes);
-    this.patch = new SharedFrame(
-      this.channel,
-      'pub',
-      () => publicationValue(this.pub, undefined, new JsonStringData(patchBytes), true),
-      () => utf8 && this.jsonSafe(),
-      () => encodePublicationJson(this.pub, undefined, new JsonStringData(patchBytes), true),
-    );
+    this.patch = new ReplacedDataFrame(this, undefined, new JsonStringData(patchBytes), true, isUtf8(patchBytes));
     return this.patch;
   }
 
-  private jsonSafe(): boolean {
+  /** Whether the publication's payloads can travel in JSON. */
+  jsonSafe(): boolean {
     const pub = this.pub;
     return (this.safe ??= (pub.jsonData === true || isJsonSafePayload(pub.data)) && payloadsJsonSafe(pub.info?.connInfo, pub.info?.chanInfo));
+  }
+
+  protected body(): Record<string, unknown> {
+    return publicationValue(this.pub, this.epochField());
+  }
+
+  protected jsonOk(): boolean {
+    return this.jsonSafe();
+  }
+
+  protected override encodeJson(codec: ProtocolCodec): Frame {
+    if (codec.encodePublicationPush) return codec.encodePublicationPush(this.channel, this.pub, this.epochField());
+    return super.encodeJson(codec);
+  }
+
+  /** Go attaches the epoch to the offset-1 publication so clients learn a new stream generation. */
+  private epochField(): string | undefined {
+    return this.pub.offset === 1 ? this.epoch : undefined;
   }
 }

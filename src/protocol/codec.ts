@@ -6,6 +6,7 @@
 
 import type { Command, CommandKind } from './commands.js';
 import type { ProtocolError } from './codes.js';
+import type { Publication } from './types.js';
 
 /** One encoded protocol message: a JSON text, or a varint-delimited Protobuf message. */
 export type Frame = string | Buffer;
@@ -44,8 +45,12 @@ export interface ProtocolCodec {
   encodeError(id: number, error: ProtocolError): Frame;
   /** A push on a channel (`message`, `disconnect` and `refresh` pushes pass channel ''). */
   encodePush(channel: string, kind: PushKind, body: Record<string, unknown>): Frame;
-  /** The JSON codec only: a push whose body is already JSON text (a publication encoded field by field). */
-  encodePushJson?(channel: string, kind: PushKind, bodyJson: string): Frame;
+  /**
+   * The JSON codec only: a publication push written straight from the
+   * publication, the same frame as encodePush(channel, 'pub',
+   * publicationValue(pub, epoch, data, delta)) without building the value.
+   */
+  encodePublicationPush?(channel: string, pub: Publication, epoch?: string, data?: Buffer | JsonStringData, delta?: boolean): Frame;
   /** The server's app-level ping: `{}` in JSON, an empty Reply (`0x00`) in Protobuf. */
   ping(): Frame;
   /** Joins frames queued in one event-loop turn into one transport message. */

@@ -5,7 +5,7 @@
 
 import type { Frame, ProtocolCodec } from '../codec.js';
 import { decodeJsonCommands } from './decode.js';
-import { JSON_PING, encodeErrorReply, encodePush, encodePushText, encodeReply } from './frames.js';
+import { JSON_PING, encodeErrorReply, encodePublicationPush, encodePush, encodeReply } from './frames.js';
 
 const PING = Buffer.from(JSON_PING);
 const NEWLINE = 0x0a;
@@ -31,7 +31,7 @@ export const jsonCodec: ProtocolCodec = {
   encodeReply: (id, kind, result) => Buffer.from(encodeReply(id, kind, result)),
   encodeError: (id, error) => Buffer.from(encodeErrorReply(id, error)),
   encodePush: (channel, kind, body) => Buffer.from(encodePush(channel, kind, body)),
-  encodePushJson: (channel, kind, bodyJson) => Buffer.from(encodePushText(channel, kind, bodyJson)),
+  encodePublicationPush,
   ping: () => PING,
   join: joinLines,
 };

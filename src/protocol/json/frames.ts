@@ -31,17 +31,33 @@ export function encodePush(channel: string, kind: string, body: Record<string, u
  * test/unit/protocol/json-publication.test.ts holds the two to the same bytes.
  */
 export function encodePublicationJson(pub: Publication, epoch?: string, data: Buffer | JsonStringData = pub.data, delta = false): string {
-  let out = '{';
   const dataText = encodeData(data);
-  if (dataText !== undefined) out += '"data":' + dataText;
-  if (pub.info) out += member(out, 'info', stringifyWithRaw(clientInfoValue(pub.info)));
-  if (pub.offset > 0) out += member(out, 'offset', String(pub.offset));
-  if (pub.tags && Object.keys(pub.tags).length > 0) out += member(out, 'tags', stringifyWithRaw(pub.tags));
-  if (pub.channel) out += member(out, 'channel', JSON.stringify(pub.channel));
-  if (delta) out += member(out, 'delta', 'true');
-  if (epoch) out += member(out, 'epoch', JSON.stringify(epoch));
-  return out + '}';
+  const rest = membersAfterData(pub, epoch, delta);
+  if (dataText !== undefined) return '{"data":' + dataText + rest + '}';
+  return rest === '' ? '{}' : '{' + rest.slice(1) + '}';
 }
+
+/**
+ * A publication's push frame as bytes: Buffer.from(encodePushText(channel,
+ * 'pub', encodePublicationJson(...))), except that raw data is copied into the
+ * frame as the bytes it is, not decoded to a string and encoded back. Every
+ * broadcast builds one per publication.
+ */
+export function encodePublicationPush(channel: string, pub: Publication, epoch?: string, data: Buffer | JsonStringData = pub.data, delta = false): Buffer {
+  if (data instanceof JsonStringData || data.length === 0 || data.includes(NEWLINE)) {
+    return Buffer.from(encodePushText(channel, 'pub', encodePublicationJson(pub, epoch, data, delta)));
+  }
+  const head = pushHead(channel, 'pub') + '{"data":';
+  const tail = membersAfterData(pub, epoch, delta) + '}}}';
+  const headBytes = Buffer.byteLength(head);
+  const frame = Buffer.allocUnsafe(headBytes + data.length + Buffer.byteLength(tail));
+  frame.write(head, 0);
+  data.copy(frame, headBytes);
+  frame.write(tail, headBytes + data.length);
+  return frame;
+}
+
+const NEWLINE = 0x0a;
 
 function encodeData(data: Buffer | JsonStringData): string | undefined {
   if (data instanceof JsonStringData) return JSON.stringify(data.bytes.toString('utf8'));
@@ -50,13 +66,24 @@ function encodeData(data: Buffer | JsonStringData): string | undefined {
   return text.includes('\n') ? text.replaceAll('\n', '') : text;
 }
 
-/** `"name":json`, with the comma when something came before it in `out`. */
-function member(out: string, name: string, json: string): string {
-  return (out.length > 1 ? ',"' : '"') + name + '":' + json;
+/** The members publicationValue gives after `data`, each with its leading comma. */
+function membersAfterData(pub: Publication, epoch: string | undefined, delta: boolean): string {
+  let out = '';
+  if (pub.info) out += ',"info":' + stringifyWithRaw(clientInfoValue(pub.info));
+  if (pub.offset > 0) out += ',"offset":' + pub.offset;
+  if (pub.tags && Object.keys(pub.tags).length > 0) out += ',"tags":' + stringifyWithRaw(pub.tags);
+  if (pub.channel) out += ',"channel":' + JSON.stringify(pub.channel);
+  if (delta) out += ',"delta":true';
+  if (epoch) out += ',"epoch":' + JSON.stringify(epoch);
+  return out;
+}
+
+/** `{"push":{"channel":…,"kind":` — what comes before a push's body. */
+function pushHead(channel: string, kind: string): string {
+  return (channel === '' ? '{"push":{"' : '{"push":{"channel":' + JSON.stringify(channel) + ',"') + kind + '":';
 }
 
 /** A push whose body is already JSON text. */
 export function encodePushText(channel: string, kind: string, bodyJson: string): string {
-  const head = channel === '' ? '{"push":{"' : '{"push":{"channel":' + JSON.stringify(channel) + ',"';
-  return head + kind + '":' + bodyJson + '}}';
+  return pushHead(channel, kind) + bodyJson + '}}';
 }

@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import { applyDelta } from 'fossil-delta';
 import { ClientSubscription, type SubscriptionFlags } from '../../../src/client/subscription.js';
 import { defaultChannelOptions } from '../../../src/config/schema.js';
-import { PublicationFrames, SharedFrame } from '../../../src/hub/frames.js';
+import { PublicationFrames, SharedFrame, joinLeaveFrame } from '../../../src/hub/frames.js';
 import type { Frame } from '../../../src/protocol/codec.js';
 import { jsonCodec } from '../../../src/protocol/json/codec.js';
+import { protobufCodec } from '../../../src/protocol/protobuf/codec.js';
 import type { Publication } from '../../../src/protocol/types.js';
 
 function make(flags: Partial<SubscriptionFlags> = {}) {
@@ -65,13 +66,7 @@ describe('a subscription delivering live publications', () => {
     assert.equal(sent.length, 2);
   });
   it('delivers join/leave only with the push flag, and nothing after deactivation', () => {
-    const join = () =>
-      new SharedFrame(
-        'ch',
-        'join',
-        () => ({ info: { user: 'x', client: 'y' } }),
-        () => true,
-      );
+    const join = () => joinLeaveFrame('ch', 'join', { user: 'x', client: 'y' });
     const noPush = make();
     noPush.sub.activate(0, '');
     noPush.sub.receiveJoinLeave(join());
@@ -86,16 +81,18 @@ describe('a subscription delivering live publications', () => {
   });
   it('encodes a shared frame at most once per protocol', () => {
     let builds = 0;
-    const f = new SharedFrame(
-      'ch',
-      'pub',
-      () => {
+    class CountingFrame extends SharedFrame {
+      protected body(): Record<string, unknown> {
         builds++;
         return { data: Buffer.from('1') };
-      },
-      () => true,
-    );
+      }
+      protected jsonOk(): boolean {
+        return true;
+      }
+    }
+    const f = new CountingFrame('ch', 'pub');
     assert.equal(f.for(jsonCodec), f.for(jsonCodec));
+    assert.equal(f.for(protobufCodec), f.for(protobufCodec));
     assert.equal(builds, 1);
   });
   it('refuses a non-JSON payload on a JSON connection (3506) instead of sending it', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonStringData } from '../../../src/protocol/codec.js';
-import { encodePublicationJson } from '../../../src/protocol/json/frames.js';
+import { encodePublicationJson, encodePublicationPush, encodePushText } from '../../../src/protocol/json/frames.js';
 import { stringifyWithRaw } from '../../../src/protocol/json/raw-json.js';
 import type { Publication } from '../../../src/protocol/types.js';
 import { publicationValue } from '../../../src/protocol/values.js';
@@ -18,7 +18,7 @@ const infos = [
 const tagsList: (Record<string, string> | undefined)[] = [undefined, {}, { a: 'b', 'k"q': 'v\n' }];
 
 describe('encodePublicationJson', () => {
-  it('writes what stringifyWithRaw(publicationValue(...)) writes', () => {
+  it('writes what stringifyWithRaw(publicationValue(...)) writes, and encodePublicationPush its push frame', () => {
     let cases = 0;
     for (const data of datas)
       for (const info of infos)
@@ -34,6 +34,10 @@ describe('encodePublicationJson', () => {
                     if (channel !== undefined) pub.channel = channel;
                     const expected = stringifyWithRaw(publicationValue(pub, epoch, replaced, delta));
                     assert.equal(encodePublicationJson(pub, epoch, replaced, delta), expected);
+                    for (const pushChannel of ['ch', 'ch"é', '']) {
+                      const frame = encodePublicationPush(pushChannel, pub, epoch, replaced, delta);
+                      assert.deepEqual(frame, Buffer.from(encodePushText(pushChannel, 'pub', expected)));
+                    }
                     cases++;
                   }
     assert.ok(cases > 5000);
