@@ -18,7 +18,7 @@
 // One JSON line of results on stdout. A tool, not a test.
 
 import { parseArgs } from 'node:util';
-import { bulkInsert, consumerConfig, count, LeanSubscriber, newOutbox, newPool, pgDsn, waitFor } from '../test/integration/outbox/helpers.js';
+import { bulkInsert, consumerConfig, isEmpty, LeanSubscriber, newOutbox, newPool, pgDsn, waitFor } from '../test/integration/outbox/helpers.js';
 import { consumerTargets, cpuMicrosPer, serverCpu, startConsumerTarget, type ConsumerTarget, type RunningTarget } from './consumer-targets.js';
 import { pacedLatencies } from './paced.js';
 import { histogramSummaryMs, latencySummary } from './quantiles.js';
@@ -64,7 +64,7 @@ async function throughput(target: ConsumerTarget): Promise<void> {
     const cpuAtCommit = serverCpu(proc);
     let drained = 0;
     const drain = (async () => {
-      await waitFor(async () => (await count(pool, box.table)) === 0, 300_000, 'an empty outbox', 25);
+      await waitFor(() => isEmpty(pool, box.table), 300_000, 'an empty outbox', 25);
       drained = Date.now();
     })();
     await waitFor(() => sub.total >= rows, 300_000, `${rows} publications`, 5);
