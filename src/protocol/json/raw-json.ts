@@ -296,7 +296,9 @@ function encodeValue(value: unknown): string | undefined {
   return out + '}';
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading byte order mark must stay in the text and fail the
+// parse, since the bytes are spliced into the frame as they are.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * True when `data` can be spliced into a frame for a JSON connection: valid

@@ -307,5 +307,7 @@ describe('isJsonSafePayload', () => {
     assert.equal(isJsonSafePayload(Buffer.from([0x00, 0xff, 0x0a, 0x22])), false);
     assert.equal(isJsonSafePayload(Buffer.from([0x22, 0xc3, 0x22])), false, 'truncated UTF-8 sequence inside a string');
     for (const t of ['hello', '{"a":}', '"a\nb', '1 2']) assert.equal(isJsonSafePayload(Buffer.from(t)), false, t);
+    // A byte order mark is not JSON whitespace: spliced into a frame it would break the client's parse.
+    assert.equal(isJsonSafePayload(Buffer.from('\ufeff{"a":1}')), false, 'leading BOM');
   });
 });
