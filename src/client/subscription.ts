@@ -29,7 +29,8 @@ export interface SubscriptionFlags {
   delta?: boolean;
 }
 
-type Buffered = PublicationFrames | SharedFrame;
+/** A publication's frames, or a join/leave frame: what arrives while the subscription is not live yet. */
+type Buffered = SharedFrame;
 
 export class ClientSubscription implements ChannelSubscriber {
   /** Offset of the last publication delivered (positioned channels). */

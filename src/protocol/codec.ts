@@ -48,7 +48,8 @@ export interface ProtocolCodec {
   /**
    * The JSON codec only: a publication push written straight from the
    * publication, the same frame as encodePush(channel, 'pub',
-   * publicationValue(pub, epoch, data, delta)) without building the value.
+   * publicationValue(pub, epoch, data, delta)) without building the value,
+   * for data that is valid UTF-8 (what a JSON connection may get at all).
    */
   encodePublicationPush?(channel: string, pub: Publication, epoch?: string, data?: Buffer | JsonStringData, delta?: boolean): Frame;
   /** The server's app-level ping: `{}` in JSON, an empty Reply (`0x00`) in Protobuf. */

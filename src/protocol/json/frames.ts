@@ -26,8 +26,9 @@ export function encodePush(channel: string, kind: string, body: Record<string, u
 
 /**
  * The JSON text of publicationValue(pub, epoch, data, delta), written field by
- * field: a broadcast encodes one per publication, and the generic walk over a
- * value object cost more than the rest of the frame.
+ * field: the generic walk over a value object cost more than the rest of the
+ * frame. Delta forms, empty data and data with newlines take it (through
+ * encodePublicationPush below); so do tests.
  * test/unit/protocol/json-publication.test.ts holds the two to the same bytes.
  */
 export function encodePublicationJson(pub: Publication, epoch?: string, data: Buffer | JsonStringData = pub.data, delta = false): string {
@@ -40,8 +41,9 @@ export function encodePublicationJson(pub: Publication, epoch?: string, data: Bu
 /**
  * A publication's push frame as bytes: Buffer.from(encodePushText(channel,
  * 'pub', encodePublicationJson(...))), except that raw data is copied into the
- * frame as the bytes it is, not decoded to a string and encoded back. Every
- * broadcast builds one per publication.
+ * frame as the bytes it is, not decoded to a string and encoded back: the same
+ * bytes for valid UTF-8, the only data a JSON connection gets (see
+ * isJsonSafePayload). Every broadcast builds one per publication.
  */
 export function encodePublicationPush(channel: string, pub: Publication, epoch?: string, data: Buffer | JsonStringData = pub.data, delta = false): Buffer {
   if (data instanceof JsonStringData || data.length === 0 || data.includes(NEWLINE)) {

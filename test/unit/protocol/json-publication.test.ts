@@ -8,7 +8,15 @@ import { stringifyWithRaw } from '../../../src/protocol/json/raw-json.js';
 import type { Publication } from '../../../src/protocol/types.js';
 import { publicationValue } from '../../../src/protocol/values.js';
 
-const datas = [Buffer.from('{"a":1}'), Buffer.from('"text"'), Buffer.from(''), Buffer.from('{"a":\n1}'), Buffer.from('[1,2,"é"]')];
+const datas = [
+  Buffer.from('{"a":1}'),
+  Buffer.from('"text"'),
+  Buffer.from(''),
+  Buffer.from('{"a":\n1}'),
+  Buffer.from('[1,2,"é"]'),
+  Buffer.from('{"a":\r1}'),
+  Buffer.from('\ufeff"b"'),
+];
 const infos = [
   undefined,
   { user: 'u', client: 'c' },
