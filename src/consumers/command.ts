@@ -160,8 +160,3 @@ export function consumeCommand(dispatcher: Dispatcher, method: string, text: str
   }
   return reply === undefined ? dispatchLater(dispatcher, cmd, opts) : outcomeOf(cmd, reply, opts);
 }
-
-/** consumeCommand, always as a promise. */
-export async function dispatchCommand(dispatcher: Dispatcher, method: string, text: string, opts: CommandOptions = {}): Promise<CommandOutcome> {
-  return consumeCommand(dispatcher, method, text, opts);
-}

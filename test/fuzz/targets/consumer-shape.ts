@@ -1,13 +1,13 @@
 // The one path every consumed message takes after its own decoding:
-// dispatchCommand (consumers/command.ts), which must never throw: whatever a
+// consumeCommand (consumers/command.ts), which must never throw: whatever a
 // message holds ends as ok, dead (dead-lettered, with a reason) or retry.
 
-import { dispatchCommand } from '../../../src/consumers/command.js';
+import { consumeCommand } from '../../../src/consumers/command.js';
 import { stubDispatcher, takeMethodFailure } from '../stub-node.js';
 import { check } from '../target.js';
 
 export async function consume(method: string, text: string, idempotencyKey?: string): Promise<void> {
-  const outcome = await dispatchCommand(stubDispatcher(), method, text, { idempotencyKey, onChannelError: () => undefined });
+  const outcome = await consumeCommand(stubDispatcher(), method, text, { idempotencyKey, onChannelError: () => undefined });
   // A method that threw was answered with an internal error, which a consumer retries forever.
   const failure = takeMethodFailure();
   if (failure !== undefined) throw failure;

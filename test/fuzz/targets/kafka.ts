@@ -1,5 +1,5 @@
 // Kafka records, as the consumer hands them to recordAction and then to
-// dispatchCommand: a JSON envelope value, Debezium's shapes (the change
+// consumeCommand: a JSON envelope value, Debezium's shapes (the change
 // envelope, the JsonConverter's schema wrapper, the flattened row, the outbox
 // event router's string), a value behind a method header, and the headers of
 // publication data mode. Neither step may throw: a record that can never
@@ -29,7 +29,7 @@ const REQUEST = { channel: 'chat:1', data: { text: 'hi', n: 2 ** 60 } };
 
 export const kafkaRecord: FuzzTarget = {
   name: 'kafka-record',
-  description: 'Kafka record values: envelopes and method-header requests (recordAction + dispatchCommand)',
+  description: 'Kafka record values: envelopes and method-header requests (recordAction + consumeCommand)',
   format: 'json',
   variants: ['envelope', 'method-header'],
   seeds: [
@@ -50,7 +50,7 @@ const schema = { type: 'struct', fields: [{ type: 'int64', field: 'id' }], optio
 
 export const debezium: FuzzTarget = {
   name: 'debezium',
-  description: 'Debezium values: change envelope, schema wrapper, flattened row, outbox router (recordAction + dispatchCommand)',
+  description: 'Debezium values: change envelope, schema wrapper, flattened row, outbox router (recordAction + consumeCommand)',
   format: 'json',
   variants: ['envelope', 'snapshots'],
   seeds: [
@@ -84,7 +84,7 @@ const headers = (h: Record<string, string>): FuzzCase => jsonSeed(h);
 
 export const kafkaHeaders: FuzzTarget = {
   name: 'kafka-headers',
-  description: 'Kafka record headers of publication data mode and the method header (recordAction + dispatchCommand)',
+  description: 'Kafka record headers of publication data mode and the method header (recordAction + consumeCommand)',
   format: 'json',
   seeds: [
     headers({

@@ -1,5 +1,5 @@
 // Rows of the PostgreSQL outbox table: a method column and a payload column
-// (jsonb text, or any text), handed to dispatchCommand as the worker does. It
+// (jsonb text, or any text), handed to consumeCommand as the worker does. It
 // must never throw: a row that can never work is dead-lettered with a reason.
 
 import { jsonSeed, seed, type FuzzTarget } from '../target.js';
@@ -9,7 +9,7 @@ const METHODS = ['publish', 'broadcast', 'subscribe', 'unsubscribe', 'disconnect
 
 export const outboxRow: FuzzTarget = {
   name: 'outbox-row',
-  description: 'PostgreSQL outbox rows: method + payload (dispatchCommand)',
+  description: 'PostgreSQL outbox rows: method + payload (consumeCommand)',
   format: 'json',
   variants: METHODS,
   seeds: [

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Dispatcher } from '../../../src/api/dispatcher.js';
-import { consumeCommand, dispatchCommand, type CommandOutcome } from '../../../src/consumers/command.js';
+import { consumeCommand, type CommandOptions, type CommandOutcome } from '../../../src/consumers/command.js';
 import { Backoff } from '../../../src/consumers/backoff.js';
 import { renderMigration } from '../../../src/consumers/postgres-outbox/migrate.js';
 import type { PublishOptions, PublishResult } from '../../../src/engines/broker.js';
@@ -14,6 +14,10 @@ import { Metrics } from '../../../src/metrics.js';
 import { Node } from '../../../src/node/node.js';
 import type { Raw } from '../../../src/protocol/types.js';
 import { testConfig } from '../../helpers/server.js';
+
+/** consumeCommand, always as a promise. */
+const dispatchCommand = async (dispatcher: Dispatcher, method: string, text: string, opts: CommandOptions = {}): Promise<CommandOutcome> =>
+  consumeCommand(dispatcher, method, text, opts);
 
 class FailingBroker extends MemoryBroker {
   readonly failing = new Set<string>();
